@@ -1,0 +1,127 @@
+//! Figures at Kubernetes' published scalability thresholds: 10,000
+//! Services, 150,000 pods, 5,000 nodes. Run with `cargo bench --bench
+//! scale`; prints figures, asserts nothing (targets are in the README).
+
+use std::time::{Duration, Instant};
+use svcscope::load::{load_str, Limits};
+use svcscope::resolve::{resolve, ResolveOptions};
+use svcscope::Config;
+
+const SERVICES: usize = 10_000;
+const PODS: usize = 150_000;
+const NODES: usize = 5_000;
+const NAMESPACES: usize = 500;
+
+/// A `kubectl get -o json`-shaped List of the whole cluster.
+fn generate() -> String {
+    let mut items = Vec::with_capacity(SERVICES + PODS + NODES);
+    for n in 0..NODES {
+        items.push(serde_json::json!({
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": format!("node-{n}"), "labels": {
+                "kubernetes.io/hostname": format!("node-{n}"),
+                "topology.kubernetes.io/zone": format!("zone-{}", n % 3)}},
+            "spec": {"podCIDR": format!("10.{}.{}.0/24", 64 + n / 256, n % 256)},
+            "status": {"addresses": [
+                {"type": "InternalIP", "address": format!("192.168.{}.{}", n / 250, n % 250 + 1)},
+                {"type": "Hostname", "address": format!("node-{n}")}]}
+        }));
+    }
+    let per_ns = SERVICES / NAMESPACES;
+    for s in 0..SERVICES {
+        let ns = format!("ns-{}", s / per_ns);
+        let mut spec = serde_json::json!({
+            "selector": {"app": format!("app-{s}")},
+            "ports": [
+                {"name": "http", "port": 80, "targetPort": "http"},
+                {"name": "metrics", "port": 9090, "targetPort": 9090}
+            ]
+        });
+        if s % 10 == 0 {
+            spec["type"] = "NodePort".into();
+        }
+        items.push(serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": format!("svc-{s}"), "namespace": ns,
+                "creationTimestamp": "2024-01-01T00:00:00Z"},
+            "spec": spec
+        }));
+    }
+    let per_svc = PODS / SERVICES;
+    for p in 0..PODS {
+        let s = p / per_svc;
+        let ns = format!("ns-{}", s / per_ns);
+        let ready = if p % 20 == 0 { "False" } else { "True" };
+        items.push(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": format!("pod-{p}"), "namespace": ns,
+                "labels": {"app": format!("app-{s}"), "pod-template-hash": "5d4f8c7b9", "tier": "backend"},
+                "creationTimestamp": "2024-01-01T00:01:00Z"},
+            "spec": {"nodeName": format!("node-{}", p % NODES),
+                "containers": [{"name": "app", "image": "registry.example/app:1.0",
+                    "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"},
+                              {"containerPort": 9090}],
+                    "env": [{"name": "MODE", "value": "production"}]}]},
+            "status": {"phase": "Running", "podIP": format!("10.{}.{}.{}", 64 + p / 65536, (p / 256) % 256, p % 256),
+                "conditions": [{"type": "Ready", "status": ready}]}
+        }));
+    }
+    serde_json::to_string(&serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}))
+        .expect("serialisable")
+}
+
+/// Best of `runs` timings, to dampen noise on a shared machine.
+fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut best = Duration::MAX;
+    let mut last = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let v = f();
+        best = best.min(t.elapsed());
+        last = Some(v);
+    }
+    (best, last.expect("runs > 0"))
+}
+
+fn main() {
+    // `cargo test --benches` runs this with `--bench` absent; keep it quick.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("scale: run with `cargo bench --bench scale`");
+        return;
+    }
+    let t = Instant::now();
+    let json = generate();
+    println!(
+        "generated {SERVICES} services, {PODS} pods, {NODES} nodes: {:.1} MB of JSON in {:.2?}",
+        json.len() as f64 / 1e6,
+        t.elapsed()
+    );
+    let limits = Limits {
+        max_bytes: usize::MAX,
+        ..Limits::default()
+    };
+
+    let (d, loaded) = best(3, || load_str("cluster.json", &json, &limits));
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors.first());
+    println!(
+        "load JSON:            {:>8.1} ms  {:>6.0} MB/s  (target ≥ 200 MB/s)",
+        d.as_secs_f64() * 1e3,
+        json.len() as f64 / 1e6 / d.as_secs_f64()
+    );
+    let (d, _) = best(3, || serde_json::from_str::<serde_json::Value>(&json).expect("valid"));
+    println!(
+        "  (serde_json::Value for reference: {:.0} MB/s)",
+        json.len() as f64 / 1e6 / d.as_secs_f64()
+    );
+
+    let cluster = svcscope::cluster_from(loaded.objects);
+    let config = Config::default();
+    let (d, res) = best(3, || resolve(&cluster, &config, ResolveOptions::default()));
+    let selected: usize = res.selections.iter().map(|s| s.selected.len()).sum();
+    println!(
+        "default+validate+allocate+select: {:>6.1} ms  (target < 300 ms; {} services, {selected} selected pods, {} errors)",
+        d.as_secs_f64() * 1e3,
+        res.services.len(),
+        res.errors.len()
+    );
+}

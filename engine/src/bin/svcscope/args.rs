@@ -1,0 +1,159 @@
+//! Command-line parsing: `svcscope COMMAND [ARGS…] [OPTIONS…]`, options
+//! anywhere, `--name value` or `--name=value`, `--` ends options.
+
+use std::collections::BTreeMap;
+
+/// Options that take a value, with their short forms.
+const VALUE_OPTIONS: &[(&str, Option<char>)] = &[
+    ("output", Some('o')),
+    ("namespace", Some('n')),
+    ("service-cidr", None),
+    ("node-port-range", None),
+    ("cluster-domain", None),
+];
+
+/// Options that are switches.
+const FLAGS: &[(&str, Option<char>)] = &[("help", Some('h')), ("version", Some('V'))];
+
+#[derive(Debug, Default)]
+pub struct Args {
+    pub command: Option<String>,
+    pub positionals: Vec<String>,
+    options: BTreeMap<String, String>,
+    flags: Vec<String>,
+}
+
+/// A usage error: the message, printed with a hint; exit code 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl Args {
+    pub fn parse(raw: impl IntoIterator<Item = String>) -> Result<Args, UsageError> {
+        let mut args = Args::default();
+        let mut it = raw.into_iter();
+        let mut only_positionals = false;
+        while let Some(a) = it.next() {
+            if only_positionals || a == "-" || !a.starts_with('-') {
+                if args.command.is_none() {
+                    args.command = Some(a);
+                } else {
+                    args.positionals.push(a);
+                }
+                continue;
+            }
+            if a == "--" {
+                only_positionals = true;
+                continue;
+            }
+            let (name, inline) = if let Some(long) = a.strip_prefix("--") {
+                match long.split_once('=') {
+                    Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                    None => (long.to_string(), None),
+                }
+            } else {
+                // `-o json` or `-ojson`.
+                let mut chars = a[1..].chars();
+                let c = chars.next().unwrap_or('-');
+                let rest: String = chars.collect();
+                let long = VALUE_OPTIONS
+                    .iter()
+                    .chain(FLAGS)
+                    .find(|(_, s)| *s == Some(c))
+                    .map(|(l, _)| l.to_string())
+                    .ok_or_else(|| UsageError(format!("unknown option {a}")))?;
+                let inline = (!rest.is_empty()).then_some(rest.trim_start_matches('=').to_string());
+                (long, inline)
+            };
+            if VALUE_OPTIONS.iter().any(|(l, _)| *l == name) {
+                let value = match inline {
+                    Some(v) => v,
+                    None => it
+                        .next()
+                        .ok_or_else(|| UsageError(format!("option --{name} needs a value")))?,
+                };
+                if args.options.insert(name.clone(), value).is_some() {
+                    return Err(UsageError(format!("option --{name} given twice")));
+                }
+            } else if FLAGS.iter().any(|(l, _)| *l == name) {
+                if inline.is_some() {
+                    return Err(UsageError(format!("option --{name} takes no value")));
+                }
+                args.flags.push(name);
+            } else {
+                return Err(UsageError(format!("unknown option {a}")));
+            }
+        }
+        Ok(args)
+    }
+
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.options.get(name).map(String::as_str)
+    }
+
+    pub fn flag(&self, name: &str) -> bool {
+        self.flags.iter().any(|f| f == name)
+    }
+
+    /// Rejects options the command does not use.
+    pub fn allow_only(&self, allowed: &[&str]) -> Result<(), UsageError> {
+        for name in self.options.keys() {
+            if !allowed.contains(&name.as_str()) && !GLOBAL.contains(&name.as_str()) {
+                return Err(UsageError(format!(
+                    "option --{name} does not apply to this command"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The output format, checked against the command's formats; the first
+    /// one is the default.
+    pub fn output(&self, formats: &[&'static str]) -> Result<&'static str, UsageError> {
+        match self.option("output") {
+            None => Ok(formats[0]),
+            Some(o) => formats.iter().find(|f| **f == o).copied().ok_or_else(|| {
+                UsageError(format!(
+                    "unsupported output format {o:?}: use one of {}",
+                    formats.join(", ")
+                ))
+            }),
+        }
+    }
+}
+
+/// Options every command takes.
+const GLOBAL: &[&str] = &["service-cidr", "node-port-range", "cluster-domain"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(v: &[&str]) -> Result<Args, UsageError> {
+        Args::parse(v.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn options_anywhere() {
+        let a = parse(&["resolve", "a.yaml", "-o", "json", "--service-cidr=10.0.0.0/16", "-"]).unwrap();
+        assert_eq!(a.command.as_deref(), Some("resolve"));
+        assert_eq!(a.positionals, ["a.yaml", "-"]);
+        assert_eq!(a.option("output"), Some("json"));
+        assert_eq!(a.option("service-cidr"), Some("10.0.0.0/16"));
+        let a = parse(&["check", "-ojson"]).unwrap();
+        assert_eq!(a.option("output"), Some("json"));
+    }
+
+    #[test]
+    fn errors() {
+        assert!(parse(&["check", "--bogus"]).is_err());
+        assert!(parse(&["check", "-o"]).is_err());
+        assert!(parse(&["check", "-o", "a", "-o", "b"]).is_err());
+        assert!(parse(&["check", "--help=x"]).is_err());
+    }
+
+    #[test]
+    fn double_dash() {
+        let a = parse(&["select", "--", "-weird-file"]).unwrap();
+        assert_eq!(a.positionals, ["-weird-file"]);
+    }
+}

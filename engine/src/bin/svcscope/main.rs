@@ -1,0 +1,286 @@
+//! `svcscope`, the command-line face of the engine: reads manifests from
+//! files or stdin, runs the engine, prints its views. No Kubernetes logic
+//! lives here.
+
+mod args;
+
+use args::{Args, UsageError};
+use std::io::{self, Read, Write};
+use std::process::ExitCode;
+use svcscope::config::Config;
+use svcscope::load::{self, Input, Limits, Loaded};
+use svcscope::resolve::{resolve, ResolveOptions};
+use svcscope::select::{LabelSelector, Selector};
+
+const USAGE: &str = "\
+svcscope: Kubernetes Service semantics, computed from manifests
+
+Usage: svcscope COMMAND [ARGS…] [FILE…] [OPTIONS]
+
+Commands:
+  check [FILE…]              validate every object; one line per error:
+                             <Kind> <namespace>/<name>: <field.path>: <ErrorType>: <detail>
+  select SELECTOR [FILE…]    pods matched by a label selector (kubectl syntax, or a
+                             LabelSelector as JSON/YAML), as namespace/name
+  resolve [FILE…] -o json    the computed view: Services after defaulting and
+                             allocation, selections with why-not, errors
+
+FILE is a YAML or JSON manifest (multi-document, kind: List, kubectl get -o
+yaml|json output); `-` or no FILE reads stdin. Several files form one cluster.
+
+Options:
+  --service-cidr CIDR[,CIDR]  service IP range(s) (default 10.96.0.0/12)
+  --node-port-range A-B       NodePort range (default 30000-32767)
+  --cluster-domain DOMAIN     cluster DNS zone (default cluster.local)
+  -n, --namespace NS          (select) only pods of this namespace
+  -o, --output FORMAT         output format
+  -h, --help                  this help
+  -V, --version               version
+
+Exit status: 0 fine, 1 the input has errors (all printed), 2 usage error.
+";
+
+/// How a command ended.
+enum Failure {
+    /// The input has errors; they were printed.
+    Input,
+    Usage(UsageError),
+    /// Writing the output failed (e.g. a closed pipe): stop quietly.
+    Io(io::Error),
+}
+
+impl From<UsageError> for Failure {
+    fn from(e: UsageError) -> Self {
+        Failure::Usage(e)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(a) => a,
+        Err(e) => return usage_error(&e),
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = run(&args, &mut out).and_then(|()| out.flush().map_err(Failure::Io));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input) => {
+            let _ = out.flush();
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(e)) => usage_error(&e),
+        Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Io(e)) => {
+            eprintln_safe(&format!("svcscope: {e}"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn usage_error(e: &UsageError) -> ExitCode {
+    eprintln_safe(&format!("svcscope: {}\nRun 'svcscope --help' for usage.", e.0));
+    ExitCode::from(2)
+}
+
+/// `eprintln!` panics when stderr is closed; this never does.
+fn eprintln_safe(msg: &str) {
+    let _ = writeln!(io::stderr(), "{msg}");
+}
+
+fn run(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
+    if args.flag("version") {
+        writeln!(out, "svcscope {}", env!("CARGO_PKG_VERSION"))?;
+        return Ok(());
+    }
+    let Some(command) = args.command.as_deref() else {
+        if args.flag("help") {
+            out.write_all(USAGE.as_bytes())?;
+            return Ok(());
+        }
+        return Err(UsageError("no command given".into()).into());
+    };
+    if args.flag("help") || command == "help" {
+        out.write_all(USAGE.as_bytes())?;
+        return Ok(());
+    }
+    let config = config(args)?;
+    match command {
+        "check" => {
+            args.allow_only(&[])?;
+            check(&args.positionals, &config, out)
+        }
+        "select" => {
+            args.allow_only(&["namespace"])?;
+            let (selector, files) = args
+                .positionals
+                .split_first()
+                .ok_or_else(|| UsageError("select needs a SELECTOR".into()))?;
+            select(selector, files, args.option("namespace"), out)
+        }
+        "resolve" => {
+            args.allow_only(&["output"])?;
+            args.output(&["json"])?;
+            resolve_cmd(&args.positionals, &config, out)
+        }
+        other => Err(UsageError(format!("unknown command {other:?}")).into()),
+    }
+}
+
+fn config(args: &Args) -> Result<Config, UsageError> {
+    let mut c = Config::default();
+    if let Some(v) = args.option("service-cidr") {
+        c.service_cidrs = Config::parse_service_cidrs(v).map_err(|e| UsageError(format!("--service-cidr: {e}")))?;
+    }
+    if let Some(v) = args.option("node-port-range") {
+        c.node_port_range = v.parse().map_err(|e| UsageError(format!("--node-port-range: {e}")))?;
+    }
+    if let Some(v) = args.option("cluster-domain") {
+        c.cluster_domain = Config::parse_cluster_domain(v).map_err(|e| UsageError(format!("--cluster-domain: {e}")))?;
+    }
+    Ok(c)
+}
+
+/// The texts of the named files (`-` or none: stdin).
+fn read_inputs(files: &[String]) -> Result<Vec<(String, String)>, Failure> {
+    let limits = Limits::default();
+    let names: Vec<&str> = if files.is_empty() {
+        vec!["-"]
+    } else {
+        files.iter().map(String::as_str).collect()
+    };
+    let mut texts = Vec::new();
+    let mut failed = false;
+    for name in names {
+        let (display, result) = if name == "-" {
+            let mut s = String::new();
+            let r = io::stdin()
+                .lock()
+                .take(limits.max_bytes as u64 + 1)
+                .read_to_string(&mut s)
+                .map(|_| s);
+            ("<stdin>".to_string(), r)
+        } else {
+            (name.to_string(), read_file(name, limits.max_bytes))
+        };
+        match result {
+            Ok(text) => texts.push((display, text)),
+            Err(e) => {
+                eprintln_safe(&format!("{display}: {e}"));
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return Err(Failure::Input);
+    }
+    Ok(texts)
+}
+
+fn read_file(path: &str, max: usize) -> io::Result<String> {
+    let f = std::fs::File::open(path)?;
+    let mut s = String::new();
+    f.take(max as u64 + 1).read_to_string(&mut s)?;
+    Ok(s)
+}
+
+/// Loads the files; prints load errors and notes to stderr.
+fn load_files(files: &[String]) -> Result<Loaded, Failure> {
+    let texts = read_inputs(files)?;
+    let inputs: Vec<Input> = texts.iter().map(|(n, t)| Input { name: n, text: t }).collect();
+    let loaded = load::load(&inputs, &Limits::default());
+    for ig in &loaded.ignored {
+        eprintln_safe(&format!("note: {}: {} {}: {}", ig.origin, ig.kind, ig.name, ig.note));
+    }
+    Ok(loaded)
+}
+
+fn check(files: &[String], config: &Config, out: &mut impl Write) -> Result<(), Failure> {
+    let loaded = load_files(files)?;
+    for e in &loaded.errors {
+        writeln!(out, "{e}")?;
+    }
+    let had_load_errors = !loaded.errors.is_empty();
+    let cluster = svcscope::cluster_from(loaded.objects);
+    let res = resolve(&cluster, config, ResolveOptions::default());
+    for e in &res.errors {
+        writeln!(out, "{e}")?;
+    }
+    if had_load_errors || !res.errors.is_empty() {
+        return Err(Failure::Input);
+    }
+    Ok(())
+}
+
+/// A selector argument: kubectl syntax, or a LabelSelector object.
+fn parse_selector(s: &str) -> Result<Selector, String> {
+    let t = s.trim_start();
+    let is_object = t.starts_with('{') || t.starts_with("matchLabels") || t.starts_with("matchExpressions");
+    if !is_object {
+        return Selector::parse(s).map_err(|e| e.to_string());
+    }
+    let docs = load::yaml::parse_documents(s, &Limits::default()).map_err(|e| e.to_string())?;
+    let [doc] = docs.as_slice() else {
+        return Err("expected one LabelSelector object".into());
+    };
+    let ls: LabelSelector = load::yaml::from_node(&doc.root).map_err(|e| e.to_string())?;
+    Selector::from_label_selector(Some(&ls)).map_err(|e| e.to_string())
+}
+
+fn select(selector: &str, files: &[String], namespace: Option<&str>, out: &mut impl Write) -> Result<(), Failure> {
+    let sel = match parse_selector(selector) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln_safe(&format!("svcscope: invalid selector {selector:?}: {e}"));
+            return Err(Failure::Input);
+        }
+    };
+    let loaded = load_files(files)?;
+    for e in &loaded.errors {
+        eprintln_safe(&e.to_string());
+    }
+    let cluster = svcscope::cluster_from(loaded.objects.iter().cloned());
+    for (key, pod) in &cluster.pods {
+        if namespace.is_some_and(|ns| ns != key.namespace) {
+            continue;
+        }
+        if sel.matches(&pod.metadata.labels) {
+            writeln!(out, "{key}")?;
+        }
+    }
+    if !loaded.errors.is_empty() {
+        return Err(Failure::Input);
+    }
+    Ok(())
+}
+
+fn resolve_cmd(files: &[String], config: &Config, out: &mut impl Write) -> Result<(), Failure> {
+    let loaded = load_files(files)?;
+    let cluster = svcscope::cluster_from(loaded.objects.iter().cloned());
+    let res = resolve(&cluster, config, ResolveOptions { why_not: true });
+    let view = serde_json::json!({
+        "apiVersion": "svcscope/v1",
+        "kind": "Resolution",
+        "loadErrors": loaded.errors,
+        "ignored": loaded.ignored,
+        "resolution": res,
+    });
+    serde_json::to_writer_pretty(&mut *out, &view).map_err(io::Error::from)?;
+    writeln!(out)?;
+    for e in &loaded.errors {
+        eprintln_safe(&e.to_string());
+    }
+    for e in &res.errors {
+        eprintln_safe(&e.to_string());
+    }
+    if !loaded.errors.is_empty() || !res.errors.is_empty() {
+        return Err(Failure::Input);
+    }
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! The cluster: every loaded object by kind, namespace and name, with where
+//! it came from. Objects enter through [`Cluster::apply`] and leave through
+//! [`Cluster::delete`], as with `kubectl apply` / `kubectl delete`.
+
+use crate::model::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A namespaced name, ordered by namespace then name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct NsName {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl NsName {
+    pub fn new(namespace: &str, name: &str) -> Self {
+        NsName {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        }
+    }
+    pub fn of(meta: &ObjectMeta) -> Self {
+        NsName::new(meta.ns(), &meta.name)
+    }
+    /// Parses `namespace/name`, or `name` in the `default` namespace.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (ns, name) = s.split_once('/').unwrap_or(("default", s));
+        (!ns.is_empty() && !name.is_empty() && !name.contains('/')).then(|| NsName::new(ns, name))
+    }
+}
+
+impl fmt::Display for NsName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+/// Where an object was read from: file, line (when known) and, inside a
+/// list, the item path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Origin {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+        }
+        if let Some(p) = &self.path {
+            write!(f, " ({p})")?;
+        }
+        Ok(())
+    }
+}
+
+/// All objects of the cluster. Maps are ordered so that every view derived
+/// from them is deterministic.
+#[derive(Debug, Clone, Default)]
+pub struct Cluster {
+    pub namespaces: BTreeMap<String, Namespace>,
+    pub nodes: BTreeMap<String, Node>,
+    pub services: BTreeMap<NsName, Service>,
+    pub pods: BTreeMap<NsName, Pod>,
+    /// Keyed by namespace/name within each kind.
+    pub workloads: BTreeMap<(String, NsName), Workload>,
+    pub endpoints: BTreeMap<NsName, Endpoints>,
+    pub endpoint_slices: BTreeMap<NsName, EndpointSlice>,
+    pub origins: BTreeMap<ObjectKey, Origin>,
+}
+
+/// Objects without a namespace land in `default`, as `kubectl apply`
+/// without `-n` puts them.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+impl Cluster {
+    /// Adds or replaces an object; returns the object it replaced.
+    pub fn apply(&mut self, mut obj: Object, origin: Origin) -> Option<Object> {
+        if obj.is_namespaced() {
+            let meta = obj.metadata_mut();
+            if meta.namespace.as_deref().unwrap_or("").is_empty() {
+                meta.namespace = Some(DEFAULT_NAMESPACE.into());
+            }
+        } else {
+            obj.metadata_mut().namespace = None;
+        }
+        let key = ObjectKey::of(&obj);
+        self.origins.insert(key, origin);
+        let ns_name = NsName::of(obj.metadata());
+        match obj {
+            Object::Namespace(o) => self
+                .namespaces
+                .insert(o.metadata.name.clone(), o)
+                .map(Object::Namespace),
+            Object::Node(o) => self.nodes.insert(o.metadata.name.clone(), o).map(Object::Node),
+            Object::Service(o) => self.services.insert(ns_name, o).map(Object::Service),
+            Object::Pod(o) => self.pods.insert(ns_name, o).map(Object::Pod),
+            Object::Endpoints(o) => self.endpoints.insert(ns_name, o).map(Object::Endpoints),
+            Object::EndpointSlice(o) => self
+                .endpoint_slices
+                .insert(ns_name, o)
+                .map(Object::EndpointSlice),
+            Object::Workload(o) => self
+                .workloads
+                .insert((o.kind.clone(), ns_name), o)
+                .map(Object::Workload),
+        }
+    }
+
+    /// Removes an object; returns it if it existed.
+    pub fn delete(&mut self, key: &ObjectKey) -> Option<Object> {
+        self.origins.remove(key);
+        let nn = NsName::new(&key.namespace, &key.name);
+        match key.kind.as_str() {
+            "Namespace" => self.namespaces.remove(&key.name).map(Object::Namespace),
+            "Node" => self.nodes.remove(&key.name).map(Object::Node),
+            "Service" => self.services.remove(&nn).map(Object::Service),
+            "Pod" => self.pods.remove(&nn).map(Object::Pod),
+            "Endpoints" => self.endpoints.remove(&nn).map(Object::Endpoints),
+            "EndpointSlice" => self.endpoint_slices.remove(&nn).map(Object::EndpointSlice),
+            k => self
+                .workloads
+                .remove(&(k.to_string(), nn))
+                .map(Object::Workload),
+        }
+    }
+
+    pub fn origin(&self, key: &ObjectKey) -> Option<&Origin> {
+        self.origins.get(key)
+    }
+
+    /// Pods of one namespace, in name order.
+    pub fn pods_in<'a>(&'a self, namespace: &'a str) -> impl Iterator<Item = (&'a NsName, &'a Pod)> + 'a {
+        self.pods
+            .range(NsName::new(namespace, "")..)
+            .take_while(move |(k, _)| k.namespace == namespace)
+    }
+
+    /// Workloads of one namespace.
+    pub fn workloads_in<'a>(&'a self, namespace: &'a str) -> impl Iterator<Item = &'a Workload> + 'a {
+        self.workloads
+            .iter()
+            .filter(move |((_, nn), _)| nn.namespace == namespace)
+            .map(|(_, w)| w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(ns: Option<&str>, name: &str) -> Object {
+        let mut p = Pod::default();
+        p.metadata.name = name.into();
+        p.metadata.namespace = ns.map(String::from);
+        Object::Pod(p)
+    }
+
+    #[test]
+    fn apply_defaults_namespace_and_replaces() {
+        let mut c = Cluster::default();
+        assert!(c.apply(pod(None, "a"), Origin::default()).is_none());
+        assert!(c.pods.contains_key(&NsName::new("default", "a")));
+        assert!(c.apply(pod(Some("default"), "a"), Origin::default()).is_some());
+        assert_eq!(c.pods.len(), 1);
+    }
+
+    #[test]
+    fn pods_in_namespace_are_scoped() {
+        let mut c = Cluster::default();
+        for (ns, n) in [("a", "x"), ("ab", "y"), ("a", "z"), ("b", "w")] {
+            c.apply(pod(Some(ns), n), Origin::default());
+        }
+        let names: Vec<_> = c.pods_in("a").map(|(k, _)| k.name.as_str()).collect();
+        assert_eq!(names, ["x", "z"]);
+    }
+
+    #[test]
+    fn delete_removes() {
+        let mut c = Cluster::default();
+        c.apply(pod(Some("a"), "x"), Origin::default());
+        assert!(c.delete(&ObjectKey::new("Pod", "a", "x")).is_some());
+        assert!(c.pods.is_empty() && c.origins.is_empty());
+    }
+
+    #[test]
+    fn ns_name_parse() {
+        assert_eq!(NsName::parse("x"), Some(NsName::new("default", "x")));
+        assert_eq!(NsName::parse("a/b"), Some(NsName::new("a", "b")));
+        assert_eq!(NsName::parse("a/b/c"), None);
+        assert_eq!(NsName::parse("/b"), None);
+    }
+}

@@ -1,0 +1,157 @@
+//! Cluster-wide settings that change what the apiserver, kube-proxy and
+//! CoreDNS compute: the service CIDRs, the NodePort range, the DNS zone.
+
+use crate::net::Cidr;
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// A port range as `--service-node-port-range` takes it: `30000-32767`
+/// (inclusive) or `30000+2767`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortRange {
+    pub first: u16,
+    pub last: u16,
+}
+
+impl PortRange {
+    pub fn contains(&self, port: i32) -> bool {
+        port >= i32::from(self.first) && port <= i32::from(self.last)
+    }
+    pub fn size(&self) -> u32 {
+        u32::from(self.last) - u32::from(self.first) + 1
+    }
+}
+
+impl FromStr for PortRange {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("invalid port range {s:?}: want FIRST-LAST or BASE+SIZE");
+        let parse = |v: &str| v.trim().parse::<u16>().map_err(|_| bad());
+        let (first, last) = if let Some((a, b)) = s.split_once('-') {
+            (parse(a)?, parse(b)?)
+        } else if let Some((a, b)) = s.split_once('+') {
+            let a = parse(a)?;
+            (a, a.checked_add(parse(b)?).ok_or_else(bad)?)
+        } else {
+            let p = parse(s)?;
+            (p, p)
+        };
+        if first == 0 || last < first {
+            return Err(bad());
+        }
+        Ok(PortRange { first, last })
+    }
+}
+
+impl fmt::Display for PortRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.first, self.last)
+    }
+}
+
+impl Serialize for PortRange {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The settings, with kubeadm's defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Config {
+    /// `--service-cluster-ip-range`: the primary CIDR, then optionally a
+    /// second one of the other family (dual-stack).
+    #[serde(serialize_with = "ser_display_vec")]
+    pub service_cidrs: Vec<Cidr>,
+    /// `--service-node-port-range`.
+    pub node_port_range: PortRange,
+    /// The cluster DNS zone (kubelet's `--cluster-domain`).
+    pub cluster_domain: String,
+}
+
+fn ser_display_vec<S: serde::Serializer, T: fmt::Display>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(|x| x.to_string()))
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            service_cidrs: vec![Cidr::from_str("10.96.0.0/12").expect("valid literal")],
+            node_port_range: PortRange {
+                first: 30000,
+                last: 32767,
+            },
+            cluster_domain: "cluster.local".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Parses `--service-cidr` values: one CIDR or a dual-stack pair
+    /// separated by a comma, of different families.
+    pub fn parse_service_cidrs(s: &str) -> Result<Vec<Cidr>, String> {
+        let cidrs = s
+            .split(',')
+            .map(|c| c.trim().parse::<Cidr>())
+            .collect::<Result<Vec<_>, _>>()?;
+        match cidrs.as_slice() {
+            [_] => Ok(cidrs),
+            [a, b] if a.family() != b.family() => Ok(cidrs),
+            [_, _] => Err("a dual-stack service CIDR pair needs one IPv4 and one IPv6 range".into()),
+            _ => Err("at most two service CIDRs (one per family) are allowed".into()),
+        }
+    }
+
+    /// Validates a cluster domain: a DNS-1123 subdomain, without a trailing dot.
+    pub fn parse_cluster_domain(s: &str) -> Result<String, String> {
+        let d = s.trim_end_matches('.').to_ascii_lowercase();
+        let ok = !d.is_empty()
+            && d.len() <= 253
+            && d.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+            });
+        if ok {
+            Ok(d)
+        } else {
+            Err(format!("invalid cluster domain {s:?}: want a DNS name such as cluster.local"))
+        }
+    }
+
+    pub fn is_dual_stack(&self) -> bool {
+        self.service_cidrs.len() == 2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_ranges() {
+        assert_eq!("30000-32767".parse::<PortRange>().unwrap().size(), 2768);
+        assert_eq!("30000+2767".parse::<PortRange>().unwrap().last, 32767);
+        assert!("32767-30000".parse::<PortRange>().is_err());
+        assert!("0-10".parse::<PortRange>().is_err());
+        assert!("abc".parse::<PortRange>().is_err());
+        assert!("65000+1000".parse::<PortRange>().is_err());
+    }
+
+    #[test]
+    fn service_cidrs() {
+        assert_eq!(Config::parse_service_cidrs("10.0.0.0/16,fd00::/108").unwrap().len(), 2);
+        assert!(Config::parse_service_cidrs("10.0.0.0/16,10.1.0.0/16").is_err());
+        assert!(Config::parse_service_cidrs("10.0.0.1/16").is_err());
+    }
+
+    #[test]
+    fn cluster_domains() {
+        assert_eq!(Config::parse_cluster_domain("Cluster.Local.").unwrap(), "cluster.local");
+        assert!(Config::parse_cluster_domain("bad_domain").is_err());
+        assert!(Config::parse_cluster_domain("").is_err());
+    }
+}

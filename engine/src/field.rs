@@ -1,0 +1,157 @@
+//! Field errors as the apiserver reports them (`field.Error`): a field path,
+//! an error type and a detail.
+
+use serde::Serialize;
+use std::fmt;
+
+/// `field.ErrorType`, by the names Kubernetes uses in its API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum ErrorType {
+    Required,
+    Invalid,
+    Duplicate,
+    NotSupported,
+    Forbidden,
+    TooLong,
+    TooMany,
+    Internal,
+}
+
+impl ErrorType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorType::Required => "Required",
+            ErrorType::Invalid => "Invalid",
+            ErrorType::Duplicate => "Duplicate",
+            ErrorType::NotSupported => "NotSupported",
+            ErrorType::Forbidden => "Forbidden",
+            ErrorType::TooLong => "TooLong",
+            ErrorType::TooMany => "TooMany",
+            ErrorType::Internal => "Internal",
+        }
+    }
+}
+
+impl fmt::Display for ErrorType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One validation or allocation error on one field.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct FieldError {
+    /// The field path as upstream prints it, e.g. `spec.ports[0].port`.
+    pub field: String,
+    #[serde(rename = "type")]
+    pub type_: ErrorType,
+    /// The offending value, rendered as upstream renders it (absent for
+    /// Required and Forbidden errors).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    pub detail: String,
+}
+
+impl FieldError {
+    fn new(type_: ErrorType, field: impl Into<String>, value: Option<String>, detail: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            type_,
+            value,
+            detail: detail.into(),
+        }
+    }
+    pub fn required(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(ErrorType::Required, field, None, detail)
+    }
+    pub fn invalid(field: impl Into<String>, value: impl fmt::Display, detail: impl Into<String>) -> Self {
+        Self::new(ErrorType::Invalid, field, Some(value.to_string()), detail)
+    }
+    pub fn duplicate(field: impl Into<String>, value: impl fmt::Display) -> Self {
+        Self::new(ErrorType::Duplicate, field, Some(value.to_string()), "")
+    }
+    /// `field.NotSupported`: the detail lists the supported values.
+    pub fn not_supported(field: impl Into<String>, value: impl fmt::Display, supported: &[&str]) -> Self {
+        let list = supported
+            .iter()
+            .map(|s| format!("\"{s}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Self::new(
+            ErrorType::NotSupported,
+            field,
+            Some(value.to_string()),
+            format!("supported values: {list}"),
+        )
+    }
+    pub fn forbidden(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(ErrorType::Forbidden, field, None, detail)
+    }
+    pub fn too_long(field: impl Into<String>, value: impl fmt::Display, max: usize) -> Self {
+        Self::new(
+            ErrorType::TooLong,
+            field,
+            Some(value.to_string()),
+            format!("may not be more than {max} bytes"),
+        )
+    }
+    pub fn too_many(field: impl Into<String>, actual: usize, max: usize) -> Self {
+        Self::new(
+            ErrorType::TooMany,
+            field,
+            Some(actual.to_string()),
+            format!("must have at most {max} items"),
+        )
+    }
+}
+
+impl fmt::Display for FieldError {
+    /// `<field>: <Type>: <detail>` (with the value when there is one), the
+    /// shape `svcscope check` prints after the object.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: ", self.field, self.type_)?;
+        match (&self.value, self.detail.is_empty()) {
+            (Some(v), true) => write!(f, "{v}"),
+            (Some(v), false) => write!(f, "{v}: {}", self.detail),
+            (None, _) => f.write_str(&self.detail),
+        }
+    }
+}
+
+/// Builds field paths the way `field.Path` prints them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Path(String);
+
+impl Path {
+    pub fn new(root: &str) -> Self {
+        Path(root.to_string())
+    }
+    pub fn child(&self, name: &str) -> Self {
+        if self.0.is_empty() {
+            Path(name.to_string())
+        } else {
+            Path(format!("{}.{name}", self.0))
+        }
+    }
+    pub fn index(&self, i: usize) -> Self {
+        Path(format!("{}[{i}]", self.0))
+    }
+    pub fn key(&self, k: &str) -> Self {
+        Path(format!("{}[{k}]", self.0))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&Path> for String {
+    fn from(p: &Path) -> String {
+        p.0.clone()
+    }
+}

@@ -1,0 +1,289 @@
+//! Loading manifests: YAML streams (`---`), JSON (one object, several
+//! concatenated, or an array), `kind: List` and `kubectl get -o yaml|json`
+//! output, from any number of sources, into model objects with their origin.
+//!
+//! Bad input is data: every problem becomes a [`LoadError`] naming the file
+//! and, where known, line and column; loading goes on with the next
+//! document. Unknown kinds are kept aside as [`Ignored`] with a note.
+
+mod object;
+pub mod yaml;
+
+use crate::cluster::Origin;
+use crate::model::{Object, ObjectMeta};
+use object::{AnyObject, Decoded};
+use serde::Serialize;
+use std::fmt;
+pub use yaml::Limits;
+
+/// One input: a name for messages (a file path, `<stdin>`) and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+}
+
+/// A problem with the input, located as precisely as possible.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadError {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// An object of a kind svcscope does not model, kept aside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ignored {
+    pub api_version: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    pub origin: Origin,
+    pub note: String,
+}
+
+/// Everything read from the inputs.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub objects: Vec<(Object, Origin)>,
+    pub ignored: Vec<Ignored>,
+    pub errors: Vec<LoadError>,
+}
+
+/// Loads every input, in order.
+pub fn load(inputs: &[Input], limits: &Limits) -> Loaded {
+    let mut out = Loaded::default();
+    for input in inputs {
+        load_one(input, limits, &mut out);
+    }
+    out
+}
+
+/// Loads one input text.
+pub fn load_str(name: &str, text: &str, limits: &Limits) -> Loaded {
+    load(&[Input { name, text }], limits)
+}
+
+fn load_one(input: &Input, limits: &Limits, out: &mut Loaded) {
+    let err = |line: Option<usize>, column: Option<usize>, message: String| LoadError {
+        file: input.name.to_string(),
+        line,
+        column,
+        message,
+    };
+    if input.text.len() > limits.max_bytes {
+        out.errors.push(err(
+            None,
+            None,
+            format!(
+                "input is {} bytes, more than the limit of {} bytes",
+                input.text.len(),
+                limits.max_bytes
+            ),
+        ));
+        return;
+    }
+    let text = input.text.strip_prefix('\u{feff}').unwrap_or(input.text);
+    let mut sink = Sink {
+        file: input.name,
+        out,
+        count: 0,
+        max: limits.max_documents,
+    };
+    if looks_like_json(text) {
+        load_json(text, &mut sink);
+    } else {
+        load_yaml(text, limits, &mut sink);
+    }
+}
+
+/// JSON starts with `{` or `[`; YAML flow style could too, and is parsed
+/// correctly either way, but JSON is the fast path for big `-o json` dumps.
+fn looks_like_json(text: &str) -> bool {
+    matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['))
+}
+
+/// Collects decoded objects, enforcing the object count limit.
+struct Sink<'a> {
+    file: &'a str,
+    out: &'a mut Loaded,
+    count: usize,
+    max: usize,
+}
+
+impl Sink<'_> {
+    fn error(&mut self, line: Option<usize>, column: Option<usize>, message: String) {
+        self.out.errors.push(LoadError {
+            file: self.file.to_string(),
+            line,
+            column,
+            message,
+        });
+    }
+
+    /// Takes one decoded top-level value; returns false once the limit is hit.
+    fn take(&mut self, obj: AnyObject, line: Option<usize>, path: Option<String>) -> bool {
+        let origin = Origin {
+            file: self.file.to_string(),
+            line,
+            path: path.clone(),
+        };
+        if let Some(items) = obj.items {
+            // `kubectl get` emits `kind: List`; the API emits `PodList` etc.
+            // whose items may omit their kind.
+            let item_kind = obj
+                .kind
+                .as_deref()
+                .and_then(|k| k.strip_suffix("List"))
+                .filter(|k| !k.is_empty())
+                .map(String::from);
+            for (i, mut item) in items.into_iter().enumerate() {
+                if item.kind.is_none() {
+                    item.kind = item_kind.clone();
+                }
+                let p = match &path {
+                    Some(p) => format!("{p}.items[{i}]"),
+                    None => format!("items[{i}]"),
+                };
+                if !self.take(item, line, Some(p)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        self.count += 1;
+        if self.count > self.max {
+            self.error(
+                line,
+                None,
+                format!("more than {} objects in one input; the rest is not read", self.max),
+            );
+            return false;
+        }
+        let api_version = obj.api_version.clone().unwrap_or_default();
+        let meta: ObjectMeta = obj.metadata.clone();
+        match obj.into_object() {
+            Decoded::Object(o) => {
+                if o.metadata().name.is_empty() {
+                    let at = origin.path.as_deref().map(|p| format!(" at {p}")).unwrap_or_default();
+                    self.error(
+                        line,
+                        None,
+                        format!("{} without metadata.name{at}: name is required", o.kind()),
+                    );
+                } else {
+                    self.out.objects.push((o, origin));
+                }
+            }
+            Decoded::Unknown { kind, api_version } => self.out.ignored.push(Ignored {
+                note: format!("kind {kind} does not affect Services; ignored"),
+                api_version,
+                kind,
+                namespace: meta.namespace,
+                name: meta.name,
+                origin,
+            }),
+            Decoded::NoKind => {
+                let what = if api_version.is_empty() { "apiVersion and kind" } else { "kind" };
+                let at = origin.path.as_deref().map(|p| format!(" at {p}")).unwrap_or_default();
+                self.error(line, None, format!("not a Kubernetes object{at}: missing {what}"));
+            }
+        }
+        true
+    }
+}
+
+fn load_json(text: &str, sink: &mut Sink) {
+    if text.trim_start().starts_with('[') {
+        match serde_json::from_str::<Vec<AnyObject>>(text) {
+            Ok(objs) => {
+                for (i, o) in objs.into_iter().enumerate() {
+                    if !sink.take(o, None, Some(format!("[{i}]"))) {
+                        return;
+                    }
+                }
+            }
+            Err(e) => sink.error(Some(e.line()), Some(e.column()), json_message(&e)),
+        }
+        return;
+    }
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<AnyObject>();
+    let mut start = 0;
+    let mut line = 1;
+    loop {
+        // Skip whitespace so the line is where the object starts.
+        let rest = &text[start..];
+        let skipped = rest.len() - rest.trim_start().len();
+        line += text.as_bytes()[start..start + skipped].iter().filter(|b| **b == b'\n').count();
+        match stream.next() {
+            None => return,
+            Some(Ok(obj)) => {
+                if !sink.take(obj, Some(line), None) {
+                    return;
+                }
+                let end = stream.byte_offset();
+                line += text.as_bytes()[start + skipped..end].iter().filter(|b| **b == b'\n').count();
+                start = end;
+            }
+            Some(Err(e)) => {
+                sink.error(Some(e.line()), Some(e.column()), json_message(&e));
+                return;
+            }
+        }
+    }
+}
+
+/// serde_json appends " at line L column C"; the location is printed
+/// separately, so drop it from the message.
+fn json_message(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    }
+}
+
+fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink) {
+    let docs = match yaml::parse_documents(text, limits) {
+        Ok(d) => d,
+        Err(e) => {
+            let (l, c) = e.pos.map_or((None, None), |p| (Some(p.line), Some(p.column)));
+            sink.error(l, c, e.message);
+            return;
+        }
+    };
+    for doc in docs {
+        match yaml::from_node::<Option<AnyObject>>(&doc.root) {
+            Ok(Some(obj)) => {
+                if !sink.take(obj, Some(doc.pos.line), None) {
+                    return;
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let (l, c) = e
+                    .pos
+                    .map_or((Some(doc.pos.line), None), |p| (Some(p.line), Some(p.column)));
+                sink.error(l, c, e.message);
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The cluster model: hand-written serde structs for the objects svcscope
+//! reads, with the Kubernetes API's field names (camelCase on the wire).
+//!
+//! Only fields that affect routing or discovery are modelled; every other
+//! field is ignored on input. Optional API fields stay `Option` so that
+//! defaulting and validation can tell "unset" from "set to the zero value",
+//! exactly as the apiserver does.
+
+mod endpoints;
+mod meta;
+mod node;
+mod pod;
+mod service;
+mod workload;
+
+pub use endpoints::*;
+pub use meta::*;
+pub use node::*;
+pub use pod::*;
+pub use service::*;
+pub use workload::*;
+
+use serde::Serialize;
+
+/// One object of a kind svcscope understands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Object {
+    Namespace(Namespace),
+    Node(Node),
+    Pod(Pod),
+    Service(Service),
+    Endpoints(Endpoints),
+    EndpointSlice(EndpointSlice),
+    Workload(Workload),
+}
+
+impl Object {
+    /// The API kind, as written in manifests.
+    pub fn kind(&self) -> &str {
+        match self {
+            Object::Namespace(_) => "Namespace",
+            Object::Node(_) => "Node",
+            Object::Pod(_) => "Pod",
+            Object::Service(_) => "Service",
+            Object::Endpoints(_) => "Endpoints",
+            Object::EndpointSlice(_) => "EndpointSlice",
+            Object::Workload(w) => w.kind.as_str(),
+        }
+    }
+
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Object::Namespace(o) => &o.metadata,
+            Object::Node(o) => &o.metadata,
+            Object::Pod(o) => &o.metadata,
+            Object::Service(o) => &o.metadata,
+            Object::Endpoints(o) => &o.metadata,
+            Object::EndpointSlice(o) => &o.metadata,
+            Object::Workload(o) => &o.metadata,
+        }
+    }
+
+    pub fn metadata_mut(&mut self) -> &mut ObjectMeta {
+        match self {
+            Object::Namespace(o) => &mut o.metadata,
+            Object::Node(o) => &mut o.metadata,
+            Object::Pod(o) => &mut o.metadata,
+            Object::Service(o) => &mut o.metadata,
+            Object::Endpoints(o) => &mut o.metadata,
+            Object::EndpointSlice(o) => &mut o.metadata,
+            Object::Workload(o) => &mut o.metadata,
+        }
+    }
+
+    /// Whether objects of this kind live in a namespace.
+    pub fn is_namespaced(&self) -> bool {
+        !matches!(self, Object::Namespace(_) | Object::Node(_))
+    }
+}
+
+/// The key of an object in the cluster: kind, namespace ("" for
+/// cluster-scoped kinds) and name. Ordered, so every listing is deterministic.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ObjectKey {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjectKey {
+    pub fn new(kind: &str, namespace: &str, name: &str) -> Self {
+        ObjectKey {
+            kind: kind.to_string(),
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    pub fn of(obj: &Object) -> Self {
+        let m = obj.metadata();
+        ObjectKey::new(obj.kind(), m.namespace.as_deref().unwrap_or(""), &m.name)
+    }
+}
+
+impl std::fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{} {}", self.kind, self.name)
+        } else {
+            write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+use super::{ObjectMeta, PodSpec};
+use crate::select::LabelSelector;
+use serde::{Deserialize, Serialize};
+
+/// A workload that stamps out pods from a template: Deployment, ReplicaSet,
+/// StatefulSet, DaemonSet, Job, CronJob or ReplicationController. svcscope
+/// reads the template's labels and ports to explain Services that select
+/// pods which do not exist (yet).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Workload {
+    pub kind: String,
+    pub metadata: ObjectMeta,
+    pub replicas: Option<i32>,
+    /// The workload's own selector (`spec.selector`); a ReplicationController's
+    /// equality map is converted to `matchLabels`.
+    pub selector: Option<LabelSelector>,
+    /// A StatefulSet's governing Service (`spec.serviceName`).
+    pub service_name: Option<String>,
+    pub template: PodTemplateSpec,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PodTemplateSpec {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: PodSpec,
+}
+
+/// The kinds that carry a pod template.
+pub const WORKLOAD_KINDS: &[&str] = &[
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "ReplicationController",
+];
+
+/// `spec` of Deployment, ReplicaSet, StatefulSet, DaemonSet and Job.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WorkloadSpec {
+    #[serde(default)]
+    pub replicas: Option<i32>,
+    #[serde(default)]
+    pub selector: Option<LabelSelector>,
+    #[serde(default)]
+    pub service_name: Option<String>,
+    #[serde(default)]
+    pub template: PodTemplateSpec,
+}
+
+/// `spec` of a ReplicationController: its selector is a plain map.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ReplicationControllerSpec {
+    #[serde(default)]
+    pub replicas: Option<i32>,
+    #[serde(default)]
+    pub selector: Option<super::StringMap>,
+    #[serde(default)]
+    pub template: PodTemplateSpec,
+}
+
+/// `spec` of a CronJob: the pod template sits in `jobTemplate.spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CronJobSpec {
+    #[serde(default)]
+    pub job_template: CronJobTemplate,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct CronJobTemplate {
+    #[serde(default)]
+    pub spec: WorkloadSpec,
+}

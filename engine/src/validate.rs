@@ -1,0 +1,1292 @@
+//! API validation as the apiserver performs it on create: `ValidateService`
+//! (`pkg/apis/core/validation`), the Pod, Endpoints and EndpointSlice checks
+//! that matter to Services (`pkg/apis/discovery/validation` for slices), and
+//! the name and IP rules they are built from (`apimachinery/pkg/util/validation`).
+//!
+//! Field paths, error types and messages follow upstream, quirks included
+//! (`spec.LoadBalancerSourceRanges`, a bare `allocateLoadBalancerNodePorts`),
+//! so that output can be compared with what `kubectl apply` would print.
+//! Errors come in upstream's order; only map iteration (labels, annotations)
+//! differs, since Go's is random and ours is sorted.
+//!
+//! This module owns validation only: the caller defaults first
+//! ([`crate::defaults`]) and allocates after ([`crate::alloc`]), so values
+//! still to be allocated (`clusterIP`, `nodePort`, `healthCheckNodePort`)
+//! are valid when unset.
+//!
+//! IPs: upstream parses legacy IP fields with Go's old `net.ParseIP`, which
+//! accepts `010.1.1.1` and `::ffff:1.2.3.4`. KEP-4858 (the
+//! `StrictIPCIDRValidation` gate, alpha in 1.33) rejects both, and every
+//! other module here parses IPs strictly, so we validate as with the gate
+//! on. CIDRs get the same syntax rules, but bits set beyond the prefix
+//! (`10.0.0.1/8`) are still accepted, as with the gate at its default.
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::field::{FieldError, Path};
+use crate::model::{
+    service_type, Container, Endpoint, EndpointAddress, EndpointPort, EndpointSlice,
+    EndpointSlicePort, Endpoints, IntOrString, ObjectMeta, Pod, Service, ServicePort,
+};
+
+type Errors = Vec<FieldError>;
+
+// ---------------------------------------------------------------------------
+// Name rules (`k8s.io/apimachinery/pkg/util/validation`)
+// ---------------------------------------------------------------------------
+
+const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+const DNS1123_SUBDOMAIN_FMT: &str =
+    "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+const DNS1035_LABEL_FMT: &str = "[a-z]([-a-z0-9]*[a-z0-9])?";
+const QUALIFIED_NAME_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+const LABEL_VALUE_FMT: &str = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
+const QUALIFIED_NAME_MSG: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+
+/// `validation.RegexError`, including its double space between examples.
+fn regex_error(msg: &str, fmt: &str, examples: &[&str]) -> String {
+    let mut out = msg.to_string();
+    if !examples.is_empty() {
+        out.push_str(" (e.g. ");
+        for (i, e) in examples.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" or ");
+            }
+            out.push_str(&format!("'{e}', "));
+        }
+        out.push_str(&format!("regex used for validation is '{fmt}')"));
+    } else {
+        out.push_str(&format!(" (regex used for validation is '{fmt}')"));
+    }
+    out
+}
+
+fn max_len_error(n: usize) -> String {
+    format!("must be no more than {n} characters")
+}
+
+fn is_lower_alnum(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit()
+}
+
+/// Matches `[a-z0-9]([-a-z0-9]*[a-z0-9])?` (no length limit).
+fn matches_dns1123_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(&f), Some(&l)) => {
+            is_lower_alnum(f) && is_lower_alnum(l) && b.iter().all(|&c| is_lower_alnum(c) || c == b'-')
+        }
+        _ => false,
+    }
+}
+
+fn matches_dns1123_subdomain(s: &str) -> bool {
+    s.split('.').all(matches_dns1123_label)
+}
+
+fn matches_qualified_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(f), Some(l)) => {
+            f.is_ascii_alphanumeric()
+                && l.is_ascii_alphanumeric()
+                && b.iter()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        }
+        _ => false,
+    }
+}
+
+/// `IsDNS1035Label`: Service names. Returns upstream's messages; empty = valid.
+pub fn dns1035_label(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > 63 {
+        errs.push(max_len_error(63));
+    }
+    let b = value.as_bytes();
+    if !(b.first().is_some_and(u8::is_ascii_lowercase) && matches_dns1123_label(value)) {
+        errs.push(regex_error(
+            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+            DNS1035_LABEL_FMT,
+            &["my-name", "abc-123"],
+        ));
+    }
+    errs
+}
+
+/// `IsDNS1123Label`: namespaces, service port names, hostnames.
+pub fn dns1123_label(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > 63 {
+        errs.push(max_len_error(63));
+    }
+    if !matches_dns1123_label(value) {
+        if matches_dns1123_subdomain(value) {
+            // A valid subdomain that is no label can only be failing on dots.
+            errs.push("must not contain dots".to_string());
+        } else {
+            errs.push(regex_error(
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+                DNS1123_LABEL_FMT,
+                &["my-name", "123-abc"],
+            ));
+        }
+    }
+    errs
+}
+
+/// `IsDNS1123Subdomain`: most object names, `externalName`, node names.
+pub fn dns1123_subdomain(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > 253 {
+        errs.push(max_len_error(253));
+    }
+    if !matches_dns1123_subdomain(value) {
+        errs.push(regex_error(
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+            DNS1123_SUBDOMAIN_FMT,
+            &["example.com"],
+        ));
+    }
+    errs
+}
+
+/// `IsValidPortName` (IANA_SVC_NAME, RFC 6335): container port names and
+/// named target ports. Every failed rule gets its own message.
+pub fn iana_svc_name(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    let b = value.as_bytes();
+    if b.len() > 15 {
+        errs.push(max_len_error(15));
+    }
+    if b.is_empty() || !b.iter().all(|&c| is_lower_alnum(c) || c == b'-') {
+        errs.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".into());
+    }
+    if !b.iter().any(u8::is_ascii_lowercase) {
+        errs.push("must contain at least one letter (a-z)".into());
+    }
+    if value.contains("--") {
+        errs.push("must not contain consecutive hyphens".into());
+    }
+    if b.first() == Some(&b'-') || b.last() == Some(&b'-') {
+        errs.push("must not begin or end with a hyphen".into());
+    }
+    errs
+}
+
+/// `IsQualifiedName` (a label key): an optional DNS subdomain prefix and
+/// `/`, then a name of at most 63 characters. Also used for `appProtocol`
+/// and `loadBalancerClass`.
+pub fn qualified_name(value: &str) -> Vec<String> {
+    let name_regex = || {
+        regex_error(
+            QUALIFIED_NAME_MSG,
+            QUALIFIED_NAME_FMT,
+            &["MyName", "my.name", "123-abc"],
+        )
+    };
+    let mut errs = Vec::new();
+    let parts: Vec<&str> = value.split('/').collect();
+    let name = match parts.as_slice() {
+        [name] => *name,
+        [prefix, name] => {
+            if prefix.is_empty() {
+                errs.push("prefix part must be non-empty".to_string());
+            } else {
+                errs.extend(dns1123_subdomain(prefix).into_iter().map(|m| format!("prefix part {m}")));
+            }
+            *name
+        }
+        _ => {
+            return vec![format!(
+                "a valid label key {} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+                name_regex()
+            )]
+        }
+    };
+    if name.is_empty() {
+        errs.push("name part must be non-empty".to_string());
+    } else if name.len() > 63 {
+        errs.push(format!("name part {}", max_len_error(63)));
+    }
+    if !matches_qualified_name(name) {
+        errs.push(format!("name part {}", name_regex()));
+    }
+    errs
+}
+
+/// `IsValidLabelValue`: empty, or a qualified name part of at most 63 characters.
+pub fn label_value(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > 63 {
+        errs.push(max_len_error(63));
+    }
+    if !value.is_empty() && !matches_qualified_name(value) {
+        errs.push(regex_error(
+            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+            LABEL_VALUE_FMT,
+            &["MyValue", "my_value", "12345"],
+        ));
+    }
+    errs
+}
+
+// ---------------------------------------------------------------------------
+// IPs and CIDRs
+// ---------------------------------------------------------------------------
+
+const INVALID_IP: &str = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)";
+const INVALID_CIDR: &str = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
+
+/// Whether `value` is an IP address Kubernetes accepts: what Go's
+/// `netip.ParseAddr` accepts, minus zones and IPv4-mapped IPv6 (KEP-4858).
+/// Notably no leading zeros in IPv4 octets, so `std` parses every value
+/// this accepts, with the same meaning.
+pub fn is_valid_ip(value: &str) -> bool {
+    ip_errors(value).is_empty()
+}
+
+/// Go's `strconv`-free `dtoi`: leading decimal digits, with its overflow cap.
+fn dtoi(s: &[u8]) -> Option<(u32, usize)> {
+    let mut n: u32 = 0;
+    let mut i = 0;
+    while let Some(d) = s.get(i).filter(|c| c.is_ascii_digit()) {
+        n = n * 10 + u32::from(d - b'0');
+        if n >= 0xFF_FFFF {
+            return None;
+        }
+        i += 1;
+    }
+    (i > 0).then_some((n, i))
+}
+
+/// Go's `xtoi`: leading hex digits, with the same cap.
+fn xtoi(s: &[u8]) -> Option<(u32, usize)> {
+    let mut n: u32 = 0;
+    let mut i = 0;
+    while let Some(d) = s.get(i).and_then(|c| char::from(*c).to_digit(16)) {
+        n = n * 16 + d;
+        if n >= 0xFF_FFFF {
+            return None;
+        }
+        i += 1;
+    }
+    (i > 0).then_some((n, i))
+}
+
+fn parse_v4_sloppy(s: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut pos = 0;
+    for (i, o) in octets.iter_mut().enumerate() {
+        if i > 0 {
+            if s.get(pos) != Some(&b'.') {
+                return None;
+            }
+            pos += 1;
+        }
+        let (n, len) = dtoi(&s[pos..])?;
+        *o = u8::try_from(n).ok()?;
+        pos += len;
+    }
+    (pos == s.len()).then(|| Ipv4Addr::from(octets))
+}
+
+fn parse_v6_sloppy(mut s: &[u8]) -> Option<Ipv6Addr> {
+    let mut ip = [0u8; 16];
+    let mut ellipsis = None;
+    if s.starts_with(b"::") {
+        ellipsis = Some(0);
+        s = &s[2..];
+        if s.is_empty() {
+            return Some(Ipv6Addr::UNSPECIFIED);
+        }
+    }
+    let mut i = 0;
+    while i < 16 {
+        let (n, len) = xtoi(s)?;
+        if n > 0xFFFF {
+            return None;
+        }
+        if s.get(len) == Some(&b'.') {
+            // A trailing embedded IPv4 address fills the last 4 bytes.
+            if (ellipsis.is_none() && i != 12) || i + 4 > 16 {
+                return None;
+            }
+            ip[i..i + 4].copy_from_slice(&parse_v4_sloppy(s)?.octets());
+            s = &[];
+            i += 4;
+            break;
+        }
+        ip[i..i + 2].copy_from_slice(&u16::try_from(n).ok()?.to_be_bytes());
+        i += 2;
+        s = &s[len..];
+        if s.is_empty() {
+            break;
+        }
+        if s[0] != b':' || s.len() == 1 {
+            return None;
+        }
+        s = &s[1..];
+        if s[0] == b':' {
+            if ellipsis.is_some() {
+                return None;
+            }
+            ellipsis = Some(i);
+            s = &s[1..];
+            if s.is_empty() {
+                break;
+            }
+        }
+    }
+    if !s.is_empty() {
+        return None;
+    }
+    if i < 16 {
+        let e = ellipsis?;
+        let gap = 16 - i;
+        ip.copy_within(e..i, e + gap);
+        ip[e..e + gap].fill(0);
+    } else if ellipsis.is_some() {
+        // "::" must stand for at least one group of zeros.
+        return None;
+    }
+    Some(Ipv6Addr::from(ip))
+}
+
+/// Go's legacy `net.ParseIP` (`netutils.ParseIPSloppy`). IPv4-mapped IPv6
+/// comes back as IPv4, as Go's `To4()` sees it. Only used to tell "not an
+/// IP at all" from "an IP in a form we reject", and for the special-range
+/// checks that upstream still does with this parser.
+fn parse_ip_sloppy(s: &str) -> Option<IpAddr> {
+    let b = s.as_bytes();
+    match b.iter().find(|c| matches!(c, b'.' | b':'))? {
+        b'.' => parse_v4_sloppy(b).map(IpAddr::V4),
+        _ => parse_v6_sloppy(b).map(|a| a.to_ipv4_mapped().map_or(IpAddr::V6(a), IpAddr::V4)),
+    }
+}
+
+/// `IsValidIPForLegacyField` with strict validation: the messages for one IP.
+fn ip_errors(value: &str) -> Vec<&'static str> {
+    if parse_ip_sloppy(value).is_none() {
+        return vec![INVALID_IP];
+    }
+    match value.parse::<IpAddr>() {
+        // Go's parser took it but the strict one did not: leading zeros.
+        Err(_) => vec!["must not have leading 0s"],
+        Ok(IpAddr::V6(a)) if a.to_ipv4_mapped().is_some() => {
+            vec!["must not be an IPv4-mapped IPv6 address"]
+        }
+        Ok(_) => Vec::new(),
+    }
+}
+
+/// `IsValidCIDRForLegacyField`: strict syntax, bits beyond the prefix allowed
+/// (see the module doc).
+fn cidr_errors(value: &str) -> Vec<&'static str> {
+    let Some((addr, bits)) = value.split_once('/') else {
+        return vec![INVALID_CIDR];
+    };
+    let (v6, max_bits) = match parse_v4_sloppy(addr.as_bytes()) {
+        Some(_) => (None, 32),
+        None => match parse_v6_sloppy(addr.as_bytes()) {
+            Some(a) => (Some(a), 128),
+            None => return vec![INVALID_CIDR],
+        },
+    };
+    match dtoi(bits.as_bytes()) {
+        Some((n, len)) if len == bits.len() && n <= max_bits => {}
+        _ => return vec![INVALID_CIDR],
+    }
+    if addr.parse::<IpAddr>().is_err() || (bits.len() > 1 && bits.starts_with('0')) {
+        vec!["must not have leading 0s in IP or prefix length"]
+    } else if v6.is_some_and(|a| a.to_ipv4_mapped().is_some()) {
+        vec!["must not have an IPv4-mapped IPv6 address"]
+    } else {
+        Vec::new()
+    }
+}
+
+fn push_ip_errors(path: &Path, value: &str, errs: &mut Errors) {
+    for msg in ip_errors(value) {
+        errs.push(FieldError::invalid(path, q(value), msg));
+    }
+}
+
+/// `ValidateEndpointIP` (formerly `ValidateNonSpecialIP`): addresses that
+/// make no sense as a destination — unspecified, loopback, link-local
+/// unicast and link-local multicast (Go's `net.IP` predicates).
+fn push_special_ip_errors(path: &Path, value: &str, errs: &mut Errors) {
+    let Some(ip) = parse_ip_sloppy(value) else {
+        errs.push(FieldError::invalid(path, q(value), "must be a valid IP address"));
+        return;
+    };
+    let (unspecified, loopback, link_local, link_local_multicast) = match ip {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            (
+                a.is_unspecified(),
+                o[0] == 127,
+                o[0] == 169 && o[1] == 254,
+                o[..3] == [224, 0, 0],
+            )
+        }
+        IpAddr::V6(a) => {
+            let o = a.octets();
+            (
+                a.is_unspecified(),
+                a.is_loopback(),
+                o[0] == 0xfe && o[1] & 0xc0 == 0x80,
+                o[0] == 0xff && o[1] & 0x0f == 0x02,
+            )
+        }
+    };
+    let mut bad = |msg: String| errs.push(FieldError::invalid(path, q(value), msg));
+    if unspecified {
+        bad(format!("may not be unspecified ({value})"));
+    }
+    if loopback {
+        bad("may not be in the loopback range (127.0.0.0/8, ::1/128)".into());
+    }
+    if link_local {
+        bad("may not be in the link-local range (169.254.0.0/16, fe80::/10)".into());
+    }
+    if link_local_multicast {
+        bad("may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)".into());
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Shared pieces
+// ---------------------------------------------------------------------------
+
+/// Values render as Go's `%q` renders strings in `field.Error`.
+fn q(s: &str) -> String {
+    format!("{s:?}")
+}
+
+fn q_list<S: AsRef<str>>(items: &[S]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| q(s.as_ref())).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+const PROTOCOLS: &[&str] = &["SCTP", "TCP", "UDP"];
+const TOTAL_ANNOTATION_SIZE_LIMIT: usize = 256 * 1024;
+
+fn push_invalid_msgs(path: &Path, value: &str, msgs: Vec<String>, errs: &mut Errors) {
+    for msg in msgs {
+        errs.push(FieldError::invalid(path, q(value), msg));
+    }
+}
+
+fn port_num(path: &Path, port: i32, errs: &mut Errors) {
+    if !(1..=65535).contains(&port) {
+        errs.push(FieldError::invalid(path, port, "must be between 1 and 65535, inclusive"));
+    }
+}
+
+fn protocol(path: &Path, value: &str, errs: &mut Errors) {
+    if value.is_empty() {
+        errs.push(FieldError::required(path, ""));
+    } else if !PROTOCOLS.contains(&value) {
+        errs.push(FieldError::not_supported(path, q(value), PROTOCOLS));
+    }
+}
+
+/// `ValidateLabels`: errors are reported on the map itself, not the key.
+fn labels(map: &BTreeMap<String, String>, path: &Path, errs: &mut Errors) {
+    for (k, v) in map {
+        push_invalid_msgs(path, k, qualified_name(k), errs);
+        push_invalid_msgs(path, v, label_value(v), errs);
+    }
+}
+
+/// `ValidateObjectMeta` for a namespaced object, with the kind's name rule.
+fn object_meta(meta: &ObjectMeta, name_rule: fn(&str) -> Vec<String>, errs: &mut Errors) {
+    let path = Path::new("metadata");
+    let name = path.child("name");
+    if meta.name.is_empty() {
+        errs.push(FieldError::required(&name, "name or generateName is required"));
+    } else {
+        push_invalid_msgs(&name, &meta.name, name_rule(&meta.name), errs);
+    }
+    let ns_path = path.child("namespace");
+    match meta.ns() {
+        "" => errs.push(FieldError::required(&ns_path, "")),
+        ns => push_invalid_msgs(&ns_path, ns, dns1123_label(ns), errs),
+    }
+    labels(&meta.labels, &path.child("labels"), errs);
+    let ann_path = path.child("annotations");
+    let mut size = 0;
+    for (k, v) in &meta.annotations {
+        // Annotation keys are case-insensitive qualified names.
+        push_invalid_msgs(&ann_path, k, qualified_name(&k.to_lowercase()), errs);
+        size += k.len() + v.len();
+    }
+    if size > TOTAL_ANNOTATION_SIZE_LIMIT {
+        errs.push(FieldError::too_long(&ann_path, "", TOTAL_ANNOTATION_SIZE_LIMIT));
+    }
+}
+
+fn app_protocol(path: &Path, value: Option<&str>, errs: &mut Errors) {
+    if let Some(v) = value {
+        push_invalid_msgs(&path.child("appProtocol"), v, qualified_name(v), errs);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Service
+// ---------------------------------------------------------------------------
+
+const SERVICE_TYPES: &[&str] = &["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"];
+const AFFINITIES: &[&str] = &["ClientIP", "None"];
+const TRAFFIC_POLICIES: &[&str] = &["Cluster", "Local"];
+const IP_FAMILIES: &[&str] = &["IPv4", "IPv6"];
+const IP_FAMILY_POLICIES: &[&str] = &["PreferDualStack", "RequireDualStack", "SingleStack"];
+/// `PreferClose` is GA; `PreferSameZone` and `PreferSameNode` came with the
+/// `PreferSameTrafficDistribution` gate (beta, on by default, in 1.34). We
+/// accept all three, as a current cluster does; older releases reject the
+/// two newer ones (conformance case val-073 only tests an unknown value).
+const TRAFFIC_DISTRIBUTIONS: &[&str] = &["PreferClose", "PreferSameZone", "PreferSameNode"];
+const MAX_AFFINITY_TIMEOUT: i32 = 86400;
+const ANNOTATION_SOURCE_RANGES: &str = "service.beta.kubernetes.io/load-balancer-source-ranges";
+const ANNOTATION_TOPOLOGY_HINTS: &str = "service.kubernetes.io/topology-aware-hints";
+const ANNOTATION_TOPOLOGY_MODE: &str = "service.kubernetes.io/topology-mode";
+
+/// The Service as the internal API sees it: enumerations as plain strings
+/// ("" when unset, like Go's zero value) and `clusterIPs` mirrored.
+struct Svc<'a> {
+    svc: &'a Service,
+    type_: &'a str,
+    cluster_ip: &'a str,
+    cluster_ips: Vec<&'a str>,
+}
+
+impl Svc<'_> {
+    fn headless(&self) -> bool {
+        self.cluster_ips == ["None"]
+    }
+}
+
+/// `ValidateService` as `ValidateServiceCreate` runs it, on a Service after
+/// API defaulting and before allocation. A `clusterIP` with empty
+/// `clusterIPs` is read as `clusterIPs: [clusterIP]`, as the apiserver's
+/// create path normalises it.
+pub fn validate_service(svc: &Service) -> Vec<FieldError> {
+    let spec = &svc.spec;
+    let cluster_ip = spec.cluster_ip.as_deref().unwrap_or("");
+    let cluster_ips = if spec.cluster_ips.is_empty() && !cluster_ip.is_empty() {
+        vec![cluster_ip]
+    } else {
+        spec.cluster_ips.iter().map(String::as_str).collect()
+    };
+    let s = Svc {
+        svc,
+        type_: spec.type_.as_deref().unwrap_or(""),
+        cluster_ip,
+        cluster_ips,
+    };
+    let sp = Path::new("spec");
+    let mut errs = Vec::new();
+
+    object_meta(&svc.metadata, dns1035_label, &mut errs);
+    let ann = &svc.metadata.annotations;
+    if let (Some(hints), Some(mode)) = (ann.get(ANNOTATION_TOPOLOGY_HINTS), ann.get(ANNOTATION_TOPOLOGY_MODE)) {
+        if hints != mode {
+            errs.push(FieldError::invalid(
+                &Path::new("metadata").child("annotations").key(ANNOTATION_TOPOLOGY_MODE),
+                q(mode),
+                format!("must match annotations[{ANNOTATION_TOPOLOGY_HINTS}] when both are specified"),
+            ));
+        }
+    }
+
+    if spec.ports.is_empty() && !s.headless() && s.type_ != service_type::EXTERNAL_NAME {
+        errs.push(FieldError::required(&sp.child("ports"), ""));
+    }
+    type_specific(&s, &sp, &mut errs);
+
+    let mut names = HashSet::new();
+    for (i, port) in spec.ports.iter().enumerate() {
+        service_port(port, spec.ports.len() > 1, &mut names, &sp.child("ports").index(i), &mut errs);
+    }
+    if let Some(selector) = &spec.selector {
+        labels(selector, &sp.child("selector"), &mut errs);
+    }
+    session_affinity(&s, &sp, &mut errs);
+    cluster_ips_related(&s, &sp, &mut errs);
+    for (i, ip) in spec.external_ips.iter().enumerate() {
+        let path = sp.child("externalIPs").index(i);
+        let before = errs.len();
+        push_ip_errors(&path, ip, &mut errs);
+        if errs.len() == before {
+            push_special_ip_errors(&path, ip, &mut errs);
+        }
+    }
+    match s.type_ {
+        "" => errs.push(FieldError::required(&sp.child("type"), "")),
+        t if !SERVICE_TYPES.contains(&t) => {
+            errs.push(FieldError::not_supported(&sp.child("type"), q(t), SERVICE_TYPES))
+        }
+        _ => {}
+    }
+    node_ports(&s, &sp, &mut errs);
+    duplicate_ports(&s, &sp, &mut errs);
+    load_balancer_fields(&s, &sp, &mut errs);
+    traffic_policies(&s, &sp, &mut errs);
+    errs
+}
+
+/// The per-type rules upstream checks up front: headless NodePort and
+/// LoadBalancer, and what ExternalName must not (or must) have.
+fn type_specific(s: &Svc, sp: &Path, errs: &mut Errors) {
+    let spec = &s.svc.spec;
+    match s.type_ {
+        service_type::LOAD_BALANCER | service_type::NODE_PORT if s.headless() => {
+            errs.push(FieldError::invalid(
+                &sp.child("clusterIPs").index(0),
+                q("None"),
+                format!("may not be set to 'None' for {} services", s.type_),
+            ));
+        }
+        service_type::EXTERNAL_NAME => {
+            let forbid = "may not be set for ExternalName services";
+            if !s.cluster_ips.is_empty() {
+                errs.push(FieldError::forbidden(&sp.child("clusterIPs"), forbid));
+            }
+            if !spec.ip_families.is_empty() {
+                errs.push(FieldError::forbidden(&sp.child("ipFamilies"), forbid));
+            }
+            if spec.ip_family_policy.is_some() {
+                errs.push(FieldError::forbidden(&sp.child("ipFamilyPolicy"), forbid));
+            }
+            // A CNAME may carry one trailing dot to mark it fully qualified.
+            let name = spec.external_name.as_deref().unwrap_or("");
+            let cname = name.strip_suffix('.').unwrap_or(name);
+            let path = sp.child("externalName");
+            if cname.is_empty() {
+                errs.push(FieldError::required(&path, ""));
+            } else {
+                push_invalid_msgs(&path, cname, dns1123_subdomain(cname), errs);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `validateServicePort`. Service port names are DNS-1123 labels (up to 63
+/// characters), unlike container port names; named target ports are
+/// IANA_SVC_NAMEs because they refer to container port names.
+fn service_port<'a>(
+    port: &'a ServicePort,
+    require_name: bool,
+    names: &mut HashSet<&'a str>,
+    path: &Path,
+    errs: &mut Errors,
+) {
+    let name_path = path.child("name");
+    if require_name && port.name.is_empty() {
+        errs.push(FieldError::required(&name_path, ""));
+    } else if !port.name.is_empty() {
+        push_invalid_msgs(&name_path, &port.name, dns1123_label(&port.name), errs);
+        if !names.insert(&port.name) {
+            errs.push(FieldError::duplicate(&name_path, q(&port.name)));
+        }
+    }
+    port_num(&path.child("port"), port.port, errs);
+    protocol(&path.child("protocol"), port.protocol.as_deref().unwrap_or(""), errs);
+    let tp_path = path.child("targetPort");
+    match &port.target_port {
+        // Unset is Go's zero IntOrString, the number 0 (defaulting sets it).
+        None => port_num(&tp_path, 0, errs),
+        Some(IntOrString::Int(n)) => port_num(&tp_path, *n, errs),
+        Some(IntOrString::Str(name)) => push_invalid_msgs(&tp_path, name, iana_svc_name(name), errs),
+    }
+    app_protocol(path, port.app_protocol.as_deref(), errs);
+    // Upstream tolerates targetPort != port on headless Services (a v1
+    // compatibility leftover), so nothing more to check here.
+}
+
+fn session_affinity(s: &Svc, sp: &Path, errs: &mut Errors) {
+    let spec = &s.svc.spec;
+    let path = sp.child("sessionAffinity");
+    let affinity = spec.session_affinity.as_deref().unwrap_or("");
+    match affinity {
+        "" => errs.push(FieldError::required(&path, "")),
+        a if !AFFINITIES.contains(&a) => errs.push(FieldError::not_supported(&path, q(a), AFFINITIES)),
+        _ => {}
+    }
+    let cfg_path = sp.child("sessionAffinityConfig");
+    match affinity {
+        "ClientIP" => {
+            let when = "when session affinity type is ClientIP";
+            let ip_path = cfg_path.child("clientIP");
+            let timeout_path = ip_path.child("timeoutSeconds");
+            let Some(cfg) = &spec.session_affinity_config else {
+                errs.push(FieldError::required(&cfg_path, when));
+                return;
+            };
+            let Some(client_ip) = &cfg.client_ip else {
+                errs.push(FieldError::required(&ip_path, when));
+                return;
+            };
+            match client_ip.timeout_seconds {
+                None => errs.push(FieldError::required(&timeout_path, when)),
+                Some(t) if t <= 0 || t > MAX_AFFINITY_TIMEOUT => errs.push(FieldError::invalid(
+                    &timeout_path,
+                    t,
+                    format!("must be greater than 0 and less than {MAX_AFFINITY_TIMEOUT}"),
+                )),
+                Some(_) => {}
+            }
+        }
+        "None" if spec.session_affinity_config.is_some() => errs.push(FieldError::forbidden(
+            &cfg_path,
+            "must not be set when session affinity is None",
+        )),
+        _ => {}
+    }
+}
+
+/// `ValidateServiceClusterIPsRelatedFields`: clusterIP(s), ipFamilies and
+/// ipFamilyPolicy, each on its own and against each other. ExternalName
+/// was handled in [`type_specific`].
+fn cluster_ips_related(s: &Svc, sp: &Path, errs: &mut Errors) {
+    if s.type_ == service_type::EXTERNAL_NAME {
+        return;
+    }
+    let spec = &s.svc.spec;
+    let ips_path = sp.child("clusterIPs");
+    let fam_path = sp.child("ipFamilies");
+    let ips = &s.cluster_ips;
+
+    if !s.cluster_ip.is_empty() {
+        if ips.first() != Some(&s.cluster_ip) {
+            errs.push(FieldError::invalid(&ips_path, q_list(ips), "first value must match `clusterIP`"));
+        }
+    } else if !ips.is_empty() {
+        errs.push(FieldError::invalid(
+            &ips_path,
+            q_list(ips),
+            "must be empty when `clusterIP` is not specified",
+        ));
+    }
+
+    let mut seen = HashSet::new();
+    for (i, family) in spec.ip_families.iter().enumerate() {
+        if !IP_FAMILIES.contains(&family.as_str()) {
+            errs.push(FieldError::not_supported(&fam_path.index(i), q(family), IP_FAMILIES));
+        }
+        if !seen.insert(family) {
+            errs.push(FieldError::duplicate(&fam_path.index(i), q(family)));
+        }
+    }
+    if let Some(policy) = spec.ip_family_policy.as_deref() {
+        if !IP_FAMILY_POLICIES.contains(&policy) {
+            errs.push(FieldError::not_supported(&sp.child("ipFamilyPolicy"), q(policy), IP_FAMILY_POLICIES));
+        }
+    }
+
+    let mut has_invalid = false;
+    for (i, ip) in ips.iter().enumerate() {
+        if i == 0 && *ip == "None" {
+            if ips.len() > 1 {
+                has_invalid = true;
+                errs.push(FieldError::invalid(&ips_path, q_list(ips), "'None' must be the first and only value"));
+            }
+            continue;
+        }
+        let before = errs.len();
+        push_ip_errors(&ips_path.index(i), ip, errs);
+        has_invalid |= errs.len() > before;
+    }
+    if ips.len() > 2 {
+        errs.push(FieldError::invalid(&ips_path, q_list(ips), "may only hold up to 2 values"));
+    }
+    // Family checks on bad IPs would only repeat the errors above.
+    if has_invalid {
+        return;
+    }
+    let families: Vec<Option<IpAddr>> = ips.iter().map(|ip| ip.parse().ok()).collect();
+    if ips.len() > 1 {
+        let has = |v6: bool| families.iter().flatten().any(|ip| ip.is_ipv6() == v6);
+        if !(has(false) && has(true)) {
+            errs.push(FieldError::invalid(
+                &ips_path,
+                q_list(ips),
+                "may specify no more than one IP for each IP family",
+            ));
+        }
+    }
+    if !s.headless() {
+        for (i, (family, ip)) in spec.ip_families.iter().zip(&families).enumerate() {
+            let Some(ip) = ip else { continue };
+            let expected = match (family.as_str(), ip.is_ipv6()) {
+                ("IPv4", true) => "IPv4",
+                ("IPv6", false) => "IPv6",
+                _ => continue,
+            };
+            errs.push(FieldError::invalid(
+                &ips_path.index(i),
+                q(ips[i]),
+                format!("expected an {expected} value as indicated by `ipFamilies[{i}]`"),
+            ));
+        }
+    }
+}
+
+/// nodePort is meaningless on ClusterIP Services, and a (protocol, nodePort)
+/// pair may be used once. Its range is the allocator's business.
+fn node_ports(s: &Svc, sp: &Path, errs: &mut Errors) {
+    let ports = &s.svc.spec.ports;
+    if s.type_ == service_type::CLUSTER_IP {
+        for (i, p) in ports.iter().enumerate() {
+            if p.node_port.unwrap_or(0) != 0 {
+                errs.push(FieldError::forbidden(
+                    &sp.child("ports").index(i).child("nodePort"),
+                    "may not be used when `type` is 'ClusterIP'",
+                ));
+            }
+        }
+    }
+    let mut seen = HashSet::new();
+    for (i, p) in ports.iter().enumerate() {
+        let node_port = p.node_port.unwrap_or(0);
+        if node_port != 0 && !seen.insert((p.protocol.as_deref().unwrap_or(""), node_port)) {
+            errs.push(FieldError::duplicate(&sp.child("ports").index(i).child("nodePort"), node_port));
+        }
+    }
+}
+
+/// A (protocol, port) pair may appear once; the error names the whole entry.
+fn duplicate_ports(s: &Svc, sp: &Path, errs: &mut Errors) {
+    let mut seen = HashSet::new();
+    for (i, p) in s.svc.spec.ports.iter().enumerate() {
+        let proto = p.protocol.as_deref().unwrap_or("");
+        if !seen.insert((proto, p.port)) {
+            errs.push(FieldError::duplicate(&sp.child("ports").index(i), format!("{}/{proto}", p.port)));
+        }
+    }
+}
+
+/// Fields that only make sense on a LoadBalancer.
+fn load_balancer_fields(s: &Svc, sp: &Path, errs: &mut Errors) {
+    let spec = &s.svc.spec;
+    let is_lb = s.type_ == service_type::LOAD_BALANCER;
+    let lb_only = "may only be used when `type` is 'LoadBalancer'";
+
+    if !spec.load_balancer_source_ranges.is_empty() {
+        // Upstream's path really is capitalised like the Go field.
+        let path = sp.child("LoadBalancerSourceRanges");
+        if !is_lb {
+            errs.push(FieldError::forbidden(&path, lb_only));
+        }
+        for (i, range) in spec.load_balancer_source_ranges.iter().enumerate() {
+            // Space padding is tolerated, a leftover of the annotation days.
+            let range = range.trim();
+            for msg in cidr_errors(range) {
+                errs.push(FieldError::invalid(&path.index(i), q(range), msg));
+            }
+        }
+    } else if let Some(value) = s.svc.metadata.annotations.get(ANNOTATION_SOURCE_RANGES) {
+        let path = Path::new("metadata").child("annotations").key(ANNOTATION_SOURCE_RANGES);
+        if !is_lb {
+            errs.push(FieldError::forbidden(&path, lb_only));
+        }
+        let value = value.trim();
+        if !value.is_empty() {
+            for range in value.split(',').map(str::trim) {
+                for msg in cidr_errors(range) {
+                    errs.push(FieldError::invalid(&path, q(range), msg));
+                }
+            }
+        }
+    }
+
+    if spec.allocate_load_balancer_node_ports.is_some() && !is_lb {
+        errs.push(FieldError::forbidden(&sp.child("allocateLoadBalancerNodePorts"), lb_only));
+    }
+    if is_lb && spec.allocate_load_balancer_node_ports.is_none() {
+        // Upstream builds this path without "spec.".
+        errs.push(FieldError::required(&Path::new("allocateLoadBalancerNodePorts"), ""));
+    }
+
+    if let Some(class) = spec.load_balancer_class.as_deref() {
+        let path = sp.child("loadBalancerClass");
+        if is_lb {
+            push_invalid_msgs(&path, class, qualified_name(class), errs);
+        } else {
+            errs.push(FieldError::forbidden(&path, lb_only));
+        }
+    }
+}
+
+/// External and internal traffic policy, healthCheckNodePort and
+/// trafficDistribution.
+fn traffic_policies(s: &Svc, sp: &Path, errs: &mut Errors) {
+    let spec = &s.svc.spec;
+    // `apiservice.ExternallyAccessible`, on the raw type.
+    let accessible = matches!(s.type_, service_type::LOAD_BALANCER | service_type::NODE_PORT)
+        || (s.type_ == service_type::CLUSTER_IP && !spec.external_ips.is_empty());
+    let etp = spec.external_traffic_policy.as_deref().unwrap_or("");
+    let etp_path = sp.child("externalTrafficPolicy");
+    if !accessible {
+        if !etp.is_empty() {
+            errs.push(FieldError::invalid(
+                &etp_path,
+                q(etp),
+                "may only be set for externally-accessible services",
+            ));
+        }
+    } else if etp.is_empty() {
+        errs.push(FieldError::required(&etp_path, ""));
+    } else if !TRAFFIC_POLICIES.contains(&etp) {
+        errs.push(FieldError::not_supported(&etp_path, q(etp), TRAFFIC_POLICIES));
+    }
+
+    let hc_path = sp.child("healthCheckNodePort");
+    let hc = spec.health_check_node_port.unwrap_or(0);
+    let needs_health_check = s.type_ == service_type::LOAD_BALANCER && etp == "Local";
+    if !needs_health_check {
+        if hc != 0 {
+            errs.push(FieldError::invalid(
+                &hc_path,
+                hc,
+                "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'",
+            ));
+        }
+    } else if hc != 0 {
+        // Upstream also requires it here, but it validates after the
+        // allocator has filled it in; this runs before, so 0 means "allocate".
+        port_num(&hc_path, hc, errs);
+    }
+
+    let itp_path = sp.child("internalTrafficPolicy");
+    match spec.internal_traffic_policy.as_deref() {
+        // Not required of ExternalName (or unknown types): upstream never
+        // checked it there before it went beta, and keeps it that way.
+        None if matches!(
+            s.type_,
+            service_type::CLUSTER_IP | service_type::NODE_PORT | service_type::LOAD_BALANCER
+        ) =>
+        {
+            errs.push(FieldError::required(&itp_path, ""))
+        }
+        Some(p) if !TRAFFIC_POLICIES.contains(&p) => {
+            errs.push(FieldError::not_supported(&itp_path, q(p), TRAFFIC_POLICIES))
+        }
+        _ => {}
+    }
+
+    if let Some(td) = spec.traffic_distribution.as_deref() {
+        if !TRAFFIC_DISTRIBUTIONS.contains(&td) {
+            errs.push(FieldError::not_supported(&sp.child("trafficDistribution"), q(td), TRAFFIC_DISTRIBUTIONS));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Pod
+// ---------------------------------------------------------------------------
+
+const DNS_POLICIES: &[&str] = &["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"];
+
+/// The parts of `ValidatePod` (and of pod status validation) that Services
+/// depend on: metadata, hostname/subdomain (DNS records), container names
+/// and ports (named target ports), dnsPolicy, and the pod's IPs. Pods are
+/// not assumed defaulted: an unset protocol or dnsPolicy is the default.
+pub fn validate_pod(pod: &Pod) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    object_meta(&pod.metadata, dns1123_subdomain, &mut errs);
+    let spec = &pod.spec;
+    let sp = Path::new("spec");
+    for (field, value) in [("hostname", &spec.hostname), ("subdomain", &spec.subdomain)] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            push_invalid_msgs(&sp.child(field), v, dns1123_label(v), &mut errs);
+        }
+    }
+
+    // Container names are unique across app and init containers.
+    let mut names = HashSet::new();
+    let containers_path = sp.child("containers");
+    if spec.containers.is_empty() {
+        errs.push(FieldError::required(&containers_path, ""));
+    }
+    for (i, c) in spec.containers.iter().enumerate() {
+        container(c, &mut names, &containers_path.index(i), &mut errs);
+    }
+    let init_path = sp.child("initContainers");
+    for (i, c) in spec.init_containers.iter().enumerate() {
+        let path = init_path.index(i);
+        container(c, &mut names, &path, &mut errs);
+        if let Some(policy) = c.restart_policy.as_deref() {
+            if policy != "Always" {
+                errs.push(FieldError::not_supported(&path.child("restartPolicy"), q(policy), &["Always"]));
+            }
+        }
+    }
+
+    if let Some(policy) = spec.dns_policy.as_deref().filter(|p| !p.is_empty()) {
+        if !DNS_POLICIES.contains(&policy) {
+            errs.push(FieldError::not_supported(&sp.child("dnsPolicy"), q(policy), DNS_POLICIES));
+        }
+    }
+    pod_ips(pod, &mut errs);
+    errs
+}
+
+fn container<'a>(c: &'a Container, names: &mut HashSet<&'a str>, path: &Path, errs: &mut Errors) {
+    let name_path = path.child("name");
+    if c.name.is_empty() {
+        errs.push(FieldError::required(&name_path, ""));
+    } else {
+        push_invalid_msgs(&name_path, &c.name, dns1123_label(&c.name), errs);
+        if !names.insert(&c.name) {
+            errs.push(FieldError::duplicate(&name_path, q(&c.name)));
+        }
+    }
+    // `validateContainerPorts`: names unique within the container.
+    let mut port_names = HashSet::new();
+    for (i, p) in c.ports.iter().enumerate() {
+        let pp = path.child("ports").index(i);
+        if let Some(name) = p.name.as_deref().filter(|n| !n.is_empty()) {
+            let msgs = iana_svc_name(name);
+            if !msgs.is_empty() {
+                push_invalid_msgs(&pp.child("name"), name, msgs, errs);
+            } else if !port_names.insert(name) {
+                errs.push(FieldError::duplicate(&pp.child("name"), q(name)));
+            }
+        }
+        if p.container_port == 0 {
+            errs.push(FieldError::required(&pp.child("containerPort"), ""));
+        } else {
+            port_num(&pp.child("containerPort"), p.container_port, errs);
+        }
+        if let Some(host_port) = p.host_port.filter(|h| *h != 0) {
+            port_num(&pp.child("hostPort"), host_port, errs);
+        }
+        protocol(&pp.child("protocol"), p.protocol(), errs);
+    }
+}
+
+/// `validatePodIPs` / `validateHostIPs`. As the v1 conversion does, a set
+/// `podIP` that disagrees with `podIPs[0]` wins and replaces the list.
+fn pod_ips(pod: &Pod, errs: &mut Errors) {
+    let status = &pod.status;
+    let st = Path::new("status");
+    let single = status.pod_ip.as_deref().filter(|ip| !ip.is_empty());
+    let ips: Vec<&str> = match single {
+        Some(ip) if status.pod_ips.first().map(|p| p.ip.as_str()) != Some(ip) => vec![ip],
+        _ => status.pod_ips.iter().map(|p| p.ip.as_str()).collect(),
+    };
+    let path = st.child("podIPs");
+    for (i, ip) in ips.iter().enumerate() {
+        push_ip_errors(&path.index(i), ip, errs);
+    }
+    if ips.len() > 1 {
+        let parsed: Vec<IpAddr> = ips.iter().filter_map(|ip| ip.parse().ok()).collect();
+        let dual = parsed.iter().any(IpAddr::is_ipv4) && parsed.iter().any(IpAddr::is_ipv6);
+        if !dual || ips.len() > 2 {
+            errs.push(FieldError::invalid(&path, q_list(&ips), "may specify no more than one IP for each IP family"));
+        }
+        let mut seen = HashSet::new();
+        for (i, ip) in ips.iter().enumerate() {
+            if !seen.insert(ip) {
+                errs.push(FieldError::duplicate(&path.index(i), q(ip)));
+            }
+        }
+    }
+    if let Some(ip) = status.host_ip.as_deref().filter(|ip| !ip.is_empty()) {
+        push_ip_errors(&st.child("hostIPs").index(0), ip, errs);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Endpoints and EndpointSlice
+// ---------------------------------------------------------------------------
+
+/// `ValidateEndpoints`. Ports are taken as defaulted (unset protocol = TCP).
+pub fn validate_endpoints(ep: &Endpoints) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    object_meta(&ep.metadata, dns1123_subdomain, &mut errs);
+    for (i, subset) in ep.subsets.iter().enumerate() {
+        let path = Path::new("subsets").index(i);
+        if subset.addresses.is_empty() && subset.not_ready_addresses.is_empty() {
+            errs.push(FieldError::required(&path, "must specify `addresses` or `notReadyAddresses`"));
+        }
+        for (j, a) in subset.addresses.iter().enumerate() {
+            endpoint_address(a, &path.child("addresses").index(j), &mut errs);
+        }
+        for (j, a) in subset.not_ready_addresses.iter().enumerate() {
+            endpoint_address(a, &path.child("notReadyAddresses").index(j), &mut errs);
+        }
+        for (j, p) in subset.ports.iter().enumerate() {
+            endpoint_port(p, subset.ports.len() > 1, &path.child("ports").index(j), &mut errs);
+        }
+    }
+    errs
+}
+
+fn endpoint_address(a: &EndpointAddress, path: &Path, errs: &mut Errors) {
+    let ip_path = path.child("ip");
+    push_ip_errors(&ip_path, &a.ip, errs);
+    if let Some(h) = a.hostname.as_deref().filter(|h| !h.is_empty()) {
+        push_invalid_msgs(&path.child("hostname"), h, dns1123_label(h), errs);
+    }
+    if let Some(node) = a.node_name.as_deref() {
+        push_invalid_msgs(&path.child("nodeName"), node, dns1123_subdomain(node), errs);
+    }
+    push_special_ip_errors(&ip_path, &a.ip, errs);
+}
+
+/// `validateEndpointPort`: unlike Service ports, names are not checked for
+/// duplicates.
+fn endpoint_port(p: &EndpointPort, require_name: bool, path: &Path, errs: &mut Errors) {
+    let name = p.name.as_deref().unwrap_or("");
+    if require_name && name.is_empty() {
+        errs.push(FieldError::required(&path.child("name"), ""));
+    } else if !name.is_empty() {
+        push_invalid_msgs(&path.child("name"), name, dns1123_label(name), errs);
+    }
+    port_num(&path.child("port"), p.port, errs);
+    let proto = p.protocol.as_deref().filter(|p| !p.is_empty()).unwrap_or("TCP");
+    protocol(&path.child("protocol"), proto, errs);
+    app_protocol(path, p.app_protocol.as_deref(), errs);
+}
+
+const ADDRESS_TYPES: &[&str] = &["FQDN", "IPv4", "IPv6"];
+const MAX_ENDPOINTS: usize = 1000;
+const MAX_ADDRESSES: usize = 100;
+const MAX_PORTS: usize = 20000;
+const MAX_ZONE_HINTS: usize = 8;
+
+/// `ValidateEndpointSlice` (discovery/v1, create). Ports are taken as
+/// defaulted: an unset name is "", an unset protocol TCP. Upstream does not
+/// range-check slice port numbers (unset means "all ports"), so neither do we.
+pub fn validate_endpoint_slice(es: &EndpointSlice) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    object_meta(&es.metadata, dns1123_subdomain, &mut errs);
+    let at_path = Path::new("addressType");
+    match es.address_type.as_str() {
+        "" => errs.push(FieldError::required(&at_path, "")),
+        t if !ADDRESS_TYPES.contains(&t) => errs.push(FieldError::not_supported(&at_path, q(t), ADDRESS_TYPES)),
+        _ => {}
+    }
+    let eps_path = Path::new("endpoints");
+    if es.endpoints.len() > MAX_ENDPOINTS {
+        errs.push(FieldError::too_many(&eps_path, es.endpoints.len(), MAX_ENDPOINTS));
+    } else {
+        for (i, e) in es.endpoints.iter().enumerate() {
+            slice_endpoint(e, &es.address_type, &eps_path.index(i), &mut errs);
+        }
+    }
+    slice_ports(&es.ports, &mut errs);
+    errs
+}
+
+fn slice_endpoint(e: &Endpoint, address_type: &str, path: &Path, errs: &mut Errors) {
+    let addr_path = path.child("addresses");
+    if e.addresses.is_empty() {
+        errs.push(FieldError::required(&addr_path, "must contain at least 1 address"));
+    } else if e.addresses.len() > MAX_ADDRESSES {
+        errs.push(FieldError::too_many(&addr_path, e.addresses.len(), MAX_ADDRESSES));
+    }
+    for (i, a) in e.addresses.iter().enumerate() {
+        let p = addr_path.index(i);
+        // Unknown address types were reported above; their addresses are not checked.
+        let want_v6 = match address_type {
+            "IPv4" => false,
+            "IPv6" => true,
+            "FQDN" => {
+                fqdn(&p, a, errs);
+                continue;
+            }
+            _ => continue,
+        };
+        match parse_ip_sloppy(a) {
+            Some(ip) if ip.is_ipv6() == want_v6 => {
+                for msg in ip_errors(a) {
+                    errs.push(FieldError::invalid(&p, q(a), msg));
+                }
+            }
+            _ => {
+                let msg = if want_v6 { "must be a valid IPv6 address" } else { "must be a valid IPv4 address" };
+                errs.push(FieldError::invalid(&p, q(a), msg));
+            }
+        }
+        push_special_ip_errors(&p, a, errs);
+    }
+    if let Some(node) = e.node_name.as_deref() {
+        push_invalid_msgs(&path.child("nodeName"), node, dns1123_subdomain(node), errs);
+    }
+    if let Some(h) = e.hostname.as_deref() {
+        push_invalid_msgs(&path.child("hostname"), h, dns1123_label(h), errs);
+    }
+    if let Some(hints) = &e.hints {
+        let fz_path = path.child("hints").child("forZones");
+        if hints.for_zones.len() > MAX_ZONE_HINTS {
+            errs.push(FieldError::too_many(&fz_path, hints.for_zones.len(), MAX_ZONE_HINTS));
+            return;
+        }
+        let mut seen = HashSet::new();
+        for (i, zone) in hints.for_zones.iter().enumerate() {
+            let zp = fz_path.index(i).child("name");
+            if !seen.insert(zone.name.as_str()) {
+                errs.push(FieldError::duplicate(&zp, q(&zone.name)));
+            }
+            push_invalid_msgs(&zp, &zone.name, label_value(&zone.name), errs);
+        }
+    }
+}
+
+/// `IsFullyQualifiedDomainName`: a subdomain of at least two labels, with
+/// one optional trailing dot.
+fn fqdn(path: &Path, name: &str, errs: &mut Errors) {
+    if name.is_empty() {
+        errs.push(FieldError::required(path, ""));
+        return;
+    }
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let msgs = dns1123_subdomain(name);
+    if !msgs.is_empty() {
+        errs.push(FieldError::invalid(path, q(name), msgs.join(",")));
+        return;
+    }
+    if !name.contains('.') {
+        errs.push(FieldError::invalid(
+            path,
+            q(name),
+            "should be a domain with at least two segments separated by dots",
+        ));
+        return;
+    }
+    if let Some((label, msgs)) = name.split('.').map(|l| (l, dns1123_label(l))).find(|(_, m)| !m.is_empty()) {
+        errs.push(FieldError::invalid(path, q(label), msgs.join(",")));
+    }
+}
+
+fn slice_ports(ports: &[EndpointSlicePort], errs: &mut Errors) {
+    let path = Path::new("ports");
+    if ports.len() > MAX_PORTS {
+        errs.push(FieldError::too_many(&path, ports.len(), MAX_PORTS));
+        return;
+    }
+    let mut names = HashSet::new();
+    for (i, p) in ports.iter().enumerate() {
+        let pp = path.index(i);
+        let name = p.name.as_deref().unwrap_or("");
+        if !name.is_empty() {
+            push_invalid_msgs(&pp.child("name"), name, dns1123_label(name), errs);
+        }
+        // Unnamed counts as a name: two unnamed ports are duplicates.
+        if !names.insert(name) {
+            errs.push(FieldError::duplicate(&pp.child("name"), q(name)));
+        }
+        // Only a missing protocol is defaulted; an explicit "" is unsupported.
+        let proto = p.protocol.as_deref().unwrap_or("TCP");
+        if !PROTOCOLS.contains(&proto) {
+            errs.push(FieldError::not_supported(&pp.child("protocol"), q(proto), PROTOCOLS));
+        }
+        app_protocol(&pp, p.app_protocol.as_deref(), errs);
+    }
+}
