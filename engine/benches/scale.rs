@@ -108,7 +108,9 @@ fn main() {
         d.as_secs_f64() * 1e3,
         json.len() as f64 / 1e6 / d.as_secs_f64()
     );
-    let (d, _) = best(3, || serde_json::from_str::<serde_json::Value>(&json).expect("valid"));
+    let (d, _) = best(3, || {
+        serde_json::from_str::<serde_json::Value>(&json).expect("valid")
+    });
     println!(
         "  (serde_json::Value for reference: {:.0} MB/s)",
         json.len() as f64 / 1e6 / d.as_secs_f64()

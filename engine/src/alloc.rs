@@ -115,7 +115,11 @@ impl Allocator {
             spec.ip_family_policy = Some("SingleStack".into());
         }
         // Families implied by cluster IPs the user chose.
-        let mut families: Vec<Family> = spec.ip_families.iter().filter_map(|f| Family::parse(f)).collect();
+        let mut families: Vec<Family> = spec
+            .ip_families
+            .iter()
+            .filter_map(|f| Family::parse(f))
+            .collect();
         if !headless {
             for (i, ip) in spec.cluster_ips.iter().enumerate() {
                 if let Some(f) = crate::net::family_of(ip) {
@@ -126,7 +130,9 @@ impl Allocator {
                             return Err(FieldError::invalid(
                                 format!("spec.ipFamilies[{i}]"),
                                 families[i],
-                                format!("must match the family of the IP at clusterIPs[{i}] ({ip})"),
+                                format!(
+                                    "must match the family of the IP at clusterIPs[{i}] ({ip})"
+                                ),
                             ))
                         }
                     }
@@ -195,10 +201,19 @@ impl Allocator {
     /// Notes the cluster IPs and node ports a Service asks for, so that
     /// automatic allocation for other Services avoids them.
     pub fn avoid(&mut self, svc: &Service) {
-        self.wanted_ips
-            .extend(svc.spec.cluster_ips.iter().filter_map(|ip| crate::net::parse_ip(ip)));
-        self.wanted_ports
-            .extend(svc.spec.ports.iter().filter_map(|p| p.node_port).filter(|p| *p != 0));
+        self.wanted_ips.extend(
+            svc.spec
+                .cluster_ips
+                .iter()
+                .filter_map(|ip| crate::net::parse_ip(ip)),
+        );
+        self.wanted_ports.extend(
+            svc.spec
+                .ports
+                .iter()
+                .filter_map(|p| p.node_port)
+                .filter(|p| *p != 0),
+        );
         self.wanted_ports
             .extend(svc.spec.health_check_node_port.filter(|p| *p != 0));
     }
@@ -209,18 +224,33 @@ impl Allocator {
         self.ports.retain(|_, k| k != key);
     }
 
-    fn allocate_ips(&mut self, key: &NsName, svc: &mut Service, taken: &mut Vec<IpAddr>) -> Vec<FieldError> {
+    fn allocate_ips(
+        &mut self,
+        key: &NsName,
+        svc: &mut Service,
+        taken: &mut Vec<IpAddr>,
+    ) -> Vec<FieldError> {
         let type_ = svc.type_().to_string();
         if type_ == service_type::EXTERNAL_NAME || svc.is_headless() {
             return Vec::new();
         }
-        let families: Vec<Family> = svc.spec.ip_families.iter().filter_map(|f| Family::parse(f)).collect();
+        let families: Vec<Family> = svc
+            .spec
+            .ip_families
+            .iter()
+            .filter_map(|f| Family::parse(f))
+            .collect();
         let mut result: Vec<String> = Vec::new();
         for (i, family) in families.iter().enumerate() {
             let Some(cidr) = self.cidr_for(*family).copied() else {
                 continue;
             };
-            let requested = svc.spec.cluster_ips.get(i).filter(|s| !s.is_empty()).cloned();
+            let requested = svc
+                .spec
+                .cluster_ips
+                .get(i)
+                .filter(|s| !s.is_empty())
+                .cloned();
             let ip = match requested {
                 Some(req) => {
                     let Some(ip) = crate::net::parse_ip(&req) else {
@@ -288,7 +318,11 @@ impl Allocator {
         }
         let band = ip_static_band(usable);
         let dynamic = usable - band;
-        let h = u128::from(stable_hash(&[&key.namespace, &key.name, cidr.family().as_str()]));
+        let h = u128::from(stable_hash(&[
+            &key.namespace,
+            &key.name,
+            cidr.family().as_str(),
+        ]));
         let free = |off: u128| {
             cidr.nth(off + 1)
                 .filter(|ip| !self.ips.contains_key(ip) && !self.wanted_ips.contains(ip))
@@ -305,7 +339,12 @@ impl Allocator {
         (0..band).find_map(free)
     }
 
-    fn allocate_node_ports(&mut self, key: &NsName, svc: &mut Service, taken: &mut Vec<i32>) -> Vec<FieldError> {
+    fn allocate_node_ports(
+        &mut self,
+        key: &NsName,
+        svc: &mut Service,
+        taken: &mut Vec<i32>,
+    ) -> Vec<FieldError> {
         let type_ = svc.type_().to_string();
         let wants_ports = type_ == service_type::NODE_PORT
             || (type_ == service_type::LOAD_BALANCER
@@ -319,7 +358,11 @@ impl Allocator {
                 continue;
             };
             if let Err(msg) = self.reserve_port(np, key, taken) {
-                errs.push(FieldError::invalid(format!("spec.ports[{i}].nodePort"), np, msg));
+                errs.push(FieldError::invalid(
+                    format!("spec.ports[{i}].nodePort"),
+                    np,
+                    msg,
+                ));
             }
         }
         if let Some(hc) = svc.spec.health_check_node_port.filter(|n| *n != 0) {
@@ -380,7 +423,12 @@ impl Allocator {
         Vec::new()
     }
 
-    fn reserve_port(&mut self, port: i32, key: &NsName, taken: &mut Vec<i32>) -> Result<(), String> {
+    fn reserve_port(
+        &mut self,
+        port: i32,
+        key: &NsName,
+        taken: &mut Vec<i32>,
+    ) -> Result<(), String> {
         if !self.node_ports.contains(port) {
             return Err(format!(
                 "provided port is not in the valid range. The range of valid ports is {}",
@@ -516,7 +564,9 @@ mod tests {
         s4.spec.cluster_ips = vec!["1.1.1.1".into()];
         let errs = a.allocate(&NsName::new("a", "four"), &mut s4);
         assert_eq!(errs[0].field, "spec.clusterIPs");
-        assert!(errs[0].detail.contains("not in the valid range. The range of valid IPs is 10.96.0.0/12"));
+        assert!(errs[0]
+            .detail
+            .contains("not in the valid range. The range of valid IPs is 10.96.0.0/12"));
     }
 
     #[test]
@@ -580,7 +630,10 @@ mod tests {
         let mut a = Allocator::new(&Config::default());
         let mut s = svc("ClusterIP", &[(80, None)]);
         s.spec.ip_family_policy = Some("RequireDualStack".into());
-        assert_eq!(a.allocate(&NsName::new("a", "d"), &mut s)[0].field, "spec.ipFamilyPolicy");
+        assert_eq!(
+            a.allocate(&NsName::new("a", "d"), &mut s)[0].field,
+            "spec.ipFamilyPolicy"
+        );
     }
 
     #[test]
@@ -593,7 +646,9 @@ mod tests {
         let mut ok = 0;
         for i in 0..10 {
             let mut s = svc("ClusterIP", &[(80, None)]);
-            if a.allocate(&NsName::new("a", &format!("s{i}")), &mut s).is_empty() {
+            if a.allocate(&NsName::new("a", &format!("s{i}")), &mut s)
+                .is_empty()
+            {
                 ok += 1;
             }
         }

@@ -99,7 +99,10 @@ impl Cluster {
                 .namespaces
                 .insert(o.metadata.name.clone(), o)
                 .map(Object::Namespace),
-            Object::Node(o) => self.nodes.insert(o.metadata.name.clone(), o).map(Object::Node),
+            Object::Node(o) => self
+                .nodes
+                .insert(o.metadata.name.clone(), o)
+                .map(Object::Node),
             Object::Service(o) => self.services.insert(ns_name, o).map(Object::Service),
             Object::Pod(o) => self.pods.insert(ns_name, o).map(Object::Pod),
             Object::Endpoints(o) => self.endpoints.insert(ns_name, o).map(Object::Endpoints),
@@ -137,14 +140,20 @@ impl Cluster {
     }
 
     /// Pods of one namespace, in name order.
-    pub fn pods_in<'a>(&'a self, namespace: &'a str) -> impl Iterator<Item = (&'a NsName, &'a Pod)> + 'a {
+    pub fn pods_in<'a>(
+        &'a self,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = (&'a NsName, &'a Pod)> + 'a {
         self.pods
             .range(NsName::new(namespace, "")..)
             .take_while(move |(k, _)| k.namespace == namespace)
     }
 
     /// Workloads of one namespace.
-    pub fn workloads_in<'a>(&'a self, namespace: &'a str) -> impl Iterator<Item = &'a Workload> + 'a {
+    pub fn workloads_in<'a>(
+        &'a self,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = &'a Workload> + 'a {
         self.workloads
             .iter()
             .filter(move |((_, nn), _)| nn.namespace == namespace)
@@ -168,7 +177,9 @@ mod tests {
         let mut c = Cluster::default();
         assert!(c.apply(pod(None, "a"), Origin::default()).is_none());
         assert!(c.pods.contains_key(&NsName::new("default", "a")));
-        assert!(c.apply(pod(Some("default"), "a"), Origin::default()).is_some());
+        assert!(c
+            .apply(pod(Some("default"), "a"), Origin::default())
+            .is_some());
         assert_eq!(c.pods.len(), 1);
     }
 

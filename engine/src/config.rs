@@ -70,7 +70,10 @@ pub struct Config {
     pub cluster_domain: String,
 }
 
-fn ser_display_vec<S: serde::Serializer, T: fmt::Display>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
+fn ser_display_vec<S: serde::Serializer, T: fmt::Display>(
+    v: &[T],
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.collect_seq(v.iter().map(|x| x.to_string()))
 }
 
@@ -98,7 +101,9 @@ impl Config {
         match cidrs.as_slice() {
             [_] => Ok(cidrs),
             [a, b] if a.family() != b.family() => Ok(cidrs),
-            [_, _] => Err("a dual-stack service CIDR pair needs one IPv4 and one IPv6 range".into()),
+            [_, _] => {
+                Err("a dual-stack service CIDR pair needs one IPv4 and one IPv6 range".into())
+            }
             _ => Err("at most two service CIDRs (one per family) are allowed".into()),
         }
     }
@@ -111,14 +116,17 @@ impl Config {
             && d.split('.').all(|l| {
                 !l.is_empty()
                     && l.len() <= 63
-                    && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && l.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                     && !l.starts_with('-')
                     && !l.ends_with('-')
             });
         if ok {
             Ok(d)
         } else {
-            Err(format!("invalid cluster domain {s:?}: want a DNS name such as cluster.local"))
+            Err(format!(
+                "invalid cluster domain {s:?}: want a DNS name such as cluster.local"
+            ))
         }
     }
 
@@ -143,14 +151,22 @@ mod tests {
 
     #[test]
     fn service_cidrs() {
-        assert_eq!(Config::parse_service_cidrs("10.0.0.0/16,fd00::/108").unwrap().len(), 2);
+        assert_eq!(
+            Config::parse_service_cidrs("10.0.0.0/16,fd00::/108")
+                .unwrap()
+                .len(),
+            2
+        );
         assert!(Config::parse_service_cidrs("10.0.0.0/16,10.1.0.0/16").is_err());
         assert!(Config::parse_service_cidrs("10.0.0.1/16").is_err());
     }
 
     #[test]
     fn cluster_domains() {
-        assert_eq!(Config::parse_cluster_domain("Cluster.Local.").unwrap(), "cluster.local");
+        assert_eq!(
+            Config::parse_cluster_domain("Cluster.Local.").unwrap(),
+            "cluster.local"
+        );
         assert!(Config::parse_cluster_domain("bad_domain").is_err());
         assert!(Config::parse_cluster_domain("").is_err());
     }

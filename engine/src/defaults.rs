@@ -130,7 +130,10 @@ mod tests {
         let mut s = svc(None);
         s.spec.ports[0].target_port = Some(IntOrString::Str("http".into()));
         default_service(&mut s);
-        assert_eq!(s.spec.ports[0].target_port, Some(IntOrString::Str("http".into())));
+        assert_eq!(
+            s.spec.ports[0].target_port,
+            Some(IntOrString::Str("http".into()))
+        );
     }
 
     #[test]
@@ -155,7 +158,11 @@ mod tests {
         for t in ["NodePort", "LoadBalancer"] {
             let mut s = svc(Some(t));
             default_service(&mut s);
-            assert_eq!(s.spec.external_traffic_policy.as_deref(), Some("Cluster"), "{t}");
+            assert_eq!(
+                s.spec.external_traffic_policy.as_deref(),
+                Some("Cluster"),
+                "{t}"
+            );
         }
         let mut s = svc(None);
         s.spec.external_ips = vec!["1.2.3.4".into()];

@@ -37,7 +37,9 @@ pub fn find_port(pod: &Pod, port: &ServicePort) -> Option<i32> {
         Some(IntOrString::Str(name)) => pod
             .serving_containers()
             .flat_map(|c| &c.ports)
-            .find(|cp| cp.name.as_deref() == Some(name.as_str()) && cp.protocol() == port.protocol())
+            .find(|cp| {
+                cp.name.as_deref() == Some(name.as_str()) && cp.protocol() == port.protocol()
+            })
             .map(|cp| cp.container_port),
     }
 }
@@ -57,7 +59,12 @@ pub fn should_set_hostname(pod: &Pod, svc: &Service) -> bool {
 
 /// The Service's families, primary first, as the controllers read them.
 pub fn service_families(svc: &Service) -> Vec<Family> {
-    let fams: Vec<Family> = svc.spec.ip_families.iter().filter_map(|f| Family::parse(f)).collect();
+    let fams: Vec<Family> = svc
+        .spec
+        .ip_families
+        .iter()
+        .filter_map(|f| Family::parse(f))
+        .collect();
     if !fams.is_empty() {
         return fams;
     }
@@ -68,7 +75,7 @@ pub fn service_families(svc: &Service) -> Vec<Family> {
     }
 }
 
-fn pod_ip_of_family<'a>(pod: &'a Pod, family: Family) -> impl Iterator<Item = &'a str> {
+fn pod_ip_of_family(pod: &Pod, family: Family) -> impl Iterator<Item = &str> {
     pod.ips()
         .into_iter()
         .filter(move |ip| crate::net::family_of(ip) == Some(family))
@@ -85,7 +92,8 @@ fn target_ref(pod: &Pod) -> ObjectReference {
 
 /// Whether the endpoints controllers manage this Service's endpoints.
 pub fn is_controller_managed(svc: &Service) -> bool {
-    svc.type_() != service_type::EXTERNAL_NAME && svc.spec.selector.as_ref().is_some_and(|s| !s.is_empty())
+    svc.type_() != service_type::EXTERNAL_NAME
+        && svc.spec.selector.as_ref().is_some_and(|s| !s.is_empty())
 }
 
 fn endpoints_labels(svc: &Service) -> StringMap {
@@ -102,7 +110,10 @@ fn endpoints_labels(svc: &Service) -> StringMap {
 /// the pods its selector matches (`pods` in any order).
 pub fn build_endpoints(svc: &Service, pods: &[&Pod]) -> Endpoints {
     let tolerate_unready = svc.publish_not_ready_addresses();
-    let family = service_families(svc).first().copied().unwrap_or(Family::IPv4);
+    let family = service_families(svc)
+        .first()
+        .copied()
+        .unwrap_or(Family::IPv4);
     // (address identity, port or None for port-less headless) → ready?
     type Key = (String, String);
     let mut addrs: BTreeMap<Key, EndpointAddress> = BTreeMap::new();
@@ -114,12 +125,18 @@ pub fn build_endpoints(svc: &Service, pods: &[&Pod]) -> Endpoints {
         let Some(ip) = pod_ip_of_family(pod, family).next() else {
             continue;
         };
-        let identity = pod.metadata.uid.clone().unwrap_or_else(|| format!("{}/{}", pod.metadata.ns(), pod.metadata.name));
+        let identity = pod
+            .metadata
+            .uid
+            .clone()
+            .unwrap_or_else(|| format!("{}/{}", pod.metadata.ns(), pod.metadata.name));
         let key = (ip.to_string(), identity);
         let ready = tolerate_unready || pod.is_ready();
         addrs.entry(key.clone()).or_insert_with(|| EndpointAddress {
             ip: ip.to_string(),
-            hostname: should_set_hostname(pod, svc).then(|| pod.spec.hostname.clone()).flatten(),
+            hostname: should_set_hostname(pod, svc)
+                .then(|| pod.spec.hostname.clone())
+                .flatten(),
             node_name: pod.spec.node_name.clone().filter(|n| !n.is_empty()),
             target_ref: Some(target_ref(pod)),
         });
@@ -170,7 +187,8 @@ pub fn build_endpoints(svc: &Service, pods: &[&Pod]) -> Endpoints {
             // LessEndpointAddress: byte-wise IP string, then UID.
             let order = |a: &EndpointAddress, b: &EndpointAddress| {
                 a.ip.cmp(&b.ip).then_with(|| {
-                    let uid = |x: &EndpointAddress| x.target_ref.as_ref().and_then(|t| t.uid.clone());
+                    let uid =
+                        |x: &EndpointAddress| x.target_ref.as_ref().and_then(|t| t.uid.clone());
                     uid(a).cmp(&uid(b))
                 })
             };
@@ -183,7 +201,11 @@ pub fn build_endpoints(svc: &Service, pods: &[&Pod]) -> Endpoints {
             }
         })
         .collect();
-    subsets.sort_by(|a, b| a.ports.cmp(&b.ports).then_with(|| a.addresses.cmp(&b.addresses)));
+    subsets.sort_by(|a, b| {
+        a.ports
+            .cmp(&b.ports)
+            .then_with(|| a.addresses.cmp(&b.addresses))
+    });
     let mut metadata = ObjectMeta {
         name: svc.metadata.name.clone(),
         namespace: svc.metadata.namespace.clone(),
@@ -220,7 +242,12 @@ fn truncate(subsets: &mut [EndpointSubset]) -> bool {
             }
         };
         let r = share(s.addresses.len(), ready, ready_budget, ready_left);
-        let n = share(s.not_ready_addresses.len(), not_ready, not_ready_budget, not_ready_left);
+        let n = share(
+            s.not_ready_addresses.len(),
+            not_ready,
+            not_ready_budget,
+            not_ready_left,
+        );
         s.addresses.truncate(r);
         s.not_ready_addresses.truncate(n);
         ready_left -= r;
@@ -276,7 +303,11 @@ pub enum SliceSkip {
 }
 
 /// The EndpointSlices the EndpointSlice controller writes for a Service.
-pub fn build_slices(svc: &Service, pods: &[&Pod], nodes: NodeInfo) -> (Vec<EndpointSlice>, Vec<SliceSkip>) {
+pub fn build_slices(
+    svc: &Service,
+    pods: &[&Pod],
+    nodes: NodeInfo,
+) -> (Vec<EndpointSlice>, Vec<SliceSkip>) {
     let mut slices = Vec::new();
     let mut skips = Vec::new();
     for family in service_families(svc) {
@@ -313,10 +344,15 @@ pub fn build_slices(svc: &Service, pods: &[&Pod], nodes: NodeInfo) -> (Vec<Endpo
                     serving: Some(serving),
                     terminating: Some(terminating),
                 },
-                hostname: should_set_hostname(pod, svc).then(|| pod.spec.hostname.clone()).flatten(),
+                hostname: should_set_hostname(pod, svc)
+                    .then(|| pod.spec.hostname.clone())
+                    .flatten(),
                 target_ref: Some(target_ref(pod)),
                 node_name: node_name.map(String::from),
-                zone: node.and_then(|n| n.zone()).filter(|z| !z.is_empty()).map(String::from),
+                zone: node
+                    .and_then(|n| n.zone())
+                    .filter(|z| !z.is_empty())
+                    .map(String::from),
                 hints: None,
             });
         }
@@ -327,7 +363,11 @@ pub fn build_slices(svc: &Service, pods: &[&Pod], nodes: NodeInfo) -> (Vec<Endpo
             continue;
         }
         for (ports, mut eps) in groups {
-            eps.sort_by(|a, b| a.addresses.cmp(&b.addresses).then_with(|| a.target_ref.cmp(&b.target_ref)));
+            eps.sort_by(|a, b| {
+                a.addresses
+                    .cmp(&b.addresses)
+                    .then_with(|| a.target_ref.cmp(&b.target_ref))
+            });
             for chunk in eps.chunks(MAX_ENDPOINTS_PER_SLICE) {
                 let idx = slices.len();
                 slices.push(new_slice(svc, family, ports.clone(), chunk.to_vec(), idx));
@@ -357,7 +397,13 @@ fn address_type(family: Family) -> String {
     family.as_str().to_string()
 }
 
-fn new_slice(svc: &Service, family: Family, ports: Vec<EndpointSlicePort>, endpoints: Vec<Endpoint>, idx: usize) -> EndpointSlice {
+fn new_slice(
+    svc: &Service,
+    family: Family,
+    ports: Vec<EndpointSlicePort>,
+    endpoints: Vec<Endpoint>,
+    idx: usize,
+) -> EndpointSlice {
     let ns = svc.metadata.ns();
     let name = &svc.metadata.name;
     let mut labels: StringMap = svc
@@ -391,7 +437,13 @@ fn new_slice(svc: &Service, family: Family, ports: Vec<EndpointSlicePort>, endpo
 /// The slices the mirroring controller writes for a selectorless Service's
 /// manual Endpoints (none if the Endpoints opt out with `skip-mirror`).
 pub fn mirror_slices(svc: &Service, ep: &Endpoints) -> Vec<EndpointSlice> {
-    if ep.metadata.labels.get(LABEL_SKIP_MIRROR).map(String::as_str) == Some("true") {
+    if ep
+        .metadata
+        .labels
+        .get(LABEL_SKIP_MIRROR)
+        .map(String::as_str)
+        == Some("true")
+    {
         return Vec::new();
     }
     let ns = svc.metadata.ns();
@@ -443,7 +495,10 @@ pub fn mirror_slices(svc: &Service, ep: &Endpoints) -> Vec<EndpointSlice> {
                 let (si, ci) = (si.to_string(), ci.to_string());
                 slices.push(EndpointSlice {
                     metadata: ObjectMeta {
-                        name: generated_name(&ep.metadata.name, &[ns, &ep.metadata.name, family.as_str(), &si, &ci]),
+                        name: generated_name(
+                            &ep.metadata.name,
+                            &[ns, &ep.metadata.name, family.as_str(), &si, &ci],
+                        ),
                         namespace: ep.metadata.namespace.clone(),
                         labels,
                         ..Default::default()
@@ -459,7 +514,10 @@ pub fn mirror_slices(svc: &Service, ep: &Endpoints) -> Vec<EndpointSlice> {
 }
 
 /// Slices given in the input for a Service (by the service-name label).
-pub fn input_slices<'a>(svc_key: &NsName, slices: impl Iterator<Item = &'a EndpointSlice>) -> Vec<EndpointSlice> {
+pub fn input_slices<'a>(
+    svc_key: &NsName,
+    slices: impl Iterator<Item = &'a EndpointSlice>,
+) -> Vec<EndpointSlice> {
     slices
         .filter(|s| {
             s.metadata.ns() == svc_key.namespace

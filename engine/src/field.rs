@@ -53,7 +53,12 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(type_: ErrorType, field: impl Into<String>, value: Option<String>, detail: impl Into<String>) -> Self {
+    fn new(
+        type_: ErrorType,
+        field: impl Into<String>,
+        value: Option<String>,
+        detail: impl Into<String>,
+    ) -> Self {
         FieldError {
             field: field.into(),
             type_,
@@ -64,14 +69,22 @@ impl FieldError {
     pub fn required(field: impl Into<String>, detail: impl Into<String>) -> Self {
         Self::new(ErrorType::Required, field, None, detail)
     }
-    pub fn invalid(field: impl Into<String>, value: impl fmt::Display, detail: impl Into<String>) -> Self {
+    pub fn invalid(
+        field: impl Into<String>,
+        value: impl fmt::Display,
+        detail: impl Into<String>,
+    ) -> Self {
         Self::new(ErrorType::Invalid, field, Some(value.to_string()), detail)
     }
     pub fn duplicate(field: impl Into<String>, value: impl fmt::Display) -> Self {
         Self::new(ErrorType::Duplicate, field, Some(value.to_string()), "")
     }
     /// `field.NotSupported`: the detail lists the supported values.
-    pub fn not_supported(field: impl Into<String>, value: impl fmt::Display, supported: &[&str]) -> Self {
+    pub fn not_supported(
+        field: impl Into<String>,
+        value: impl fmt::Display,
+        supported: &[&str],
+    ) -> Self {
         let list = supported
             .iter()
             .map(|s| format!("\"{s}\""))

@@ -117,7 +117,11 @@ impl FromStr for Cidr {
         let prefix: u8 = prefix
             .parse()
             .ok()
-            .filter(|p: &u8| !prefix.starts_with('+') && (prefix == "0" || !prefix.starts_with('0')) && *p <= if base.is_ipv4() { 32 } else { 128 })
+            .filter(|p: &u8| {
+                !prefix.starts_with('+')
+                    && (prefix == "0" || !prefix.starts_with('0'))
+                    && *p <= if base.is_ipv4() { 32 } else { 128 }
+            })
             .ok_or_else(|| format!("invalid CIDR {s:?}: bad prefix length"))?;
         let cidr = Cidr { base, prefix };
         let host_bits = u32::from(cidr.bits() - prefix);
@@ -213,7 +217,10 @@ mod tests {
 
     #[test]
     fn masked_parse() {
-        assert_eq!(parse_cidr_masked("10.1.2.3/8").unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!(
+            parse_cidr_masked("10.1.2.3/8").unwrap().to_string(),
+            "10.0.0.0/8"
+        );
         assert!(parse_cidr_masked("10.1.2.3").is_none());
     }
 }

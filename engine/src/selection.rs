@@ -92,7 +92,12 @@ pub fn selected_pods(
     let reqs = selector.requirements();
     let anchor = reqs
         .iter()
-        .filter(|r| matches!(r.operator, Operator::Equals | Operator::DoubleEquals | Operator::In) && r.values.len() == 1)
+        .filter(|r| {
+            matches!(
+                r.operator,
+                Operator::Equals | Operator::DoubleEquals | Operator::In
+            ) && r.values.len() == 1
+        })
         .map(|r| index.with_label(namespace, &r.key, &r.values[0]))
         .min_by_key(|c| c.len());
     match anchor {
@@ -199,14 +204,20 @@ mod tests {
         let mut p = Pod::default();
         p.metadata.name = name.into();
         p.metadata.namespace = Some(ns.into());
-        p.metadata.labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        p.metadata.labels = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Object::Pod(p)
     }
 
     fn service(selector: Option<&[(&str, &str)]>) -> Service {
         let mut s = Service::default();
-        s.spec.selector =
-            selector.map(|sel| sel.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect());
+        s.spec.selector = selector.map(|sel| {
+            sel.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        });
         s
     }
 
@@ -232,7 +243,11 @@ mod tests {
         let sel = select_for_service(&c, &idx, &key, &service(Some(&[("app", "web")])), true);
         assert_eq!(sel.selected, ["web-1", "web-2"]);
         assert_eq!(sel.selector.as_deref(), Some("app=web"));
-        let why: Vec<_> = sel.not_selected.iter().map(|n| (n.pod.as_str(), n.reason.as_str())).collect();
+        let why: Vec<_> = sel
+            .not_selected
+            .iter()
+            .map(|n| (n.pod.as_str(), n.reason.as_str()))
+            .collect();
         assert_eq!(
             why,
             [
@@ -259,7 +274,13 @@ mod tests {
         let c = cluster();
         let idx = PodIndex::new(&c.pods);
         let key = NsName::new("shop", "fe");
-        let sel = select_for_service(&c, &idx, &key, &service(Some(&[("app", "web"), ("tier", "fe")])), true);
+        let sel = select_for_service(
+            &c,
+            &idx,
+            &key,
+            &service(Some(&[("app", "web"), ("tier", "fe")])),
+            true,
+        );
         assert_eq!(sel.selected, ["web-1"]);
         let web2 = sel.not_selected.iter().find(|n| n.pod == "web-2").unwrap();
         assert_eq!(web2.requirement, "tier=fe");
@@ -267,7 +288,11 @@ mod tests {
 
     #[test]
     fn reasons_for_set_based_requirements() {
-        let labels: Labels = [("env".to_string(), "prod".to_string()), ("n".to_string(), "x".to_string())].into();
+        let labels: Labels = [
+            ("env".to_string(), "prod".to_string()),
+            ("n".to_string(), "x".to_string()),
+        ]
+        .into();
         let s = Selector::parse("env notin (prod)").unwrap();
         assert!(why_failed(&s.requirements()[0], &labels).contains("excludes"));
         let s = Selector::parse("!env").unwrap();

@@ -5,16 +5,30 @@
 /// Fractions are dropped (the API stores whole seconds).
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let part = s.get(r)?;
-        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok())?
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, min, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || min > 59 || sec > 60 {
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || min > 59
+        || sec > 60
+    {
         return None;
     }
     let mut rest = &s[19..];
@@ -75,13 +89,27 @@ mod tests {
     fn parses_api_timestamps() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_rfc3339("2024-02-29T12:00:00Z"), Some(1_709_208_000));
-        assert_eq!(parse_rfc3339("2024-02-29T13:00:00+01:00"), Some(1_709_208_000));
-        assert_eq!(parse_rfc3339("2024-02-29T12:00:00.123456Z"), Some(1_709_208_000));
+        assert_eq!(
+            parse_rfc3339("2024-02-29T13:00:00+01:00"),
+            Some(1_709_208_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2024-02-29T12:00:00.123456Z"),
+            Some(1_709_208_000)
+        );
     }
 
     #[test]
     fn rejects_garbage() {
-        for s in ["", "2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "2024-01-01", "2024-01-01T00:00:00", "2024-01-01T00:00:00+0100", "２０２４-01-01T00:00:00Z"] {
+        for s in [
+            "",
+            "2023-02-29T00:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "2024-01-01",
+            "2024-01-01T00:00:00",
+            "2024-01-01T00:00:00+0100",
+            "２０２４-01-01T00:00:00Z",
+        ] {
             assert_eq!(parse_rfc3339(s), None, "{s}");
         }
     }

@@ -75,7 +75,9 @@ fn matches_dns1123_label(s: &str) -> bool {
     let b = s.as_bytes();
     match (b.first(), b.last()) {
         (Some(&f), Some(&l)) => {
-            is_lower_alnum(f) && is_lower_alnum(l) && b.iter().all(|&c| is_lower_alnum(c) || c == b'-')
+            is_lower_alnum(f)
+                && is_lower_alnum(l)
+                && b.iter().all(|&c| is_lower_alnum(c) || c == b'-')
         }
         _ => false,
     }
@@ -407,10 +409,13 @@ fn cidr_errors(value: &str) -> Vec<&'static str> {
     }
 }
 
-fn push_ip_errors(path: &Path, value: &str, errs: &mut Errors) {
-    for msg in ip_errors(value) {
-        errs.push(FieldError::invalid(path, q(value), msg));
+/// Reports `value`'s IP errors at `path`; true when there were none.
+fn push_ip_errors(path: &Path, value: &str, errs: &mut Errors) -> bool {
+    let msgs = ip_errors(value);
+    for msg in &msgs {
+        errs.push(FieldError::invalid(path, q(value), *msg));
     }
+    msgs.is_empty()
 }
 
 /// `ValidateEndpointIP` (formerly `ValidateNonSpecialIP`): addresses that
@@ -418,7 +423,11 @@ fn push_ip_errors(path: &Path, value: &str, errs: &mut Errors) {
 /// unicast and link-local multicast (Go's `net.IP` predicates).
 fn push_special_ip_errors(path: &Path, value: &str, errs: &mut Errors) {
     let Some(ip) = parse_ip_sloppy(value) else {
-        errs.push(FieldError::invalid(path, q(value), "must be a valid IP address"));
+        errs.push(FieldError::invalid(
+            path,
+            q(value),
+            "must be a valid IP address",
+        ));
         return;
     };
     let (unspecified, loopback, link_local, link_local_multicast) = match ip {
@@ -481,7 +490,11 @@ fn push_invalid_msgs(path: &Path, value: &str, msgs: Vec<String>, errs: &mut Err
 
 fn port_num(path: &Path, port: i32, errs: &mut Errors) {
     if !(1..=65535).contains(&port) {
-        errs.push(FieldError::invalid(path, port, "must be between 1 and 65535, inclusive"));
+        errs.push(FieldError::invalid(
+            path,
+            port,
+            "must be between 1 and 65535, inclusive",
+        ));
     }
 }
 
@@ -506,7 +519,10 @@ fn object_meta(meta: &ObjectMeta, name_rule: fn(&str) -> Vec<String>, errs: &mut
     let path = Path::new("metadata");
     let name = path.child("name");
     if meta.name.is_empty() {
-        errs.push(FieldError::required(&name, "name or generateName is required"));
+        errs.push(FieldError::required(
+            &name,
+            "name or generateName is required",
+        ));
     } else {
         push_invalid_msgs(&name, &meta.name, name_rule(&meta.name), errs);
     }
@@ -524,7 +540,11 @@ fn object_meta(meta: &ObjectMeta, name_rule: fn(&str) -> Vec<String>, errs: &mut
         size += k.len() + v.len();
     }
     if size > TOTAL_ANNOTATION_SIZE_LIMIT {
-        errs.push(FieldError::too_long(&ann_path, "", TOTAL_ANNOTATION_SIZE_LIMIT));
+        errs.push(FieldError::too_long(
+            &ann_path,
+            "",
+            TOTAL_ANNOTATION_SIZE_LIMIT,
+        ));
     }
 }
 
@@ -591,12 +611,19 @@ pub fn validate_service(svc: &Service) -> Vec<FieldError> {
 
     object_meta(&svc.metadata, dns1035_label, &mut errs);
     let ann = &svc.metadata.annotations;
-    if let (Some(hints), Some(mode)) = (ann.get(ANNOTATION_TOPOLOGY_HINTS), ann.get(ANNOTATION_TOPOLOGY_MODE)) {
+    if let (Some(hints), Some(mode)) = (
+        ann.get(ANNOTATION_TOPOLOGY_HINTS),
+        ann.get(ANNOTATION_TOPOLOGY_MODE),
+    ) {
         if hints != mode {
             errs.push(FieldError::invalid(
-                &Path::new("metadata").child("annotations").key(ANNOTATION_TOPOLOGY_MODE),
+                &Path::new("metadata")
+                    .child("annotations")
+                    .key(ANNOTATION_TOPOLOGY_MODE),
                 q(mode),
-                format!("must match annotations[{ANNOTATION_TOPOLOGY_HINTS}] when both are specified"),
+                format!(
+                    "must match annotations[{ANNOTATION_TOPOLOGY_HINTS}] when both are specified"
+                ),
             ));
         }
     }
@@ -608,7 +635,13 @@ pub fn validate_service(svc: &Service) -> Vec<FieldError> {
 
     let mut names = HashSet::new();
     for (i, port) in spec.ports.iter().enumerate() {
-        service_port(port, spec.ports.len() > 1, &mut names, &sp.child("ports").index(i), &mut errs);
+        service_port(
+            port,
+            spec.ports.len() > 1,
+            &mut names,
+            &sp.child("ports").index(i),
+            &mut errs,
+        );
     }
     if let Some(selector) = &spec.selector {
         labels(selector, &sp.child("selector"), &mut errs);
@@ -617,17 +650,17 @@ pub fn validate_service(svc: &Service) -> Vec<FieldError> {
     cluster_ips_related(&s, &sp, &mut errs);
     for (i, ip) in spec.external_ips.iter().enumerate() {
         let path = sp.child("externalIPs").index(i);
-        let before = errs.len();
-        push_ip_errors(&path, ip, &mut errs);
-        if errs.len() == before {
+        if push_ip_errors(&path, ip, &mut errs) {
             push_special_ip_errors(&path, ip, &mut errs);
         }
     }
     match s.type_ {
         "" => errs.push(FieldError::required(&sp.child("type"), "")),
-        t if !SERVICE_TYPES.contains(&t) => {
-            errs.push(FieldError::not_supported(&sp.child("type"), q(t), SERVICE_TYPES))
-        }
+        t if !SERVICE_TYPES.contains(&t) => errs.push(FieldError::not_supported(
+            &sp.child("type"),
+            q(t),
+            SERVICE_TYPES,
+        )),
         _ => {}
     }
     node_ports(&s, &sp, &mut errs);
@@ -694,13 +727,19 @@ fn service_port<'a>(
         }
     }
     port_num(&path.child("port"), port.port, errs);
-    protocol(&path.child("protocol"), port.protocol.as_deref().unwrap_or(""), errs);
+    protocol(
+        &path.child("protocol"),
+        port.protocol.as_deref().unwrap_or(""),
+        errs,
+    );
     let tp_path = path.child("targetPort");
     match &port.target_port {
         // Unset is Go's zero IntOrString, the number 0 (defaulting sets it).
         None => port_num(&tp_path, 0, errs),
         Some(IntOrString::Int(n)) => port_num(&tp_path, *n, errs),
-        Some(IntOrString::Str(name)) => push_invalid_msgs(&tp_path, name, iana_svc_name(name), errs),
+        Some(IntOrString::Str(name)) => {
+            push_invalid_msgs(&tp_path, name, iana_svc_name(name), errs)
+        }
     }
     app_protocol(path, port.app_protocol.as_deref(), errs);
     // Upstream tolerates targetPort != port on headless Services (a v1
@@ -713,7 +752,9 @@ fn session_affinity(s: &Svc, sp: &Path, errs: &mut Errors) {
     let affinity = spec.session_affinity.as_deref().unwrap_or("");
     match affinity {
         "" => errs.push(FieldError::required(&path, "")),
-        a if !AFFINITIES.contains(&a) => errs.push(FieldError::not_supported(&path, q(a), AFFINITIES)),
+        a if !AFFINITIES.contains(&a) => {
+            errs.push(FieldError::not_supported(&path, q(a), AFFINITIES))
+        }
         _ => {}
     }
     let cfg_path = sp.child("sessionAffinityConfig");
@@ -762,7 +803,11 @@ fn cluster_ips_related(s: &Svc, sp: &Path, errs: &mut Errors) {
 
     if !s.cluster_ip.is_empty() {
         if ips.first() != Some(&s.cluster_ip) {
-            errs.push(FieldError::invalid(&ips_path, q_list(ips), "first value must match `clusterIP`"));
+            errs.push(FieldError::invalid(
+                &ips_path,
+                q_list(ips),
+                "first value must match `clusterIP`",
+            ));
         }
     } else if !ips.is_empty() {
         errs.push(FieldError::invalid(
@@ -775,7 +820,11 @@ fn cluster_ips_related(s: &Svc, sp: &Path, errs: &mut Errors) {
     let mut seen = HashSet::new();
     for (i, family) in spec.ip_families.iter().enumerate() {
         if !IP_FAMILIES.contains(&family.as_str()) {
-            errs.push(FieldError::not_supported(&fam_path.index(i), q(family), IP_FAMILIES));
+            errs.push(FieldError::not_supported(
+                &fam_path.index(i),
+                q(family),
+                IP_FAMILIES,
+            ));
         }
         if !seen.insert(family) {
             errs.push(FieldError::duplicate(&fam_path.index(i), q(family)));
@@ -783,7 +832,11 @@ fn cluster_ips_related(s: &Svc, sp: &Path, errs: &mut Errors) {
     }
     if let Some(policy) = spec.ip_family_policy.as_deref() {
         if !IP_FAMILY_POLICIES.contains(&policy) {
-            errs.push(FieldError::not_supported(&sp.child("ipFamilyPolicy"), q(policy), IP_FAMILY_POLICIES));
+            errs.push(FieldError::not_supported(
+                &sp.child("ipFamilyPolicy"),
+                q(policy),
+                IP_FAMILY_POLICIES,
+            ));
         }
     }
 
@@ -792,16 +845,22 @@ fn cluster_ips_related(s: &Svc, sp: &Path, errs: &mut Errors) {
         if i == 0 && *ip == "None" {
             if ips.len() > 1 {
                 has_invalid = true;
-                errs.push(FieldError::invalid(&ips_path, q_list(ips), "'None' must be the first and only value"));
+                errs.push(FieldError::invalid(
+                    &ips_path,
+                    q_list(ips),
+                    "'None' must be the first and only value",
+                ));
             }
             continue;
         }
-        let before = errs.len();
-        push_ip_errors(&ips_path.index(i), ip, errs);
-        has_invalid |= errs.len() > before;
+        has_invalid |= !push_ip_errors(&ips_path.index(i), ip, errs);
     }
     if ips.len() > 2 {
-        errs.push(FieldError::invalid(&ips_path, q_list(ips), "may only hold up to 2 values"));
+        errs.push(FieldError::invalid(
+            &ips_path,
+            q_list(ips),
+            "may only hold up to 2 values",
+        ));
     }
     // Family checks on bad IPs would only repeat the errors above.
     if has_invalid {
@@ -853,7 +912,10 @@ fn node_ports(s: &Svc, sp: &Path, errs: &mut Errors) {
     for (i, p) in ports.iter().enumerate() {
         let node_port = p.node_port.unwrap_or(0);
         if node_port != 0 && !seen.insert((p.protocol.as_deref().unwrap_or(""), node_port)) {
-            errs.push(FieldError::duplicate(&sp.child("ports").index(i).child("nodePort"), node_port));
+            errs.push(FieldError::duplicate(
+                &sp.child("ports").index(i).child("nodePort"),
+                node_port,
+            ));
         }
     }
 }
@@ -864,7 +926,10 @@ fn duplicate_ports(s: &Svc, sp: &Path, errs: &mut Errors) {
     for (i, p) in s.svc.spec.ports.iter().enumerate() {
         let proto = p.protocol.as_deref().unwrap_or("");
         if !seen.insert((proto, p.port)) {
-            errs.push(FieldError::duplicate(&sp.child("ports").index(i), format!("{}/{proto}", p.port)));
+            errs.push(FieldError::duplicate(
+                &sp.child("ports").index(i),
+                format!("{}/{proto}", p.port),
+            ));
         }
     }
 }
@@ -889,7 +954,9 @@ fn load_balancer_fields(s: &Svc, sp: &Path, errs: &mut Errors) {
             }
         }
     } else if let Some(value) = s.svc.metadata.annotations.get(ANNOTATION_SOURCE_RANGES) {
-        let path = Path::new("metadata").child("annotations").key(ANNOTATION_SOURCE_RANGES);
+        let path = Path::new("metadata")
+            .child("annotations")
+            .key(ANNOTATION_SOURCE_RANGES);
         if !is_lb {
             errs.push(FieldError::forbidden(&path, lb_only));
         }
@@ -904,11 +971,17 @@ fn load_balancer_fields(s: &Svc, sp: &Path, errs: &mut Errors) {
     }
 
     if spec.allocate_load_balancer_node_ports.is_some() && !is_lb {
-        errs.push(FieldError::forbidden(&sp.child("allocateLoadBalancerNodePorts"), lb_only));
+        errs.push(FieldError::forbidden(
+            &sp.child("allocateLoadBalancerNodePorts"),
+            lb_only,
+        ));
     }
     if is_lb && spec.allocate_load_balancer_node_ports.is_none() {
         // Upstream builds this path without "spec.".
-        errs.push(FieldError::required(&Path::new("allocateLoadBalancerNodePorts"), ""));
+        errs.push(FieldError::required(
+            &Path::new("allocateLoadBalancerNodePorts"),
+            "",
+        ));
     }
 
     if let Some(class) = spec.load_balancer_class.as_deref() {
@@ -926,8 +999,10 @@ fn load_balancer_fields(s: &Svc, sp: &Path, errs: &mut Errors) {
 fn traffic_policies(s: &Svc, sp: &Path, errs: &mut Errors) {
     let spec = &s.svc.spec;
     // `apiservice.ExternallyAccessible`, on the raw type.
-    let accessible = matches!(s.type_, service_type::LOAD_BALANCER | service_type::NODE_PORT)
-        || (s.type_ == service_type::CLUSTER_IP && !spec.external_ips.is_empty());
+    let accessible = matches!(
+        s.type_,
+        service_type::LOAD_BALANCER | service_type::NODE_PORT
+    ) || (s.type_ == service_type::CLUSTER_IP && !spec.external_ips.is_empty());
     let etp = spec.external_traffic_policy.as_deref().unwrap_or("");
     let etp_path = sp.child("externalTrafficPolicy");
     if !accessible {
@@ -941,7 +1016,11 @@ fn traffic_policies(s: &Svc, sp: &Path, errs: &mut Errors) {
     } else if etp.is_empty() {
         errs.push(FieldError::required(&etp_path, ""));
     } else if !TRAFFIC_POLICIES.contains(&etp) {
-        errs.push(FieldError::not_supported(&etp_path, q(etp), TRAFFIC_POLICIES));
+        errs.push(FieldError::not_supported(
+            &etp_path,
+            q(etp),
+            TRAFFIC_POLICIES,
+        ));
     }
 
     let hc_path = sp.child("healthCheckNodePort");
@@ -980,7 +1059,11 @@ fn traffic_policies(s: &Svc, sp: &Path, errs: &mut Errors) {
 
     if let Some(td) = spec.traffic_distribution.as_deref() {
         if !TRAFFIC_DISTRIBUTIONS.contains(&td) {
-            errs.push(FieldError::not_supported(&sp.child("trafficDistribution"), q(td), TRAFFIC_DISTRIBUTIONS));
+            errs.push(FieldError::not_supported(
+                &sp.child("trafficDistribution"),
+                q(td),
+                TRAFFIC_DISTRIBUTIONS,
+            ));
         }
     }
 }
@@ -1021,14 +1104,22 @@ pub fn validate_pod(pod: &Pod) -> Vec<FieldError> {
         container(c, &mut names, &path, &mut errs);
         if let Some(policy) = c.restart_policy.as_deref() {
             if policy != "Always" {
-                errs.push(FieldError::not_supported(&path.child("restartPolicy"), q(policy), &["Always"]));
+                errs.push(FieldError::not_supported(
+                    &path.child("restartPolicy"),
+                    q(policy),
+                    &["Always"],
+                ));
             }
         }
     }
 
     if let Some(policy) = spec.dns_policy.as_deref().filter(|p| !p.is_empty()) {
         if !DNS_POLICIES.contains(&policy) {
-            errs.push(FieldError::not_supported(&sp.child("dnsPolicy"), q(policy), DNS_POLICIES));
+            errs.push(FieldError::not_supported(
+                &sp.child("dnsPolicy"),
+                q(policy),
+                DNS_POLICIES,
+            ));
         }
     }
     pod_ips(pod, &mut errs);
@@ -1087,7 +1178,11 @@ fn pod_ips(pod: &Pod, errs: &mut Errors) {
         let parsed: Vec<IpAddr> = ips.iter().filter_map(|ip| ip.parse().ok()).collect();
         let dual = parsed.iter().any(IpAddr::is_ipv4) && parsed.iter().any(IpAddr::is_ipv6);
         if !dual || ips.len() > 2 {
-            errs.push(FieldError::invalid(&path, q_list(&ips), "may specify no more than one IP for each IP family"));
+            errs.push(FieldError::invalid(
+                &path,
+                q_list(&ips),
+                "may specify no more than one IP for each IP family",
+            ));
         }
         let mut seen = HashSet::new();
         for (i, ip) in ips.iter().enumerate() {
@@ -1112,7 +1207,10 @@ pub fn validate_endpoints(ep: &Endpoints) -> Vec<FieldError> {
     for (i, subset) in ep.subsets.iter().enumerate() {
         let path = Path::new("subsets").index(i);
         if subset.addresses.is_empty() && subset.not_ready_addresses.is_empty() {
-            errs.push(FieldError::required(&path, "must specify `addresses` or `notReadyAddresses`"));
+            errs.push(FieldError::required(
+                &path,
+                "must specify `addresses` or `notReadyAddresses`",
+            ));
         }
         for (j, a) in subset.addresses.iter().enumerate() {
             endpoint_address(a, &path.child("addresses").index(j), &mut errs);
@@ -1121,7 +1219,12 @@ pub fn validate_endpoints(ep: &Endpoints) -> Vec<FieldError> {
             endpoint_address(a, &path.child("notReadyAddresses").index(j), &mut errs);
         }
         for (j, p) in subset.ports.iter().enumerate() {
-            endpoint_port(p, subset.ports.len() > 1, &path.child("ports").index(j), &mut errs);
+            endpoint_port(
+                p,
+                subset.ports.len() > 1,
+                &path.child("ports").index(j),
+                &mut errs,
+            );
         }
     }
     errs
@@ -1149,7 +1252,11 @@ fn endpoint_port(p: &EndpointPort, require_name: bool, path: &Path, errs: &mut E
         push_invalid_msgs(&path.child("name"), name, dns1123_label(name), errs);
     }
     port_num(&path.child("port"), p.port, errs);
-    let proto = p.protocol.as_deref().filter(|p| !p.is_empty()).unwrap_or("TCP");
+    let proto = p
+        .protocol
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .unwrap_or("TCP");
     protocol(&path.child("protocol"), proto, errs);
     app_protocol(path, p.app_protocol.as_deref(), errs);
 }
@@ -1169,12 +1276,18 @@ pub fn validate_endpoint_slice(es: &EndpointSlice) -> Vec<FieldError> {
     let at_path = Path::new("addressType");
     match es.address_type.as_str() {
         "" => errs.push(FieldError::required(&at_path, "")),
-        t if !ADDRESS_TYPES.contains(&t) => errs.push(FieldError::not_supported(&at_path, q(t), ADDRESS_TYPES)),
+        t if !ADDRESS_TYPES.contains(&t) => {
+            errs.push(FieldError::not_supported(&at_path, q(t), ADDRESS_TYPES))
+        }
         _ => {}
     }
     let eps_path = Path::new("endpoints");
     if es.endpoints.len() > MAX_ENDPOINTS {
-        errs.push(FieldError::too_many(&eps_path, es.endpoints.len(), MAX_ENDPOINTS));
+        errs.push(FieldError::too_many(
+            &eps_path,
+            es.endpoints.len(),
+            MAX_ENDPOINTS,
+        ));
     } else {
         for (i, e) in es.endpoints.iter().enumerate() {
             slice_endpoint(e, &es.address_type, &eps_path.index(i), &mut errs);
@@ -1187,9 +1300,16 @@ pub fn validate_endpoint_slice(es: &EndpointSlice) -> Vec<FieldError> {
 fn slice_endpoint(e: &Endpoint, address_type: &str, path: &Path, errs: &mut Errors) {
     let addr_path = path.child("addresses");
     if e.addresses.is_empty() {
-        errs.push(FieldError::required(&addr_path, "must contain at least 1 address"));
+        errs.push(FieldError::required(
+            &addr_path,
+            "must contain at least 1 address",
+        ));
     } else if e.addresses.len() > MAX_ADDRESSES {
-        errs.push(FieldError::too_many(&addr_path, e.addresses.len(), MAX_ADDRESSES));
+        errs.push(FieldError::too_many(
+            &addr_path,
+            e.addresses.len(),
+            MAX_ADDRESSES,
+        ));
     }
     for (i, a) in e.addresses.iter().enumerate() {
         let p = addr_path.index(i);
@@ -1210,7 +1330,11 @@ fn slice_endpoint(e: &Endpoint, address_type: &str, path: &Path, errs: &mut Erro
                 }
             }
             _ => {
-                let msg = if want_v6 { "must be a valid IPv6 address" } else { "must be a valid IPv4 address" };
+                let msg = if want_v6 {
+                    "must be a valid IPv6 address"
+                } else {
+                    "must be a valid IPv4 address"
+                };
                 errs.push(FieldError::invalid(&p, q(a), msg));
             }
         }
@@ -1225,7 +1349,11 @@ fn slice_endpoint(e: &Endpoint, address_type: &str, path: &Path, errs: &mut Erro
     if let Some(hints) = &e.hints {
         let fz_path = path.child("hints").child("forZones");
         if hints.for_zones.len() > MAX_ZONE_HINTS {
-            errs.push(FieldError::too_many(&fz_path, hints.for_zones.len(), MAX_ZONE_HINTS));
+            errs.push(FieldError::too_many(
+                &fz_path,
+                hints.for_zones.len(),
+                MAX_ZONE_HINTS,
+            ));
             return;
         }
         let mut seen = HashSet::new();
@@ -1260,7 +1388,11 @@ fn fqdn(path: &Path, name: &str, errs: &mut Errors) {
         ));
         return;
     }
-    if let Some((label, msgs)) = name.split('.').map(|l| (l, dns1123_label(l))).find(|(_, m)| !m.is_empty()) {
+    if let Some((label, msgs)) = name
+        .split('.')
+        .map(|l| (l, dns1123_label(l)))
+        .find(|(_, m)| !m.is_empty())
+    {
         errs.push(FieldError::invalid(path, q(label), msgs.join(",")));
     }
 }
@@ -1285,8 +1417,1484 @@ fn slice_ports(ports: &[EndpointSlicePort], errs: &mut Errors) {
         // Only a missing protocol is defaulted; an explicit "" is unsupported.
         let proto = p.protocol.as_deref().unwrap_or("TCP");
         if !PROTOCOLS.contains(&proto) {
-            errs.push(FieldError::not_supported(&pp.child("protocol"), q(proto), PROTOCOLS));
+            errs.push(FieldError::not_supported(
+                &pp.child("protocol"),
+                q(proto),
+                PROTOCOLS,
+            ));
         }
         app_protocol(&pp, p.app_protocol.as_deref(), errs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::ErrorType::{self, *};
+    use crate::model::{
+        ClientIPConfig, ContainerPort, EndpointHints, EndpointSubset, ForZone, PodIP,
+        SessionAffinityConfig,
+    };
+    use proptest::prelude::*;
+
+    fn pairs(errs: &[FieldError]) -> Vec<(String, ErrorType)> {
+        let mut v: Vec<_> = errs.iter().map(|e| (e.field.clone(), e.type_)).collect();
+        v.sort();
+        v
+    }
+
+    #[track_caller]
+    fn expect(errs: Vec<FieldError>, want: &[(&str, ErrorType)]) {
+        let mut want: Vec<_> = want.iter().map(|(f, t)| (f.to_string(), *t)).collect();
+        want.sort();
+        assert_eq!(pairs(&errs), want, "errors: {errs:#?}");
+    }
+
+    fn meta(name: &str) -> ObjectMeta {
+        ObjectMeta {
+            name: name.into(),
+            namespace: Some("ns".into()),
+            ..Default::default()
+        }
+    }
+
+    fn port(name: &str, proto: &str, port: i32) -> ServicePort {
+        ServicePort {
+            name: name.into(),
+            protocol: Some(proto.into()),
+            port,
+            target_port: Some(IntOrString::Int(port)),
+            ..Default::default()
+        }
+    }
+
+    /// A defaulted ClusterIP Service that passes validation.
+    fn svc() -> Service {
+        let mut s = Service {
+            metadata: meta("web"),
+            ..Default::default()
+        };
+        let spec = &mut s.spec;
+        spec.type_ = Some("ClusterIP".into());
+        spec.session_affinity = Some("None".into());
+        spec.internal_traffic_policy = Some("Cluster".into());
+        spec.ports = vec![port("http", "TCP", 80)];
+        s
+    }
+
+    fn typed(type_: &str) -> Service {
+        let mut s = svc();
+        s.spec.type_ = Some(type_.into());
+        match type_ {
+            "NodePort" => s.spec.external_traffic_policy = Some("Cluster".into()),
+            "LoadBalancer" => {
+                s.spec.external_traffic_policy = Some("Cluster".into());
+                s.spec.allocate_load_balancer_node_ports = Some(true);
+            }
+            "ExternalName" => {
+                s.spec.internal_traffic_policy = None;
+                s.spec.external_name = Some("db.example.com".into());
+            }
+            _ => {}
+        }
+        s
+    }
+
+    fn with(mut s: Service, f: impl FnOnce(&mut Service)) -> Vec<FieldError> {
+        f(&mut s);
+        validate_service(&s)
+    }
+
+    // --- name helpers -----------------------------------------------------
+
+    #[test]
+    fn dns1035_label_rule() {
+        assert!(dns1035_label("my-name").is_empty());
+        assert!(dns1035_label("a").is_empty());
+        assert_eq!(
+            dns1035_label("1abc"),
+            ["a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"]
+        );
+        for bad in ["", "-a", "a-", "Abc", "a.b", "a_b"] {
+            assert_eq!(dns1035_label(bad).len(), 1, "{bad}");
+        }
+        let long = format!("a{}", "b".repeat(63));
+        assert_eq!(dns1035_label(&long), ["must be no more than 63 characters"]);
+    }
+
+    #[test]
+    fn dns1123_label_rule() {
+        assert!(dns1123_label("123-abc").is_empty());
+        assert_eq!(dns1123_label("a.b"), ["must not contain dots"]);
+        assert!(dns1123_label("A")[0].starts_with(
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'"
+        ));
+        assert!(dns1123_label("A")[0].ends_with("(e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"));
+        assert_eq!(
+            dns1123_label(&"a".repeat(64)),
+            ["must be no more than 63 characters"]
+        );
+        assert_eq!(dns1123_label("").len(), 1);
+    }
+
+    #[test]
+    fn dns1123_subdomain_rule() {
+        assert!(dns1123_subdomain("foo.bar.example.com").is_empty());
+        assert!(dns1123_subdomain("123").is_empty());
+        for bad in ["-123", "a..b", ".a", "a.", "Foo.com", ""] {
+            assert_eq!(dns1123_subdomain(bad).len(), 1, "{bad}");
+        }
+        assert!(dns1123_subdomain("-1")[0]
+            .contains("(e.g. 'example.com', regex used for validation is"));
+        let long = vec!["a".repeat(63); 4].join(".");
+        assert_eq!(long.len(), 255);
+        assert_eq!(
+            dns1123_subdomain(&long),
+            ["must be no more than 253 characters"]
+        );
+    }
+
+    #[test]
+    fn iana_svc_name_rule() {
+        for ok in ["http", "h2c-1", "a1"] {
+            assert!(iana_svc_name(ok).is_empty(), "{ok}");
+        }
+        assert_eq!(
+            iana_svc_name("abcdefghijklmnop"),
+            ["must be no more than 15 characters"]
+        );
+        assert_eq!(
+            iana_svc_name("my--port"),
+            ["must not contain consecutive hyphens"]
+        );
+        assert_eq!(
+            iana_svc_name("123"),
+            ["must contain at least one letter (a-z)"]
+        );
+        assert_eq!(
+            iana_svc_name("-ab"),
+            ["must not begin or end with a hyphen"]
+        );
+        assert_eq!(
+            iana_svc_name("a_b"),
+            ["must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)"]
+        );
+        assert_eq!(iana_svc_name("").len(), 2);
+    }
+
+    #[test]
+    fn qualified_name_and_label_value_rules() {
+        for ok in ["http", "kubernetes.io/h2c", "example.com/My_Name.1"] {
+            assert!(qualified_name(ok).is_empty(), "{ok}");
+        }
+        assert!(qualified_name("a/b/c")[0].starts_with("a valid label key must consist of"));
+        assert_eq!(qualified_name("/a"), ["prefix part must be non-empty"]);
+        assert!(qualified_name("a/")[0].starts_with("name part must be non-empty"));
+        assert!(qualified_name("-a")[0].starts_with("name part must consist of alphanumeric"));
+        assert!(qualified_name("Example.com/x")[0]
+            .starts_with("prefix part a lowercase RFC 1123 subdomain"));
+        assert_eq!(
+            qualified_name(&"a".repeat(64)),
+            ["name part must be no more than 63 characters"]
+        );
+
+        assert!(label_value("").is_empty());
+        assert!(label_value("my_value").is_empty());
+        assert_eq!(label_value("-x").len(), 1);
+        assert_eq!(
+            label_value(&"a".repeat(64)),
+            ["must be no more than 63 characters"]
+        );
+    }
+
+    #[test]
+    fn ip_rules() {
+        for ok in [
+            "10.0.0.1",
+            "0.0.0.0",
+            "2001:db8::1",
+            "::",
+            "::1.2.3.4",
+            "FE80::0abc",
+        ] {
+            assert!(is_valid_ip(ok), "{ok}");
+        }
+        for bad in [
+            "010.0.0.1",
+            "::ffff:1.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "256.1.1.1",
+            "fe80::1%eth0",
+            " 1.2.3.4",
+            "",
+            "host",
+            "1::2::3",
+        ] {
+            assert!(!is_valid_ip(bad), "{bad}");
+        }
+        assert_eq!(ip_errors("010.0.0.1"), ["must not have leading 0s"]);
+        assert_eq!(ip_errors("::00001"), ["must not have leading 0s"]);
+        assert_eq!(
+            ip_errors("::ffff:1.2.3.4"),
+            ["must not be an IPv4-mapped IPv6 address"]
+        );
+        assert_eq!(ip_errors("myhost"), [INVALID_IP]);
+    }
+
+    #[test]
+    fn sloppy_parser_is_gos_legacy_parse_ip() {
+        let v4 = |s: &str| parse_ip_sloppy(s).map(|ip| ip.to_string());
+        assert_eq!(v4("010.001.0.1").as_deref(), Some("10.1.0.1"));
+        assert_eq!(v4("0:0:0:0:0:0:0:00001").as_deref(), Some("::1"));
+        assert_eq!(v4("::ffff:1.2.3.4").as_deref(), Some("1.2.3.4"));
+        assert_eq!(
+            v4("1:2:3:4:5:6:1.2.3.4").as_deref(),
+            Some("1:2:3:4:5:6:102:304")
+        );
+        for bad in [
+            "1:2:3:4:5:6:7::8",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:1.2.3.4",
+            ":1::",
+            "1.2.3.4:",
+            "::1.2.3.4.5",
+            "1.2.3.1000",
+        ] {
+            assert_eq!(parse_ip_sloppy(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn cidr_rules() {
+        for ok in ["10.0.0.0/8", "10.0.0.1/8", "2001:db8::/64", "0.0.0.0/0"] {
+            assert!(cidr_errors(ok).is_empty(), "{ok}");
+        }
+        for bad in [
+            "1.2.3.4/33",
+            "1.2.3.4",
+            "1.2.3.4/24/1",
+            "::/129",
+            "a/8",
+            "1.2.3.4/-1",
+        ] {
+            assert_eq!(cidr_errors(bad), [INVALID_CIDR], "{bad}");
+        }
+        assert_eq!(
+            cidr_errors("010.0.0.0/8"),
+            ["must not have leading 0s in IP or prefix length"]
+        );
+        assert_eq!(
+            cidr_errors("10.0.0.0/08"),
+            ["must not have leading 0s in IP or prefix length"]
+        );
+        assert_eq!(
+            cidr_errors("::ffff:1.2.3.0/120"),
+            ["must not have an IPv4-mapped IPv6 address"]
+        );
+    }
+
+    // --- Service ------------------------------------------------------------
+
+    #[test]
+    fn base_services_are_valid() {
+        for t in ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] {
+            expect(validate_service(&typed(t)), &[]);
+        }
+    }
+
+    #[test]
+    fn metadata_rules() {
+        expect(
+            with(svc(), |s| s.metadata.name.clear()),
+            &[("metadata.name", Required)],
+        );
+        expect(
+            with(svc(), |s| s.metadata.name = "1abc".into()),
+            &[("metadata.name", Invalid)],
+        );
+        expect(
+            with(svc(), |s| s.metadata.namespace = None),
+            &[("metadata.namespace", Required)],
+        );
+        expect(
+            with(svc(), |s| s.metadata.namespace = Some("Bad_NS".into())),
+            &[("metadata.namespace", Invalid)],
+        );
+        expect(
+            with(svc(), |s| {
+                s.metadata.labels.insert("app".into(), "-x".into());
+                s.metadata.labels.insert("a/b/c".into(), "ok".into());
+            }),
+            &[("metadata.labels", Invalid), ("metadata.labels", Invalid)],
+        );
+        expect(
+            with(svc(), |s| {
+                s.metadata
+                    .annotations
+                    .insert("Example.COM/Key".into(), "x".into());
+            }),
+            &[],
+        );
+        expect(
+            with(svc(), |s| {
+                s.metadata.annotations.insert("a b".into(), "x".into());
+            }),
+            &[("metadata.annotations", Invalid)],
+        );
+        expect(
+            with(svc(), |s| {
+                s.metadata
+                    .annotations
+                    .insert("big".into(), "x".repeat(TOTAL_ANNOTATION_SIZE_LIMIT));
+            }),
+            &[("metadata.annotations", TooLong)],
+        );
+        let topo = |hints: &str, mode: &str| {
+            with(svc(), |s| {
+                s.metadata
+                    .annotations
+                    .insert(ANNOTATION_TOPOLOGY_HINTS.into(), hints.into());
+                s.metadata
+                    .annotations
+                    .insert(ANNOTATION_TOPOLOGY_MODE.into(), mode.into());
+            })
+        };
+        expect(topo("Auto", "Auto"), &[]);
+        expect(
+            topo("Auto", "Disabled"),
+            &[(
+                "metadata.annotations[service.kubernetes.io/topology-mode]",
+                Invalid,
+            )],
+        );
+    }
+
+    #[test]
+    fn selector_rules() {
+        expect(
+            with(svc(), |s| {
+                s.spec.selector = Some([("app".into(), "web".into())].into())
+            }),
+            &[],
+        );
+        expect(
+            with(svc(), |s| {
+                s.spec.selector = Some([("a/b/c".into(), "web".into())].into())
+            }),
+            &[("spec.selector", Invalid)],
+        );
+        expect(
+            with(svc(), |s| {
+                s.spec.selector = Some([("app".into(), "web app".into())].into())
+            }),
+            &[("spec.selector", Invalid)],
+        );
+    }
+
+    #[test]
+    fn ports_required_unless_headless_or_external_name() {
+        expect(
+            with(svc(), |s| s.spec.ports.clear()),
+            &[("spec.ports", Required)],
+        );
+        expect(
+            with(svc(), |s| {
+                s.spec.ports.clear();
+                s.spec.cluster_ip = Some("None".into());
+            }),
+            &[],
+        );
+        expect(with(typed("ExternalName"), |s| s.spec.ports.clear()), &[]);
+    }
+
+    #[test]
+    fn port_name_rules() {
+        let two = |a: &str, b: &str| {
+            with(svc(), |s| {
+                s.spec.ports = vec![port(a, "TCP", 80), port(b, "TCP", 81)]
+            })
+        };
+        expect(two("a", "b"), &[]);
+        expect(two("a", ""), &[("spec.ports[1].name", Required)]);
+        expect(two("a", "a"), &[("spec.ports[1].name", Duplicate)]);
+        expect(two("a", "B"), &[("spec.ports[1].name", Invalid)]);
+        expect(with(svc(), |s| s.spec.ports[0].name.clear()), &[]);
+        expect(
+            with(svc(), |s| s.spec.ports[0].name = "abcdefghijklmnop".into()),
+            &[],
+        );
+    }
+
+    #[test]
+    fn port_number_and_target_port_rules() {
+        expect(
+            with(svc(), |s| s.spec.ports[0].port = 0),
+            &[("spec.ports[0].port", Invalid)],
+        );
+        expect(
+            with(svc(), |s| s.spec.ports[0].port = 65536),
+            &[("spec.ports[0].port", Invalid)],
+        );
+        expect(with(svc(), |s| s.spec.ports[0].port = 65535), &[]);
+        let tp = |t: Option<IntOrString>| with(svc(), |s| s.spec.ports[0].target_port = t);
+        expect(
+            tp(Some(IntOrString::Int(65536))),
+            &[("spec.ports[0].targetPort", Invalid)],
+        );
+        expect(tp(None), &[("spec.ports[0].targetPort", Invalid)]);
+        expect(tp(Some(IntOrString::Str("http".into()))), &[]);
+        expect(
+            tp(Some(IntOrString::Str("my--port".into()))),
+            &[("spec.ports[0].targetPort", Invalid)],
+        );
+        let errs = with(svc(), |s| s.spec.ports[0].port = 65536);
+        assert_eq!(
+            errs[0].to_string(),
+            "spec.ports[0].port: Invalid: 65536: must be between 1 and 65535, inclusive"
+        );
+        // Tolerated on headless Services for v1 compatibility.
+        expect(
+            with(svc(), |s| {
+                s.spec.cluster_ip = Some("None".into());
+                s.spec.ports[0].target_port = Some(IntOrString::Int(8080));
+            }),
+            &[],
+        );
+    }
+
+    #[test]
+    fn protocol_and_app_protocol_rules() {
+        expect(
+            with(svc(), |s| s.spec.ports[0].protocol = Some("SCTP".into())),
+            &[],
+        );
+        let errs = with(svc(), |s| s.spec.ports[0].protocol = Some("tcp".into()));
+        expect(errs.clone(), &[("spec.ports[0].protocol", NotSupported)]);
+        assert!(errs[0]
+            .to_string()
+            .ends_with(r#""tcp": supported values: "SCTP", "TCP", "UDP""#));
+        expect(
+            with(svc(), |s| s.spec.ports[0].protocol = None),
+            &[("spec.ports[0].protocol", Required)],
+        );
+        expect(
+            with(svc(), |s| {
+                s.spec.ports[0].app_protocol = Some("kubernetes.io/h2c".into())
+            }),
+            &[],
+        );
+        expect(
+            with(svc(), |s| {
+                s.spec.ports[0].app_protocol = Some("a/b/c".into())
+            }),
+            &[("spec.ports[0].appProtocol", Invalid)],
+        );
+    }
+
+    #[test]
+    fn duplicate_port_rules() {
+        let two = |p2: ServicePort| with(svc(), |s| s.spec.ports.push(p2));
+        expect(two(port("b", "UDP", 80)), &[]);
+        expect(two(port("b", "TCP", 80)), &[("spec.ports[1]", Duplicate)]);
+    }
+
+    #[test]
+    fn node_port_rules() {
+        expect(
+            with(svc(), |s| s.spec.ports[0].node_port = Some(30080)),
+            &[("spec.ports[0].nodePort", Forbidden)],
+        );
+        expect(
+            with(typed("NodePort"), |s| {
+                s.spec.ports[0].node_port = Some(30080)
+            }),
+            &[],
+        );
+        // The range is the allocator's to check.
+        expect(
+            with(typed("NodePort"), |s| s.spec.ports[0].node_port = Some(1)),
+            &[],
+        );
+        let dup = |proto: &str| {
+            with(typed("NodePort"), |s| {
+                s.spec.ports[0].node_port = Some(30080);
+                let mut p = port("b", proto, 81);
+                p.node_port = Some(30080);
+                s.spec.ports.push(p);
+            })
+        };
+        expect(dup("UDP"), &[]);
+        expect(dup("TCP"), &[("spec.ports[1].nodePort", Duplicate)]);
+    }
+
+    #[test]
+    fn type_rules() {
+        expect(
+            with(svc(), |s| s.spec.type_ = None),
+            &[("spec.type", Required)],
+        );
+        let errs = with(svc(), |s| s.spec.type_ = Some("Bogus".into()));
+        expect(errs.clone(), &[("spec.type", NotSupported)]);
+        assert!(errs[0]
+            .detail
+            .contains(r#""ClusterIP", "ExternalName", "LoadBalancer", "NodePort""#));
+    }
+
+    #[test]
+    fn session_affinity_rules() {
+        expect(
+            with(svc(), |s| s.spec.session_affinity = Some(String::new())),
+            &[("spec.sessionAffinity", Required)],
+        );
+        expect(
+            with(svc(), |s| s.spec.session_affinity = Some("Cookie".into())),
+            &[("spec.sessionAffinity", NotSupported)],
+        );
+        let client_ip = |cfg: Option<SessionAffinityConfig>| {
+            with(svc(), |s| {
+                s.spec.session_affinity = Some("ClientIP".into());
+                s.spec.session_affinity_config = cfg;
+            })
+        };
+        let timeout = |t: Option<i32>| {
+            Some(SessionAffinityConfig {
+                client_ip: Some(ClientIPConfig { timeout_seconds: t }),
+            })
+        };
+        expect(client_ip(timeout(Some(10800))), &[]);
+        expect(client_ip(timeout(Some(86400))), &[]);
+        let path = "spec.sessionAffinityConfig.clientIP.timeoutSeconds";
+        expect(client_ip(timeout(Some(0))), &[(path, Invalid)]);
+        expect(client_ip(timeout(Some(86401))), &[(path, Invalid)]);
+        expect(client_ip(timeout(None)), &[(path, Required)]);
+        expect(
+            client_ip(Some(SessionAffinityConfig { client_ip: None })),
+            &[("spec.sessionAffinityConfig.clientIP", Required)],
+        );
+        expect(client_ip(None), &[("spec.sessionAffinityConfig", Required)]);
+        expect(
+            with(svc(), |s| {
+                s.spec.session_affinity_config = timeout(Some(10))
+            }),
+            &[("spec.sessionAffinityConfig", Forbidden)],
+        );
+    }
+
+    fn ips(s: &mut Service, ips: &[&str]) {
+        s.spec.cluster_ip = ips.first().map(|ip| ip.to_string());
+        s.spec.cluster_ips = ips.iter().map(|ip| ip.to_string()).collect();
+    }
+
+    #[test]
+    fn cluster_ip_rules() {
+        expect(
+            with(svc(), |s| s.spec.cluster_ip = Some("10.0.0.10".into())),
+            &[],
+        );
+        expect(with(svc(), |s| ips(s, &["10.0.0.10", "fd00::10"])), &[]);
+        expect(
+            with(svc(), |s| s.spec.cluster_ip = Some("10.0.0.256".into())),
+            &[("spec.clusterIPs[0]", Invalid)],
+        );
+        expect(
+            with(svc(), |s| s.spec.cluster_ip = Some("010.0.0.1".into())),
+            &[("spec.clusterIPs[0]", Invalid)],
+        );
+        expect(
+            with(svc(), |s| {
+                s.spec.cluster_ip = Some("10.0.0.1".into());
+                s.spec.cluster_ips = vec!["10.0.0.2".into()];
+            }),
+            &[("spec.clusterIPs", Invalid)],
+        );
+        expect(
+            with(svc(), |s| s.spec.cluster_ips = vec!["10.0.0.2".into()]),
+            &[("spec.clusterIPs", Invalid)],
+        );
+        expect(
+            with(svc(), |s| ips(s, &["None", "10.0.0.1"])),
+            &[("spec.clusterIPs", Invalid)],
+        );
+        expect(
+            with(svc(), |s| ips(s, &["10.0.0.1", "None"])),
+            &[("spec.clusterIPs[1]", Invalid)],
+        );
+        expect(
+            with(svc(), |s| ips(s, &["10.0.0.1", "10.0.0.2"])),
+            &[("spec.clusterIPs", Invalid)],
+        );
+        expect(
+            with(svc(), |s| ips(s, &["10.0.0.1", "fd00::1", "10.0.0.2"])),
+            &[("spec.clusterIPs", Invalid)],
+        );
+        for t in ["NodePort", "LoadBalancer"] {
+            expect(
+                with(typed(t), |s| ips(s, &["None"])),
+                &[("spec.clusterIPs[0]", Invalid)],
+            );
+        }
+    }
+
+    #[test]
+    fn ip_family_rules() {
+        let fam = |ip: &[&str], fams: &[&str]| {
+            with(svc(), |s| {
+                ips(s, ip);
+                s.spec.ip_families = fams.iter().map(|f| f.to_string()).collect();
+            })
+        };
+        expect(fam(&["fd00::1", "10.0.0.1"], &["IPv6", "IPv4"]), &[]);
+        expect(
+            fam(&[], &["IPv4", "IPv4"]),
+            &[("spec.ipFamilies[1]", Duplicate)],
+        );
+        expect(fam(&[], &["IPv5"]), &[("spec.ipFamilies[0]", NotSupported)]);
+        expect(
+            fam(&["10.0.0.1"], &["IPv6"]),
+            &[("spec.clusterIPs[0]", Invalid)],
+        );
+        expect(
+            fam(&["10.0.0.1", "fd00::1"], &["IPv4", "IPv4"]),
+            &[
+                ("spec.ipFamilies[1]", Duplicate),
+                ("spec.clusterIPs[1]", Invalid),
+            ],
+        );
+        // Headless Services carry no IPs to match against families.
+        expect(fam(&["None"], &["IPv6"]), &[]);
+        expect(
+            with(svc(), |s| {
+                s.spec.ip_family_policy = Some("RequireDualStack".into())
+            }),
+            &[],
+        );
+        expect(
+            with(svc(), |s| {
+                s.spec.ip_family_policy = Some("DualStack".into())
+            }),
+            &[("spec.ipFamilyPolicy", NotSupported)],
+        );
+    }
+
+    #[test]
+    fn external_name_rules() {
+        let en = |name: Option<&str>| {
+            with(typed("ExternalName"), |s| {
+                s.spec.external_name = name.map(String::from)
+            })
+        };
+        expect(en(Some("foo.example.com.")), &[]);
+        expect(en(Some("foo")), &[]);
+        expect(en(None), &[("spec.externalName", Required)]);
+        expect(en(Some(".")), &[("spec.externalName", Required)]);
+        expect(en(Some("foo..")), &[("spec.externalName", Invalid)]);
+        expect(en(Some("-123")), &[("spec.externalName", Invalid)]);
+        expect(
+            with(typed("ExternalName"), |s| {
+                s.spec.cluster_ip = Some("10.0.0.1".into());
+                s.spec.ip_families = vec!["IPv4".into()];
+                s.spec.ip_family_policy = Some("SingleStack".into());
+            }),
+            &[
+                ("spec.clusterIPs", Forbidden),
+                ("spec.ipFamilies", Forbidden),
+                ("spec.ipFamilyPolicy", Forbidden),
+            ],
+        );
+    }
+
+    #[test]
+    fn external_ip_rules() {
+        let ext = |ip: &str| {
+            with(svc(), |s| {
+                s.spec.external_ips = vec![ip.into()];
+                s.spec.external_traffic_policy = Some("Cluster".into());
+            })
+        };
+        expect(ext("1.2.3.4"), &[]);
+        expect(ext("2001:db8::1"), &[]);
+        for bad in [
+            "myhost.mydomain",
+            "127.0.0.1",
+            "::1",
+            "0.0.0.0",
+            "::",
+            "169.254.1.1",
+            "fe80::1",
+            "224.0.0.5",
+            "ff02::1",
+            "01.2.3.4",
+        ] {
+            expect(ext(bad), &[("spec.externalIPs[0]", Invalid)]);
+        }
+        assert!(ext("127.0.0.1")[0]
+            .detail
+            .contains("may not be in the loopback range"));
+        assert_eq!(ext("0.0.0.0")[0].detail, "may not be unspecified (0.0.0.0)");
+    }
+
+    #[test]
+    fn external_traffic_policy_rules() {
+        expect(
+            with(typed("NodePort"), |s| s.spec.external_traffic_policy = None),
+            &[("spec.externalTrafficPolicy", Required)],
+        );
+        expect(
+            with(svc(), |s| s.spec.external_ips = vec!["1.2.3.4".into()]),
+            &[("spec.externalTrafficPolicy", Required)],
+        );
+        expect(
+            with(svc(), |s| {
+                s.spec.external_traffic_policy = Some("Cluster".into())
+            }),
+            &[("spec.externalTrafficPolicy", Invalid)],
+        );
+        expect(
+            with(typed("ExternalName"), |s| {
+                s.spec.external_traffic_policy = Some("Local".into())
+            }),
+            &[("spec.externalTrafficPolicy", Invalid)],
+        );
+        expect(
+            with(typed("NodePort"), |s| {
+                s.spec.external_traffic_policy = Some("Local".into())
+            }),
+            &[],
+        );
+        expect(
+            with(typed("LoadBalancer"), |s| {
+                s.spec.external_traffic_policy = Some("local".into())
+            }),
+            &[("spec.externalTrafficPolicy", NotSupported)],
+        );
+    }
+
+    #[test]
+    fn health_check_node_port_rules() {
+        let local_lb = |hc: Option<i32>| {
+            with(typed("LoadBalancer"), |s| {
+                s.spec.external_traffic_policy = Some("Local".into());
+                s.spec.health_check_node_port = hc;
+            })
+        };
+        expect(local_lb(Some(31100)), &[]);
+        // Left for the allocator.
+        expect(local_lb(None), &[]);
+        expect(
+            local_lb(Some(65536)),
+            &[("spec.healthCheckNodePort", Invalid)],
+        );
+        expect(
+            with(typed("NodePort"), |s| {
+                s.spec.external_traffic_policy = Some("Local".into());
+                s.spec.health_check_node_port = Some(31100);
+            }),
+            &[("spec.healthCheckNodePort", Invalid)],
+        );
+        expect(
+            with(typed("LoadBalancer"), |s| {
+                s.spec.health_check_node_port = Some(31100)
+            }),
+            &[("spec.healthCheckNodePort", Invalid)],
+        );
+    }
+
+    #[test]
+    fn internal_traffic_policy_rules() {
+        expect(
+            with(svc(), |s| {
+                s.spec.internal_traffic_policy = Some("Local".into())
+            }),
+            &[],
+        );
+        expect(
+            with(svc(), |s| s.spec.internal_traffic_policy = None),
+            &[("spec.internalTrafficPolicy", Required)],
+        );
+        expect(
+            with(typed("LoadBalancer"), |s| {
+                s.spec.internal_traffic_policy = None
+            }),
+            &[("spec.internalTrafficPolicy", Required)],
+        );
+        expect(
+            with(svc(), |s| {
+                s.spec.internal_traffic_policy = Some("Bogus".into())
+            }),
+            &[("spec.internalTrafficPolicy", NotSupported)],
+        );
+    }
+
+    #[test]
+    fn source_range_rules() {
+        let ranges = |t: &str, r: &[&str]| {
+            with(typed(t), |s| {
+                s.spec.load_balancer_source_ranges = r.iter().map(|x| x.to_string()).collect()
+            })
+        };
+        expect(
+            ranges(
+                "LoadBalancer",
+                &["10.0.0.0/8", " 192.168.0.0/16 ", "1.2.3.4/8"],
+            ),
+            &[],
+        );
+        expect(
+            ranges("LoadBalancer", &["10.0.0.0/8", "1.2.3.4/33"]),
+            &[("spec.LoadBalancerSourceRanges[1]", Invalid)],
+        );
+        expect(
+            ranges("NodePort", &["10.0.0.0/8"]),
+            &[("spec.LoadBalancerSourceRanges", Forbidden)],
+        );
+        let annotated = |t: &str, v: &str| {
+            with(typed(t), |s| {
+                s.metadata
+                    .annotations
+                    .insert(ANNOTATION_SOURCE_RANGES.into(), v.into());
+            })
+        };
+        let path = "metadata.annotations[service.beta.kubernetes.io/load-balancer-source-ranges]";
+        expect(annotated("LoadBalancer", "10.0.0.0/8, 1.2.3.0/24"), &[]);
+        expect(
+            annotated("LoadBalancer", "10.0.0.0/8,bogus"),
+            &[(path, Invalid)],
+        );
+        expect(annotated("ClusterIP", ""), &[(path, Forbidden)]);
+    }
+
+    #[test]
+    fn allocate_load_balancer_node_ports_rules() {
+        let errs = with(typed("LoadBalancer"), |s| {
+            s.spec.allocate_load_balancer_node_ports = None
+        });
+        expect(errs, &[("allocateLoadBalancerNodePorts", Required)]);
+        expect(
+            with(typed("LoadBalancer"), |s| {
+                s.spec.allocate_load_balancer_node_ports = Some(false)
+            }),
+            &[],
+        );
+        let errs = with(typed("NodePort"), |s| {
+            s.spec.allocate_load_balancer_node_ports = Some(true)
+        });
+        expect(
+            errs.clone(),
+            &[("spec.allocateLoadBalancerNodePorts", Forbidden)],
+        );
+        assert_eq!(
+            errs[0].detail,
+            "may only be used when `type` is 'LoadBalancer'"
+        );
+    }
+
+    #[test]
+    fn load_balancer_class_rules() {
+        let class =
+            |t: &str, c: &str| with(typed(t), |s| s.spec.load_balancer_class = Some(c.into()));
+        expect(class("LoadBalancer", "example.com/internal"), &[]);
+        expect(
+            class("LoadBalancer", "-bad"),
+            &[("spec.loadBalancerClass", Invalid)],
+        );
+        expect(
+            class("ClusterIP", "example.com/internal"),
+            &[("spec.loadBalancerClass", Forbidden)],
+        );
+    }
+
+    #[test]
+    fn traffic_distribution_rules() {
+        for ok in TRAFFIC_DISTRIBUTIONS {
+            expect(
+                with(svc(), |s| {
+                    s.spec.traffic_distribution = Some(ok.to_string())
+                }),
+                &[],
+            );
+        }
+        expect(
+            with(svc(), |s| {
+                s.spec.traffic_distribution = Some("Random".into())
+            }),
+            &[("spec.trafficDistribution", NotSupported)],
+        );
+    }
+
+    #[test]
+    fn publish_not_ready_addresses_has_no_rules() {
+        expect(
+            with(svc(), |s| s.spec.publish_not_ready_addresses = Some(true)),
+            &[],
+        );
+    }
+
+    // --- Pod ----------------------------------------------------------------
+
+    fn pod() -> Pod {
+        let mut p = Pod {
+            metadata: meta("web-0"),
+            ..Default::default()
+        };
+        p.spec.containers = vec![Container {
+            name: "app".into(),
+            ports: vec![ContainerPort {
+                name: Some("http".into()),
+                container_port: 8080,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }];
+        p.status.pod_ip = Some("10.244.0.5".into());
+        p
+    }
+
+    fn with_pod(f: impl FnOnce(&mut Pod)) -> Vec<FieldError> {
+        let mut p = pod();
+        f(&mut p);
+        validate_pod(&p)
+    }
+
+    fn cport(name: &str, n: i32) -> ContainerPort {
+        ContainerPort {
+            name: Some(name.into()),
+            container_port: n,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn pod_metadata_and_dns_rules() {
+        expect(with_pod(|_| {}), &[]);
+        expect(
+            with_pod(|p| p.metadata.name.clear()),
+            &[("metadata.name", Required)],
+        );
+        // Pod names are subdomains.
+        expect(with_pod(|p| p.metadata.name = "web.0".into()), &[]);
+        expect(
+            with_pod(|p| p.spec.hostname = Some("web.0".into())),
+            &[("spec.hostname", Invalid)],
+        );
+        expect(
+            with_pod(|p| p.spec.subdomain = Some("Sub".into())),
+            &[("spec.subdomain", Invalid)],
+        );
+        expect(
+            with_pod(|p| p.spec.dns_policy = Some("ClusterFirst".into())),
+            &[],
+        );
+        expect(
+            with_pod(|p| p.spec.dns_policy = Some("Cluster".into())),
+            &[("spec.dnsPolicy", NotSupported)],
+        );
+    }
+
+    #[test]
+    fn pod_container_rules() {
+        expect(
+            with_pod(|p| p.spec.containers.clear()),
+            &[("spec.containers", Required)],
+        );
+        expect(
+            with_pod(|p| {
+                let c = p.spec.containers[0].clone();
+                p.spec.containers.push(c.clone());
+                p.spec.init_containers.push(c);
+            }),
+            &[
+                ("spec.containers[1].name", Duplicate),
+                ("spec.initContainers[0].name", Duplicate),
+            ],
+        );
+        expect(
+            with_pod(|p| p.spec.containers[0].name.clear()),
+            &[("spec.containers[0].name", Required)],
+        );
+        expect(
+            with_pod(|p| {
+                p.spec.init_containers.push(Container {
+                    name: "init".into(),
+                    restart_policy: Some("OnFailure".into()),
+                    ..Default::default()
+                })
+            }),
+            &[("spec.initContainers[0].restartPolicy", NotSupported)],
+        );
+    }
+
+    #[test]
+    fn pod_port_rules() {
+        let ports = |ps: Vec<ContainerPort>| with_pod(|p| p.spec.containers[0].ports = ps);
+        expect(ports(vec![cport("http", 80), cport("metrics", 9090)]), &[]);
+        expect(
+            ports(vec![cport("http", 80), cport("http", 81)]),
+            &[("spec.containers[0].ports[1].name", Duplicate)],
+        );
+        // Only unique within one container.
+        expect(
+            with_pod(|p| {
+                let mut c = p.spec.containers[0].clone();
+                c.name = "sidecar".into();
+                p.spec.containers.push(c);
+            }),
+            &[],
+        );
+        expect(
+            ports(vec![cport("http", 70000)]),
+            &[("spec.containers[0].ports[0].containerPort", Invalid)],
+        );
+        expect(
+            ports(vec![cport("http", 0)]),
+            &[("spec.containers[0].ports[0].containerPort", Required)],
+        );
+        expect(
+            ports(vec![cport("my--port", 80)]),
+            &[("spec.containers[0].ports[0].name", Invalid)],
+        );
+        let mut p = cport("http", 80);
+        p.protocol = Some("ICMP".into());
+        p.host_port = Some(-1);
+        expect(
+            ports(vec![p]),
+            &[
+                ("spec.containers[0].ports[0].hostPort", Invalid),
+                ("spec.containers[0].ports[0].protocol", NotSupported),
+            ],
+        );
+    }
+
+    #[test]
+    fn pod_ip_rules() {
+        let pod_ips = |single: Option<&str>, list: &[&str]| {
+            with_pod(|p| {
+                p.status.pod_ip = single.map(String::from);
+                p.status.pod_ips = list.iter().map(|ip| PodIP { ip: ip.to_string() }).collect();
+            })
+        };
+        expect(pod_ips(Some("10.0.0.1"), &["10.0.0.1", "fd00::1"]), &[]);
+        expect(
+            pod_ips(Some("10.0.0.256"), &[]),
+            &[("status.podIPs[0]", Invalid)],
+        );
+        expect(
+            pod_ips(None, &["10.0.0.1", "10.0.0.2"]),
+            &[("status.podIPs", Invalid)],
+        );
+        expect(
+            pod_ips(None, &["10.0.0.1", "10.0.0.1"]),
+            &[("status.podIPs", Invalid), ("status.podIPs[1]", Duplicate)],
+        );
+        // podIP wins over a disagreeing podIPs, as in the v1 conversion.
+        expect(pod_ips(Some("10.0.0.1"), &["bogus", "10.0.0.2"]), &[]);
+        expect(
+            with_pod(|p| p.status.host_ip = Some("node-1".into())),
+            &[("status.hostIPs[0]", Invalid)],
+        );
+    }
+
+    // --- Endpoints ----------------------------------------------------------
+
+    fn address(ip: &str) -> EndpointAddress {
+        EndpointAddress {
+            ip: ip.into(),
+            ..Default::default()
+        }
+    }
+
+    fn ep_port(name: Option<&str>, port: i32) -> EndpointPort {
+        EndpointPort {
+            name: name.map(String::from),
+            port,
+            ..Default::default()
+        }
+    }
+
+    fn endpoints(subset: EndpointSubset) -> Vec<FieldError> {
+        validate_endpoints(&Endpoints {
+            metadata: meta("web"),
+            subsets: vec![subset],
+        })
+    }
+
+    fn subset(addrs: &[&str], ports: Vec<EndpointPort>) -> EndpointSubset {
+        EndpointSubset {
+            addresses: addrs.iter().map(|a| address(a)).collect(),
+            ports,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn endpoints_rules() {
+        expect(
+            endpoints(subset(&["10.0.0.1", "fd00::1"], vec![ep_port(None, 80)])),
+            &[],
+        );
+        expect(
+            endpoints(subset(&[], vec![ep_port(None, 80)])),
+            &[("subsets[0]", Required)],
+        );
+        expect(
+            endpoints(EndpointSubset {
+                not_ready_addresses: vec![address("127.0.0.1")],
+                ..Default::default()
+            }),
+            &[("subsets[0].notReadyAddresses[0].ip", Invalid)],
+        );
+        // Both the format check and the special-range check report it.
+        expect(
+            endpoints(subset(&["bogus"], vec![])),
+            &[
+                ("subsets[0].addresses[0].ip", Invalid),
+                ("subsets[0].addresses[0].ip", Invalid),
+            ],
+        );
+        let mut a = address("10.0.0.1");
+        a.hostname = Some("web.0".into());
+        a.node_name = Some("Node_1".into());
+        expect(
+            endpoints(EndpointSubset {
+                addresses: vec![a],
+                ..Default::default()
+            }),
+            &[
+                ("subsets[0].addresses[0].hostname", Invalid),
+                ("subsets[0].addresses[0].nodeName", Invalid),
+            ],
+        );
+        let mut udp = ep_port(Some("dns"), 53);
+        udp.protocol = Some("ICMP".into());
+        expect(
+            endpoints(subset(&["10.0.0.1"], vec![ep_port(None, 0), udp])),
+            &[
+                ("subsets[0].ports[0].name", Required),
+                ("subsets[0].ports[0].port", Invalid),
+                ("subsets[0].ports[1].protocol", NotSupported),
+            ],
+        );
+        // Endpoints do not check port names for duplicates.
+        expect(
+            endpoints(subset(
+                &["10.0.0.1"],
+                vec![ep_port(Some("a"), 80), ep_port(Some("a"), 81)],
+            )),
+            &[],
+        );
+    }
+
+    // --- EndpointSlice ------------------------------------------------------
+
+    fn slice(address_type: &str, addrs: &[&str]) -> EndpointSlice {
+        EndpointSlice {
+            metadata: meta("web-abc12"),
+            address_type: address_type.into(),
+            endpoints: vec![Endpoint {
+                addresses: addrs.iter().map(|a| a.to_string()).collect(),
+                ..Default::default()
+            }],
+            ports: vec![EndpointSlicePort {
+                name: Some("http".into()),
+                port: Some(80),
+                ..Default::default()
+            }],
+        }
+    }
+
+    fn with_slice(mut es: EndpointSlice, f: impl FnOnce(&mut EndpointSlice)) -> Vec<FieldError> {
+        f(&mut es);
+        validate_endpoint_slice(&es)
+    }
+
+    #[test]
+    fn endpoint_slice_address_rules() {
+        expect(validate_endpoint_slice(&slice("IPv4", &["10.0.0.1"])), &[]);
+        expect(validate_endpoint_slice(&slice("IPv6", &["fd00::1"])), &[]);
+        expect(
+            validate_endpoint_slice(&slice("FQDN", &["db.example.com."])),
+            &[],
+        );
+        expect(
+            validate_endpoint_slice(&slice("", &["10.0.0.1"])),
+            &[("addressType", Required)],
+        );
+        expect(
+            validate_endpoint_slice(&slice("IP", &["10.0.0.1"])),
+            &[("addressType", NotSupported)],
+        );
+        let a0 = "endpoints[0].addresses[0]";
+        expect(
+            validate_endpoint_slice(&slice("IPv4", &["fd00::1"])),
+            &[(a0, Invalid)],
+        );
+        expect(
+            validate_endpoint_slice(&slice("IPv6", &["10.0.0.1"])),
+            &[(a0, Invalid)],
+        );
+        expect(
+            validate_endpoint_slice(&slice("IPv4", &["169.254.169.254"])),
+            &[(a0, Invalid)],
+        );
+        expect(
+            validate_endpoint_slice(&slice("IPv4", &["010.0.0.1"])),
+            &[(a0, Invalid)],
+        );
+        expect(
+            validate_endpoint_slice(&slice("FQDN", &["db"])),
+            &[(a0, Invalid)],
+        );
+        expect(
+            validate_endpoint_slice(&slice("FQDN", &["-db.example.com"])),
+            &[(a0, Invalid)],
+        );
+        expect(
+            validate_endpoint_slice(&slice("FQDN", &[""])),
+            &[(a0, Required)],
+        );
+        expect(
+            validate_endpoint_slice(&slice("IPv4", &[])),
+            &[("endpoints[0].addresses", Required)],
+        );
+        let many: Vec<String> = (0..101)
+            .map(|i| format!("10.0.{}.{}", i / 200, i % 200 + 1))
+            .collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        expect(
+            validate_endpoint_slice(&slice("IPv4", &many)),
+            &[("endpoints[0].addresses", TooMany)],
+        );
+        expect(
+            with_slice(slice("IPv4", &["10.0.0.1"]), |es| {
+                let e = es.endpoints[0].clone();
+                es.endpoints = vec![e; MAX_ENDPOINTS + 1];
+            }),
+            &[("endpoints", TooMany)],
+        );
+    }
+
+    #[test]
+    fn endpoint_slice_endpoint_rules() {
+        expect(
+            with_slice(slice("IPv4", &["10.0.0.1"]), |es| {
+                es.endpoints[0].hostname = Some("web.0".into());
+                es.endpoints[0].node_name = Some("node_1".into());
+            }),
+            &[
+                ("endpoints[0].hostname", Invalid),
+                ("endpoints[0].nodeName", Invalid),
+            ],
+        );
+        let zones = |names: &[&str]| {
+            with_slice(slice("IPv4", &["10.0.0.1"]), |es| {
+                es.endpoints[0].hints = Some(EndpointHints {
+                    for_zones: names
+                        .iter()
+                        .map(|n| ForZone {
+                            name: n.to_string(),
+                        })
+                        .collect(),
+                    ..Default::default()
+                });
+            })
+        };
+        expect(zones(&["zone-a", "zone-b"]), &[]);
+        expect(
+            zones(&["zone-a", "zone-a"]),
+            &[("endpoints[0].hints.forZones[1].name", Duplicate)],
+        );
+        expect(
+            zones(&["zone a"]),
+            &[("endpoints[0].hints.forZones[0].name", Invalid)],
+        );
+        expect(
+            zones(&["z"; 9]),
+            &[("endpoints[0].hints.forZones", TooMany)],
+        );
+    }
+
+    #[test]
+    fn endpoint_slice_port_rules() {
+        let ports = |ps: Vec<EndpointSlicePort>| {
+            with_slice(slice("IPv4", &["10.0.0.1"]), |es| es.ports = ps)
+        };
+        let sp = |name: Option<&str>, proto: Option<&str>| EndpointSlicePort {
+            name: name.map(String::from),
+            protocol: proto.map(String::from),
+            port: Some(80),
+            app_protocol: None,
+        };
+        expect(ports(vec![sp(None, None)]), &[]);
+        expect(
+            ports(vec![sp(None, None), sp(Some(""), Some("UDP"))]),
+            &[("ports[1].name", Duplicate)],
+        );
+        expect(
+            ports(vec![sp(Some("Http"), None)]),
+            &[("ports[0].name", Invalid)],
+        );
+        expect(
+            ports(vec![sp(None, Some(""))]),
+            &[("ports[0].protocol", NotSupported)],
+        );
+        let mut p = sp(None, None);
+        p.app_protocol = Some("a/b/c".into());
+        expect(ports(vec![p]), &[("ports[0].appProtocol", Invalid)]);
+        expect(
+            ports(vec![sp(None, None); MAX_PORTS + 1]),
+            &[("ports", TooMany)],
+        );
+    }
+
+    // --- properties ---------------------------------------------------------
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[a-zA-Z0-9.:/%_ -]{0,24}",
+            prop::sample::select(vec![
+                "",
+                "None",
+                "ClusterIP",
+                "NodePort",
+                "LoadBalancer",
+                "ExternalName",
+                "TCP",
+                "UDP",
+                "Local",
+                "Cluster",
+                "ClientIP",
+                "IPv4",
+                "IPv6",
+                "10.0.0.1",
+                "fd00::1",
+                "::ffff:1.2.3.4",
+                "1.2.3.0/24",
+                "PreferClose",
+                "SingleStack",
+                "http",
+            ])
+            .prop_map(String::from),
+        ]
+    }
+
+    fn opt_text() -> impl Strategy<Value = Option<String>> {
+        prop::option::of(text())
+    }
+
+    fn service_port() -> impl Strategy<Value = ServicePort> {
+        (
+            text(),
+            opt_text(),
+            opt_text(),
+            any::<i32>(),
+            prop::option::of(prop_oneof![
+                any::<i32>().prop_map(IntOrString::Int),
+                text().prop_map(IntOrString::Str),
+            ]),
+            prop::option::of(any::<i32>()),
+        )
+            .prop_map(
+                |(name, protocol, app_protocol, port, target_port, node_port)| ServicePort {
+                    name,
+                    protocol,
+                    app_protocol,
+                    port,
+                    target_port,
+                    node_port,
+                },
+            )
+    }
+
+    fn service() -> impl Strategy<Value = Service> {
+        let meta = (
+            text(),
+            opt_text(),
+            prop::collection::btree_map(text(), text(), 0..3),
+        );
+        let kinds = (
+            opt_text(),
+            opt_text(),
+            opt_text(),
+            opt_text(),
+            opt_text(),
+            opt_text(),
+        );
+        let ips = (
+            opt_text(),
+            prop::collection::vec(text(), 0..4),
+            prop::collection::vec(text(), 0..3),
+            prop::collection::vec(text(), 0..3),
+            prop::collection::vec(text(), 0..3),
+            opt_text(),
+        );
+        let rest = (
+            prop::collection::vec(service_port(), 0..4),
+            prop::option::of(prop::option::of(any::<i32>())),
+            prop::option::of(any::<i32>()),
+            prop::option::of(any::<bool>()),
+            opt_text(),
+            opt_text(),
+            prop::option::of(prop::collection::btree_map(text(), text(), 0..3)),
+        );
+        (meta, kinds, ips, rest).prop_map(|(meta, kinds, ips, rest)| {
+            let mut s = Service::default();
+            (
+                s.metadata.name,
+                s.metadata.namespace,
+                s.metadata.annotations,
+            ) = meta;
+            let spec = &mut s.spec;
+            (
+                spec.type_,
+                spec.session_affinity,
+                spec.external_traffic_policy,
+                spec.internal_traffic_policy,
+                spec.ip_family_policy,
+                spec.traffic_distribution,
+            ) = kinds;
+            (
+                spec.cluster_ip,
+                spec.cluster_ips,
+                spec.ip_families,
+                spec.external_ips,
+                spec.load_balancer_source_ranges,
+                spec.external_name,
+            ) = ips;
+            let timeout;
+            (
+                spec.ports,
+                timeout,
+                spec.health_check_node_port,
+                spec.allocate_load_balancer_node_ports,
+                spec.load_balancer_class,
+                spec.load_balancer_ip,
+                spec.selector,
+            ) = rest;
+            spec.session_affinity_config = timeout.map(|t| SessionAffinityConfig {
+                client_ip: Some(ClientIPConfig { timeout_seconds: t }),
+            });
+            s
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn validate_service_never_panics(s in service()) {
+            let _ = validate_service(&s);
+        }
+
+        #[test]
+        fn strict_ips_are_std_ips(s in text()) {
+            // Whatever we accept, std parses with the same meaning; whatever
+            // std parses (bar IPv4-mapped IPv6), we accept.
+            let std = s.parse::<IpAddr>().ok();
+            let mapped = matches!(std, Some(IpAddr::V6(a)) if a.to_ipv4_mapped().is_some());
+            prop_assert_eq!(is_valid_ip(&s), std.is_some() && !mapped);
+            if let Some(ip) = std {
+                prop_assert_eq!(parse_ip_sloppy(&s), Some(ip.to_canonical()));
+            }
+            let _ = cidr_errors(&s);
+        }
     }
 }

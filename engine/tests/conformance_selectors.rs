@@ -2,39 +2,16 @@
 //! `svcscope::select`. The file lives outside the repository (beside the
 //! clone, same relative layout in CI); a missing file is a failure, not a skip.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
 use serde_json::Value;
 use svcscope::select::{LabelSelector, Labels, Selector};
 
-const CASES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/conformance/selectors.yaml"
-);
+const FILE: &str = "selectors.yaml";
 
-/// Loads the YAML file as JSON. Temporary: shells out to PyYAML until the
-/// project's own YAML loader lands, then this becomes one call to it.
+/// The conformance cases, read with the project's own YAML loader.
 fn load_cases() -> Value {
-    let path = Path::new(CASES);
-    assert!(
-        path.is_file(),
-        "conformance file not found at {} (expected `shared/` beside the repository checkout)",
-        path.display()
-    );
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg("import yaml,json,sys;print(json.dumps(yaml.safe_load(open(sys.argv[1]))))")
-        .arg(path)
-        .output()
-        .expect("running python3 (with PyYAML) to read the conformance YAML");
-    assert!(
-        out.status.success(),
-        "python3 failed to load {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("python3 printed valid JSON")
+    common::load_conformance(FILE)
 }
 
 /// Label values are strings in the API; tolerate unquoted YAML scalars.
@@ -118,7 +95,7 @@ fn selectors_conformance() {
     println!("{} selector cases, {} failed", cases.len(), failures.len());
     assert!(
         cases.len() >= 30,
-        "only {} cases in {CASES}; expected at least 30",
+        "only {} cases in {FILE}; expected at least 30",
         cases.len()
     );
     assert!(failures.is_empty(), "failing cases: {failures:?}");

@@ -4,42 +4,19 @@
 //! The file lives outside the repository (beside the clone, same relative
 //! layout in CI); a missing file is a failure, not a skip.
 
+mod common;
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 use svcscope::field::FieldError;
 use svcscope::model::Service;
 use svcscope::validate::validate_service;
 
-const CASES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/conformance/validation.yaml"
-);
+const FILE: &str = "validation.yaml";
 
-/// Loads the YAML file as JSON. Temporary: shells out to PyYAML until the
-/// project's own YAML loader lands, then this becomes one call to it.
+/// The conformance cases, read with the project's own YAML loader.
 fn load_cases() -> Value {
-    let path = Path::new(CASES);
-    assert!(
-        path.is_file(),
-        "conformance file not found at {} (expected `shared/` beside the repository checkout)",
-        path.display()
-    );
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg("import yaml,json,sys;print(json.dumps(yaml.safe_load(open(sys.argv[1]))))")
-        .arg(path)
-        .output()
-        .expect("running python3 (with PyYAML) to read the conformance YAML");
-    assert!(
-        out.status.success(),
-        "python3 failed to load {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("python3 printed valid JSON")
+    common::load_conformance(FILE)
 }
 
 /// One expected error: field path, error type, and an optional substring of
@@ -54,9 +31,7 @@ fn expected_errors(case: &Value) -> Result<Vec<Expected>, String> {
     let Some(list) = case.get("expected_errors") else {
         return Ok(Vec::new());
     };
-    let list = list
-        .as_array()
-        .ok_or("expected_errors is not a list")?;
+    let list = list.as_array().ok_or("expected_errors is not a list")?;
     list.iter()
         .map(|e| {
             let text = |k: &str| e.get(k).and_then(Value::as_str).map(String::from);
@@ -109,7 +84,9 @@ fn check(case: &Value) -> Result<(), String> {
     for e in &expected {
         let Some(detail) = &e.detail else { continue };
         let found = actual.iter().any(|a| {
-            a.field == e.field && a.type_.as_str() == e.type_ && a.to_string().contains(detail.as_str())
+            a.field == e.field
+                && a.type_.as_str() == e.type_
+                && a.to_string().contains(detail.as_str())
         });
         if !found {
             return Err(format!(
@@ -143,13 +120,23 @@ fn validation_conformance() {
         }
         ran += 1;
         if let Err(why) = check(case) {
-            failures.push(format!("{id} ({}):\n  {why}", case["description"].as_str().unwrap_or("")));
+            failures.push(format!(
+                "{id} ({}):\n  {why}",
+                case["description"].as_str().unwrap_or("")
+            ));
         }
     }
     for f in &failures {
         eprintln!("FAIL {f}\n");
     }
     eprintln!("{ran} validation cases ran, {skipped} allocation cases skipped");
-    assert!(failures.is_empty(), "{} of {ran} cases failed", failures.len());
-    assert!(ran >= 40, "only {ran} validation cases ran; expected at least 40");
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} cases failed",
+        failures.len()
+    );
+    assert!(
+        ran >= 40,
+        "only {ran} validation cases ran; expected at least 40"
+    );
 }

@@ -174,7 +174,10 @@ impl Sink<'_> {
             self.error(
                 line,
                 None,
-                format!("more than {} objects in one input; the rest is not read", self.max),
+                format!(
+                    "more than {} objects in one input; the rest is not read",
+                    self.max
+                ),
             );
             return false;
         }
@@ -182,8 +185,13 @@ impl Sink<'_> {
         let meta: ObjectMeta = obj.metadata.clone();
         match obj.into_object() {
             Decoded::Object(o) => {
+                let o = *o;
                 if o.metadata().name.is_empty() {
-                    let at = origin.path.as_deref().map(|p| format!(" at {p}")).unwrap_or_default();
+                    let at = origin
+                        .path
+                        .as_deref()
+                        .map(|p| format!(" at {p}"))
+                        .unwrap_or_default();
                     self.error(
                         line,
                         None,
@@ -202,9 +210,21 @@ impl Sink<'_> {
                 origin,
             }),
             Decoded::NoKind => {
-                let what = if api_version.is_empty() { "apiVersion and kind" } else { "kind" };
-                let at = origin.path.as_deref().map(|p| format!(" at {p}")).unwrap_or_default();
-                self.error(line, None, format!("not a Kubernetes object{at}: missing {what}"));
+                let what = if api_version.is_empty() {
+                    "apiVersion and kind"
+                } else {
+                    "kind"
+                };
+                let at = origin
+                    .path
+                    .as_deref()
+                    .map(|p| format!(" at {p}"))
+                    .unwrap_or_default();
+                self.error(
+                    line,
+                    None,
+                    format!("not a Kubernetes object{at}: missing {what}"),
+                );
             }
         }
         true
@@ -232,7 +252,10 @@ fn load_json(text: &str, sink: &mut Sink) {
         // Skip whitespace so the line is where the object starts.
         let rest = &text[start..];
         let skipped = rest.len() - rest.trim_start().len();
-        line += text.as_bytes()[start..start + skipped].iter().filter(|b| **b == b'\n').count();
+        line += text.as_bytes()[start..start + skipped]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
         match stream.next() {
             None => return,
             Some(Ok(obj)) => {
@@ -240,7 +263,10 @@ fn load_json(text: &str, sink: &mut Sink) {
                     return;
                 }
                 let end = stream.byte_offset();
-                line += text.as_bytes()[start + skipped..end].iter().filter(|b| **b == b'\n').count();
+                line += text.as_bytes()[start + skipped..end]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count();
                 start = end;
             }
             Some(Err(e)) => {
@@ -265,7 +291,9 @@ fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink) {
     let docs = match yaml::parse_documents(text, limits) {
         Ok(d) => d,
         Err(e) => {
-            let (l, c) = e.pos.map_or((None, None), |p| (Some(p.line), Some(p.column)));
+            let (l, c) = e
+                .pos
+                .map_or((None, None), |p| (Some(p.line), Some(p.column)));
             sink.error(l, c, e.message);
             return;
         }
@@ -279,9 +307,9 @@ fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink) {
             }
             Ok(None) => {}
             Err(e) => {
-                let (l, c) = e
-                    .pos
-                    .map_or((Some(doc.pos.line), None), |p| (Some(p.line), Some(p.column)));
+                let (l, c) = e.pos.map_or((Some(doc.pos.line), None), |p| {
+                    (Some(p.line), Some(p.column))
+                });
                 sink.error(l, c, e.message);
             }
         }

@@ -44,9 +44,12 @@ struct Parts {
 
 /// What became of a decoded object.
 pub(crate) enum Decoded {
-    Object(Object),
+    Object(Box<Object>),
     /// A kind svcscope does not model (kept aside with a note).
-    Unknown { kind: String, api_version: String },
+    Unknown {
+        kind: String,
+        api_version: String,
+    },
     /// Not a Kubernetes object at all.
     NoKind,
 }
@@ -119,7 +122,7 @@ impl AnyObject {
                 }
             }
         };
-        Decoded::Object(obj)
+        Decoded::Object(Box::new(obj))
     }
 }
 

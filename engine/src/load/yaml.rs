@@ -52,6 +52,10 @@ pub struct Limits {
     /// Most nodes produced by alias expansion in the whole stream (the
     /// billion laughs guard).
     pub max_alias_expansion: usize,
+    /// Read plain `y`, `Y`, `n`, `N` as booleans, as go-yaml v2 (and so
+    /// kubectl) does. PyYAML does not; data files written for it need this
+    /// off.
+    pub short_bools: bool,
 }
 
 impl Default for Limits {
@@ -62,6 +66,7 @@ impl Default for Limits {
             max_depth: 64,
             max_nodes: 10_000_000,
             max_alias_expansion: 100_000,
+            short_bools: true,
         }
     }
 }
@@ -362,7 +367,7 @@ impl<'s> Builder<'s> {
                         && anchor == 0
                         && tag.is_none();
                     let (kind, merge_key) =
-                        resolve_scalar(value.into_owned(), style, tag.as_deref(), pos)?;
+                        resolve_scalar(value.into_owned(), style, tag.as_deref(), pos, self.limits.short_bools)?;
                     let built = Built {
                         node: Node::new(kind, pos),
                         count: 1,
@@ -762,6 +767,12 @@ fn resolve_plain(s: &str) -> Resolved {
     }
 }
 
+/// Whether a plain scalar reads back as the string itself (for emitters
+/// deciding when to quote).
+pub(crate) fn plain_is_string(s: &str) -> bool {
+    matches!(resolve_plain(s), Resolved::Str)
+}
+
 /// A float in go-yaml's pattern that Go's `ParseFloat` accepts (it fails
 /// with a range error on overflow).
 fn go_float(s: &str) -> Option<f64> {
@@ -909,8 +920,12 @@ fn resolve_scalar(
     style: ScalarStyle,
     tag: Option<&Tag>,
     pos: Pos,
+    short_bools: bool,
 ) -> Result<(NodeKind, bool), YamlError> {
     let plain = style == ScalarStyle::Plain;
+    if plain && !short_bools && matches!(value.as_str(), "y" | "Y" | "n" | "N") && tag.is_none() {
+        return Ok((NodeKind::Str(value), false));
+    }
     let Some(tag) = tag.and_then(core_tag) else {
         if !plain {
             return Ok((NodeKind::Str(value), false));

@@ -212,11 +212,9 @@ impl Pod {
 
     /// Containers whose ports can serve: app containers, then sidecars.
     pub fn serving_containers(&self) -> impl Iterator<Item = &Container> {
-        self.spec.containers.iter().chain(
-            self.spec
-                .init_containers
-                .iter()
-                .filter(|c| c.is_sidecar()),
-        )
+        self.spec
+            .containers
+            .iter()
+            .chain(self.spec.init_containers.iter().filter(|c| c.is_sidecar()))
     }
 }

@@ -134,7 +134,15 @@ mod tests {
 
     #[test]
     fn options_anywhere() {
-        let a = parse(&["resolve", "a.yaml", "-o", "json", "--service-cidr=10.0.0.0/16", "-"]).unwrap();
+        let a = parse(&[
+            "resolve",
+            "a.yaml",
+            "-o",
+            "json",
+            "--service-cidr=10.0.0.0/16",
+            "-",
+        ])
+        .unwrap();
         assert_eq!(a.command.as_deref(), Some("resolve"));
         assert_eq!(a.positionals, ["a.yaml", "-"]);
         assert_eq!(a.option("output"), Some("json"));

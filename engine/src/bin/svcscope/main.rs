@@ -5,12 +5,18 @@
 mod args;
 
 use args::{Args, UsageError};
+use serde::Serialize;
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 use svcscope::config::Config;
-use svcscope::load::{self, Input, Limits, Loaded};
-use svcscope::resolve::{resolve, ResolveOptions};
+use svcscope::emit;
+use svcscope::engine::Engine;
+use svcscope::explain::Severity;
+use svcscope::load::{self, Ignored, Input, Limits, LoadError, Loaded};
+use svcscope::model::{EndpointSlice, Endpoints};
+use svcscope::resolve::{Resolution, ResolveOptions};
 use svcscope::select::{LabelSelector, Selector};
+use svcscope::NsName;
 
 const USAGE: &str = "\
 svcscope: Kubernetes Service semantics, computed from manifests
@@ -22,8 +28,14 @@ Commands:
                              <Kind> <namespace>/<name>: <field.path>: <ErrorType>: <detail>
   select SELECTOR [FILE…]    pods matched by a label selector (kubectl syntax, or a
                              LabelSelector as JSON/YAML), as namespace/name
-  resolve [FILE…] -o json    the computed view: Services after defaulting and
-                             allocation, selections with why-not, errors
+  endpoints [NAMESPACE/NAME] [FILE…] [-o yaml|json]
+                             the Endpoints and EndpointSlices the controllers
+                             would write, for one Service or all
+  explain [FILE…] [-o text|json]
+                             diagnostics: what is wrong and how to fix it
+  resolve [FILE…] -o json    the whole computed view: Services after defaulting
+                             and allocation, selections with why-not,
+                             endpoints, slices, diagnostics, errors
 
 FILE is a YAML or JSON manifest (multi-document, kind: List, kubectl get -o
 yaml|json output); `-` or no FILE reads stdin. Several files form one cluster.
@@ -85,7 +97,10 @@ fn main() -> ExitCode {
 }
 
 fn usage_error(e: &UsageError) -> ExitCode {
-    eprintln_safe(&format!("svcscope: {}\nRun 'svcscope --help' for usage.", e.0));
+    eprintln_safe(&format!(
+        "svcscope: {}\nRun 'svcscope --help' for usage.",
+        e.0
+    ));
     ExitCode::from(2)
 }
 
@@ -114,7 +129,7 @@ fn run(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
     match command {
         "check" => {
             args.allow_only(&[])?;
-            check(&args.positionals, &config, out)
+            check(&args.positionals, config, out)
         }
         "select" => {
             args.allow_only(&["namespace"])?;
@@ -127,7 +142,17 @@ fn run(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
         "resolve" => {
             args.allow_only(&["output"])?;
             args.output(&["json"])?;
-            resolve_cmd(&args.positionals, &config, out)
+            resolve_cmd(&args.positionals, config, out)
+        }
+        "endpoints" => {
+            args.allow_only(&["output"])?;
+            let format = args.output(&["yaml", "json"])?;
+            endpoints_cmd(&args.positionals, config, format, out)
+        }
+        "explain" => {
+            args.allow_only(&["output"])?;
+            let format = args.output(&["text", "json"])?;
+            explain_cmd(&args.positionals, config, format, out)
         }
         other => Err(UsageError(format!("unknown command {other:?}")).into()),
     }
@@ -136,13 +161,17 @@ fn run(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
 fn config(args: &Args) -> Result<Config, UsageError> {
     let mut c = Config::default();
     if let Some(v) = args.option("service-cidr") {
-        c.service_cidrs = Config::parse_service_cidrs(v).map_err(|e| UsageError(format!("--service-cidr: {e}")))?;
+        c.service_cidrs = Config::parse_service_cidrs(v)
+            .map_err(|e| UsageError(format!("--service-cidr: {e}")))?;
     }
     if let Some(v) = args.option("node-port-range") {
-        c.node_port_range = v.parse().map_err(|e| UsageError(format!("--node-port-range: {e}")))?;
+        c.node_port_range = v
+            .parse()
+            .map_err(|e| UsageError(format!("--node-port-range: {e}")))?;
     }
     if let Some(v) = args.option("cluster-domain") {
-        c.cluster_domain = Config::parse_cluster_domain(v).map_err(|e| UsageError(format!("--cluster-domain: {e}")))?;
+        c.cluster_domain = Config::parse_cluster_domain(v)
+            .map_err(|e| UsageError(format!("--cluster-domain: {e}")))?;
     }
     Ok(c)
 }
@@ -193,26 +222,31 @@ fn read_file(path: &str, max: usize) -> io::Result<String> {
 /// Loads the files; prints load errors and notes to stderr.
 fn load_files(files: &[String]) -> Result<Loaded, Failure> {
     let texts = read_inputs(files)?;
-    let inputs: Vec<Input> = texts.iter().map(|(n, t)| Input { name: n, text: t }).collect();
+    let inputs: Vec<Input> = texts
+        .iter()
+        .map(|(n, t)| Input { name: n, text: t })
+        .collect();
     let loaded = load::load(&inputs, &Limits::default());
     for ig in &loaded.ignored {
-        eprintln_safe(&format!("note: {}: {} {}: {}", ig.origin, ig.kind, ig.name, ig.note));
+        eprintln_safe(&format!(
+            "note: {}: {} {}: {}",
+            ig.origin, ig.kind, ig.name, ig.note
+        ));
     }
     Ok(loaded)
 }
 
-fn check(files: &[String], config: &Config, out: &mut impl Write) -> Result<(), Failure> {
+fn check(files: &[String], config: Config, out: &mut impl Write) -> Result<(), Failure> {
     let loaded = load_files(files)?;
     for e in &loaded.errors {
         writeln!(out, "{e}")?;
     }
     let had_load_errors = !loaded.errors.is_empty();
-    let cluster = svcscope::cluster_from(loaded.objects);
-    let res = resolve(&cluster, config, ResolveOptions::default());
-    for e in &res.errors {
+    let errors = Engine::from_objects(config, loaded.objects).errors();
+    for e in &errors {
         writeln!(out, "{e}")?;
     }
-    if had_load_errors || !res.errors.is_empty() {
+    if had_load_errors || !errors.is_empty() {
         return Err(Failure::Input);
     }
     Ok(())
@@ -221,7 +255,8 @@ fn check(files: &[String], config: &Config, out: &mut impl Write) -> Result<(), 
 /// A selector argument: kubectl syntax, or a LabelSelector object.
 fn parse_selector(s: &str) -> Result<Selector, String> {
     let t = s.trim_start();
-    let is_object = t.starts_with('{') || t.starts_with("matchLabels") || t.starts_with("matchExpressions");
+    let is_object =
+        t.starts_with('{') || t.starts_with("matchLabels") || t.starts_with("matchExpressions");
     if !is_object {
         return Selector::parse(s).map_err(|e| e.to_string());
     }
@@ -233,7 +268,12 @@ fn parse_selector(s: &str) -> Result<Selector, String> {
     Selector::from_label_selector(Some(&ls)).map_err(|e| e.to_string())
 }
 
-fn select(selector: &str, files: &[String], namespace: Option<&str>, out: &mut impl Write) -> Result<(), Failure> {
+fn select(
+    selector: &str,
+    files: &[String],
+    namespace: Option<&str>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
     let sel = match parse_selector(selector) {
         Ok(s) => s,
         Err(e) => {
@@ -245,7 +285,7 @@ fn select(selector: &str, files: &[String], namespace: Option<&str>, out: &mut i
     for e in &loaded.errors {
         eprintln_safe(&e.to_string());
     }
-    let cluster = svcscope::cluster_from(loaded.objects.iter().cloned());
+    let cluster = svcscope::cluster_from(loaded.objects);
     for (key, pod) in &cluster.pods {
         if namespace.is_some_and(|ns| ns != key.namespace) {
             continue;
@@ -260,26 +300,168 @@ fn select(selector: &str, files: &[String], namespace: Option<&str>, out: &mut i
     Ok(())
 }
 
-fn resolve_cmd(files: &[String], config: &Config, out: &mut impl Write) -> Result<(), Failure> {
-    let loaded = load_files(files)?;
-    let cluster = svcscope::cluster_from(loaded.objects.iter().cloned());
-    let res = resolve(&cluster, config, ResolveOptions { why_not: true });
-    let view = serde_json::json!({
-        "apiVersion": "svcscope/v1",
-        "kind": "Resolution",
-        "loadErrors": loaded.errors,
-        "ignored": loaded.ignored,
-        "resolution": res,
-    });
-    serde_json::to_writer_pretty(&mut *out, &view).map_err(io::Error::from)?;
-    writeln!(out)?;
+/// Loads files into a fresh engine; prints load errors to stderr.
+fn engine_from(files: &[String], config: Config) -> Result<(Engine, Loaded), Failure> {
+    let mut loaded = load_files(files)?;
     for e in &loaded.errors {
         eprintln_safe(&e.to_string());
     }
+    let objects = std::mem::take(&mut loaded.objects);
+    Ok((Engine::from_objects(config, objects), loaded))
+}
+
+/// The `resolve -o json` document.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResolveOutput<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    load_errors: &'a [LoadError],
+    ignored: &'a [Ignored],
+    #[serde(flatten)]
+    resolution: Resolution,
+}
+
+fn resolve_cmd(files: &[String], config: Config, out: &mut impl Write) -> Result<(), Failure> {
+    let (engine, loaded) = engine_from(files, config)?;
+    let res = engine.resolution(ResolveOptions { why_not: true });
+    let has_errors = !loaded.errors.is_empty() || !res.errors.is_empty();
     for e in &res.errors {
         eprintln_safe(&e.to_string());
     }
-    if !loaded.errors.is_empty() || !res.errors.is_empty() {
+    let view = ResolveOutput {
+        api_version: "svcscope.dev/v1alpha1",
+        kind: "Resolution",
+        load_errors: &loaded.errors,
+        ignored: &loaded.ignored,
+        resolution: res,
+    };
+    serde_json::to_writer_pretty(&mut *out, &view).map_err(io::Error::from)?;
+    writeln!(out)?;
+    if has_errors {
+        return Err(Failure::Input);
+    }
+    Ok(())
+}
+
+/// An API object with its apiVersion and kind, as kubectl prints it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Typed<'a, T: Serialize> {
+    api_version: &'static str,
+    kind: &'static str,
+    #[serde(flatten)]
+    object: &'a T,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Item<'a> {
+    Endpoints(Typed<'a, Endpoints>),
+    Slice(Typed<'a, EndpointSlice>),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct List<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    items: Vec<Item<'a>>,
+}
+
+/// Splits `[NAMESPACE/NAME] [FILE…]`: the first word names a Service when
+/// it is not a file that exists.
+fn split_target(positionals: &[String]) -> (Option<NsName>, &[String]) {
+    match positionals.split_first() {
+        Some((first, rest)) if first != "-" && !std::path::Path::new(first).exists() => {
+            match NsName::parse(first) {
+                Some(nn) => (Some(nn), rest),
+                None => (None, positionals),
+            }
+        }
+        _ => (None, positionals),
+    }
+}
+
+fn endpoints_cmd(
+    positionals: &[String],
+    config: Config,
+    format: &str,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let (target, files) = split_target(positionals);
+    let (engine, loaded) = engine_from(files, config)?;
+    let mut items = Vec::new();
+    let mut found = target.is_none();
+    for (key, st) in engine.services() {
+        if target.as_ref().is_some_and(|t| t != key) {
+            continue;
+        }
+        found = true;
+        if let Some(ep) = &st.endpoints {
+            items.push(Item::Endpoints(Typed {
+                api_version: "v1",
+                kind: "Endpoints",
+                object: ep,
+            }));
+        }
+        for es in &st.slices {
+            items.push(Item::Slice(Typed {
+                api_version: "discovery.k8s.io/v1",
+                kind: "EndpointSlice",
+                object: es,
+            }));
+        }
+    }
+    if !found {
+        if let Some(t) = &target {
+            eprintln_safe(&format!("svcscope: Service {t} not found in the input"));
+        }
+        return Err(Failure::Input);
+    }
+    let list = List {
+        api_version: "v1",
+        kind: "List",
+        items,
+    };
+    match format {
+        "json" => {
+            serde_json::to_writer_pretty(&mut *out, &list).map_err(io::Error::from)?;
+            writeln!(out)?;
+        }
+        _ => out.write_all(emit::to_yaml(&list).map_err(io::Error::from)?.as_bytes())?,
+    }
+    if !loaded.errors.is_empty() {
+        return Err(Failure::Input);
+    }
+    Ok(())
+}
+
+fn explain_cmd(
+    files: &[String],
+    config: Config,
+    format: &str,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let (engine, loaded) = engine_from(files, config)?;
+    let diags = engine.diagnostics();
+    if format == "json" {
+        serde_json::to_writer_pretty(&mut *out, &diags).map_err(io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        for d in &diags {
+            writeln!(out, "{d}")?;
+        }
+        let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
+        writeln!(
+            out,
+            "{} error(s), {} warning(s), {} info",
+            count(Severity::Error),
+            count(Severity::Warning),
+            count(Severity::Info)
+        )?;
+    }
+    if !loaded.errors.is_empty() || diags.iter().any(|d| d.severity == Severity::Error) {
         return Err(Failure::Input);
     }
     Ok(())

@@ -1,0 +1,912 @@
+//! The incremental engine: it holds the cluster and every computed view,
+//! and on each change (apply or delete of one object) updates only the
+//! views that depend on it, found through indexes by namespace and label.
+//!
+//! Loading a whole cluster is the same thing as applying its objects one
+//! by one, so a full recompute and a sequence of changes agree by
+//! construction; the property tests check that they do.
+
+use crate::alloc::{kubernetes_service_name, Allocator};
+use crate::cluster::{Cluster, NsName, Origin};
+use crate::config::Config;
+use crate::defaults::default_service;
+use crate::endpoints::{self, NodeInfo, SliceSkip};
+use crate::explain::{self, Diagnostic, ServiceFacts};
+use crate::field::FieldError;
+use crate::model::*;
+use crate::resolve::{
+    implicit_kubernetes_service, ObjectError, Resolution, ResolveOptions, ResolvedService,
+};
+use crate::select::Selector;
+use crate::selection::{self, Selection};
+use crate::validate;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Everything computed for one Service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceState {
+    /// As the apiserver stores it: defaulted and allocated.
+    pub service: Service,
+    /// The apiserver would reject it; no view is derived from it.
+    pub rejected: bool,
+    /// `default/kubernetes`, added because the input lacks it.
+    pub implicit: bool,
+    selector: Option<Selector>,
+    /// Names of the selected pods (same namespace).
+    pub selected: BTreeSet<String>,
+    pub endpoints: Option<Endpoints>,
+    pub slices: Vec<EndpointSlice>,
+    pub slice_skips: Vec<SliceSkip>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What one change touched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Services whose views were recomputed.
+    pub services: BTreeSet<NsName>,
+    /// Pods whose diagnostics were recomputed.
+    pub pods: BTreeSet<NsName>,
+}
+
+/// ns → label key → label value → pod names.
+type LabelIndex = HashMap<String, HashMap<String, HashMap<String, BTreeSet<String>>>>;
+
+#[derive(Debug, Clone)]
+pub struct Engine {
+    config: Config,
+    cluster: Cluster,
+    alloc: Allocator,
+    services: BTreeMap<NsName, ServiceState>,
+    /// Errors of objects other than Services, by object.
+    object_errors: BTreeMap<ObjectKey, Vec<ObjectError>>,
+    /// Errors of Services, by Service.
+    service_errors: BTreeMap<NsName, Vec<ObjectError>>,
+    pod_index: LabelIndex,
+    /// ns → (key, value) a selector requires → Service names. Service
+    /// selectors are equality maps, so every selecting Service is found
+    /// under each of its pairs; one (the first key) suffices.
+    selector_index: HashMap<String, HashMap<(String, String), BTreeSet<String>>>,
+    /// pod → Services selecting it.
+    selected_by: HashMap<NsName, BTreeSet<String>>,
+    /// Input EndpointSlices by the Service they name.
+    slices_by_service: HashMap<NsName, BTreeSet<String>>,
+    /// Creation order of objects without timestamps: the order applied.
+    seq: HashMap<ObjectKey, u64>,
+    next_seq: u64,
+    /// ns → env-var prefix a pod's env refers to → pods.
+    env_refs: HashMap<(String, String), BTreeSet<String>>,
+    pod_diagnostics: BTreeMap<NsName, Vec<Diagnostic>>,
+}
+
+impl Engine {
+    /// An empty cluster (with its implicit `default/kubernetes` Service).
+    pub fn new(config: Config) -> Self {
+        let mut e = Engine {
+            alloc: Allocator::new(&config),
+            config,
+            cluster: Cluster::default(),
+            services: BTreeMap::new(),
+            object_errors: BTreeMap::new(),
+            service_errors: BTreeMap::new(),
+            pod_index: HashMap::new(),
+            selector_index: HashMap::new(),
+            selected_by: HashMap::new(),
+            slices_by_service: HashMap::new(),
+            seq: HashMap::new(),
+            next_seq: 0,
+            env_refs: HashMap::new(),
+            pod_diagnostics: BTreeMap::new(),
+        };
+        e.ensure_kubernetes();
+        e
+    }
+
+    /// A cluster loaded in one go. Objects later in the list replace
+    /// earlier ones with the same key; their order is their creation order
+    /// where timestamps do not say otherwise.
+    pub fn from_objects(config: Config, objects: Vec<(Object, Origin)>) -> Self {
+        let mut e = Engine::new(config);
+        // Creation order first, so that `seq` follows the input.
+        for (obj, _) in &objects {
+            let key = key_of(obj);
+            if !e.seq.contains_key(&key) {
+                e.seq.insert(key, e.next_seq);
+                e.next_seq += 1;
+            }
+        }
+        let mut services = Vec::new();
+        let mut rest = Vec::new();
+        for (obj, origin) in objects {
+            match obj {
+                Object::Service(_) => services.push((obj, origin)),
+                _ => rest.push((obj, origin)),
+            }
+        }
+        // Everything else first: Services then find their pods in the index
+        // instead of every pod looking for its Services.
+        for (obj, origin) in rest {
+            e.apply(obj, origin);
+        }
+        // Values asked for by name are set aside before anything is
+        // allocated automatically, so input order never causes a conflict.
+        let mut staged: BTreeMap<NsName, (Service, Origin)> = BTreeMap::new();
+        for (obj, origin) in services {
+            if let Object::Service(mut s) = obj {
+                if s.metadata.namespace.as_deref().unwrap_or("").is_empty() {
+                    s.metadata.namespace = Some(crate::cluster::DEFAULT_NAMESPACE.into());
+                }
+                staged.insert(NsName::of(&s.metadata), (s, origin));
+            }
+        }
+        for (s, _) in staged.values() {
+            let mut d = s.clone();
+            default_service(&mut d);
+            e.alloc.avoid(&d);
+        }
+        let mut order: Vec<(NsName, Service, Origin)> =
+            staged.into_iter().map(|(k, (s, o))| (k, s, o)).collect();
+        order.sort_by_key(|(k, s, _)| {
+            e.creation_rank(
+                &ObjectKey::new("Service", &k.namespace, &k.name),
+                &s.metadata,
+                k,
+            )
+        });
+        for (_, s, origin) in order {
+            e.apply(Object::Service(s), origin);
+        }
+        e
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    pub fn service(&self, key: &NsName) -> Option<&ServiceState> {
+        self.services.get(key)
+    }
+
+    pub fn services(&self) -> impl Iterator<Item = (&NsName, &ServiceState)> {
+        self.services.iter()
+    }
+
+    /// The order the apiserver would have created objects in: by
+    /// `creationTimestamp`, then the order they were applied.
+    fn creation_rank(
+        &self,
+        key: &ObjectKey,
+        meta: &ObjectMeta,
+        nn: &NsName,
+    ) -> (bool, i64, u64, NsName) {
+        let ts = meta
+            .creation_timestamp
+            .as_deref()
+            .and_then(crate::time::parse_rfc3339);
+        let seq = self.seq.get(key).copied().unwrap_or(u64::MAX);
+        (
+            *nn != kubernetes_service_name(),
+            ts.unwrap_or(i64::MAX),
+            seq,
+            nn.clone(),
+        )
+    }
+
+    /// Adds or replaces one object and updates what depends on it.
+    pub fn apply(&mut self, obj: Object, origin: Origin) -> Changes {
+        let mut obj = obj;
+        if obj.is_namespaced() && obj.metadata().namespace.as_deref().unwrap_or("").is_empty() {
+            obj.metadata_mut().namespace = Some(crate::cluster::DEFAULT_NAMESPACE.into());
+        }
+        let key = key_of(&obj);
+        if !self.seq.contains_key(&key) {
+            self.seq.insert(key.clone(), self.next_seq);
+            self.next_seq += 1;
+        }
+        let mut changes = Changes::default();
+        match obj {
+            Object::Service(svc) => {
+                let nn = NsName::of(&svc.metadata);
+                self.cluster.origins.insert(key, origin);
+                self.cluster.services.insert(nn.clone(), svc.clone());
+                self.store_service(&nn, svc, false, &mut changes);
+            }
+            Object::Pod(pod) => {
+                let nn = NsName::of(&pod.metadata);
+                self.set_object_errors(&key, "Pod", &nn, validate::validate_pod(&pod), &origin);
+                let old = self.cluster.apply(Object::Pod(pod), origin);
+                if let Some(Object::Pod(old)) = &old {
+                    self.unindex_pod(&nn, old);
+                }
+                self.index_pod(&nn);
+                self.pod_changed(&nn, &mut changes);
+            }
+            Object::Node(node) => {
+                let name = node.metadata.name.clone();
+                let first = self.cluster.nodes.is_empty();
+                self.cluster.apply(Object::Node(node), origin);
+                self.node_changed(&name, first, &mut changes);
+            }
+            Object::Endpoints(ep) => {
+                let nn = NsName::of(&ep.metadata);
+                self.set_object_errors(
+                    &key,
+                    "Endpoints",
+                    &nn,
+                    validate::validate_endpoints(&ep),
+                    &origin,
+                );
+                self.cluster.apply(Object::Endpoints(ep), origin);
+                self.refresh(&nn, &mut changes);
+            }
+            Object::EndpointSlice(es) => {
+                let nn = NsName::of(&es.metadata);
+                self.set_object_errors(
+                    &key,
+                    "EndpointSlice",
+                    &nn,
+                    validate::validate_endpoint_slice(&es),
+                    &origin,
+                );
+                let old = self.cluster.apply(Object::EndpointSlice(es), origin);
+                self.slice_changed(&nn, old, &mut changes);
+            }
+            Object::Workload(w) => {
+                let ns = w.metadata.ns().to_string();
+                self.cluster.apply(Object::Workload(w), origin);
+                self.refresh_namespace_diagnostics(&ns, &mut changes);
+            }
+            Object::Namespace(n) => {
+                self.cluster.apply(Object::Namespace(n), origin);
+            }
+        }
+        changes
+    }
+
+    /// Removes one object and updates what depends on it.
+    pub fn delete(&mut self, key: &ObjectKey) -> Changes {
+        let mut changes = Changes::default();
+        let nn = NsName::new(&key.namespace, &key.name);
+        self.object_errors.remove(key);
+        match key.kind.as_str() {
+            "Service" => {
+                if self.cluster.services.remove(&nn).is_some() {
+                    self.cluster.origins.remove(key);
+                    self.seq.remove(key);
+                    self.drop_service(&nn);
+                    self.service_errors.remove(&nn);
+                    changes.services.insert(nn.clone());
+                    self.refresh_env_diagnostics(&nn, &mut changes);
+                    if nn == kubernetes_service_name() {
+                        self.ensure_kubernetes();
+                    }
+                }
+            }
+            _ => {
+                let old = self.cluster.delete(key);
+                self.seq.remove(key);
+                match old {
+                    Some(Object::Pod(pod)) => {
+                        self.unindex_pod(&nn, &pod);
+                        self.pod_diagnostics.remove(&nn);
+                        for svc in self.selected_by.remove(&nn).unwrap_or_default() {
+                            let sk = NsName::new(&nn.namespace, &svc);
+                            if let Some(st) = self.services.get_mut(&sk) {
+                                st.selected.remove(&nn.name);
+                            }
+                            self.refresh(&sk, &mut changes);
+                        }
+                        changes.pods.insert(nn);
+                    }
+                    Some(Object::Node(_)) => {
+                        let last = self.cluster.nodes.is_empty();
+                        self.node_changed(&key.name, last, &mut changes);
+                    }
+                    Some(Object::Endpoints(_)) => self.refresh(&nn, &mut changes),
+                    Some(Object::EndpointSlice(es)) => {
+                        self.slice_changed(&nn, Some(Object::EndpointSlice(es)), &mut changes)
+                    }
+                    Some(Object::Workload(w)) => {
+                        self.refresh_namespace_diagnostics(w.metadata.ns(), &mut changes)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        changes
+    }
+
+    /// Adds the implicit `default/kubernetes` when the input has none.
+    fn ensure_kubernetes(&mut self) {
+        let k = kubernetes_service_name();
+        if self.services.contains_key(&k) {
+            return;
+        }
+        let mut changes = Changes::default();
+        self.store_service(&k, implicit_kubernetes_service(), true, &mut changes);
+    }
+
+    fn set_object_errors(
+        &mut self,
+        key: &ObjectKey,
+        kind: &str,
+        nn: &NsName,
+        errs: Vec<FieldError>,
+        origin: &Origin,
+    ) {
+        if errs.is_empty() {
+            self.object_errors.remove(key);
+        } else {
+            self.object_errors.insert(
+                key.clone(),
+                object_errors(kind, nn, "validation", errs, Some(origin)),
+            );
+        }
+    }
+
+    /// Defaults, validates, allocates and selects for one Service.
+    fn store_service(
+        &mut self,
+        nn: &NsName,
+        given: Service,
+        implicit: bool,
+        changes: &mut Changes,
+    ) {
+        let previous = self.services.get(nn).map(|s| s.service.clone());
+        self.drop_service(nn);
+        let mut svc = given;
+        default_service(&mut svc);
+        if let Some(prev) = &previous {
+            keep_allocations(&mut svc, prev);
+        }
+        let origin = self
+            .cluster
+            .origin(&ObjectKey::new("Service", &nn.namespace, &nn.name))
+            .cloned();
+        let mut errors = object_errors(
+            "Service",
+            nn,
+            "validation",
+            validate::validate_service(&svc),
+            origin.as_ref(),
+        );
+        if errors.is_empty() {
+            let errs = self.alloc.allocate(nn, &mut svc);
+            errors = object_errors("Service", nn, "allocation", errs, origin.as_ref());
+        }
+        let rejected = !errors.is_empty();
+        if rejected {
+            self.service_errors.insert(nn.clone(), errors);
+        } else {
+            self.service_errors.remove(nn);
+        }
+        let selector = if rejected {
+            None
+        } else {
+            selection::service_selector(&svc)
+        };
+        let mut selected = BTreeSet::new();
+        if let Some(sel) = &selector {
+            if let Some(anchor) = sel.requirements().first() {
+                let value = anchor.values.first().cloned().unwrap_or_default();
+                self.selector_index
+                    .entry(nn.namespace.clone())
+                    .or_default()
+                    .entry((anchor.key.clone(), value.clone()))
+                    .or_default()
+                    .insert(nn.name.clone());
+                let candidates = self
+                    .pod_index
+                    .get(&nn.namespace)
+                    .and_then(|m| m.get(&anchor.key))
+                    .and_then(|m| m.get(&value));
+                for pod in candidates.into_iter().flatten() {
+                    let pk = NsName::new(&nn.namespace, pod);
+                    if self
+                        .cluster
+                        .pods
+                        .get(&pk)
+                        .is_some_and(|p| sel.matches(&p.metadata.labels))
+                    {
+                        selected.insert(pod.clone());
+                        self.selected_by
+                            .entry(pk)
+                            .or_default()
+                            .insert(nn.name.clone());
+                    }
+                }
+            }
+        }
+        self.services.insert(
+            nn.clone(),
+            ServiceState {
+                service: svc,
+                rejected,
+                implicit,
+                selector,
+                selected,
+                endpoints: None,
+                slices: Vec::new(),
+                slice_skips: Vec::new(),
+                diagnostics: Vec::new(),
+            },
+        );
+        self.refresh(nn, changes);
+        self.refresh_env_diagnostics(nn, changes);
+    }
+
+    /// Forgets a Service's allocations, index entries and selections.
+    fn drop_service(&mut self, nn: &NsName) {
+        let Some(old) = self.services.remove(nn) else {
+            return;
+        };
+        self.alloc.release(nn);
+        if let Some(anchor) = old.selector.as_ref().and_then(|s| s.requirements().first()) {
+            let value = anchor.values.first().cloned().unwrap_or_default();
+            if let Some(m) = self.selector_index.get_mut(&nn.namespace) {
+                if let Some(set) = m.get_mut(&(anchor.key.clone(), value.clone())) {
+                    set.remove(&nn.name);
+                    if set.is_empty() {
+                        m.remove(&(anchor.key.clone(), value));
+                    }
+                }
+            }
+        }
+        for pod in old.selected {
+            let pk = NsName::new(&nn.namespace, &pod);
+            if let Some(set) = self.selected_by.get_mut(&pk) {
+                set.remove(&nn.name);
+                if set.is_empty() {
+                    self.selected_by.remove(&pk);
+                }
+            }
+        }
+    }
+
+    fn index_pod(&mut self, nn: &NsName) {
+        let Some(pod) = self.cluster.pods.get(nn) else {
+            return;
+        };
+        let ns = self.pod_index.entry(nn.namespace.clone()).or_default();
+        for (k, v) in &pod.metadata.labels {
+            ns.entry(k.clone())
+                .or_default()
+                .entry(v.clone())
+                .or_default()
+                .insert(nn.name.clone());
+        }
+        for prefix in explain::env_references(pod) {
+            self.env_refs
+                .entry((nn.namespace.clone(), prefix))
+                .or_default()
+                .insert(nn.name.clone());
+        }
+    }
+
+    fn unindex_pod(&mut self, nn: &NsName, pod: &Pod) {
+        if let Some(ns) = self.pod_index.get_mut(&nn.namespace) {
+            for (k, v) in &pod.metadata.labels {
+                if let Some(values) = ns.get_mut(k) {
+                    if let Some(pods) = values.get_mut(v) {
+                        pods.remove(&nn.name);
+                        if pods.is_empty() {
+                            values.remove(v);
+                        }
+                    }
+                    if values.is_empty() {
+                        ns.remove(k);
+                    }
+                }
+            }
+        }
+        for prefix in explain::env_references(pod) {
+            let k = (nn.namespace.clone(), prefix);
+            if let Some(set) = self.env_refs.get_mut(&k) {
+                set.remove(&nn.name);
+                if set.is_empty() {
+                    self.env_refs.remove(&k);
+                }
+            }
+        }
+    }
+
+    /// A pod was added or changed: fix memberships, refresh affected views.
+    fn pod_changed(&mut self, nn: &NsName, changes: &mut Changes) {
+        let Some(pod) = self.cluster.pods.get(nn) else {
+            return;
+        };
+        let mut affected: BTreeSet<String> = self.selected_by.get(nn).cloned().unwrap_or_default();
+        if let Some(index) = self.selector_index.get(&nn.namespace) {
+            for (k, v) in &pod.metadata.labels {
+                if let Some(svcs) = index.get(&(k.clone(), v.clone())) {
+                    affected.extend(svcs.iter().cloned());
+                }
+            }
+        }
+        let labels = pod.metadata.labels.clone();
+        for svc in affected {
+            let sk = NsName::new(&nn.namespace, &svc);
+            let Some(st) = self.services.get_mut(&sk) else {
+                continue;
+            };
+            let matches = st.selector.as_ref().is_some_and(|s| s.matches(&labels));
+            if matches {
+                st.selected.insert(nn.name.clone());
+                self.selected_by
+                    .entry(nn.clone())
+                    .or_default()
+                    .insert(svc.clone());
+            } else {
+                st.selected.remove(&nn.name);
+                if let Some(set) = self.selected_by.get_mut(nn) {
+                    set.remove(&svc);
+                    if set.is_empty() {
+                        self.selected_by.remove(nn);
+                    }
+                }
+            }
+            self.refresh(&sk, changes);
+        }
+        // Services that select nothing look at every pod of the namespace
+        // for their diagnostics ("closest pods").
+        let empty: Vec<NsName> = self
+            .services
+            .range(NsName::new(&nn.namespace, "")..)
+            .take_while(|(k, _)| k.namespace == nn.namespace)
+            .filter(|(k, s)| {
+                s.selector.is_some() && s.selected.is_empty() && !changes.services.contains(*k)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for sk in empty {
+            self.refresh_diagnostics(&sk, changes);
+        }
+        self.refresh_pod_diagnostics(nn, changes);
+    }
+
+    fn node_changed(&mut self, node: &str, all: bool, changes: &mut Changes) {
+        let keys: Vec<NsName> = if all {
+            self.services.keys().cloned().collect()
+        } else {
+            let mut keys = BTreeSet::new();
+            for (pk, svcs) in &self.selected_by {
+                if self
+                    .cluster
+                    .pods
+                    .get(pk)
+                    .and_then(|p| p.spec.node_name.as_deref())
+                    == Some(node)
+                {
+                    keys.extend(svcs.iter().map(|s| NsName::new(&pk.namespace, s)));
+                }
+            }
+            keys.into_iter().collect()
+        };
+        for k in keys {
+            self.refresh(&k, changes);
+        }
+    }
+
+    fn slice_changed(&mut self, nn: &NsName, old: Option<Object>, changes: &mut Changes) {
+        let target = |es: &EndpointSlice| {
+            es.metadata
+                .labels
+                .get(endpoints::LABEL_SERVICE_NAME)
+                .cloned()
+        };
+        if let Some(Object::EndpointSlice(old)) = old {
+            if let Some(svc) = target(&old) {
+                let sk = NsName::new(&nn.namespace, &svc);
+                if let Some(set) = self.slices_by_service.get_mut(&sk) {
+                    set.remove(&nn.name);
+                }
+                self.refresh(&sk, changes);
+            }
+        }
+        if let Some(svc) = self.cluster.endpoint_slices.get(nn).and_then(target) {
+            let sk = NsName::new(&nn.namespace, &svc);
+            self.slices_by_service
+                .entry(sk.clone())
+                .or_default()
+                .insert(nn.name.clone());
+            self.refresh(&sk, changes);
+        }
+    }
+
+    fn refresh_namespace_diagnostics(&mut self, ns: &str, changes: &mut Changes) {
+        let keys: Vec<NsName> = self
+            .services
+            .range(NsName::new(ns, "")..)
+            .take_while(|(k, _)| k.namespace == ns)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in keys {
+            self.refresh_diagnostics(&k, changes);
+        }
+    }
+
+    /// Recomputes a Service's endpoints, slices and diagnostics.
+    fn refresh(&mut self, nn: &NsName, changes: &mut Changes) {
+        let Some(st) = self.services.get(nn) else {
+            return;
+        };
+        let (endpoints, slices, skips) = if st.rejected {
+            (None, Vec::new(), Vec::new())
+        } else if endpoints::is_controller_managed(&st.service) {
+            let pods: Vec<&Pod> = st
+                .selected
+                .iter()
+                .filter_map(|p| self.cluster.pods.get(&NsName::new(&nn.namespace, p)))
+                .collect();
+            let ep = endpoints::build_endpoints(&st.service, &pods);
+            let (slices, skips) = endpoints::build_slices(
+                &st.service,
+                &pods,
+                NodeInfo {
+                    nodes: &self.cluster.nodes,
+                },
+            );
+            (Some(ep), slices, skips)
+        } else if st.service.type_() == service_type::EXTERNAL_NAME {
+            (None, Vec::new(), Vec::new())
+        } else {
+            // Selectorless: what the user gave, plus the mirrored slices.
+            let ep = self.cluster.endpoints.get(nn).cloned();
+            let mut slices: Vec<EndpointSlice> = self
+                .slices_by_service
+                .get(nn)
+                .into_iter()
+                .flatten()
+                .filter_map(|s| {
+                    self.cluster
+                        .endpoint_slices
+                        .get(&NsName::new(&nn.namespace, s))
+                        .cloned()
+                })
+                .collect();
+            if let Some(ep) = &ep {
+                slices.extend(endpoints::mirror_slices(&st.service, ep));
+            }
+            (ep, slices, Vec::new())
+        };
+        if let Some(st) = self.services.get_mut(nn) {
+            st.endpoints = endpoints;
+            st.slices = slices;
+            st.slice_skips = skips;
+        }
+        self.refresh_diagnostics(nn, changes);
+    }
+
+    fn refresh_diagnostics(&mut self, nn: &NsName, changes: &mut Changes) {
+        let Some(st) = self.services.get(nn) else {
+            return;
+        };
+        let facts = ServiceFacts {
+            key: nn,
+            service: &st.service,
+            rejected: st.rejected,
+            has_selector: st.selector.is_some(),
+            selected: &st.selected,
+            endpoints: st.endpoints.as_ref(),
+            slices: &st.slices,
+            slice_skips: &st.slice_skips,
+            manual_endpoints: self.cluster.endpoints.get(nn),
+            errors: self.service_errors.get(nn).map_or(&[], Vec::as_slice),
+        };
+        let diags = explain::service_diagnostics(&facts, &self.cluster, &self.config);
+        if let Some(st) = self.services.get_mut(nn) {
+            st.diagnostics = diags;
+        }
+        changes.services.insert(nn.clone());
+    }
+
+    /// Pods whose env refers to this Service's variables get their
+    /// ordering diagnostics recomputed.
+    fn refresh_env_diagnostics(&mut self, svc: &NsName, changes: &mut Changes) {
+        let prefix = crate::explain::env_prefix(&svc.name);
+        let pods: Vec<String> = self
+            .env_refs
+            .get(&(svc.namespace.clone(), prefix))
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default();
+        for p in pods {
+            self.refresh_pod_diagnostics(&NsName::new(&svc.namespace, &p), changes);
+        }
+    }
+
+    fn refresh_pod_diagnostics(&mut self, nn: &NsName, changes: &mut Changes) {
+        let Some(pod) = self.cluster.pods.get(nn) else {
+            return;
+        };
+        let pod_key = ObjectKey::new("Pod", &nn.namespace, &nn.name);
+        let pod_rank = self.creation_rank(&pod_key, &pod.metadata, nn);
+        let created_after = |svc_nn: &NsName, svc: &Service| {
+            let k = ObjectKey::new("Service", &svc_nn.namespace, &svc_nn.name);
+            let r = self.creation_rank(&k, &svc.metadata, svc_nn);
+            (r.1, r.2) > (pod_rank.1, pod_rank.2)
+        };
+        let diags =
+            explain::pod_env_diagnostics(nn, pod, &self.services_in(&nn.namespace), &created_after);
+        if diags.is_empty() {
+            self.pod_diagnostics.remove(nn);
+        } else {
+            self.pod_diagnostics.insert(nn.clone(), diags);
+        }
+        changes.pods.insert(nn.clone());
+    }
+
+    fn services_in(&self, ns: &str) -> Vec<(&NsName, &Service)> {
+        self.services
+            .range(NsName::new(ns, "")..)
+            .take_while(|(k, _)| k.namespace == ns)
+            .filter(|(_, s)| !s.rejected)
+            .map(|(k, s)| (k, &s.service))
+            .collect()
+    }
+
+    /// Every diagnostic, Services first, then pods, in key order.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.services
+            .values()
+            .flat_map(|s| s.diagnostics.iter().cloned())
+            .chain(self.pod_diagnostics.values().flatten().cloned())
+            .collect()
+    }
+
+    /// Every error, sorted.
+    pub fn errors(&self) -> Vec<ObjectError> {
+        let mut v: Vec<ObjectError> = self
+            .service_errors
+            .values()
+            .chain(self.object_errors.values())
+            .flatten()
+            .cloned()
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The selection of one Service, with why-not when asked.
+    pub fn selection(&self, nn: &NsName, why_not: bool) -> Option<Selection> {
+        let st = self.services.get(nn)?;
+        let selector = st.selector.as_ref();
+        let mut not_selected = Vec::new();
+        if why_not {
+            if let Some(sel) = selector {
+                for (pk, pod) in self.cluster.pods_in(&nn.namespace) {
+                    if let Some(req) = sel.first_failure(&pod.metadata.labels) {
+                        not_selected.push(selection::NotSelected {
+                            pod: pk.name.clone(),
+                            requirement: req.to_string(),
+                            reason: selection::why_failed(req, &pod.metadata.labels),
+                        });
+                    }
+                }
+            }
+        }
+        Some(Selection {
+            service: nn.clone(),
+            selector: selector.map(|s| s.to_string()),
+            selected: st.selected.iter().cloned().collect(),
+            not_selected,
+        })
+    }
+
+    /// The whole computed view.
+    pub fn resolution(&self, opts: ResolveOptions) -> Resolution {
+        let services = self
+            .services
+            .iter()
+            .map(|(k, s)| ResolvedService {
+                namespace: k.namespace.clone(),
+                name: k.name.clone(),
+                rejected: s.rejected,
+                implicit: s.implicit,
+                service: s.service.clone(),
+            })
+            .collect();
+        let selections = self
+            .services
+            .iter()
+            .filter(|(_, s)| !s.rejected)
+            .filter_map(|(k, _)| self.selection(k, opts.why_not))
+            .collect();
+        let endpoints = self
+            .services
+            .values()
+            .filter_map(|s| s.endpoints.clone())
+            .collect();
+        let endpoint_slices = self
+            .services
+            .values()
+            .flat_map(|s| s.slices.iter().cloned())
+            .collect();
+        Resolution {
+            config: self.config.clone(),
+            services,
+            selections,
+            endpoints,
+            endpoint_slices,
+            diagnostics: self.diagnostics(),
+            errors: self.errors(),
+        }
+    }
+}
+
+fn key_of(obj: &Object) -> ObjectKey {
+    let m = obj.metadata();
+    let ns = if obj.is_namespaced() {
+        match m.namespace.as_deref() {
+            None | Some("") => crate::cluster::DEFAULT_NAMESPACE,
+            Some(ns) => ns,
+        }
+    } else {
+        ""
+    };
+    ObjectKey::new(obj.kind(), ns, &m.name)
+}
+
+/// On update the apiserver keeps what it allocated when the new spec
+/// leaves it unset (cluster IPs are immutable; node ports are carried over).
+fn keep_allocations(svc: &mut Service, prev: &Service) {
+    let same_kind_of_ip = svc.type_() != service_type::EXTERNAL_NAME
+        && prev.type_() != service_type::EXTERNAL_NAME
+        && svc.is_headless() == prev.is_headless();
+    if same_kind_of_ip && svc.spec.cluster_ips.is_empty() && !prev.spec.cluster_ips.is_empty() {
+        svc.spec.cluster_ip = prev.spec.cluster_ip.clone();
+        svc.spec.cluster_ips = prev.spec.cluster_ips.clone();
+        if svc.spec.ip_families.is_empty() {
+            svc.spec.ip_families = prev.spec.ip_families.clone();
+        }
+        if svc.spec.ip_family_policy.is_none() {
+            svc.spec.ip_family_policy = prev.spec.ip_family_policy.clone();
+        }
+    }
+    let wants_ports = matches!(
+        svc.type_(),
+        service_type::NODE_PORT | service_type::LOAD_BALANCER
+    );
+    if wants_ports {
+        for p in &mut svc.spec.ports {
+            if p.node_port.unwrap_or(0) == 0 {
+                p.node_port = prev
+                    .spec
+                    .ports
+                    .iter()
+                    .find(|q| q.port == p.port && q.protocol() == p.protocol())
+                    .and_then(|q| q.node_port);
+            }
+        }
+        if svc.spec.health_check_node_port.unwrap_or(0) == 0
+            && svc.spec.external_traffic_policy.as_deref() == Some("Local")
+        {
+            svc.spec.health_check_node_port = prev.spec.health_check_node_port;
+        }
+    }
+}
+
+fn object_errors(
+    kind: &str,
+    nn: &NsName,
+    stage: &'static str,
+    errs: Vec<FieldError>,
+    origin: Option<&Origin>,
+) -> Vec<ObjectError> {
+    let mut seen = std::collections::HashSet::new();
+    errs.into_iter()
+        // Upstream can report one problem twice through two code paths.
+        .filter(|e| seen.insert((e.field.clone(), e.type_, e.detail.clone())))
+        .map(|e| ObjectError {
+            kind: kind.to_string(),
+            namespace: nn.namespace.clone(),
+            name: nn.name.clone(),
+            stage,
+            error: e,
+            origin: origin.cloned(),
+        })
+        .collect()
+}

@@ -1,0 +1,840 @@
+//! Diagnostics ("explain"): what is wrong with a Service or a pod, each
+//! with a stable code, a severity, the objects involved and a one-line fix.
+//!
+//! Learned from the false positives users report in kube-linter, kube-score
+//! and Popeye: a Service only ever selects pods of its own namespace;
+//! ExternalName and selectorless Services are not "dangling"; a numeric
+//! targetPort works whether or not a container declares it.
+
+use crate::cluster::{Cluster, NsName};
+use crate::config::Config;
+use crate::endpoints::{self, SliceSkip};
+use crate::model::*;
+use crate::resolve::ObjectError;
+use crate::select::{Requirement, Selector};
+use crate::selection::why_failed;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        })
+    }
+}
+
+/// An object a diagnostic is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ObjectRef {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjectRef {
+    fn new(kind: &str, namespace: &str, name: &str) -> Self {
+        ObjectRef {
+            kind: kind.into(),
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnostic {
+    /// Stable, kebab-case; documented in the README.
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// Supporting facts, one line each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
+    /// The object the finding is about first, then the others involved.
+    pub objects: Vec<ObjectRef>,
+    pub fix: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let subject = self
+            .objects
+            .first()
+            .map(|o| format!("{o}: "))
+            .unwrap_or_default();
+        writeln!(
+            f,
+            "{}[{}] {subject}{}",
+            self.severity, self.code, self.message
+        )?;
+        for d in &self.details {
+            writeln!(f, "  {d}")?;
+        }
+        write!(f, "  fix: {}", self.fix)
+    }
+}
+
+/// The diagnostic codes, for documentation and tests.
+pub const CODES: &[(&str, &str)] = &[
+    ("service-rejected", "the apiserver would reject the Service"),
+    (
+        "selector-matches-nothing",
+        "the selector matches no pod of the namespace",
+    ),
+    (
+        "selector-matches-only-templates",
+        "only workload pod templates match; no pods exist",
+    ),
+    (
+        "target-port-name-not-found",
+        "a named targetPort is not a port of a selected pod",
+    ),
+    (
+        "target-port-not-declared",
+        "a numeric targetPort is declared by no container",
+    ),
+    (
+        "no-ready-endpoints",
+        "pods are selected but none is ready to serve",
+    ),
+    (
+        "no-endpoints",
+        "a selectorless Service has no Endpoints or EndpointSlices",
+    ),
+    (
+        "ports-collide",
+        "two Service ports send traffic to the same pod port",
+    ),
+    (
+        "node-port-out-of-range",
+        "a nodePort lies outside the NodePort range",
+    ),
+    (
+        "external-name-in-cluster",
+        "an ExternalName points at a name inside the cluster",
+    ),
+    (
+        "external-name-is-ip",
+        "an ExternalName is an IP address, not a DNS name",
+    ),
+    (
+        "manual-endpoints-overwritten",
+        "hand-written Endpoints of a Service with a selector",
+    ),
+    (
+        "pod-on-unknown-node",
+        "a selected pod names a node the cluster does not have",
+    ),
+    (
+        "env-service-created-after-pod",
+        "a pod uses a Service's variables, but the Service is newer",
+    ),
+    (
+        "env-service-missing",
+        "a pod uses variables of a Service that does not exist",
+    ),
+    (
+        "env-service-links-disabled",
+        "a pod uses service variables with enableServiceLinks off",
+    ),
+    (
+        "env-service-has-no-variables",
+        "a pod uses variables of a headless or ExternalName Service",
+    ),
+];
+
+/// What the engine knows about one Service.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceFacts<'a> {
+    pub key: &'a NsName,
+    pub service: &'a Service,
+    pub rejected: bool,
+    pub has_selector: bool,
+    pub selected: &'a BTreeSet<String>,
+    pub endpoints: Option<&'a Endpoints>,
+    pub slices: &'a [EndpointSlice],
+    pub slice_skips: &'a [SliceSkip],
+    /// Endpoints with the Service's name given in the input.
+    pub manual_endpoints: Option<&'a Endpoints>,
+    pub errors: &'a [ObjectError],
+}
+
+/// Every diagnostic of one Service.
+pub fn service_diagnostics(
+    f: &ServiceFacts,
+    cluster: &Cluster,
+    config: &Config,
+) -> Vec<Diagnostic> {
+    let key = f.key;
+    let me = ObjectRef::new("Service", &key.namespace, &key.name);
+    let mut out = Vec::new();
+    if f.rejected {
+        out.extend(rejected(f, &me, config));
+        return out;
+    }
+    let svc = f.service;
+    if svc.type_() == service_type::EXTERNAL_NAME {
+        out.extend(external_name(svc, &me, cluster, config));
+        return out;
+    }
+    if !f.has_selector {
+        let has_slices = !f.slices.is_empty();
+        let has_addresses = f.endpoints.is_some_and(|e| {
+            e.subsets
+                .iter()
+                .any(|s| !s.addresses.is_empty() || !s.not_ready_addresses.is_empty())
+        });
+        let is_kubernetes = key.namespace == "default" && key.name == "kubernetes";
+        if !(has_slices || has_addresses || is_kubernetes) {
+            out.push(Diagnostic {
+                code: "no-endpoints",
+                severity: Severity::Warning,
+                message: "has no selector and no Endpoints or EndpointSlices: connections are rejected".into(),
+                details: Vec::new(),
+                objects: vec![me],
+                fix: format!(
+                    "add a selector, or create Endpoints {0} (or an EndpointSlice labelled kubernetes.io/service-name={0}) listing the backends",
+                    key.name
+                ),
+            });
+        }
+        return out;
+    }
+    if let Some(ep) = f.manual_endpoints.filter(|e| !e.subsets.is_empty()) {
+        let _ = ep;
+        out.push(Diagnostic {
+            code: "manual-endpoints-overwritten",
+            severity: Severity::Warning,
+            message:
+                "has a selector, so the endpoints controller overwrites the Endpoints given for it"
+                    .into(),
+            details: Vec::new(),
+            objects: vec![
+                me.clone(),
+                ObjectRef::new("Endpoints", &key.namespace, &key.name),
+            ],
+            fix: "remove the selector to keep hand-written endpoints, or drop the Endpoints object"
+                .into(),
+        });
+    }
+    let pods: Vec<(&String, &Pod)> = f
+        .selected
+        .iter()
+        .filter_map(|n| {
+            cluster
+                .pods
+                .get(&NsName::new(&key.namespace, n))
+                .map(|p| (n, p))
+        })
+        .collect();
+    if pods.is_empty() {
+        out.push(no_match(f, &me, cluster));
+        return out;
+    }
+    out.extend(port_diagnostics(svc, &me, &pods));
+    out.extend(readiness(f, &me, &pods));
+    for skip in f.slice_skips {
+        let SliceSkip::NodeNotFound { pod, node } = skip;
+        out.push(Diagnostic {
+            code: "pod-on-unknown-node",
+            severity: Severity::Warning,
+            message: format!("pod {pod} runs on node {node:?}, which the cluster does not have; the EndpointSlice controller leaves it out"),
+            details: Vec::new(),
+            objects: vec![me.clone(), ObjectRef::new("Pod", &key.namespace, pod), ObjectRef::new("Node", "", node)],
+            fix: format!("add Node {node} to the input, or remove the stale pod"),
+        });
+    }
+    out
+}
+
+fn rejected(f: &ServiceFacts, me: &ObjectRef, config: &Config) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for e in f.errors {
+        if e.error.field.ends_with(".nodePort") && e.error.detail.contains("not in the valid range")
+        {
+            out.push(Diagnostic {
+                code: "node-port-out-of-range",
+                severity: Severity::Error,
+                message: format!(
+                    "{} {} is outside the NodePort range {}",
+                    e.error.field,
+                    e.error.value.as_deref().unwrap_or("?"),
+                    config.node_port_range
+                ),
+                details: Vec::new(),
+                objects: vec![me.clone()],
+                fix: format!(
+                    "leave nodePort unset to get one allocated, or choose one in {} (the low ports {}-{} are kept for manual choice)",
+                    config.node_port_range,
+                    config.node_port_range.first,
+                    u32::from(config.node_port_range.first) + static_band(config.node_port_range.size()) - 1
+                ),
+            });
+        }
+    }
+    let first = f
+        .errors
+        .first()
+        .map(|e| e.error.to_string())
+        .unwrap_or_default();
+    out.push(Diagnostic {
+        code: "service-rejected",
+        severity: Severity::Error,
+        message: format!(
+            "the apiserver would reject this Service ({} error{})",
+            f.errors.len(),
+            if f.errors.len() == 1 { "" } else { "s" }
+        ),
+        details: f.errors.iter().map(|e| e.error.to_string()).collect(),
+        objects: vec![me.clone()],
+        fix: if first.is_empty() {
+            "run `svcscope check` for the errors".into()
+        } else {
+            format!("correct the fields listed (first: {first})")
+        },
+    });
+    out
+}
+
+fn static_band(size: u32) -> u32 {
+    (size / 32).clamp(16, 128).min(size)
+}
+
+fn external_name(
+    svc: &Service,
+    me: &ObjectRef,
+    cluster: &Cluster,
+    config: &Config,
+) -> Vec<Diagnostic> {
+    let target = svc
+        .spec
+        .external_name
+        .as_deref()
+        .unwrap_or("")
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    if target.is_empty() {
+        return Vec::new();
+    }
+    if crate::net::parse_ip(&target).is_some() {
+        return vec![Diagnostic {
+            code: "external-name-is-ip",
+            severity: Severity::Warning,
+            message: format!("externalName {target} is an IP address: DNS answers a CNAME to the name \"{target}\", which does not resolve"),
+            details: Vec::new(),
+            objects: vec![me.clone()],
+            fix: "use a DNS name, or a selectorless Service with Endpoints listing that IP".into(),
+        }];
+    }
+    let zone = &config.cluster_domain;
+    let in_zone = target == *zone || target.ends_with(&format!(".{zone}"));
+    // `svc.ns` and `svc.ns.svc` are cluster names through the search path.
+    let labels: Vec<&str> = target.split('.').collect();
+    let short = match labels.as_slice() {
+        [svc_name, ns] | [svc_name, ns, "svc"] => cluster
+            .services
+            .contains_key(&NsName::new(ns, svc_name))
+            .then(|| format!("{svc_name}.{ns}")),
+        _ => None,
+    };
+    if !in_zone && short.is_none() {
+        return Vec::new();
+    }
+    let mut objects = vec![me.clone()];
+    if let Some(rest) = target.strip_suffix(&format!(".svc.{zone}")) {
+        if let [svc_name, ns] = rest.split('.').collect::<Vec<_>>().as_slice() {
+            objects.push(ObjectRef::new("Service", ns, svc_name));
+        }
+    }
+    vec![Diagnostic {
+        code: "external-name-in-cluster",
+        severity: Severity::Info,
+        message: format!("externalName {target} is a name inside the cluster: DNS answers a CNAME that it chases, but nothing is proxied for this Service"),
+        details: Vec::new(),
+        objects,
+        fix: "clients can use the target name directly; to alias across namespaces this works, but the Service's ports are ignored".into(),
+    }]
+}
+
+/// Selector matches no pod: name the closest pods and the differing label.
+fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Cluster) -> Diagnostic {
+    let key = f.key;
+    let selector = f
+        .service
+        .spec
+        .selector
+        .as_ref()
+        .map(Selector::from_map)
+        .unwrap_or_else(Selector::nothing);
+    let sel_text = selector.to_string();
+    let templates: Vec<&Workload> = cluster
+        .workloads_in(&key.namespace)
+        .filter(|w| selector.matches(&w.template.metadata.labels))
+        .collect();
+    if !templates.is_empty() {
+        let names: Vec<String> = templates
+            .iter()
+            .map(|w| match w.replicas {
+                Some(r) => format!("{} {} (replicas: {r})", w.kind, w.metadata.name),
+                None => format!("{} {}", w.kind, w.metadata.name),
+            })
+            .collect();
+        let mut objects = vec![me.clone()];
+        objects.extend(
+            templates
+                .iter()
+                .map(|w| ObjectRef::new(&w.kind, &key.namespace, &w.metadata.name)),
+        );
+        return Diagnostic {
+            code: "selector-matches-only-templates",
+            severity: Severity::Warning,
+            message: format!("selector {sel_text} matches the pod template of {} but no pod exists yet", names.join(", ")),
+            details: vec!["endpoints appear once the workload's pods run and become ready".into()],
+            objects,
+            fix: "include the running pods in the input (kubectl get pods -o yaml), or check that the workload has been scaled up".into(),
+        };
+    }
+    // Closest pods: fewest failing requirements, then name.
+    let mut scored: Vec<(usize, &NsName, &Pod)> = cluster
+        .pods_in(&key.namespace)
+        .map(|(k, p)| {
+            let fails = selector
+                .requirements()
+                .iter()
+                .filter(|r| !r.matches(&p.metadata.labels))
+                .count();
+            (fails, k, p)
+        })
+        .collect();
+    scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    let best = scored.first().map_or(0, |s| s.0);
+    let closest: Vec<&(usize, &NsName, &Pod)> =
+        scored.iter().filter(|s| s.0 == best).take(3).collect();
+    let mut details = Vec::new();
+    let mut objects = vec![me.clone()];
+    let mut fix = format!(
+        "make the selector {sel_text} match the pods' labels, or label the pods to match it"
+    );
+    for (i, (_, k, p)) in closest.iter().enumerate() {
+        let failing: Vec<&Requirement> = selector
+            .requirements()
+            .iter()
+            .filter(|r| !r.matches(&p.metadata.labels))
+            .collect();
+        let reasons: Vec<String> = failing
+            .iter()
+            .map(|r| differs(r, &p.metadata.labels))
+            .collect();
+        details.push(format!("closest: pod {}: {}", k.name, reasons.join("; ")));
+        objects.push(ObjectRef::new("Pod", &k.namespace, &k.name));
+        if i == 0 {
+            if let [r] = failing.as_slice() {
+                if let Some(v) = p.metadata.labels.get(&r.key) {
+                    fix = format!(
+                        "if pod {} is meant to be selected, set its label {}={} or change the selector to {}={}",
+                        k.name,
+                        r.key,
+                        r.values.first().map_or("", String::as_str),
+                        r.key,
+                        v
+                    );
+                }
+            }
+        }
+    }
+    if closest.is_empty() {
+        details.push(format!("namespace {} has no pods", key.namespace));
+    }
+    // Pods elsewhere that would match: a common mistake, never a match.
+    let mut elsewhere: BTreeSet<&str> = BTreeSet::new();
+    for (k, p) in &cluster.pods {
+        if k.namespace != key.namespace && selector.matches(&p.metadata.labels) {
+            elsewhere.insert(k.namespace.as_str());
+        }
+    }
+    if !elsewhere.is_empty() {
+        details.push(format!(
+            "pods in namespace {} match, but a Service selects only pods of its own namespace",
+            elsewhere.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Diagnostic {
+        code: "selector-matches-nothing",
+        severity: Severity::Warning,
+        message: format!(
+            "selector {sel_text} matches no pod in namespace {}: the Service has no endpoints",
+            key.namespace
+        ),
+        details,
+        objects,
+        fix,
+    }
+}
+
+/// Why labels fail a requirement, noting near misses in letter case.
+fn differs(r: &Requirement, labels: &crate::select::Labels) -> String {
+    let base = why_failed(r, labels);
+    match (labels.get(&r.key), r.values.first()) {
+        (Some(v), Some(want)) if v.eq_ignore_ascii_case(want) => {
+            format!("{base} (differs only in letter case)")
+        }
+        (None, _) => match labels.keys().find(|k| k.eq_ignore_ascii_case(&r.key)) {
+            Some(k) => format!("{base}; it has {k:?} (differs only in letter case)"),
+            None => base,
+        },
+        _ => base,
+    }
+}
+
+fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&String, &Pod)]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let ns = &me.namespace;
+    let eligible: Vec<&(&String, &Pod)> = pods
+        .iter()
+        .filter(|(_, p)| endpoints::should_pod_be_in_endpoints(p, true))
+        .collect();
+    for (i, sp) in svc.spec.ports.iter().enumerate() {
+        let label = if sp.name.is_empty() {
+            format!("port {}", sp.port)
+        } else {
+            format!("port {} ({})", sp.port, sp.name)
+        };
+        match &sp.target_port {
+            Some(IntOrString::Str(name)) => {
+                let missing: Vec<&(&String, &Pod)> = eligible
+                    .iter()
+                    .copied()
+                    .filter(|(_, p)| endpoints::find_port(p, sp).is_none())
+                    .collect();
+                if missing.is_empty() {
+                    continue;
+                }
+                let mut details = Vec::new();
+                for (n, p) in &missing {
+                    let other_proto = p
+                        .serving_containers()
+                        .flat_map(|c| &c.ports)
+                        .find(|cp| cp.name.as_deref() == Some(name.as_str()));
+                    let declared: Vec<String> = p
+                        .serving_containers()
+                        .flat_map(|c| &c.ports)
+                        .filter_map(|cp| {
+                            cp.name
+                                .as_ref()
+                                .map(|nm| format!("{nm}={}/{}", cp.container_port, cp.protocol()))
+                        })
+                        .collect();
+                    details.push(match other_proto {
+                        Some(cp) => format!(
+                            "pod {n}: port {name:?} is {}/{}, not {}",
+                            cp.container_port,
+                            cp.protocol(),
+                            sp.protocol()
+                        ),
+                        None if declared.is_empty() => format!("pod {n}: declares no named ports"),
+                        None => format!("pod {n}: has named ports {}", declared.join(", ")),
+                    });
+                }
+                let mut objects = vec![me.clone()];
+                objects.extend(missing.iter().map(|(n, _)| ObjectRef::new("Pod", ns, n)));
+                out.push(Diagnostic {
+                    code: "target-port-name-not-found",
+                    severity: Severity::Error,
+                    message: format!(
+                        "spec.ports[{i}] {label}: targetPort {name:?} ({}) is not a port name on {} of {} selected pod(s); they get no endpoint for it",
+                        sp.protocol(),
+                        missing.len(),
+                        eligible.len()
+                    ),
+                    details,
+                    objects,
+                    fix: format!("name the container port {name:?} with protocol {} in the pod template, or set targetPort to the port number", sp.protocol()),
+                });
+            }
+            Some(IntOrString::Int(n)) => {
+                // Only pods that declare ports at all: many images listen
+                // on undeclared ports, and that works.
+                let undeclared: Vec<&(&String, &Pod)> = eligible
+                    .iter()
+                    .copied()
+                    .filter(|(_, p)| {
+                        let mut ports = p.serving_containers().flat_map(|c| &c.ports).peekable();
+                        ports.peek().is_some()
+                            && !ports
+                                .any(|cp| cp.container_port == *n && cp.protocol() == sp.protocol())
+                    })
+                    .collect();
+                if undeclared.is_empty() || undeclared.len() < eligible.len() {
+                    continue;
+                }
+                let mut objects = vec![me.clone()];
+                objects.extend(undeclared.iter().map(|(n, _)| ObjectRef::new("Pod", ns, n)));
+                let example = undeclared[0].1;
+                let declared: Vec<String> = example
+                    .serving_containers()
+                    .flat_map(|c| &c.ports)
+                    .map(|cp| format!("{}/{}", cp.container_port, cp.protocol()))
+                    .collect();
+                out.push(Diagnostic {
+                    code: "target-port-not-declared",
+                    severity: Severity::Warning,
+                    message: format!("spec.ports[{i}] {label}: targetPort {n}/{} is declared by no container of the selected pods", sp.protocol()),
+                    details: vec![format!("pod {} declares {}", undeclared[0].0, declared.join(", "))],
+                    objects,
+                    fix: format!("check that the containers listen on {n}; traffic is sent there whether or not it is declared"),
+                });
+            }
+            None => {}
+        }
+    }
+    // Two Service ports reaching the same pod port.
+    let mut seen: Vec<(String, &str, usize)> = Vec::new();
+    for (i, sp) in svc.spec.ports.iter().enumerate() {
+        let target = match &sp.target_port {
+            Some(t) => t.to_string(),
+            None => sp.port.to_string(),
+        };
+        if let Some((_, _, j)) = seen
+            .iter()
+            .find(|(t, p, _)| *t == target && *p == sp.protocol())
+        {
+            out.push(Diagnostic {
+                code: "ports-collide",
+                severity: Severity::Warning,
+                message: format!("spec.ports[{j}] and spec.ports[{i}] both send {} traffic to targetPort {target}", sp.protocol()),
+                details: Vec::new(),
+                objects: vec![me.clone()],
+                fix: "give each Service port its own targetPort, or drop the duplicate port".into(),
+            });
+        }
+        seen.push((target, sp.protocol(), i));
+    }
+    out
+}
+
+fn readiness(f: &ServiceFacts, me: &ObjectRef, pods: &[(&String, &Pod)]) -> Option<Diagnostic> {
+    let ep = f.endpoints?;
+    if ep.subsets.iter().any(|s| !s.addresses.is_empty()) {
+        return None;
+    }
+    let mut details = Vec::new();
+    for (n, p) in pods {
+        let state = if p.is_terminal() {
+            format!("phase {}", p.status.phase.as_deref().unwrap_or("?"))
+        } else if p.ips().is_empty() {
+            "no IP yet (not scheduled or still starting)".to_string()
+        } else if p.is_terminating() {
+            "terminating".to_string()
+        } else if !p.is_ready() {
+            "not Ready".to_string()
+        } else {
+            "ready, but offers none of the Service's ports".to_string()
+        };
+        details.push(format!("pod {n}: {state}"));
+    }
+    let mut objects = vec![me.clone()];
+    objects.extend(
+        pods.iter()
+            .map(|(n, _)| ObjectRef::new("Pod", &me.namespace, n)),
+    );
+    Some(Diagnostic {
+        code: "no-ready-endpoints",
+        severity: Severity::Warning,
+        message: format!("{} pod(s) selected, none ready to serve: connections are rejected", pods.len()),
+        details,
+        objects,
+        fix: "check the pods' readiness probes and status (kubectl describe pod), or set publishNotReadyAddresses for peer discovery".into(),
+    })
+}
+
+/// The env-var prefix kubelet uses for a Service name.
+pub fn env_prefix(service_name: &str) -> String {
+    service_name.to_ascii_uppercase().replace('-', "_")
+}
+
+/// Service-variable prefixes a pod's env values refer to with `$(VAR)`:
+/// `X_SERVICE_HOST`, `X_SERVICE_PORT…` and `X_PORT_<n>_<PROTO>…`.
+pub fn env_references(pod: &Pod) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for c in pod.spec.containers.iter().chain(&pod.spec.init_containers) {
+        for e in &c.env {
+            let Some(v) = &e.value else { continue };
+            for var in dollar_refs(v) {
+                if let Some(p) = service_var_prefix(var) {
+                    out.insert(p.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The names inside `$(…)` in a value, skipping `$$` escapes.
+fn dollar_refs(v: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let b = v.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' && b.get(i + 1) == Some(&b'$') {
+            i += 2;
+        } else if b[i] == b'$' && b.get(i + 1) == Some(&b'(') {
+            match v[i + 2..].find(')') {
+                Some(end) => {
+                    out.push(&v[i + 2..i + 2 + end]);
+                    i += end + 3;
+                }
+                None => break,
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn service_var_prefix(var: &str) -> Option<&str> {
+    if let Some(i) = var
+        .find("_SERVICE_HOST")
+        .or_else(|| var.find("_SERVICE_PORT"))
+    {
+        return (i > 0).then(|| &var[..i]);
+    }
+    // X_PORT_<n>_<PROTO>[_…]
+    let i = var.find("_PORT_")?;
+    let rest = &var[i + 6..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let proto = &rest[digits..];
+    (i > 0
+        && digits > 0
+        && ["_TCP", "_UDP", "_SCTP"]
+            .iter()
+            .any(|p| proto.starts_with(p)))
+    .then(|| &var[..i])
+}
+
+/// Ordering and visibility problems of the service variables a pod uses.
+pub fn pod_env_diagnostics(
+    nn: &NsName,
+    pod: &Pod,
+    services: &[(&NsName, &Service)],
+    created_after: &dyn Fn(&NsName, &Service) -> bool,
+) -> Vec<Diagnostic> {
+    let refs = env_references(pod);
+    let mut out = Vec::new();
+    let me = ObjectRef::new("Pod", &nn.namespace, &nn.name);
+    for prefix in refs {
+        let svc = services.iter().find(|(k, _)| env_prefix(&k.name) == prefix);
+        let var = format!("{prefix}_SERVICE_HOST");
+        let Some((sk, svc)) = svc else {
+            if prefix == "KUBERNETES" {
+                continue;
+            }
+            out.push(Diagnostic {
+                code: "env-service-missing",
+                severity: Severity::Warning,
+                message: format!(
+                    "env refers to $({var}) or similar, but namespace {} has no matching Service",
+                    nn.namespace
+                ),
+                details: Vec::new(),
+                objects: vec![me.clone()],
+                fix: "create the Service before the pod, or use its DNS name instead of variables"
+                    .into(),
+            });
+            continue;
+        };
+        let svc_ref = ObjectRef::new("Service", &sk.namespace, &sk.name);
+        if !pod.enable_service_links() {
+            out.push(Diagnostic {
+                code: "env-service-links-disabled",
+                severity: Severity::Warning,
+                message: format!("env refers to $({var}), but enableServiceLinks is false, so kubelet sets no variables for Service {}", sk.name),
+                details: Vec::new(),
+                objects: vec![me.clone(), svc_ref],
+                fix: "set enableServiceLinks: true, or use the DNS name".into(),
+            });
+        } else if svc.cluster_ips().is_empty() {
+            out.push(Diagnostic {
+                code: "env-service-has-no-variables",
+                severity: Severity::Warning,
+                message: format!("env refers to $({var}), but Service {} is headless or ExternalName, which get no variables", sk.name),
+                details: Vec::new(),
+                objects: vec![me.clone(), svc_ref],
+                fix: format!("use the DNS name {}.{}.svc instead", sk.name, sk.namespace),
+            });
+        } else if created_after(sk, svc) {
+            out.push(Diagnostic {
+                code: "env-service-created-after-pod",
+                severity: Severity::Warning,
+                message: format!("env refers to $({var}), but Service {} was created after the pod, so kubelet did not set it; the reference stays literal", sk.name),
+                details: vec!["kubelet computes service variables once, when the container starts".into()],
+                objects: vec![me.clone(), svc_ref],
+                fix: "restart the pod (e.g. kubectl rollout restart) after creating the Service, or use its DNS name".into(),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_service_variable_references() {
+        let mut p = Pod::default();
+        p.spec.containers.push(Container {
+            env: vec![
+                EnvVar {
+                    name: "A".into(),
+                    value: Some(
+                        "http://$(REDIS_MASTER_SERVICE_HOST):$(REDIS_MASTER_SERVICE_PORT)".into(),
+                    ),
+                    value_from: None,
+                },
+                EnvVar {
+                    name: "B".into(),
+                    value: Some(
+                        "$$(NOT_SERVICE_HOST) $(DB_PORT_5432_TCP_ADDR) $(MY_PORT) $(X".into(),
+                    ),
+                    value_from: None,
+                },
+            ],
+            ..Default::default()
+        });
+        let refs: Vec<String> = env_references(&p).into_iter().collect();
+        assert_eq!(refs, ["DB", "REDIS_MASTER"]);
+    }
+
+    #[test]
+    fn codes_are_unique_and_kebab_case() {
+        let mut seen = BTreeSet::new();
+        for (c, _) in CODES {
+            assert!(seen.insert(c), "{c}");
+            assert!(
+                c.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{c}"
+            );
+        }
+    }
+}
