@@ -10,6 +10,43 @@ use crate::model::{service_type, ClientIPConfig, IntOrString, Service, SessionAf
 /// `v1.DefaultClientIPServiceAffinitySeconds`: three hours.
 pub const DEFAULT_CLIENT_IP_TIMEOUT_SECONDS: i32 = 10800;
 
+/// Whether a Service already carries every field API defaulting always sets
+/// (`type`, `sessionAffinity`, and `protocol` and `targetPort` on every
+/// port), as `kubectl get -o yaml` prints stored objects. Such a Service is
+/// validated as given: defaulting it again could only hide what it lacks.
+pub fn looks_defaulted(svc: &Service) -> bool {
+    svc.spec.type_.is_some()
+        && svc.spec.session_affinity.is_some()
+        && svc
+            .spec
+            .ports
+            .iter()
+            .all(|p| p.protocol.is_some() && p.target_port.is_some())
+}
+
+/// What the apiserver does to a Service on create before validating it:
+/// defaulting for manifests, only the v1 conversion for stored objects
+/// (see [`looks_defaulted`]).
+pub fn prepare_service(svc: &mut Service) {
+    if looks_defaulted(svc) {
+        mirror_cluster_ips(svc);
+    } else {
+        default_service(svc);
+    }
+}
+
+/// The v1 → internal conversion mirrors clusterIP and clusterIPs[0].
+fn mirror_cluster_ips(svc: &mut Service) {
+    let spec = &mut svc.spec;
+    if spec.cluster_ips.is_empty() {
+        if let Some(ip) = spec.cluster_ip.as_deref().filter(|s| !s.is_empty()) {
+            spec.cluster_ips = vec![ip.to_string()];
+        }
+    } else if spec.cluster_ip.as_deref().unwrap_or("").is_empty() {
+        spec.cluster_ip = spec.cluster_ips.first().cloned();
+    }
+}
+
 /// Applies API defaulting in place.
 pub fn default_service(svc: &mut Service) {
     let spec = &mut svc.spec;
@@ -52,15 +89,8 @@ pub fn default_service(svc: &mut Service) {
             port.target_port = Some(IntOrString::Int(port.port));
         }
     }
-    // The v1 → internal conversion mirrors clusterIP into clusterIPs.
-    if spec.cluster_ips.is_empty() {
-        if let Some(ip) = spec.cluster_ip.as_deref().filter(|s| !s.is_empty()) {
-            spec.cluster_ips = vec![ip.to_string()];
-        }
-    } else if spec.cluster_ip.as_deref().unwrap_or("").is_empty() {
-        spec.cluster_ip = spec.cluster_ips.first().cloned();
-    }
     let type_ = spec.type_.clone().unwrap_or_default();
+    mirror_cluster_ips(svc);
     if svc.externally_accessible()
         && svc
             .spec
@@ -178,6 +208,25 @@ mod tests {
         let mut s = svc(Some("ExternalName"));
         default_service(&mut s);
         assert_eq!(s.spec.internal_traffic_policy, None);
+    }
+
+    #[test]
+    fn stored_objects_are_not_defaulted_again() {
+        let mut s = svc(Some("LoadBalancer"));
+        s.spec.session_affinity = Some(String::new());
+        s.spec.ports[0].protocol = Some("TCP".into());
+        s.spec.ports[0].target_port = Some(IntOrString::Int(80));
+        assert!(looks_defaulted(&s));
+        prepare_service(&mut s);
+        assert_eq!(s.spec.session_affinity.as_deref(), Some(""));
+        assert_eq!(s.spec.allocate_load_balancer_node_ports, None);
+        let mut hand_written = svc(Some("LoadBalancer"));
+        assert!(!looks_defaulted(&hand_written));
+        prepare_service(&mut hand_written);
+        assert_eq!(
+            hand_written.spec.allocate_load_balancer_node_ports,
+            Some(true)
+        );
     }
 
     #[test]

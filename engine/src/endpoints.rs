@@ -10,6 +10,8 @@
 //! - Endpoints are repacked: ports offered by the same set of addresses
 //!   share a subset. Slices are one set per address family, grouped by
 //!   identical port lists, at most 100 endpoints each.
+//! - Manual Endpoints of selectorless Services are repacked too, then
+//!   mirrored: one slice per subset and family, at most 1000 addresses.
 
 use crate::cluster::NsName;
 use crate::model::*;
@@ -28,6 +30,15 @@ pub const LABEL_SKIP_MIRROR: &str = "endpointslice.kubernetes.io/skip-mirror";
 pub const MANAGED_BY_CONTROLLER: &str = "endpointslice-controller.k8s.io";
 pub const MANAGED_BY_MIRRORING: &str = "endpointslicemirroring-controller.k8s.io";
 pub const ANNOTATION_OVER_CAPACITY: &str = "endpoints.kubernetes.io/over-capacity";
+/// `--mirroring-max-endpoints-per-subset` default: addresses of one subset
+/// mirrored into slices (the rest are skipped).
+pub const MAX_MIRRORED_ADDRESSES_PER_SUBSET: usize = 1000;
+/// Endpoints carrying this annotation are leader-election locks, which the
+/// mirroring controller leaves alone.
+const ANNOTATION_LEADER: &str = "control-plane.alpha.kubernetes.io/leader";
+const ANNOTATION_LAST_CHANGE_TRIGGER_TIME: &str =
+    "endpoints.kubernetes.io/last-change-trigger-time";
+const ANNOTATION_LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 /// `findPort`: the port number a Service port's targetPort means on a pod.
 pub fn find_port(pod: &Pod, port: &ServicePort) -> Option<i32> {
@@ -106,105 +117,96 @@ fn endpoints_labels(svc: &Service) -> StringMap {
     labels
 }
 
+/// The family of the address a Service publishes for a pod in its
+/// Endpoints (`podToEndpointAddressForService`): the Service's primary
+/// family; for a Service without families (never allocated), the family of
+/// its cluster IP, or for a headless one the family of the pod's primary IP.
+fn endpoints_family(svc: &Service, pod: &Pod) -> Family {
+    if let Some(f) = svc.spec.ip_families.first() {
+        return if f == "IPv6" {
+            Family::IPv6
+        } else {
+            Family::IPv4
+        };
+    }
+    let from_ip = |ip: Option<&str>| match ip.and_then(crate::net::family_of) {
+        Some(Family::IPv6) => Family::IPv6,
+        _ => Family::IPv4,
+    };
+    match svc.cluster_ips().first() {
+        Some(ip) => from_ip(Some(ip)),
+        None => from_ip(pod.ips().first().copied()),
+    }
+}
+
 /// The Endpoints object the endpoints controller writes for a Service and
 /// the pods its selector matches (`pods` in any order).
 pub fn build_endpoints(svc: &Service, pods: &[&Pod]) -> Endpoints {
     let tolerate_unready = svc.publish_not_ready_addresses();
-    let family = service_families(svc)
-        .first()
-        .copied()
-        .unwrap_or(Family::IPv4);
-    // (address identity, port or None for port-less headless) → ready?
-    type Key = (String, String);
-    let mut addrs: BTreeMap<Key, EndpointAddress> = BTreeMap::new();
-    let mut by_port: BTreeMap<Option<EndpointPort>, BTreeMap<Key, bool>> = BTreeMap::new();
+    // One subset per (pod, port), as `addEndpointSubset` makes them; the
+    // repacking below merges them.
+    let mut subsets = Vec::new();
     for pod in pods {
         if !should_pod_be_in_endpoints(pod, tolerate_unready) {
             continue;
         }
+        let family = endpoints_family(svc, pod);
         let Some(ip) = pod_ip_of_family(pod, family).next() else {
             continue;
         };
-        let identity = pod
-            .metadata
-            .uid
-            .clone()
-            .unwrap_or_else(|| format!("{}/{}", pod.metadata.ns(), pod.metadata.name));
-        let key = (ip.to_string(), identity);
-        let ready = tolerate_unready || pod.is_ready();
-        addrs.entry(key.clone()).or_insert_with(|| EndpointAddress {
+        let address = EndpointAddress {
             ip: ip.to_string(),
             hostname: should_set_hostname(pod, svc)
                 .then(|| pod.spec.hostname.clone())
                 .flatten(),
             node_name: pod.spec.node_name.clone().filter(|n| !n.is_empty()),
             target_ref: Some(target_ref(pod)),
-        });
-        let mut record = |port: Option<EndpointPort>| {
-            let set = by_port.entry(port).or_default();
-            // Ready wins when one address is seen twice.
-            let r = set.entry(key.clone()).or_insert(ready);
-            *r |= ready;
+        };
+        let ready = tolerate_unready || pod.is_ready();
+        let subset = |ports: Vec<EndpointPort>| {
+            let (addresses, not_ready_addresses) = if ready {
+                (vec![address.clone()], Vec::new())
+            } else {
+                (Vec::new(), vec![address.clone()])
+            };
+            EndpointSubset {
+                addresses,
+                not_ready_addresses,
+                ports,
+            }
         };
         if svc.spec.ports.is_empty() {
+            // Headless Services may have no ports; others get nothing.
             if svc.is_headless() {
-                record(None);
+                subsets.push(subset(Vec::new()));
             }
             continue;
         }
         for sp in &svc.spec.ports {
             if let Some(n) = find_port(pod, sp) {
-                record(Some(EndpointPort {
+                subsets.push(subset(vec![EndpointPort {
                     name: (!sp.name.is_empty()).then(|| sp.name.clone()),
                     port: n,
                     protocol: Some(sp.protocol().to_string()),
                     app_protocol: sp.app_protocol.clone(),
-                }));
+                }]));
             }
         }
     }
-    // RepackSubsets: ports offered by the same address set share a subset.
-    let mut groups: BTreeMap<Vec<(Key, bool)>, Vec<EndpointPort>> = BTreeMap::new();
-    for (port, set) in by_port {
-        let members: Vec<(Key, bool)> = set.into_iter().collect();
-        let ports = groups.entry(members).or_default();
-        ports.extend(port);
-    }
-    let mut subsets: Vec<EndpointSubset> = groups
-        .into_iter()
-        .map(|(members, mut ports)| {
-            ports.sort();
-            let mut ready = Vec::new();
-            let mut not_ready = Vec::new();
-            for (key, r) in members {
-                let a = addrs[&key].clone();
-                if r {
-                    ready.push(a);
-                } else {
-                    not_ready.push(a);
-                }
-            }
-            // LessEndpointAddress: byte-wise IP string, then UID.
-            let order = |a: &EndpointAddress, b: &EndpointAddress| {
-                a.ip.cmp(&b.ip).then_with(|| {
-                    let uid =
-                        |x: &EndpointAddress| x.target_ref.as_ref().and_then(|t| t.uid.clone());
-                    uid(a).cmp(&uid(b))
-                })
-            };
-            ready.sort_by(order);
-            not_ready.sort_by(order);
-            EndpointSubset {
-                addresses: ready,
-                not_ready_addresses: not_ready,
-                ports,
-            }
-        })
-        .collect();
-    subsets.sort_by(|a, b| {
-        a.ports
-            .cmp(&b.ports)
-            .then_with(|| a.addresses.cmp(&b.addresses))
+    // Upstream tells addresses apart by IP and pod UID; pods read from
+    // manifests often have no UID, so their namespace/name stands in.
+    let mut subsets = repack(subsets, |a| {
+        let r = a.target_ref.as_ref();
+        match r.and_then(|r| r.uid.clone()) {
+            Some(uid) => uid,
+            None => r.map_or(String::new(), |r| {
+                format!(
+                    "{}/{}",
+                    r.namespace.as_deref().unwrap_or(""),
+                    r.name.as_deref().unwrap_or("")
+                )
+            }),
+        }
     });
     let mut metadata = ObjectMeta {
         name: svc.metadata.name.clone(),
@@ -220,38 +222,122 @@ pub fn build_endpoints(svc: &Service, pods: &[&Pod]) -> Endpoints {
     Endpoints { metadata, subsets }
 }
 
-/// Keeps at most [`MAX_ENDPOINTS_ADDRESSES`] addresses, ready ones first,
-/// each kind spread over the subsets in proportion, the last subset taking
-/// the rounding (`truncateEndpoints`).
+/// `RepackSubsets`: the canonical layout of Endpoints subsets. Every port
+/// is mapped to the set of addresses offering it (port-less subsets count
+/// as one sentinel port, so their addresses are kept); ports offered by the
+/// same address set share a subset, so an address can appear in several.
+/// Addresses are de-duplicated by IP and `identity` (upstream: the
+/// targetRef UID); an address listed both ready and not ready for a port
+/// is not ready. Addresses are sorted by byte-wise IP string, then
+/// identity (`LessEndpointAddress`). Upstream orders ports and subsets by a
+/// hash; here they are sorted, which is as good for comparison.
+fn repack(
+    subsets: Vec<EndpointSubset>,
+    identity: impl Fn(&EndpointAddress) -> String,
+) -> Vec<EndpointSubset> {
+    type Key = (String, String);
+    let mut addrs: BTreeMap<Key, EndpointAddress> = BTreeMap::new();
+    // Port (None: the sentinel of port-less subsets) → address → ready.
+    let mut by_port: BTreeMap<Option<EndpointPort>, BTreeMap<Key, bool>> = BTreeMap::new();
+    for subset in subsets {
+        let ports: Vec<Option<EndpointPort>> = if subset.ports.is_empty() {
+            vec![None]
+        } else {
+            subset.ports.into_iter().map(Some).collect()
+        };
+        let all = subset
+            .addresses
+            .into_iter()
+            .map(|a| (a, true))
+            .chain(subset.not_ready_addresses.into_iter().map(|a| (a, false)));
+        for (a, ready) in all {
+            let key = (a.ip.clone(), identity(&a));
+            addrs.entry(key.clone()).or_insert(a);
+            for port in &ports {
+                let r = by_port
+                    .entry(port.clone())
+                    .or_default()
+                    .entry(key.clone())
+                    .or_insert(ready);
+                // Not ready always trumps ready.
+                *r &= ready;
+            }
+        }
+    }
+    let mut groups: BTreeMap<Vec<(Key, bool)>, Vec<EndpointPort>> = BTreeMap::new();
+    for (port, set) in by_port {
+        // The sentinel only makes its address set present.
+        groups
+            .entry(set.into_iter().collect())
+            .or_default()
+            .extend(port);
+    }
+    let mut subsets: Vec<EndpointSubset> = groups
+        .into_iter()
+        .map(|(members, mut ports)| {
+            ports.sort();
+            let mut ready = Vec::new();
+            let mut not_ready = Vec::new();
+            // Members are ordered by (IP string, identity) already.
+            for (key, r) in members {
+                let a = addrs[&key].clone();
+                if r {
+                    ready.push(a);
+                } else {
+                    not_ready.push(a);
+                }
+            }
+            EndpointSubset {
+                addresses: ready,
+                not_ready_addresses: not_ready,
+                ports,
+            }
+        })
+        .collect();
+    subsets.sort_by(|a, b| {
+        a.ports
+            .cmp(&b.ports)
+            .then_with(|| a.addresses.cmp(&b.addresses))
+            .then_with(|| a.not_ready_addresses.cmp(&b.not_ready_addresses))
+    });
+    subsets
+}
+
+/// `truncateEndpoints`: keeps at most [`MAX_ENDPOINTS_ADDRESSES`]
+/// addresses. With more ready addresses than that, ready ones are cut to
+/// the limit and every not-ready one is dropped; otherwise only not-ready
+/// ones are cut, to what the ready ones leave. Each subset keeps its
+/// proportional share rounded up, while capacity remains.
 fn truncate(subsets: &mut [EndpointSubset]) -> bool {
     let ready: usize = subsets.iter().map(|s| s.addresses.len()).sum();
     let not_ready: usize = subsets.iter().map(|s| s.not_ready_addresses.len()).sum();
     if ready + not_ready <= MAX_ENDPOINTS_ADDRESSES {
         return false;
     }
-    let ready_budget = ready.min(MAX_ENDPOINTS_ADDRESSES);
-    let not_ready_budget = MAX_ENDPOINTS_ADDRESSES - ready_budget;
-    let (mut ready_left, mut not_ready_left) = (ready_budget, not_ready_budget);
-    let last = subsets.len().saturating_sub(1);
-    for (i, s) in subsets.iter_mut().enumerate() {
-        let share = |len: usize, total: usize, budget: usize, left: usize| {
-            if i == last || total == 0 {
-                left.min(len)
-            } else {
-                (budget * len / total).min(len).min(left)
-            }
+    let truncate_ready = ready > MAX_ENDPOINTS_ADDRESSES;
+    let (max, total) = if truncate_ready {
+        (MAX_ENDPOINTS_ADDRESSES, ready)
+    } else {
+        (MAX_ENDPOINTS_ADDRESSES - ready, not_ready)
+    };
+    let mut can_be_added = max;
+    for s in subsets.iter_mut() {
+        let in_subset = if truncate_ready {
+            s.addresses.len()
+        } else {
+            s.not_ready_addresses.len()
         };
-        let r = share(s.addresses.len(), ready, ready_budget, ready_left);
-        let n = share(
-            s.not_ready_addresses.len(),
-            not_ready,
-            not_ready_budget,
-            not_ready_left,
-        );
-        s.addresses.truncate(r);
-        s.not_ready_addresses.truncate(n);
-        ready_left -= r;
-        not_ready_left -= n;
+        // Computed in floating point, as upstream does.
+        let share = ((in_subset as f64 / total as f64) * max as f64).ceil() as usize;
+        let keep = share.min(can_be_added);
+        if truncate_ready {
+            s.addresses.truncate(keep);
+            s.not_ready_addresses.clear();
+            can_be_added -= s.addresses.len();
+        } else {
+            s.not_ready_addresses.truncate(keep);
+            can_be_added -= s.not_ready_addresses.len();
+        }
     }
     true
 }
@@ -275,10 +361,12 @@ fn name_suffix(parts: &[&str]) -> String {
         .collect()
 }
 
-/// `generateName` truncates the base so the name stays ≤ 63 characters.
+/// `generateName` with the prefix `<base>-`: the prefix is cut to 58
+/// characters so that, with the five-character suffix, the name stays
+/// within 63.
 fn generated_name(base: &str, parts: &[&str]) -> String {
-    let base: String = base.chars().take(58).collect();
-    format!("{base}-{}", name_suffix(parts))
+    let prefix: String = format!("{base}-").chars().take(58).collect();
+    format!("{prefix}{}", name_suffix(parts))
 }
 
 /// What the EndpointSlice controller needs to know about nodes: their zones,
@@ -435,7 +523,16 @@ fn new_slice(
 }
 
 /// The slices the mirroring controller writes for a selectorless Service's
-/// manual Endpoints (none if the Endpoints opt out with `skip-mirror`).
+/// manual Endpoints (none if the Endpoints opt out with `skip-mirror` or
+/// are a leader-election lock).
+///
+/// As the EndpointSlice mirroring controller does: the subsets are first
+/// repacked (`RepackSubsets`: duplicates merged, not-ready wins), then each
+/// subset gives one slice per address family holding at most
+/// [`MAX_MIRRORED_ADDRESSES_PER_SUBSET`] of its addresses (ready ones
+/// first; the rest are skipped, not spilled into more slices). Addresses
+/// that are not IPs are skipped. Labels and annotations are copied from
+/// the Endpoints, except the two annotations upstream leaves out.
 pub fn mirror_slices(svc: &Service, ep: &Endpoints) -> Vec<EndpointSlice> {
     if ep
         .metadata
@@ -443,12 +540,41 @@ pub fn mirror_slices(svc: &Service, ep: &Endpoints) -> Vec<EndpointSlice> {
         .get(LABEL_SKIP_MIRROR)
         .map(String::as_str)
         == Some("true")
+        || ep.metadata.annotations.contains_key(ANNOTATION_LEADER)
     {
         return Vec::new();
     }
     let ns = svc.metadata.ns();
+    // API defaulting gives Endpoints ports a protocol; do it before
+    // repacking so that `TCP` and unset are one port.
+    let mut given = ep.subsets.clone();
+    for p in given.iter_mut().flat_map(|s| s.ports.iter_mut()) {
+        if p.protocol.as_deref().unwrap_or("").is_empty() {
+            p.protocol = Some("TCP".into());
+        }
+    }
+    // Upstream tells addresses apart by IP and targetRef UID only.
+    let subsets = repack(given, |a| {
+        a.target_ref
+            .as_ref()
+            .and_then(|r| r.uid.clone())
+            .unwrap_or_default()
+    });
+    let mut labels: StringMap = ep.metadata.labels.clone();
+    labels.insert(LABEL_SERVICE_NAME.into(), ep.metadata.name.clone());
+    labels.insert(LABEL_MANAGED_BY.into(), MANAGED_BY_MIRRORING.into());
+    let annotations: StringMap = ep
+        .metadata
+        .annotations
+        .iter()
+        .filter(|(k, _)| {
+            k.as_str() != ANNOTATION_LAST_CHANGE_TRIGGER_TIME
+                && k.as_str() != ANNOTATION_LAST_APPLIED
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let mut slices = Vec::new();
-    for (si, subset) in ep.subsets.iter().enumerate() {
+    for (si, subset) in subsets.iter().enumerate() {
         let ports: Vec<EndpointSlicePort> = subset
             .ports
             .iter()
@@ -459,15 +585,31 @@ pub fn mirror_slices(svc: &Service, ep: &Endpoints) -> Vec<EndpointSlice> {
                 app_protocol: p.app_protocol.clone(),
             })
             .collect();
-        for family in [Family::IPv4, Family::IPv6] {
-            let eps: Vec<Endpoint> = subset
-                .addresses
-                .iter()
-                .map(|a| (a, true))
-                .chain(subset.not_ready_addresses.iter().map(|a| (a, false)))
-                .filter(|(a, _)| crate::net::family_of(&a.ip) == Some(family))
-                .map(|(a, ready)| Endpoint {
-                    addresses: vec![a.ip.clone()],
+        let mut by_family: BTreeMap<Family, Vec<Endpoint>> = BTreeMap::new();
+        let mut added = 0;
+        let all = subset
+            .addresses
+            .iter()
+            .map(|a| (a, true))
+            .chain(subset.not_ready_addresses.iter().map(|a| (a, false)));
+        for (a, ready) in all {
+            if added >= MAX_MIRRORED_ADDRESSES_PER_SUBSET {
+                break;
+            }
+            let Some(ip) = crate::net::parse_ip(&a.ip) else {
+                continue;
+            };
+            // IPv4-mapped IPv6 addresses are IPv4 (Go's `To4`).
+            let ip = match ip {
+                std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
+                v4 => v4,
+            };
+            added += 1;
+            by_family
+                .entry(Family::of(&ip))
+                .or_default()
+                .push(Endpoint {
+                    addresses: vec![ip.to_string()],
                     conditions: EndpointConditions {
                         ready: Some(ready),
                         serving: None,
@@ -478,36 +620,27 @@ pub fn mirror_slices(svc: &Service, ep: &Endpoints) -> Vec<EndpointSlice> {
                     node_name: a.node_name.clone(),
                     zone: None,
                     hints: None,
-                })
-                .collect();
-            if eps.is_empty() {
-                continue;
-            }
-            for (ci, chunk) in eps.chunks(MAX_ENDPOINTS_PER_SLICE).enumerate() {
-                let mut labels: StringMap = ep
-                    .metadata
-                    .labels
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                labels.insert(LABEL_SERVICE_NAME.into(), svc.metadata.name.clone());
-                labels.insert(LABEL_MANAGED_BY.into(), MANAGED_BY_MIRRORING.into());
-                let (si, ci) = (si.to_string(), ci.to_string());
-                slices.push(EndpointSlice {
-                    metadata: ObjectMeta {
-                        name: generated_name(
-                            &ep.metadata.name,
-                            &[ns, &ep.metadata.name, family.as_str(), &si, &ci],
-                        ),
-                        namespace: ep.metadata.namespace.clone(),
-                        labels,
-                        ..Default::default()
-                    },
-                    address_type: address_type(family),
-                    endpoints: chunk.to_vec(),
-                    ports: ports.clone(),
                 });
-            }
+        }
+        for (family, endpoints) in by_family {
+            let si = si.to_string();
+            slices.push(EndpointSlice {
+                metadata: ObjectMeta {
+                    // (The trailing "0" keeps names as they were when
+                    // subsets spilled into several slices.)
+                    name: generated_name(
+                        &ep.metadata.name,
+                        &[ns, &ep.metadata.name, family.as_str(), &si, "0"],
+                    ),
+                    namespace: ep.metadata.namespace.clone(),
+                    labels: labels.clone(),
+                    annotations: annotations.clone(),
+                    ..Default::default()
+                },
+                address_type: address_type(family),
+                endpoints,
+                ports: ports.clone(),
+            });
         }
     }
     slices
@@ -525,4 +658,263 @@ pub fn input_slices<'a>(
         })
         .cloned()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(ip: &str, pod: &str) -> EndpointAddress {
+        EndpointAddress {
+            ip: ip.into(),
+            target_ref: Some(ObjectReference {
+                kind: Some("Pod".into()),
+                namespace: Some("ns".into()),
+                name: Some(pod.into()),
+                uid: Some(format!("uid-{pod}")),
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn port(name: &str, n: i32) -> EndpointPort {
+        EndpointPort {
+            name: Some(name.into()),
+            port: n,
+            protocol: Some("TCP".into()),
+            app_protocol: None,
+        }
+    }
+
+    fn uid(a: &EndpointAddress) -> String {
+        a.target_ref
+            .as_ref()
+            .and_then(|r| r.uid.clone())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn repack_not_ready_trumps_ready() {
+        let subsets = vec![
+            EndpointSubset {
+                addresses: vec![addr("10.0.0.1", "a")],
+                ports: vec![port("http", 80)],
+                ..Default::default()
+            },
+            EndpointSubset {
+                not_ready_addresses: vec![addr("10.0.0.1", "a")],
+                ports: vec![port("http", 80)],
+                ..Default::default()
+            },
+        ];
+        let out = repack(subsets, uid);
+        assert_eq!(out.len(), 1);
+        assert!(out[0].addresses.is_empty());
+        assert_eq!(out[0].not_ready_addresses, [addr("10.0.0.1", "a")]);
+    }
+
+    #[test]
+    fn repack_keeps_port_less_addresses() {
+        let subsets = vec![
+            EndpointSubset {
+                addresses: vec![addr("10.0.0.2", "b")],
+                ..Default::default()
+            },
+            EndpointSubset {
+                addresses: vec![addr("10.0.0.1", "a")],
+                ..Default::default()
+            },
+        ];
+        let out = repack(subsets, uid);
+        assert_eq!(out.len(), 1);
+        assert!(out[0].ports.is_empty());
+        let ips: Vec<&str> = out[0].addresses.iter().map(|a| a.ip.as_str()).collect();
+        assert_eq!(ips, ["10.0.0.1", "10.0.0.2"]);
+    }
+
+    fn many(n: usize, prefix: &str) -> Vec<EndpointAddress> {
+        (0..n)
+            .map(|i| {
+                addr(
+                    &format!("10.{}.{}.{}", prefix, i / 250, i % 250),
+                    &format!("{prefix}-{i}"),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn truncation_rounds_shares_up() {
+        // Not-ready addresses share what 700 ready ones leave (300), in
+        // proportion, rounded up: 100 of 300 → 100, then 200 of 300 → 200.
+        let mut subsets = vec![
+            EndpointSubset {
+                addresses: many(700, "1"),
+                not_ready_addresses: many(200, "2"),
+                ports: vec![port("a", 1)],
+            },
+            EndpointSubset {
+                not_ready_addresses: many(400, "3"),
+                ports: vec![port("b", 2)],
+                ..Default::default()
+            },
+        ];
+        assert!(truncate(&mut subsets));
+        assert_eq!(subsets[0].addresses.len(), 700);
+        assert_eq!(subsets[0].not_ready_addresses.len(), 100);
+        assert_eq!(subsets[1].not_ready_addresses.len(), 200);
+        // Three equal subsets of ready addresses: ceil(1000/3) = 334 twice,
+        // the last one gets what is left; every not-ready one is dropped.
+        let mut subsets: Vec<EndpointSubset> = (0..3)
+            .map(|i| EndpointSubset {
+                addresses: many(500, &format!("{}", i + 4)),
+                not_ready_addresses: many(5, &format!("{}", i + 7)),
+                ports: vec![port("p", i + 1)],
+            })
+            .collect();
+        assert!(truncate(&mut subsets));
+        let kept: Vec<usize> = subsets.iter().map(|s| s.addresses.len()).collect();
+        assert_eq!(kept, [334, 334, 332]);
+        assert!(subsets.iter().all(|s| s.not_ready_addresses.is_empty()));
+    }
+
+    #[test]
+    fn generated_names_fit_in_63_characters() {
+        let long = "a".repeat(63);
+        let name = generated_name(&long, &["x"]);
+        assert_eq!(name.len(), 63);
+        assert!(name.starts_with(&"a".repeat(58)));
+        let short = generated_name("web", &["x"]);
+        assert!(short.starts_with("web-") && short.len() == 9, "{short}");
+    }
+
+    fn selectorless() -> Service {
+        let mut svc = Service::default();
+        svc.metadata.name = "manual".into();
+        svc.metadata.namespace = Some("ns".into());
+        svc
+    }
+
+    fn manual(subsets: Vec<EndpointSubset>) -> Endpoints {
+        let mut ep = Endpoints {
+            subsets,
+            ..Default::default()
+        };
+        ep.metadata.name = "manual".into();
+        ep.metadata.namespace = Some("ns".into());
+        ep
+    }
+
+    #[test]
+    fn mirroring_repacks_and_caps_each_subset() {
+        // The same address twice (once not ready) and 1200 more: one slice
+        // with 1000 endpoints, duplicates merged, not-ready wins.
+        let mut addresses = vec![addr("10.9.9.9", "dup")];
+        addresses.extend(many(1200, "1"));
+        let ep = manual(vec![
+            EndpointSubset {
+                addresses,
+                ports: vec![port("http", 80)],
+                ..Default::default()
+            },
+            EndpointSubset {
+                not_ready_addresses: vec![addr("10.9.9.9", "dup")],
+                ports: vec![port("http", 80)],
+                ..Default::default()
+            },
+        ]);
+        let slices = mirror_slices(&selectorless(), &ep);
+        assert_eq!(slices.len(), 1);
+        assert_eq!(slices[0].address_type, "IPv4");
+        assert_eq!(slices[0].endpoints.len(), 1000);
+        // The duplicate became not ready, and ready addresses are taken
+        // first, so it is among the skipped ones.
+        assert!(slices[0]
+            .endpoints
+            .iter()
+            .all(|e| e.conditions.ready == Some(true) && e.addresses != ["10.9.9.9"]));
+        // Small enough, it is there once, not ready.
+        let ep = manual(vec![
+            EndpointSubset {
+                addresses: vec![addr("10.9.9.9", "dup"), addr("10.0.0.1", "a")],
+                ports: vec![port("http", 80)],
+                ..Default::default()
+            },
+            EndpointSubset {
+                not_ready_addresses: vec![addr("10.9.9.9", "dup")],
+                ports: vec![port("http", 80)],
+                ..Default::default()
+            },
+        ]);
+        let slices = mirror_slices(&selectorless(), &ep);
+        assert_eq!(slices.len(), 1);
+        let got: Vec<(&str, Option<bool>)> = slices[0]
+            .endpoints
+            .iter()
+            .map(|e| (e.addresses[0].as_str(), e.conditions.ready))
+            .collect();
+        assert_eq!(got, [("10.0.0.1", Some(true)), ("10.9.9.9", Some(false))]);
+    }
+
+    #[test]
+    fn mirroring_splits_families_and_skips_bad_ips() {
+        let ep = manual(vec![EndpointSubset {
+            addresses: vec![
+                addr("10.0.0.1", "a"),
+                addr("fd00::1", "b"),
+                addr("not-an-ip", "c"),
+            ],
+            ports: vec![port("http", 80)],
+            ..Default::default()
+        }]);
+        let slices = mirror_slices(&selectorless(), &ep);
+        let types: Vec<&str> = slices.iter().map(|s| s.address_type.as_str()).collect();
+        assert_eq!(types, ["IPv4", "IPv6"]);
+        assert!(slices.iter().all(|s| s.endpoints.len() == 1));
+    }
+
+    #[test]
+    fn mirroring_skips_leader_locks_and_copies_annotations() {
+        let subsets = vec![EndpointSubset {
+            addresses: vec![addr("10.0.0.1", "a")],
+            ..Default::default()
+        }];
+        let mut ep = manual(subsets);
+        ep.metadata
+            .annotations
+            .insert(ANNOTATION_LEADER.into(), "{}".into());
+        assert!(mirror_slices(&selectorless(), &ep).is_empty());
+        ep.metadata.annotations.clear();
+        ep.metadata.annotations.insert("team".into(), "x".into());
+        ep.metadata
+            .annotations
+            .insert(ANNOTATION_LAST_APPLIED.into(), "{}".into());
+        let slices = mirror_slices(&selectorless(), &ep);
+        assert_eq!(slices.len(), 1);
+        assert_eq!(
+            slices[0].metadata.annotations,
+            [("team".to_string(), "x".to_string())].into()
+        );
+    }
+
+    #[test]
+    fn headless_without_families_uses_the_pods_primary_family() {
+        let mut svc = selectorless();
+        svc.spec.cluster_ip = Some("None".into());
+        svc.spec.selector = Some([("app".to_string(), "x".to_string())].into());
+        let mut pod = Pod::default();
+        pod.metadata.name = "p".into();
+        pod.metadata.namespace = Some("ns".into());
+        pod.status.pod_ips = vec![
+            PodIP {
+                ip: "fd00::5".into(),
+            },
+            PodIP {
+                ip: "10.0.0.5".into(),
+            },
+        ];
+        let ep = build_endpoints(&svc, &[&pod]);
+        assert_eq!(ep.subsets.len(), 1);
+        assert_eq!(ep.subsets[0].not_ready_addresses[0].ip, "fd00::5");
+    }
 }

@@ -9,7 +9,7 @@
 use crate::alloc::{kubernetes_service_name, Allocator};
 use crate::cluster::{Cluster, NsName, Origin};
 use crate::config::Config;
-use crate::defaults::default_service;
+use crate::defaults::prepare_service;
 use crate::endpoints::{self, NodeInfo, SliceSkip};
 use crate::explain::{self, Diagnostic, ServiceFacts};
 use crate::field::FieldError;
@@ -77,6 +77,11 @@ pub struct Engine {
     /// ns → env-var prefix a pod's env refers to → pods.
     env_refs: HashMap<(String, String), BTreeSet<String>>,
     pod_diagnostics: BTreeMap<NsName, Vec<Diagnostic>>,
+    /// Services whose diagnostics read pods or Services anywhere in the
+    /// cluster: selectors matching nothing (they name near misses and
+    /// matching pods elsewhere) and ExternalNames (they may point at
+    /// another Service).
+    watch_all: BTreeSet<NsName>,
 }
 
 impl Engine {
@@ -97,6 +102,7 @@ impl Engine {
             next_seq: 0,
             env_refs: HashMap::new(),
             pod_diagnostics: BTreeMap::new(),
+            watch_all: BTreeSet::new(),
         };
         e.ensure_kubernetes();
         e
@@ -141,7 +147,7 @@ impl Engine {
         }
         for (s, _) in staged.values() {
             let mut d = s.clone();
-            default_service(&mut d);
+            prepare_service(&mut d);
             e.alloc.avoid(&d);
         }
         let mut order: Vec<(NsName, Service, Origin)> =
@@ -281,6 +287,7 @@ impl Engine {
                     self.service_errors.remove(&nn);
                     changes.services.insert(nn.clone());
                     self.refresh_env_diagnostics(&nn, &mut changes);
+                    self.refresh_watchers(&mut changes);
                     if nn == kubernetes_service_name() {
                         self.ensure_kubernetes();
                     }
@@ -301,6 +308,7 @@ impl Engine {
                             self.refresh(&sk, &mut changes);
                         }
                         changes.pods.insert(nn);
+                        self.refresh_watchers(&mut changes);
                     }
                     Some(Object::Node(_)) => {
                         let last = self.cluster.nodes.is_empty();
@@ -359,7 +367,7 @@ impl Engine {
         let previous = self.services.get(nn).map(|s| s.service.clone());
         self.drop_service(nn);
         let mut svc = given;
-        default_service(&mut svc);
+        prepare_service(&mut svc);
         if let Some(prev) = &previous {
             keep_allocations(&mut svc, prev);
         }
@@ -437,6 +445,7 @@ impl Engine {
         );
         self.refresh(nn, changes);
         self.refresh_env_diagnostics(nn, changes);
+        self.refresh_watchers(changes);
     }
 
     /// Forgets a Service's allocations, index entries and selections.
@@ -444,6 +453,7 @@ impl Engine {
         let Some(old) = self.services.remove(nn) else {
             return;
         };
+        self.watch_all.remove(nn);
         self.alloc.release(nn);
         if let Some(anchor) = old.selector.as_ref().and_then(|s| s.requirements().first()) {
             let value = anchor.values.first().cloned().unwrap_or_default();
@@ -551,21 +561,21 @@ impl Engine {
             }
             self.refresh(&sk, changes);
         }
-        // Services that select nothing look at every pod of the namespace
-        // for their diagnostics ("closest pods").
-        let empty: Vec<NsName> = self
-            .services
-            .range(NsName::new(&nn.namespace, "")..)
-            .take_while(|(k, _)| k.namespace == nn.namespace)
-            .filter(|(k, s)| {
-                s.selector.is_some() && s.selected.is_empty() && !changes.services.contains(*k)
-            })
-            .map(|(k, _)| k.clone())
-            .collect();
-        for sk in empty {
-            self.refresh_diagnostics(&sk, changes);
-        }
+        self.refresh_watchers(changes);
         self.refresh_pod_diagnostics(nn, changes);
+    }
+
+    /// Refreshes the diagnostics that read the whole cluster.
+    fn refresh_watchers(&mut self, changes: &mut Changes) {
+        let keys: Vec<NsName> = self
+            .watch_all
+            .iter()
+            .filter(|k| !changes.services.contains(*k))
+            .cloned()
+            .collect();
+        for k in keys {
+            self.refresh_diagnostics(&k, changes);
+        }
     }
 
     fn node_changed(&mut self, node: &str, all: bool, changes: &mut Changes) {
@@ -697,9 +707,17 @@ impl Engine {
             manual_endpoints: self.cluster.endpoints.get(nn),
             errors: self.service_errors.get(nn).map_or(&[], Vec::as_slice),
         };
+        let watches = !st.rejected
+            && ((st.selector.is_some() && st.selected.is_empty())
+                || st.service.type_() == service_type::EXTERNAL_NAME);
         let diags = explain::service_diagnostics(&facts, &self.cluster, &self.config);
         if let Some(st) = self.services.get_mut(nn) {
             st.diagnostics = diags;
+        }
+        if watches {
+            self.watch_all.insert(nn.clone());
+        } else {
+            self.watch_all.remove(nn);
         }
         changes.services.insert(nn.clone());
     }
@@ -746,6 +764,51 @@ impl Engine {
             .filter(|(_, s)| !s.rejected)
             .map(|(k, s)| (k, &s.service))
             .collect()
+    }
+
+    /// The objects as the apiserver stores them (Services defaulted and
+    /// allocated; the implicit `default/kubernetes` left out), in creation
+    /// order. Loading them into a fresh engine gives the same views.
+    pub fn stored_objects(&self) -> Vec<(Object, Origin)> {
+        let c = &self.cluster;
+        let mut out: Vec<(u64, Object, Origin)> = Vec::new();
+        let mut push = |obj: Object| {
+            let key = key_of(&obj);
+            let seq = self.seq.get(&key).copied().unwrap_or(u64::MAX);
+            let origin = c.origin(&key).cloned().unwrap_or_default();
+            out.push((seq, obj, origin));
+        };
+        c.namespaces
+            .values()
+            .for_each(|o| push(Object::Namespace(o.clone())));
+        c.nodes.values().for_each(|o| push(Object::Node(o.clone())));
+        c.pods.values().for_each(|o| push(Object::Pod(o.clone())));
+        c.workloads
+            .values()
+            .for_each(|o| push(Object::Workload(o.clone())));
+        c.endpoints
+            .values()
+            .for_each(|o| push(Object::Endpoints(o.clone())));
+        c.endpoint_slices
+            .values()
+            .for_each(|o| push(Object::EndpointSlice(o.clone())));
+        for (k, st) in &self.services {
+            if st.implicit {
+                continue;
+            }
+            let mut svc = if st.rejected {
+                c.services
+                    .get(k)
+                    .cloned()
+                    .unwrap_or_else(|| st.service.clone())
+            } else {
+                st.service.clone()
+            };
+            svc.metadata.namespace = Some(k.namespace.clone());
+            push(Object::Service(svc));
+        }
+        out.sort_by_key(|(seq, _, _)| *seq);
+        out.into_iter().map(|(_, o, g)| (o, g)).collect()
     }
 
     /// Every diagnostic, Services first, then pods, in key order.

@@ -251,8 +251,16 @@ pub fn service_diagnostics(
         out.push(no_match(f, &me, cluster));
         return out;
     }
-    out.extend(port_diagnostics(svc, &me, &pods));
-    out.extend(readiness(f, &me, &pods));
+    let port_diags = port_diagnostics(svc, &me, &pods);
+    // Pods a named targetPort is missing on: when that is the only reason
+    // they have no endpoint, the port diagnostic has said it already.
+    let port_misses: BTreeSet<String> = port_diags
+        .iter()
+        .filter(|d| d.code == "target-port-name-not-found")
+        .flat_map(|d| d.objects.iter().skip(1).map(|o| o.name.clone()))
+        .collect();
+    out.extend(port_diags);
+    out.extend(readiness(f, &me, &pods, &port_misses));
     for skip in f.slice_skips {
         let SliceSkip::NodeNotFound { pod, node } = skip;
         out.push(Diagnostic {
@@ -267,8 +275,12 @@ pub fn service_diagnostics(
     out
 }
 
+/// A rejected Service: the specific diagnostics its errors have, then
+/// `service-rejected` for the errors no specific diagnostic explains (none
+/// when every error has one, so one mistake is counted once).
 fn rejected(f: &ServiceFacts, me: &ObjectRef, config: &Config) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let mut unexplained: Vec<&ObjectError> = Vec::new();
     for e in f.errors {
         if e.error.field.ends_with(".nodePort") && e.error.detail.contains("not in the valid range")
         {
@@ -276,7 +288,7 @@ fn rejected(f: &ServiceFacts, me: &ObjectRef, config: &Config) -> Vec<Diagnostic
                 code: "node-port-out-of-range",
                 severity: Severity::Error,
                 message: format!(
-                    "{} {} is outside the NodePort range {}",
+                    "{} {} is outside the NodePort range {}: the apiserver would reject this Service",
                     e.error.field,
                     e.error.value.as_deref().unwrap_or("?"),
                     config.node_port_range
@@ -284,16 +296,20 @@ fn rejected(f: &ServiceFacts, me: &ObjectRef, config: &Config) -> Vec<Diagnostic
                 details: Vec::new(),
                 objects: vec![me.clone()],
                 fix: format!(
-                    "leave nodePort unset to get one allocated, or choose one in {} (the low ports {}-{} are kept for manual choice)",
+                    "leave nodePort unset to get one allocated, or choose one in {} (best in {}-{}, the band automatic allocation uses last)",
                     config.node_port_range,
                     config.node_port_range.first,
                     u32::from(config.node_port_range.first) + static_band(config.node_port_range.size()) - 1
                 ),
             });
+        } else {
+            unexplained.push(e);
         }
     }
-    let first = f
-        .errors
+    if !out.is_empty() && unexplained.is_empty() {
+        return out;
+    }
+    let first = unexplained
         .first()
         .map(|e| e.error.to_string())
         .unwrap_or_default();
@@ -301,11 +317,16 @@ fn rejected(f: &ServiceFacts, me: &ObjectRef, config: &Config) -> Vec<Diagnostic
         code: "service-rejected",
         severity: Severity::Error,
         message: format!(
-            "the apiserver would reject this Service ({} error{})",
-            f.errors.len(),
-            if f.errors.len() == 1 { "" } else { "s" }
+            "the apiserver would reject this Service ({} error{}{})",
+            unexplained.len(),
+            if unexplained.len() == 1 { "" } else { "s" },
+            if out.is_empty() {
+                ""
+            } else {
+                " besides those above"
+            }
         ),
-        details: f.errors.iter().map(|e| e.error.to_string()).collect(),
+        details: unexplained.iter().map(|e| e.error.to_string()).collect(),
         objects: vec![me.clone()],
         fix: if first.is_empty() {
             "run `svcscope check` for the errors".into()
@@ -348,29 +369,45 @@ fn external_name(
     }
     let zone = &config.cluster_domain;
     let in_zone = target == *zone || target.ends_with(&format!(".{zone}"));
-    // `svc.ns` and `svc.ns.svc` are cluster names through the search path.
-    let labels: Vec<&str> = target.split('.').collect();
-    let short = match labels.as_slice() {
-        [svc_name, ns] | [svc_name, ns, "svc"] => cluster
-            .services
-            .contains_key(&NsName::new(ns, svc_name))
-            .then(|| format!("{svc_name}.{ns}")),
-        _ => None,
-    };
-    if !in_zone && short.is_none() {
-        return Vec::new();
+    if !in_zone {
+        // `svc.ns` and `svc.ns.svc` name a Service only through a client's
+        // search path, and a CNAME target gets none: it is taken as the
+        // absolute name `svc.ns.`, which is not the cluster's.
+        let labels: Vec<&str> = target.split('.').collect();
+        let Some((svc_name, ns)) = (match labels.as_slice() {
+            [svc_name, ns] | [svc_name, ns, "svc"] => Some((*svc_name, *ns)),
+            _ => None,
+        })
+        .filter(|(svc_name, ns)| cluster.services.contains_key(&NsName::new(ns, svc_name))) else {
+            return Vec::new();
+        };
+        return vec![Diagnostic {
+            code: "external-name-in-cluster",
+            severity: Severity::Warning,
+            message: format!("externalName {target} looks like Service {ns}/{svc_name}, but a CNAME target gets no search path: DNS answers a CNAME to \"{target}.\", which is not a cluster name and does not resolve"),
+            details: Vec::new(),
+            objects: vec![me.clone(), ObjectRef::new("Service", ns, svc_name)],
+            fix: format!("use the full name {svc_name}.{ns}.svc.{zone}"),
+        }];
     }
     let mut objects = vec![me.clone()];
+    let mut details = Vec::new();
     if let Some(rest) = target.strip_suffix(&format!(".svc.{zone}")) {
         if let [svc_name, ns] = rest.split('.').collect::<Vec<_>>().as_slice() {
             objects.push(ObjectRef::new("Service", ns, svc_name));
+            let always_there = *ns == "default" && *svc_name == "kubernetes";
+            if !always_there && !cluster.services.contains_key(&NsName::new(ns, svc_name)) {
+                details.push(format!(
+                    "Service {ns}/{svc_name} is not in the input; if it does not exist, the name does not resolve"
+                ));
+            }
         }
     }
     vec![Diagnostic {
         code: "external-name-in-cluster",
         severity: Severity::Info,
         message: format!("externalName {target} is a name inside the cluster: DNS answers a CNAME that it chases, but nothing is proxied for this Service"),
-        details: Vec::new(),
+        details,
         objects,
         fix: "clients can use the target name directly; to alias across namespaces this works, but the Service's ports are ignored".into(),
     }]
@@ -472,11 +509,36 @@ fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Cluster) -> Diagnostic {
             elsewhere.insert(k.namespace.as_str());
         }
     }
-    if !elsewhere.is_empty() {
+    if let Some(first) = elsewhere.first().copied() {
+        let list = elsewhere.iter().copied().collect::<Vec<_>>().join(", ");
         details.push(format!(
-            "pods in namespace {} match, but a Service selects only pods of its own namespace",
-            elsewhere.into_iter().collect::<Vec<_>>().join(", ")
+            "pods in namespace{} {list} match, but a Service selects only pods of its own namespace",
+            if elsewhere.len() == 1 { "" } else { "s" },
         ));
+        // Relabelling does not help here: those pods match already.
+        let move_it = if elsewhere.len() == 1 {
+            format!(
+                "create the Service in namespace {first}, where the matching pods run (other namespaces reach it as {}.{first}.svc), or run the pods in namespace {}",
+                key.name, key.namespace
+            )
+        } else {
+            format!(
+                "create the Service in the namespace of the pods it is meant for (one of {list}), or run those pods in namespace {}",
+                key.namespace
+            )
+        };
+        fix = if closest.is_empty() {
+            move_it
+        } else {
+            let whose = if elsewhere.len() == 1 {
+                format!("namespace {first}")
+            } else {
+                format!("namespaces {list}")
+            };
+            format!(
+                "{fix}; or, if the pods of {whose} are the ones meant, create the Service there"
+            )
+        };
     }
     Diagnostic {
         code: "selector-matches-nothing",
@@ -632,9 +694,27 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&String, &Pod)]) -> 
     out
 }
 
-fn readiness(f: &ServiceFacts, me: &ObjectRef, pods: &[(&String, &Pod)]) -> Option<Diagnostic> {
+/// Selected pods but no ready address. `port_misses` are the pods a
+/// `target-port-name-not-found` names: when every pod is ready and merely
+/// lacks the named port, that diagnostic is the whole story.
+fn readiness(
+    f: &ServiceFacts,
+    me: &ObjectRef,
+    pods: &[(&String, &Pod)],
+    port_misses: &BTreeSet<String>,
+) -> Option<Diagnostic> {
     let ep = f.endpoints?;
     if ep.subsets.iter().any(|s| !s.addresses.is_empty()) {
+        return None;
+    }
+    let only_port_misses = pods.iter().all(|(n, p)| {
+        port_misses.contains(n.as_str())
+            && !p.is_terminal()
+            && !p.ips().is_empty()
+            && !p.is_terminating()
+            && p.is_ready()
+    });
+    if only_port_misses {
         return None;
     }
     let mut details = Vec::new();
@@ -743,12 +823,16 @@ pub fn pod_env_diagnostics(
     let mut out = Vec::new();
     let me = ObjectRef::new("Pod", &nn.namespace, &nn.name);
     for prefix in refs {
+        // kubelet always sets the variables of default/kubernetes, whatever
+        // enableServiceLinks says, and that Service exists from the
+        // cluster's start (kubelet's getServiceEnvVarMap); a same-namespace
+        // `kubernetes` Service only changes their values.
+        if prefix == "KUBERNETES" {
+            continue;
+        }
         let svc = services.iter().find(|(k, _)| env_prefix(&k.name) == prefix);
         let var = format!("{prefix}_SERVICE_HOST");
         let Some((sk, svc)) = svc else {
-            if prefix == "KUBERNETES" {
-                continue;
-            }
             out.push(Diagnostic {
                 code: "env-service-missing",
                 severity: Severity::Warning,
@@ -824,6 +908,29 @@ mod tests {
         });
         let refs: Vec<String> = env_references(&p).into_iter().collect();
         assert_eq!(refs, ["DB", "REDIS_MASTER"]);
+    }
+
+    #[test]
+    fn kubernetes_variables_are_always_set() {
+        // default/kubernetes' variables exist whatever enableServiceLinks
+        // says and whenever the pod started.
+        let mut p = Pod::default();
+        p.spec.enable_service_links = Some(false);
+        p.spec.containers.push(Container {
+            env: vec![EnvVar {
+                name: "API".into(),
+                value: Some("$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)".into()),
+                value_from: None,
+            }],
+            ..Default::default()
+        });
+        let nn = NsName::new("default", "client");
+        let k = NsName::new("default", "kubernetes");
+        let svc = Service::default();
+        let services = [(&k, &svc)];
+        assert_eq!(pod_env_diagnostics(&nn, &p, &services, &|_, _| true), []);
+        p.spec.enable_service_links = None;
+        assert_eq!(pod_env_diagnostics(&nn, &p, &services, &|_, _| true), []);
     }
 
     #[test]

@@ -8,9 +8,11 @@ mod common;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
+use svcscope::engine::Engine;
 use svcscope::field::FieldError;
-use svcscope::model::Service;
+use svcscope::model::{Object, Service};
 use svcscope::validate::validate_service;
+use svcscope::{Config, NsName, Origin};
 
 const FILE: &str = "validation.yaml";
 
@@ -45,7 +47,46 @@ fn expected_errors(case: &Value) -> Result<Vec<Expected>, String> {
 }
 
 /// Checks one case; `Err` describes the mismatch.
-fn check(case: &Value) -> Result<(), String> {
+/// A cluster the validation-stage case fits: service CIDRs around the
+/// cluster IPs it asks for (in its family order) and every port allowed for
+/// NodePorts, so only validation can fail.
+fn cluster_for(service: &Service) -> Config {
+    let cidrs: Vec<_> = service
+        .spec
+        .cluster_ips
+        .iter()
+        .filter_map(|ip| {
+            // Wide enough that the IP is not the range's first usable
+            // address, which `default/kubernetes` holds.
+            let bits = if ip.contains(':') { 7 } else { 6 };
+            svcscope::net::parse_cidr_masked(&format!("{ip}/{bits}"))
+        })
+        .collect();
+    Config {
+        service_cidrs: if cidrs.is_empty() {
+            Config::default().service_cidrs
+        } else {
+            cidrs
+        },
+        node_port_range: "1-65535".parse().expect("valid range"),
+        ..Config::default()
+    }
+}
+
+/// What the CLI reports for the Service alone in a cluster: defaulting (or
+/// not, for stored objects), validation and allocation, through the engine.
+fn engine_errors(service: &Service) -> Vec<FieldError> {
+    let key = NsName::of(&service.metadata);
+    let objects = vec![(Object::Service(service.clone()), Origin::default())];
+    Engine::from_objects(cluster_for(service), objects)
+        .errors()
+        .into_iter()
+        .filter(|e| e.kind == "Service" && e.namespace == key.namespace && e.name == key.name)
+        .map(|e| e.error)
+        .collect()
+}
+
+fn check(case: &Value, via_engine: bool) -> Result<(), String> {
     let service: Service = serde_json::from_value(case["service"].clone())
         .map_err(|e| format!("service does not deserialize: {e}"))?;
     let expected = expected_errors(case)?;
@@ -60,7 +101,11 @@ fn check(case: &Value) -> Result<(), String> {
         return Err("marked invalid but lists no expected_errors".into());
     }
 
-    let actual = validate_service(&service);
+    let actual = if via_engine {
+        engine_errors(&service)
+    } else {
+        validate_service(&service)
+    };
     let actual_set: BTreeSet<(String, String)> = actual
         .iter()
         .map(|e| (e.field.clone(), e.type_.to_string()))
@@ -119,11 +164,13 @@ fn validation_conformance() {
             other => panic!("case {id}: unknown stage {other:?}"),
         }
         ran += 1;
-        if let Err(why) = check(case) {
-            failures.push(format!(
-                "{id} ({}):\n  {why}",
-                case["description"].as_str().unwrap_or("")
-            ));
+        for (via_engine, how) in [(false, "validate_service"), (true, "engine")] {
+            if let Err(why) = check(case, via_engine) {
+                failures.push(format!(
+                    "{id} ({}) through {how}:\n  {why}",
+                    case["description"].as_str().unwrap_or("")
+                ));
+            }
         }
     }
     for f in &failures {

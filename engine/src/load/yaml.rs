@@ -62,7 +62,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bytes: 64 * 1024 * 1024,
-            max_documents: 100_000,
+            max_documents: 1_000_000,
             max_depth: 64,
             max_nodes: 10_000_000,
             max_alias_expansion: 100_000,
@@ -366,8 +366,13 @@ impl<'s> Builder<'s> {
                         && style == ScalarStyle::Plain
                         && anchor == 0
                         && tag.is_none();
-                    let (kind, merge_key) =
-                        resolve_scalar(value.into_owned(), style, tag.as_deref(), pos, self.limits.short_bools)?;
+                    let (kind, merge_key) = resolve_scalar(
+                        value.into_owned(),
+                        style,
+                        tag.as_deref(),
+                        pos,
+                        self.limits.short_bools,
+                    )?;
                     let built = Built {
                         node: Node::new(kind, pos),
                         count: 1,

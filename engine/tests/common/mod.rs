@@ -9,7 +9,9 @@ use svcscope::load::yaml::{parse_documents, to_json_value, Limits};
 /// The parsed conformance file `name` (e.g. `selectors.yaml`). A missing
 /// file fails the test: the cases are the point.
 pub fn load_conformance(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/conformance")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
             "conformance file {} not readable ({e}); `shared/` must sit beside the repository checkout",
@@ -22,7 +24,13 @@ pub fn load_conformance(name: &str) -> Value {
         short_bools: false,
         ..Limits::default()
     };
-    let docs = parse_documents(&text, &limits).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(docs.len(), 1, "{}: expected one YAML document", path.display());
+    let docs =
+        parse_documents(&text, &limits).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(
+        docs.len(),
+        1,
+        "{}: expected one YAML document",
+        path.display()
+    );
     to_json_value(&docs[0].root)
 }
