@@ -77,11 +77,11 @@ pub struct Engine {
     /// ns → env-var prefix a pod's env refers to → pods.
     env_refs: HashMap<(String, String), BTreeSet<String>>,
     pod_diagnostics: BTreeMap<NsName, Vec<Diagnostic>>,
-    /// Services whose diagnostics read pods or Services anywhere in the
-    /// cluster: selectors matching nothing (they name near misses and
-    /// matching pods elsewhere) and ExternalNames (they may point at
-    /// another Service).
-    watch_all: BTreeSet<NsName>,
+    /// Services whose selector matches nothing: their diagnostics name the
+    /// closest pods of the namespace and matching pods elsewhere.
+    unmatched: BTreeSet<NsName>,
+    /// ExternalName Services: their diagnostics look at other Services.
+    external_names: BTreeSet<NsName>,
 }
 
 impl Engine {
@@ -102,7 +102,8 @@ impl Engine {
             next_seq: 0,
             env_refs: HashMap::new(),
             pod_diagnostics: BTreeMap::new(),
-            watch_all: BTreeSet::new(),
+            unmatched: BTreeSet::new(),
+            external_names: BTreeSet::new(),
         };
         e.ensure_kubernetes();
         e
@@ -130,9 +131,15 @@ impl Engine {
             }
         }
         // Everything else first: Services then find their pods in the index
-        // instead of every pod looking for its Services.
+        // instead of every pod looking for its Services (there are none
+        // yet, so pods only need indexing).
         for (obj, origin) in rest {
-            e.apply(obj, origin);
+            match obj {
+                Object::Pod(pod) => e.insert_pod(pod, origin),
+                obj => {
+                    e.apply(obj, origin);
+                }
+            }
         }
         // Values asked for by name are set aside before anything is
         // allocated automatically, so input order never causes a conflict.
@@ -152,17 +159,44 @@ impl Engine {
         }
         let mut order: Vec<(NsName, Service, Origin)> =
             staged.into_iter().map(|(k, (s, o))| (k, s, o)).collect();
-        order.sort_by_key(|(k, s, _)| {
-            e.creation_rank(
-                &ObjectKey::new("Service", &k.namespace, &k.name),
-                &s.metadata,
-                k,
-            )
+        order.sort_by_cached_key(|(k, s, _)| {
+            let key = ObjectKey::new("Service", &k.namespace, &k.name);
+            (e.creation_rank(&key, &s.metadata), k.clone())
         });
         for (_, s, origin) in order {
             e.apply(Object::Service(s), origin);
         }
+        // An ExternalName may name a Service stored after it; pods that use
+        // service variables are checked once every Service is in.
+        let mut changes = Changes::default();
+        e.refresh_external_names(&mut changes);
+        let users: BTreeSet<NsName> = e
+            .env_refs
+            .iter()
+            .flat_map(|((ns, _), pods)| pods.iter().map(move |p| NsName::new(ns, p)))
+            .collect();
+        for p in users {
+            e.refresh_pod_diagnostics(&p, &mut changes);
+        }
         e
+    }
+
+    /// Stores and indexes a pod, without refreshing anything.
+    fn insert_pod(&mut self, mut pod: Pod, origin: Origin) {
+        if pod.metadata.namespace.as_deref().unwrap_or("").is_empty() {
+            pod.metadata.namespace = Some(crate::cluster::DEFAULT_NAMESPACE.into());
+        }
+        let nn = NsName::of(&pod.metadata);
+        let key = ObjectKey::new("Pod", &nn.namespace, &nn.name);
+        if !self.seq.contains_key(&key) {
+            self.seq.insert(key.clone(), self.next_seq);
+            self.next_seq += 1;
+        }
+        self.set_object_errors(&key, "Pod", &nn, validate::validate_pod(&pod), &origin);
+        if let Some(Object::Pod(old)) = self.cluster.apply(Object::Pod(pod), origin) {
+            self.unindex_pod(&nn, &old);
+        }
+        self.index_pod(&nn);
     }
 
     pub fn config(&self) -> &Config {
@@ -181,25 +215,45 @@ impl Engine {
         self.services.iter()
     }
 
-    /// The order the apiserver would have created objects in: by
-    /// `creationTimestamp`, then the order they were applied.
-    fn creation_rank(
-        &self,
-        key: &ObjectKey,
-        meta: &ObjectMeta,
-        nn: &NsName,
-    ) -> (bool, i64, u64, NsName) {
+    /// The order the apiserver would have created objects in:
+    /// `default/kubernetes` first, then by `creationTimestamp` (objects
+    /// without one as if created now), then the order they were applied.
+    fn creation_rank(&self, key: &ObjectKey, meta: &ObjectMeta) -> (bool, i64, u64) {
         let ts = meta
             .creation_timestamp
             .as_deref()
             .and_then(crate::time::parse_rfc3339);
         let seq = self.seq.get(key).copied().unwrap_or(u64::MAX);
-        (
-            *nn != kubernetes_service_name(),
-            ts.unwrap_or(i64::MAX),
-            seq,
-            nn.clone(),
-        )
+        let k8s = kubernetes_service_name();
+        let is_k8s =
+            key.kind == "Service" && key.namespace == k8s.namespace && key.name == k8s.name;
+        (!is_k8s, ts.unwrap_or(i64::MAX), seq)
+    }
+
+    fn metadata_of(&self, key: &ObjectKey) -> Option<&ObjectMeta> {
+        let nn = NsName::new(&key.namespace, &key.name);
+        match key.kind.as_str() {
+            "Service" => self.services.get(&nn).map(|s| &s.service.metadata),
+            "Pod" => self.cluster.pods.get(&nn).map(|p| &p.metadata),
+            "Endpoints" => self.cluster.endpoints.get(&nn).map(|e| &e.metadata),
+            "EndpointSlice" => self.cluster.endpoint_slices.get(&nn).map(|e| &e.metadata),
+            "Node" => self.cluster.nodes.get(&key.name).map(|n| &n.metadata),
+            "Namespace" => self.cluster.namespaces.get(&key.name).map(|n| &n.metadata),
+            kind => self
+                .cluster
+                .workloads
+                .get(&(kind.to_string(), nn))
+                .map(|w| &w.metadata),
+        }
+    }
+
+    /// Whether object `a` was created after object `b` (both must exist).
+    /// This is what decides, for example, whether kubelet gave a pod the
+    /// variables of a Service.
+    pub fn created_after(&self, a: &ObjectKey, b: &ObjectKey) -> Option<bool> {
+        let ra = self.creation_rank(a, self.metadata_of(a)?);
+        let rb = self.creation_rank(b, self.metadata_of(b)?);
+        Some(ra > rb)
     }
 
     /// Adds or replaces one object and updates what depends on it.
@@ -223,13 +277,13 @@ impl Engine {
             }
             Object::Pod(pod) => {
                 let nn = NsName::of(&pod.metadata);
-                self.set_object_errors(&key, "Pod", &nn, validate::validate_pod(&pod), &origin);
-                let old = self.cluster.apply(Object::Pod(pod), origin);
-                if let Some(Object::Pod(old)) = &old {
-                    self.unindex_pod(&nn, old);
-                }
-                self.index_pod(&nn);
-                self.pod_changed(&nn, &mut changes);
+                let old_labels = self
+                    .cluster
+                    .pods
+                    .get(&nn)
+                    .map(|p| p.metadata.labels.clone());
+                self.insert_pod(pod, origin);
+                self.pod_changed(&nn, old_labels.as_ref(), &mut changes);
             }
             Object::Node(node) => {
                 let name = node.metadata.name.clone();
@@ -287,7 +341,7 @@ impl Engine {
                     self.service_errors.remove(&nn);
                     changes.services.insert(nn.clone());
                     self.refresh_env_diagnostics(&nn, &mut changes);
-                    self.refresh_watchers(&mut changes);
+                    self.refresh_external_names(&mut changes);
                     if nn == kubernetes_service_name() {
                         self.ensure_kubernetes();
                     }
@@ -307,8 +361,8 @@ impl Engine {
                             }
                             self.refresh(&sk, &mut changes);
                         }
+                        self.refresh_unmatched(&nn, Some(&pod.metadata.labels), None, &mut changes);
                         changes.pods.insert(nn);
-                        self.refresh_watchers(&mut changes);
                     }
                     Some(Object::Node(_)) => {
                         let last = self.cluster.nodes.is_empty();
@@ -445,7 +499,7 @@ impl Engine {
         );
         self.refresh(nn, changes);
         self.refresh_env_diagnostics(nn, changes);
-        self.refresh_watchers(changes);
+        self.refresh_external_names(changes);
     }
 
     /// Forgets a Service's allocations, index entries and selections.
@@ -453,7 +507,8 @@ impl Engine {
         let Some(old) = self.services.remove(nn) else {
             return;
         };
-        self.watch_all.remove(nn);
+        self.unmatched.remove(nn);
+        self.external_names.remove(nn);
         self.alloc.release(nn);
         if let Some(anchor) = old.selector.as_ref().and_then(|s| s.requirements().first()) {
             let value = anchor.values.first().cloned().unwrap_or_default();
@@ -525,7 +580,7 @@ impl Engine {
     }
 
     /// A pod was added or changed: fix memberships, refresh affected views.
-    fn pod_changed(&mut self, nn: &NsName, changes: &mut Changes) {
+    fn pod_changed(&mut self, nn: &NsName, old_labels: Option<&StringMap>, changes: &mut Changes) {
         let Some(pod) = self.cluster.pods.get(nn) else {
             return;
         };
@@ -561,14 +616,42 @@ impl Engine {
             }
             self.refresh(&sk, changes);
         }
-        self.refresh_watchers(changes);
+        self.refresh_unmatched(nn, old_labels, Some(&labels), changes);
         self.refresh_pod_diagnostics(nn, changes);
     }
 
-    /// Refreshes the diagnostics that read the whole cluster.
-    fn refresh_watchers(&mut self, changes: &mut Changes) {
+    /// After a pod change (its old and new labels): refreshes the unmatched
+    /// Services it can affect, those of its namespace (closest pods) and
+    /// those elsewhere whose selector it matches.
+    fn refresh_unmatched(
+        &mut self,
+        pod: &NsName,
+        old: Option<&StringMap>,
+        new: Option<&StringMap>,
+        changes: &mut Changes,
+    ) {
         let keys: Vec<NsName> = self
-            .watch_all
+            .unmatched
+            .iter()
+            .filter(|k| !changes.services.contains(*k))
+            .filter(|k| {
+                let sel = self.services.get(*k).and_then(|st| st.selector.as_ref());
+                k.namespace == pod.namespace
+                    || sel.is_some_and(|sel| {
+                        old.is_some_and(|l| sel.matches(l)) || new.is_some_and(|l| sel.matches(l))
+                    })
+            })
+            .cloned()
+            .collect();
+        for k in keys {
+            self.refresh_diagnostics(&k, changes);
+        }
+    }
+
+    /// After a Service change: ExternalNames may point at it.
+    fn refresh_external_names(&mut self, changes: &mut Changes) {
+        let keys: Vec<NsName> = self
+            .external_names
             .iter()
             .filter(|k| !changes.services.contains(*k))
             .cloned()
@@ -576,6 +659,34 @@ impl Engine {
         for k in keys {
             self.refresh_diagnostics(&k, changes);
         }
+    }
+
+    /// Namespaces other than the Service's with pods its selector matches.
+    fn matching_elsewhere(&self, nn: &NsName, sel: &Selector) -> Vec<String> {
+        let Some(anchor) = sel.requirements().first() else {
+            return Vec::new();
+        };
+        let value = anchor.values.first().map(String::as_str).unwrap_or("");
+        let mut out: Vec<String> = self
+            .pod_index
+            .iter()
+            .filter(|(ns, _)| **ns != nn.namespace)
+            .filter(|(ns, keys)| {
+                keys.get(&anchor.key)
+                    .and_then(|v| v.get(value))
+                    .is_some_and(|pods| {
+                        pods.iter().any(|p| {
+                            self.cluster
+                                .pods
+                                .get(&NsName::new(ns, p))
+                                .is_some_and(|pod| sel.matches(&pod.metadata.labels))
+                        })
+                    })
+            })
+            .map(|(ns, _)| ns.clone())
+            .collect();
+        out.sort();
+        out
     }
 
     fn node_changed(&mut self, node: &str, all: bool, changes: &mut Changes) {
@@ -695,6 +806,12 @@ impl Engine {
         let Some(st) = self.services.get(nn) else {
             return;
         };
+        let unmatched = !st.rejected && st.selector.is_some() && st.selected.is_empty();
+        let external_name = !st.rejected && st.service.type_() == service_type::EXTERNAL_NAME;
+        let elsewhere = match &st.selector {
+            Some(sel) if unmatched => self.matching_elsewhere(nn, sel),
+            _ => Vec::new(),
+        };
         let facts = ServiceFacts {
             key: nn,
             service: &st.service,
@@ -706,18 +823,21 @@ impl Engine {
             slice_skips: &st.slice_skips,
             manual_endpoints: self.cluster.endpoints.get(nn),
             errors: self.service_errors.get(nn).map_or(&[], Vec::as_slice),
+            matching_elsewhere: &elsewhere,
         };
-        let watches = !st.rejected
-            && ((st.selector.is_some() && st.selected.is_empty())
-                || st.service.type_() == service_type::EXTERNAL_NAME);
         let diags = explain::service_diagnostics(&facts, &self.cluster, &self.config);
         if let Some(st) = self.services.get_mut(nn) {
             st.diagnostics = diags;
         }
-        if watches {
-            self.watch_all.insert(nn.clone());
-        } else {
-            self.watch_all.remove(nn);
+        for (set, member) in [
+            (&mut self.unmatched, unmatched),
+            (&mut self.external_names, external_name),
+        ] {
+            if member {
+                set.insert(nn.clone());
+            } else {
+                set.remove(nn);
+            }
         }
         changes.services.insert(nn.clone());
     }
@@ -740,12 +860,16 @@ impl Engine {
         let Some(pod) = self.cluster.pods.get(nn) else {
             return;
         };
+        if explain::env_references(pod).is_empty() {
+            if self.pod_diagnostics.remove(nn).is_some() {
+                changes.pods.insert(nn.clone());
+            }
+            return;
+        }
         let pod_key = ObjectKey::new("Pod", &nn.namespace, &nn.name);
-        let pod_rank = self.creation_rank(&pod_key, &pod.metadata, nn);
-        let created_after = |svc_nn: &NsName, svc: &Service| {
+        let created_after = |svc_nn: &NsName, _: &Service| {
             let k = ObjectKey::new("Service", &svc_nn.namespace, &svc_nn.name);
-            let r = self.creation_rank(&k, &svc.metadata, svc_nn);
-            (r.1, r.2) > (pod_rank.1, pod_rank.2)
+            self.created_after(&k, &pod_key).unwrap_or(false)
         };
         let diags =
             explain::pod_env_diagnostics(nn, pod, &self.services_in(&nn.namespace), &created_after);

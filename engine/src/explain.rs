@@ -177,6 +177,9 @@ pub struct ServiceFacts<'a> {
     /// Endpoints with the Service's name given in the input.
     pub manual_endpoints: Option<&'a Endpoints>,
     pub errors: &'a [ObjectError],
+    /// Other namespaces with pods the selector matches (filled only when
+    /// it matches nothing in its own).
+    pub matching_elsewhere: &'a [String],
 }
 
 /// Every diagnostic of one Service.
@@ -503,12 +506,7 @@ fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Cluster) -> Diagnostic {
         details.push(format!("namespace {} has no pods", key.namespace));
     }
     // Pods elsewhere that would match: a common mistake, never a match.
-    let mut elsewhere: BTreeSet<&str> = BTreeSet::new();
-    for (k, p) in &cluster.pods {
-        if k.namespace != key.namespace && selector.matches(&p.metadata.labels) {
-            elsewhere.insert(k.namespace.as_str());
-        }
-    }
+    let elsewhere: Vec<&str> = f.matching_elsewhere.iter().map(String::as_str).collect();
     if let Some(first) = elsewhere.first().copied() {
         let list = elsewhere.iter().copied().collect::<Vec<_>>().join(", ");
         details.push(format!(

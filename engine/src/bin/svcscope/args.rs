@@ -10,6 +10,16 @@ const VALUE_OPTIONS: &[(&str, Option<char>)] = &[
     ("service-cidr", None),
     ("node-port-range", None),
     ("cluster-domain", None),
+    ("from", None),
+    ("zone", None),
+    ("pod-records", None),
+    ("container", Some('c')),
+    ("to", None),
+    ("protocol", None),
+    ("connections", None),
+    ("mode", None),
+    ("node", None),
+    ("cluster-cidr", None),
 ];
 
 /// Options that are switches.

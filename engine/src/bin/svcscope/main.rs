@@ -53,7 +53,7 @@ Exit status: 0 fine, 1 the input has errors (all printed), 2 usage error.
 ";
 
 /// How a command ended.
-enum Failure {
+pub(crate) enum Failure {
     /// The input has errors; they were printed.
     Input,
     Usage(UsageError),
@@ -105,7 +105,7 @@ fn usage_error(e: &UsageError) -> ExitCode {
 }
 
 /// `eprintln!` panics when stderr is closed; this never does.
-fn eprintln_safe(msg: &str) {
+pub(crate) fn eprintln_safe(msg: &str) {
     let _ = writeln!(io::stderr(), "{msg}");
 }
 
@@ -301,7 +301,7 @@ fn select(
 }
 
 /// Loads files into a fresh engine; prints load errors to stderr.
-fn engine_from(files: &[String], config: Config) -> Result<(Engine, Loaded), Failure> {
+pub(crate) fn engine_from(files: &[String], config: Config) -> Result<(Engine, Loaded), Failure> {
     let mut loaded = load_files(files)?;
     for e in &loaded.errors {
         eprintln_safe(&e.to_string());
@@ -371,7 +371,7 @@ struct List<'a> {
 
 /// Splits `[NAMESPACE/NAME] [FILE…]`: the first word names a Service when
 /// it is not a file that exists.
-fn split_target(positionals: &[String]) -> (Option<NsName>, &[String]) {
+pub(crate) fn split_target(positionals: &[String]) -> (Option<NsName>, &[String]) {
     match positionals.split_first() {
         Some((first, rest)) if first != "-" && !std::path::Path::new(first).exists() => {
             match NsName::parse(first) {
