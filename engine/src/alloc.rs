@@ -274,9 +274,8 @@ impl Allocator {
                     match preferred.or_else(|| self.pick_ip(&cidr, key)) {
                         Some(ip) => ip,
                         None => {
-                            return vec![FieldError::invalid(
+                            return vec![FieldError::internal(
                                 "spec.clusterIPs",
-                                go_string_slice(&svc.spec.cluster_ips),
                                 format!("failed to allocate a serviceIP: range is full ({cidr})"),
                             )]
                         }
@@ -339,6 +338,10 @@ impl Allocator {
         (0..band).find_map(free)
     }
 
+    /// `allocNodePorts` then `allocHealthCheckNodePort`: ports with the
+    /// same number (one per protocol) share a nodePort; any other reuse,
+    /// even within the Service, is a conflict. The first failure ends the
+    /// allocation, as upstream returns at the first error.
     fn allocate_node_ports(
         &mut self,
         key: &NsName,
@@ -346,79 +349,85 @@ impl Allocator {
         taken: &mut Vec<i32>,
     ) -> Vec<FieldError> {
         let type_ = svc.type_().to_string();
-        let wants_ports = type_ == service_type::NODE_PORT
+        let should_allocate = type_ == service_type::NODE_PORT
             || (type_ == service_type::LOAD_BALANCER
                 && svc.spec.allocate_load_balancer_node_ports != Some(false));
-        let mut errs = Vec::new();
-        // User-chosen ports first, so automatic ones never steal them. The
-        // same nodePort may serve several ports of one Service (one per
-        // protocol), so a Service never conflicts with itself.
-        for (i, p) in svc.spec.ports.iter().enumerate() {
-            let Some(np) = p.node_port.filter(|n| *n != 0) else {
+        let mut by_port: HashMap<i32, i32> = HashMap::new();
+        for i in 0..svc.spec.ports.len() {
+            let port = svc.spec.ports[i].port;
+            let requested = svc.spec.ports[i].node_port.unwrap_or(0);
+            if requested == 0 && !should_allocate {
+                // Nothing asked for, nothing to allocate.
                 continue;
-            };
-            if let Err(msg) = self.reserve_port(np, key, taken) {
-                errs.push(FieldError::invalid(
-                    format!("spec.ports[{i}].nodePort"),
-                    np,
-                    msg,
-                ));
             }
-        }
-        if let Some(hc) = svc.spec.health_check_node_port.filter(|n| *n != 0) {
-            if let Err(msg) = self.reserve_port(hc, key, taken) {
-                errs.push(FieldError::invalid("spec.healthCheckNodePort", hc, msg));
-            }
-        }
-        if !errs.is_empty() {
-            return errs;
-        }
-        if wants_ports {
-            // Ports with the same number (different protocols) share one nodePort.
-            let mut by_port: HashMap<i32, i32> = svc
-                .spec
-                .ports
-                .iter()
-                .filter_map(|p| p.node_port.filter(|n| *n != 0).map(|n| (p.port, n)))
-                .collect();
-            for i in 0..svc.spec.ports.len() {
-                if svc.spec.ports[i].node_port.unwrap_or(0) != 0 {
-                    continue;
+            let field = format!("spec.ports[{i}].nodePort");
+            match by_port.get(&port).copied() {
+                None => {
+                    // A nodePort asked for by any port with this number.
+                    let wanted = svc
+                        .spec
+                        .ports
+                        .iter()
+                        .filter(|p| p.port == port)
+                        .filter_map(|p| p.node_port)
+                        .find(|n| *n != 0);
+                    let np = match wanted {
+                        Some(np) => {
+                            if let Err(msg) = self.reserve_port(np, key, taken) {
+                                return vec![FieldError::invalid(field, np, msg)];
+                            }
+                            np
+                        }
+                        None => {
+                            let Some(np) = self.pick_port(key, &format!("port-{i}")) else {
+                                return vec![FieldError::internal(
+                                    field,
+                                    "failed to allocate a nodePort: range is full",
+                                )];
+                            };
+                            self.ports.insert(np, key.clone());
+                            taken.push(np);
+                            np
+                        }
+                    };
+                    svc.spec.ports[i].node_port = Some(np);
+                    by_port.insert(port, np);
                 }
-                let port = svc.spec.ports[i].port;
-                let np = match by_port.get(&port) {
-                    Some(np) => *np,
-                    None => {
-                        let salt = format!("port-{i}");
-                        let Some(np) = self.pick_port(key, &salt) else {
-                            return vec![FieldError::invalid(
-                                format!("spec.ports[{i}].nodePort"),
-                                0,
-                                "failed to allocate a nodePort: range is full",
-                            )];
-                        };
-                        self.ports.insert(np, key.clone());
-                        taken.push(np);
-                        by_port.insert(port, np);
-                        np
+                Some(shared) if requested == 0 => svc.spec.ports[i].node_port = Some(shared),
+                Some(shared) if requested != shared => {
+                    if let Err(msg) = self.reserve_port(requested, key, taken) {
+                        return vec![FieldError::invalid(field, requested, msg)];
                     }
-                };
-                svc.spec.ports[i].node_port = Some(np);
+                }
+                Some(_) => {}
             }
         }
         let needs_hc = type_ == service_type::LOAD_BALANCER
             && svc.spec.external_traffic_policy.as_deref() == Some("Local");
-        if needs_hc && svc.spec.health_check_node_port.unwrap_or(0) == 0 {
-            let Some(np) = self.pick_port(key, "health-check") else {
-                return vec![FieldError::invalid(
-                    "spec.healthCheckNodePort",
-                    0,
-                    "failed to allocate a nodePort: range is full",
-                )];
-            };
-            self.ports.insert(np, key.clone());
-            taken.push(np);
-            svc.spec.health_check_node_port = Some(np);
+        if needs_hc {
+            match svc.spec.health_check_node_port.filter(|n| *n != 0) {
+                Some(hc) => {
+                    if let Err(msg) = self.reserve_port(hc, key, taken) {
+                        return vec![FieldError::internal(
+                            "spec.healthCheckNodePort",
+                            format!(
+                                "failed to allocate requested HealthCheck NodePort {hc}: {msg}"
+                            ),
+                        )];
+                    }
+                }
+                None => {
+                    let Some(np) = self.pick_port(key, "health-check") else {
+                        return vec![FieldError::internal(
+                            "spec.healthCheckNodePort",
+                            "failed to allocate a HealthCheck NodePort: range is full",
+                        )];
+                    };
+                    self.ports.insert(np, key.clone());
+                    taken.push(np);
+                    svc.spec.health_check_node_port = Some(np);
+                }
+            }
         }
         Vec::new()
     }
@@ -435,9 +444,10 @@ impl Allocator {
                 self.node_ports
             ));
         }
+        // Held by anyone, this Service included, is taken: the caller
+        // shares ports with the same number itself.
         match self.ports.get(&port) {
-            Some(holder) if holder != key => Err("provided port is already allocated".into()),
-            Some(_) => Ok(()),
+            Some(_) => Err("provided port is already allocated".into()),
             None => {
                 self.ports.insert(port, key.clone());
                 taken.push(port);

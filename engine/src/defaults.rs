@@ -5,7 +5,10 @@
 //! IP family fields are not defaulted here: the apiserver fills them while
 //! allocating cluster IPs, so [`crate::alloc`] owns them.
 
-use crate::model::{service_type, ClientIPConfig, IntOrString, Service, SessionAffinityConfig};
+use crate::model::{
+    service_type, ClientIPConfig, EndpointSlice, Endpoints, IntOrString, Service,
+    SessionAffinityConfig,
+};
 
 /// `v1.DefaultClientIPServiceAffinitySeconds`: three hours.
 pub const DEFAULT_CLIENT_IP_TIMEOUT_SECONDS: i32 = 10800;
@@ -123,6 +126,25 @@ pub fn default_service(svc: &mut Service) {
     }
 }
 
+/// `SetDefaults_Endpoints`: ports without a protocol are TCP.
+pub fn default_endpoints(ep: &mut Endpoints) {
+    for port in ep.subsets.iter_mut().flat_map(|s| &mut s.ports) {
+        if port.protocol.as_deref().unwrap_or("").is_empty() {
+            port.protocol = Some("TCP".into());
+        }
+    }
+}
+
+/// `SetDefaults_EndpointSlice`: ports get an empty name and TCP.
+pub fn default_endpoint_slice(es: &mut EndpointSlice) {
+    for port in &mut es.ports {
+        port.name.get_or_insert_with(String::new);
+        if port.protocol.as_deref().unwrap_or("").is_empty() {
+            port.protocol = Some("TCP".into());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +249,25 @@ mod tests {
             hand_written.spec.allocate_load_balancer_node_ports,
             Some(true)
         );
+    }
+
+    #[test]
+    fn endpoint_ports_default_to_tcp() {
+        let mut ep = Endpoints::default();
+        ep.subsets.push(crate::model::EndpointSubset {
+            ports: vec![crate::model::EndpointPort {
+                port: 80,
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+        default_endpoints(&mut ep);
+        assert_eq!(ep.subsets[0].ports[0].protocol.as_deref(), Some("TCP"));
+        let mut es = EndpointSlice::default();
+        es.ports.push(crate::model::EndpointSlicePort::default());
+        default_endpoint_slice(&mut es);
+        assert_eq!(es.ports[0].name.as_deref(), Some(""));
+        assert_eq!(es.ports[0].protocol.as_deref(), Some("TCP"));
     }
 
     #[test]

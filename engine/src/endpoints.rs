@@ -23,6 +23,8 @@ pub const MAX_ENDPOINTS_ADDRESSES: usize = 1000;
 /// `--max-endpoints-per-slice` default.
 pub const MAX_ENDPOINTS_PER_SLICE: usize = 100;
 
+pub const LABEL_ENDPOINTS_MANAGED_BY: &str = "endpoints.kubernetes.io/managed-by";
+pub const ENDPOINTS_CONTROLLER: &str = "endpoint-controller";
 pub const LABEL_HEADLESS: &str = "service.kubernetes.io/headless";
 pub const LABEL_SERVICE_NAME: &str = "kubernetes.io/service-name";
 pub const LABEL_MANAGED_BY: &str = "endpointslice.kubernetes.io/managed-by";
@@ -107,8 +109,14 @@ pub fn is_controller_managed(svc: &Service) -> bool {
         && svc.spec.selector.as_ref().is_some_and(|s| !s.is_empty())
 }
 
+/// The Service's labels, plus the controller's own (`managed-by` since
+/// 1.33) and the headless marker.
 fn endpoints_labels(svc: &Service) -> StringMap {
     let mut labels = svc.metadata.labels.clone();
+    labels.insert(
+        LABEL_ENDPOINTS_MANAGED_BY.into(),
+        ENDPOINTS_CONTROLLER.into(),
+    );
     if svc.is_headless() {
         labels.insert(LABEL_HEADLESS.into(), String::new());
     } else {

@@ -291,7 +291,8 @@ impl Engine {
                 self.cluster.apply(Object::Node(node), origin);
                 self.node_changed(&name, first, &mut changes);
             }
-            Object::Endpoints(ep) => {
+            Object::Endpoints(mut ep) => {
+                crate::defaults::default_endpoints(&mut ep);
                 let nn = NsName::of(&ep.metadata);
                 self.set_object_errors(
                     &key,
@@ -303,7 +304,8 @@ impl Engine {
                 self.cluster.apply(Object::Endpoints(ep), origin);
                 self.refresh(&nn, &mut changes);
             }
-            Object::EndpointSlice(es) => {
+            Object::EndpointSlice(mut es) => {
+                crate::defaults::default_endpoint_slice(&mut es);
                 let nn = NsName::of(&es.metadata);
                 self.set_object_errors(
                     &key,
@@ -772,7 +774,14 @@ impl Engine {
                 },
             );
             (Some(ep), slices, skips)
-        } else if st.service.type_() == service_type::EXTERNAL_NAME {
+        } else if st
+            .service
+            .spec
+            .selector
+            .as_ref()
+            .is_some_and(|m| !m.is_empty())
+        {
+            // An ExternalName with a selector: neither controller acts.
             (None, Vec::new(), Vec::new())
         } else {
             // Selectorless: what the user gave, plus the mirrored slices.

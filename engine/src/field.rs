@@ -18,6 +18,21 @@ pub enum ErrorType {
 }
 
 impl ErrorType {
+    /// How upstream's `ErrorType.String()` words the type; printed when an
+    /// error carries no detail.
+    pub fn upstream_text(self) -> &'static str {
+        match self {
+            ErrorType::Required => "Required value",
+            ErrorType::Invalid => "Invalid value",
+            ErrorType::Duplicate => "Duplicate value",
+            ErrorType::NotSupported => "Unsupported value",
+            ErrorType::Forbidden => "Forbidden",
+            ErrorType::TooLong => "Too long",
+            ErrorType::TooMany => "Too many",
+            ErrorType::Internal => "Internal error",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorType::Required => "Required",
@@ -100,6 +115,10 @@ impl FieldError {
     pub fn forbidden(field: impl Into<String>, detail: impl Into<String>) -> Self {
         Self::new(ErrorType::Forbidden, field, None, detail)
     }
+    /// `errors.NewInternalError`: the apiserver failed, not the object.
+    pub fn internal(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(ErrorType::Internal, field, None, detail)
+    }
     pub fn too_long(field: impl Into<String>, value: impl fmt::Display, max: usize) -> Self {
         Self::new(
             ErrorType::TooLong,
@@ -126,7 +145,8 @@ impl fmt::Display for FieldError {
         match (&self.value, self.detail.is_empty()) {
             (Some(v), true) => write!(f, "{v}"),
             (Some(v), false) => write!(f, "{v}: {}", self.detail),
-            (None, _) => f.write_str(&self.detail),
+            (None, true) => f.write_str(self.type_.upstream_text()),
+            (None, false) => f.write_str(&self.detail),
         }
     }
 }

@@ -1050,12 +1050,9 @@ fn endpoints_of_one_service() {
     assert_eq!(v["items"].as_array().unwrap().len(), 2);
 }
 
-/// Known bug, kept visible: `endpoints` ignores the errors of Services the
-/// apiserver would reject. It prints an empty List and exits 0, where
-/// `check` and `resolve` exit 1 (main.rs, `endpoints_cmd`). Run with
-/// `cargo test -p svcscope --test cli -- --ignored`.
+/// A Service the apiserver would reject gets no endpoints, and `endpoints`
+/// says why and exits 1, as `check` and `resolve` do.
 #[test]
-#[ignore = "endpoints_cmd in main.rs does not report rejected Services"]
 fn endpoints_of_a_rejected_service_exit_1() {
     // 10.0.171.239 lies outside the default 10.96.0.0/12.
     run(&["endpoints", "examples/load-balancer.json"], None)
@@ -1340,11 +1337,12 @@ const EXPLAIN_CASES: &[(&str, i32, &[&str])] = &[
         0,
         &["external-name-in-cluster"],
     ),
-    // Each out-of-range nodePort once; no service-rejected repeating them.
+    // Only the first out-of-range nodePort; no service-rejected repeating it.
     (
         "case-rejected-twice",
         1,
-        &["node-port-out-of-range", "node-port-out-of-range"],
+        // The allocator stops at the first failure, as upstream's does.
+        &["node-port-out-of-range"],
     ),
     // A near miss here and an exact match in another namespace: both said.
     (

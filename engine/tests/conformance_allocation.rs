@@ -744,7 +744,6 @@ fn later_user_choice_is_never_taken_by_earlier_automatic_allocation() {
 /// asking for the same nodePort pass validation (the protocols differ) but
 /// the second `Allocate` fails: the bitmap is one for all protocols.
 #[test]
-#[ignore = "alloc.rs reserve_port lets a Service reuse its own nodePort for any port"]
 fn own_node_port_reused_by_a_different_port_is_rejected() {
     let mut s = svc(
         "ns",

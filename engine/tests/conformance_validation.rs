@@ -73,8 +73,10 @@ fn cluster_for(service: &Service) -> Config {
     }
 }
 
-/// What the CLI reports for the Service alone in a cluster: defaulting (or
-/// not, for stored objects), validation and allocation, through the engine.
+/// What the CLI reports at the validation stage for the Service alone in a
+/// cluster: defaulting (or not, for stored objects), then validation,
+/// through the engine. (Allocation may still reject a valid Service, as
+/// val-031's shared nodePort is rejected by upstream's allocator.)
 fn engine_errors(service: &Service) -> Vec<FieldError> {
     let key = NsName::of(&service.metadata);
     let objects = vec![(Object::Service(service.clone()), Origin::default())];
@@ -82,6 +84,7 @@ fn engine_errors(service: &Service) -> Vec<FieldError> {
         .errors()
         .into_iter()
         .filter(|e| e.kind == "Service" && e.namespace == key.namespace && e.name == key.name)
+        .filter(|e| e.stage == "validation")
         .map(|e| e.error)
         .collect()
 }

@@ -393,11 +393,22 @@ fn endpoints_cmd(
     let (engine, loaded) = engine_from(files, config)?;
     let mut items = Vec::new();
     let mut found = target.is_none();
+    let mut rejected = false;
     for (key, st) in engine.services() {
         if target.as_ref().is_some_and(|t| t != key) {
             continue;
         }
         found = true;
+        if st.rejected {
+            // The apiserver would not store it, so no controller acts on it.
+            rejected = true;
+            eprintln_safe(&format!("svcscope: Service {key} is rejected by the apiserver; no endpoints are written for it:"));
+            for e in engine.errors().iter().filter(|e| {
+                e.kind == "Service" && e.namespace == key.namespace && e.name == key.name
+            }) {
+                eprintln_safe(&format!("  {e}"));
+            }
+        }
         if let Some(ep) = &st.endpoints {
             items.push(Item::Endpoints(Typed {
                 api_version: "v1",
@@ -431,7 +442,7 @@ fn endpoints_cmd(
         }
         _ => out.write_all(emit::to_yaml(&list).map_err(io::Error::from)?.as_bytes())?,
     }
-    if !loaded.errors.is_empty() {
+    if !loaded.errors.is_empty() || rejected {
         return Err(Failure::Input);
     }
     Ok(())
