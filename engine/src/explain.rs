@@ -508,7 +508,7 @@ fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Cluster) -> Diagnostic {
     // Pods elsewhere that would match: a common mistake, never a match.
     let elsewhere: Vec<&str> = f.matching_elsewhere.iter().map(String::as_str).collect();
     if let Some(first) = elsewhere.first().copied() {
-        let list = elsewhere.iter().copied().collect::<Vec<_>>().join(", ");
+        let list = elsewhere.join(", ");
         details.push(format!(
             "pods in namespace{} {list} match, but a Service selects only pods of its own namespace",
             if elsewhere.len() == 1 { "" } else { "s" },
