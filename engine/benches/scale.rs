@@ -3,6 +3,10 @@
 //! scale`; prints figures, asserts nothing (targets are in the README).
 
 use std::time::{Duration, Instant};
+
+/// The allocator the CLI uses, so the figures are the CLI's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use svcscope::engine::Engine;
 use svcscope::load::{load_str, Limits};
 use svcscope::model::{Object, ObjectKey, Pod};

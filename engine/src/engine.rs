@@ -546,7 +546,7 @@ impl Engine {
                 .or_default()
                 .insert(nn.name.clone());
         }
-        for prefix in explain::env_references(pod) {
+        for prefix in crate::env::env_references(pod) {
             self.env_refs
                 .entry((nn.namespace.clone(), prefix))
                 .or_default()
@@ -570,7 +570,7 @@ impl Engine {
                 }
             }
         }
-        for prefix in explain::env_references(pod) {
+        for prefix in crate::env::env_references(pod) {
             let k = (nn.namespace.clone(), prefix);
             if let Some(set) = self.env_refs.get_mut(&k) {
                 set.remove(&nn.name);
@@ -854,7 +854,7 @@ impl Engine {
     /// Pods whose env refers to this Service's variables get their
     /// ordering diagnostics recomputed.
     fn refresh_env_diagnostics(&mut self, svc: &NsName, changes: &mut Changes) {
-        let prefix = crate::explain::env_prefix(&svc.name);
+        let prefix = crate::env::env_prefix(&svc.name);
         let pods: Vec<String> = self
             .env_refs
             .get(&(svc.namespace.clone(), prefix))
@@ -869,7 +869,7 @@ impl Engine {
         let Some(pod) = self.cluster.pods.get(nn) else {
             return;
         };
-        if explain::env_references(pod).is_empty() {
+        if crate::env::env_references(pod).is_empty() {
             if self.pod_diagnostics.remove(nn).is_some() {
                 changes.pods.insert(nn.clone());
             }
@@ -890,7 +890,9 @@ impl Engine {
         changes.pods.insert(nn.clone());
     }
 
-    fn services_in(&self, ns: &str) -> Vec<(&NsName, &Service)> {
+    /// The Services of one namespace the apiserver stores (not rejected),
+    /// defaulted and allocated, by name.
+    pub fn services_in(&self, ns: &str) -> Vec<(&NsName, &Service)> {
         self.services
             .range(NsName::new(ns, "")..)
             .take_while(|(k, _)| k.namespace == ns)
@@ -970,20 +972,10 @@ impl Engine {
     pub fn selection(&self, nn: &NsName, why_not: bool) -> Option<Selection> {
         let st = self.services.get(nn)?;
         let selector = st.selector.as_ref();
-        let mut not_selected = Vec::new();
-        if why_not {
-            if let Some(sel) = selector {
-                for (pk, pod) in self.cluster.pods_in(&nn.namespace) {
-                    if let Some(req) = sel.first_failure(&pod.metadata.labels) {
-                        not_selected.push(selection::NotSelected {
-                            pod: pk.name.clone(),
-                            requirement: req.to_string(),
-                            reason: selection::why_failed(req, &pod.metadata.labels),
-                        });
-                    }
-                }
-            }
-        }
+        let not_selected = match selector {
+            Some(sel) if why_not => selection::why_not(sel, self.cluster.pods_in(&nn.namespace)),
+            _ => Vec::new(),
+        };
         Some(Selection {
             service: nn.clone(),
             selector: selector.map(|s| s.to_string()),

@@ -9,6 +9,7 @@
 use crate::cluster::{Cluster, NsName};
 use crate::config::Config;
 use crate::endpoints::{self, SliceSkip};
+use crate::env::{self, Visibility};
 use crate::model::*;
 use crate::resolve::ObjectError;
 use crate::select::{Requirement, Selector};
@@ -745,71 +746,6 @@ fn readiness(
     })
 }
 
-/// The env-var prefix kubelet uses for a Service name.
-pub fn env_prefix(service_name: &str) -> String {
-    service_name.to_ascii_uppercase().replace('-', "_")
-}
-
-/// Service-variable prefixes a pod's env values refer to with `$(VAR)`:
-/// `X_SERVICE_HOST`, `X_SERVICE_PORT…` and `X_PORT_<n>_<PROTO>…`.
-pub fn env_references(pod: &Pod) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for c in pod.spec.containers.iter().chain(&pod.spec.init_containers) {
-        for e in &c.env {
-            let Some(v) = &e.value else { continue };
-            for var in dollar_refs(v) {
-                if let Some(p) = service_var_prefix(var) {
-                    out.insert(p.to_string());
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The names inside `$(…)` in a value, skipping `$$` escapes.
-fn dollar_refs(v: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let b = v.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'$' && b.get(i + 1) == Some(&b'$') {
-            i += 2;
-        } else if b[i] == b'$' && b.get(i + 1) == Some(&b'(') {
-            match v[i + 2..].find(')') {
-                Some(end) => {
-                    out.push(&v[i + 2..i + 2 + end]);
-                    i += end + 3;
-                }
-                None => break,
-            }
-        } else {
-            i += 1;
-        }
-    }
-    out
-}
-
-fn service_var_prefix(var: &str) -> Option<&str> {
-    if let Some(i) = var
-        .find("_SERVICE_HOST")
-        .or_else(|| var.find("_SERVICE_PORT"))
-    {
-        return (i > 0).then(|| &var[..i]);
-    }
-    // X_PORT_<n>_<PROTO>[_…]
-    let i = var.find("_PORT_")?;
-    let rest = &var[i + 6..];
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    let proto = &rest[digits..];
-    (i > 0
-        && digits > 0
-        && ["_TCP", "_UDP", "_SCTP"]
-            .iter()
-            .any(|p| proto.starts_with(p)))
-    .then(|| &var[..i])
-}
-
 /// Ordering and visibility problems of the service variables a pod uses.
 pub fn pod_env_diagnostics(
     nn: &NsName,
@@ -817,7 +753,7 @@ pub fn pod_env_diagnostics(
     services: &[(&NsName, &Service)],
     created_after: &dyn Fn(&NsName, &Service) -> bool,
 ) -> Vec<Diagnostic> {
-    let refs = env_references(pod);
+    let refs = env::env_references(pod);
     let mut out = Vec::new();
     let me = ObjectRef::new("Pod", &nn.namespace, &nn.name);
     for prefix in refs {
@@ -828,7 +764,9 @@ pub fn pod_env_diagnostics(
         if prefix == "KUBERNETES" {
             continue;
         }
-        let svc = services.iter().find(|(k, _)| env_prefix(&k.name) == prefix);
+        let svc = services
+            .iter()
+            .find(|(k, _)| env::env_prefix(&k.name) == prefix);
         let var = format!("{prefix}_SERVICE_HOST");
         let Some((sk, svc)) = svc else {
             out.push(Diagnostic {
@@ -846,33 +784,37 @@ pub fn pod_env_diagnostics(
             continue;
         };
         let svc_ref = ObjectRef::new("Service", &sk.namespace, &sk.name);
-        if !pod.enable_service_links() {
-            out.push(Diagnostic {
+        // One rule decides, for diagnostics and for `svcscope env` alike.
+        let visibility =
+            env::visibility(&nn.namespace, pod.enable_service_links(), sk, svc, || {
+                created_after(sk, svc)
+            });
+        match visibility {
+            Visibility::LinksDisabled => out.push(Diagnostic {
                 code: "env-service-links-disabled",
                 severity: Severity::Warning,
                 message: format!("env refers to $({var}), but enableServiceLinks is false, so kubelet sets no variables for Service {}", sk.name),
                 details: Vec::new(),
                 objects: vec![me.clone(), svc_ref],
                 fix: "set enableServiceLinks: true, or use the DNS name".into(),
-            });
-        } else if svc.cluster_ips().is_empty() {
-            out.push(Diagnostic {
+            }),
+            Visibility::NoClusterIp => out.push(Diagnostic {
                 code: "env-service-has-no-variables",
                 severity: Severity::Warning,
                 message: format!("env refers to $({var}), but Service {} is headless or ExternalName, which get no variables", sk.name),
                 details: Vec::new(),
                 objects: vec![me.clone(), svc_ref],
                 fix: format!("use the DNS name {}.{}.svc instead", sk.name, sk.namespace),
-            });
-        } else if created_after(sk, svc) {
-            out.push(Diagnostic {
+            }),
+            Visibility::CreatedAfterPod => out.push(Diagnostic {
                 code: "env-service-created-after-pod",
                 severity: Severity::Warning,
                 message: format!("env refers to $({var}), but Service {} was created after the pod, so kubelet did not set it; the reference stays literal", sk.name),
                 details: vec!["kubelet computes service variables once, when the container starts".into()],
                 objects: vec![me.clone(), svc_ref],
                 fix: "restart the pod (e.g. kubectl rollout restart) after creating the Service, or use its DNS name".into(),
-            });
+            }),
+            Visibility::Visible | Visibility::OtherNamespace | Visibility::Shadowed => {}
         }
     }
     out
@@ -881,32 +823,6 @@ pub fn pod_env_diagnostics(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn finds_service_variable_references() {
-        let mut p = Pod::default();
-        p.spec.containers.push(Container {
-            env: vec![
-                EnvVar {
-                    name: "A".into(),
-                    value: Some(
-                        "http://$(REDIS_MASTER_SERVICE_HOST):$(REDIS_MASTER_SERVICE_PORT)".into(),
-                    ),
-                    value_from: None,
-                },
-                EnvVar {
-                    name: "B".into(),
-                    value: Some(
-                        "$$(NOT_SERVICE_HOST) $(DB_PORT_5432_TCP_ADDR) $(MY_PORT) $(X".into(),
-                    ),
-                    value_from: None,
-                },
-            ],
-            ..Default::default()
-        });
-        let refs: Vec<String> = env_references(&p).into_iter().collect();
-        assert_eq!(refs, ["DB", "REDIS_MASTER"]);
-    }
 
     #[test]
     fn kubernetes_variables_are_always_set() {

@@ -1,15 +1,16 @@
-//! Which pods each Service selects, per namespace, and for every pod of the
-//! namespace that it does not select, the first requirement that failed.
+//! Which pods a Service selects, and why the others are not selected.
 //!
 //! As the endpoints controller does, a Service only ever selects pods of its
 //! own namespace, and a Service without a selector (or with an empty one)
-//! selects nothing: its endpoints are managed by hand.
+//! selects nothing: its endpoints are managed by hand. The engine keeps the
+//! selected sets up to date; this module owns the selector a Service stands
+//! for and the "why not" explanations.
 
-use crate::cluster::{Cluster, NsName};
+use crate::cluster::NsName;
 use crate::model::{Pod, Service};
 use crate::select::{Labels, Operator, Requirement, Selector};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// The pods a Service selects, and why the others are not selected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,23 +21,26 @@ pub struct Selection {
     pub selector: Option<String>,
     /// Selected pod names (same namespace), sorted.
     pub selected: Vec<String>,
-    /// Pods of the namespace that are not selected, sorted by name.
+    /// The other pods of the namespace, grouped by why they are not
+    /// selected.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_selected: Vec<NotSelected>,
 }
 
-/// Why one pod is not selected.
+/// Pods not selected for one reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotSelected {
-    pub pod: String,
-    /// The first requirement (in key order) that the pod's labels fail.
+    /// The first requirement (in key order) that the pods' labels fail.
     pub requirement: String,
     pub reason: String,
+    /// Sorted pod names.
+    pub pods: Vec<String>,
 }
 
 /// The selector the endpoints controller uses for a Service: `None` when it
-/// does not manage the Service's endpoints (no selector, or an empty one).
+/// does not manage the Service's endpoints (no selector, or an empty one,
+/// which the apiserver stores as none).
 pub fn service_selector(svc: &Service) -> Option<Selector> {
     svc.spec
         .selector
@@ -45,116 +49,34 @@ pub fn service_selector(svc: &Service) -> Option<Selector> {
         .map(Selector::from_map)
 }
 
-/// An index of pods by (namespace, label key, label value), so a Service
-/// finds its candidates without scanning the namespace.
-#[derive(Debug, Default)]
-pub struct PodIndex<'a> {
-    /// namespace → label key → label value → pods.
-    by_label: HashMap<&'a str, HashMap<&'a str, HashMap<&'a str, Vec<&'a NsName>>>>,
-}
-
-impl<'a> PodIndex<'a> {
-    pub fn new(pods: impl IntoIterator<Item = (&'a NsName, &'a Pod)>) -> Self {
-        let mut by_label: HashMap<&str, HashMap<&str, HashMap<&str, Vec<&NsName>>>> =
-            HashMap::new();
-        for (key, pod) in pods {
-            let ns = by_label.entry(key.namespace.as_str()).or_default();
-            for (k, v) in &pod.metadata.labels {
-                ns.entry(k.as_str())
-                    .or_default()
-                    .entry(v.as_str())
-                    .or_default()
-                    .push(key);
-            }
-        }
-        PodIndex { by_label }
-    }
-
-    /// Pods carrying label `k=v` in `namespace` (in name order).
-    pub fn with_label(&self, namespace: &str, k: &str, v: &str) -> &[&'a NsName] {
-        self.by_label
-            .get(namespace)
-            .and_then(|m| m.get(k))
-            .and_then(|m| m.get(v))
-            .map_or(&[], Vec::as_slice)
-    }
-}
-
-/// The names of the pods of `namespace` that `selector` selects, sorted.
-/// Service selectors are equality maps: the rarest `key=value` pair bounds
-/// the candidates.
-pub fn selected_pods(
-    cluster: &Cluster,
-    index: &PodIndex,
-    namespace: &str,
+/// Why each pod that `selector` does not select fails it, grouped by
+/// requirement and reason, groups in order of their first pod.
+pub fn why_not<'a>(
     selector: &Selector,
-) -> Vec<String> {
-    let reqs = selector.requirements();
-    let anchor = reqs
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.operator,
-                Operator::Equals | Operator::DoubleEquals | Operator::In
-            ) && r.values.len() == 1
-        })
-        .map(|r| index.with_label(namespace, &r.key, &r.values[0]))
-        .min_by_key(|c| c.len());
-    match anchor {
-        Some(candidates) => candidates
-            .iter()
-            .filter(|k| {
-                cluster
-                    .pods
-                    .get(**k)
-                    .is_some_and(|p| selector.matches(&p.metadata.labels))
-            })
-            .map(|k| k.name.clone())
-            .collect(),
-        None => cluster
-            .pods_in(namespace)
-            .filter(|(_, p)| selector.matches(&p.metadata.labels))
-            .map(|(k, _)| k.name.clone())
-            .collect(),
-    }
-}
-
-/// The selection of one Service. With `why_not`, every unselected pod of
-/// the namespace is listed with its first failing requirement.
-pub fn select_for_service(
-    cluster: &Cluster,
-    index: &PodIndex,
-    key: &NsName,
-    svc: &Service,
-    why_not: bool,
-) -> Selection {
-    let Some(selector) = service_selector(svc) else {
-        return Selection {
-            service: key.clone(),
-            selector: None,
-            selected: Vec::new(),
-            not_selected: Vec::new(),
-        };
-    };
-    let selected = selected_pods(cluster, index, &key.namespace, &selector);
-    let mut not_selected = Vec::new();
-    if why_not {
-        for (pk, pod) in cluster.pods_in(&key.namespace) {
-            if let Some(req) = selector.first_failure(&pod.metadata.labels) {
-                not_selected.push(NotSelected {
-                    pod: pk.name.clone(),
-                    requirement: req.to_string(),
-                    reason: why_failed(req, &pod.metadata.labels),
-                });
-            }
+    pods: impl IntoIterator<Item = (&'a NsName, &'a Pod)>,
+) -> Vec<NotSelected> {
+    let mut groups: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for (key, pod) in pods {
+        if let Some(req) = selector.first_failure(&pod.metadata.labels) {
+            groups
+                .entry((req.to_string(), why_failed(req, &pod.metadata.labels)))
+                .or_default()
+                .push(key.name.clone());
         }
     }
-    Selection {
-        service: key.clone(),
-        selector: Some(selector.to_string()),
-        selected,
-        not_selected,
-    }
+    let mut out: Vec<NotSelected> = groups
+        .into_iter()
+        .map(|((requirement, reason), mut pods)| {
+            pods.sort();
+            NotSelected {
+                requirement,
+                reason,
+                pods,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.pods.first().cmp(&b.pods.first()));
+    out
 }
 
 /// A one-line reason why `labels` fail `req`.
@@ -197,93 +119,42 @@ pub fn why_failed(req: &Requirement, labels: &Labels) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::Origin;
-    use crate::model::Object;
 
-    fn pod(ns: &str, name: &str, labels: &[(&str, &str)]) -> Object {
+    fn pod(name: &str, labels: &[(&str, &str)]) -> (NsName, Pod) {
         let mut p = Pod::default();
         p.metadata.name = name.into();
-        p.metadata.namespace = Some(ns.into());
         p.metadata.labels = labels
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Object::Pod(p)
-    }
-
-    fn service(selector: Option<&[(&str, &str)]>) -> Service {
-        let mut s = Service::default();
-        s.spec.selector = selector.map(|sel| {
-            sel.iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        });
-        s
-    }
-
-    fn cluster() -> Cluster {
-        let mut c = Cluster::default();
-        for o in [
-            pod("shop", "web-1", &[("app", "web"), ("tier", "fe")]),
-            pod("shop", "web-2", &[("app", "web")]),
-            pod("shop", "api-1", &[("app", "api")]),
-            pod("shop", "bare", &[]),
-            pod("other", "web-x", &[("app", "web")]),
-        ] {
-            c.apply(o, Origin::default());
-        }
-        c
+        (NsName::new("shop", name), p)
     }
 
     #[test]
-    fn selects_in_namespace_only_with_why_not() {
-        let c = cluster();
-        let idx = PodIndex::new(&c.pods);
-        let key = NsName::new("shop", "web");
-        let sel = select_for_service(&c, &idx, &key, &service(Some(&[("app", "web")])), true);
-        assert_eq!(sel.selected, ["web-1", "web-2"]);
-        assert_eq!(sel.selector.as_deref(), Some("app=web"));
-        let why: Vec<_> = sel
-            .not_selected
-            .iter()
-            .map(|n| (n.pod.as_str(), n.reason.as_str()))
-            .collect();
-        assert_eq!(
-            why,
-            [
-                ("api-1", "label app is \"api\", want \"web\""),
-                ("bare", "pod has no label \"app\"")
-            ]
-        );
+    fn why_not_groups_by_reason() {
+        let pods = [
+            pod("web-1", &[("app", "web")]),
+            pod("api-2", &[("app", "api")]),
+            pod("api-1", &[("app", "api")]),
+            pod("bare", &[]),
+        ];
+        let sel = Selector::parse("app=web").unwrap();
+        let groups = why_not(&sel, pods.iter().map(|(k, p)| (k, p)));
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].pods, ["api-1", "api-2"]);
+        assert_eq!(groups[0].reason, "label app is \"api\", want \"web\"");
+        assert_eq!(groups[1].pods, ["bare"]);
+        assert_eq!(groups[1].reason, "pod has no label \"app\"");
     }
 
     #[test]
     fn selectorless_and_empty_select_nothing() {
-        let c = cluster();
-        let idx = PodIndex::new(&c.pods);
-        let key = NsName::new("shop", "manual");
-        for s in [service(None), service(Some(&[]))] {
-            let sel = select_for_service(&c, &idx, &key, &s, true);
-            assert!(sel.selected.is_empty() && sel.not_selected.is_empty());
-            assert_eq!(sel.selector, None);
-        }
-    }
-
-    #[test]
-    fn every_requirement_must_hold() {
-        let c = cluster();
-        let idx = PodIndex::new(&c.pods);
-        let key = NsName::new("shop", "fe");
-        let sel = select_for_service(
-            &c,
-            &idx,
-            &key,
-            &service(Some(&[("app", "web"), ("tier", "fe")])),
-            true,
-        );
-        assert_eq!(sel.selected, ["web-1"]);
-        let web2 = sel.not_selected.iter().find(|n| n.pod == "web-2").unwrap();
-        assert_eq!(web2.requirement, "tier=fe");
+        let mut s = Service::default();
+        assert!(service_selector(&s).is_none());
+        s.spec.selector = Some(Labels::new());
+        assert!(service_selector(&s).is_none());
+        s.spec.selector = Some([("app".to_string(), "x".to_string())].into());
+        assert_eq!(service_selector(&s).unwrap().to_string(), "app=x");
     }
 
     #[test]
@@ -301,5 +172,7 @@ mod tests {
         assert!(why_failed(&s.requirements()[0], &labels).contains("not an integer"));
         let s = Selector::parse("env in (dev,qa)").unwrap();
         assert!(why_failed(&s.requirements()[0], &labels).contains("not one of (dev,qa)"));
+        let s = Selector::parse("tier").unwrap();
+        assert!(why_failed(&s.requirements()[0], &labels).contains("no label"));
     }
 }

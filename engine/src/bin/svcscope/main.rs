@@ -4,6 +4,10 @@
 
 mod args;
 
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use args::{Args, UsageError};
 use serde::Serialize;
 use std::io::{self, Read, Write};
@@ -33,6 +37,9 @@ Commands:
                              would write, for one Service or all
   explain [FILE…] [-o text|json]
                              diagnostics: what is wrong and how to fix it
+  env NAMESPACE/POD [FILE…] [-c CONTAINER] [-o text|json]
+                             the container's environment as kubelet sets it:
+                             its own variables, then the Services' (KEY=VALUE)
   resolve [FILE…] -o json    the whole computed view: Services after defaulting
                              and allocation, selections with why-not,
                              endpoints, slices, diagnostics, errors
@@ -45,6 +52,7 @@ Options:
   --node-port-range A-B       NodePort range (default 30000-32767)
   --cluster-domain DOMAIN     cluster DNS zone (default cluster.local)
   -n, --namespace NS          (select) only pods of this namespace
+  -c, --container NAME        (env) the container (default: the first)
   -o, --output FORMAT         output format
   -h, --help                  this help
   -V, --version               version
