@@ -114,42 +114,30 @@ impl Engine {
     /// where timestamps do not say otherwise.
     pub fn from_objects(config: Config, objects: Vec<(Object, Origin)>) -> Self {
         let mut e = Engine::new(config);
-        // Creation order first, so that `seq` follows the input.
-        for (obj, _) in &objects {
-            let key = key_of(obj);
+        // Everything but Services first: Services then find their pods in
+        // the index instead of every pod looking for its Services (there
+        // are none yet, so pods only need indexing). Values Services ask
+        // for by name are set aside before anything is allocated
+        // automatically, so input order never causes a conflict.
+        let mut staged: BTreeMap<NsName, (Service, Origin)> = BTreeMap::new();
+        for (obj, origin) in objects {
+            // Creation order follows the input.
+            let key = key_of(&obj);
             if !e.seq.contains_key(&key) {
                 e.seq.insert(key, e.next_seq);
                 e.next_seq += 1;
             }
-        }
-        let mut services = Vec::new();
-        let mut rest = Vec::new();
-        for (obj, origin) in objects {
             match obj {
-                Object::Service(_) => services.push((obj, origin)),
-                _ => rest.push((obj, origin)),
-            }
-        }
-        // Everything else first: Services then find their pods in the index
-        // instead of every pod looking for its Services (there are none
-        // yet, so pods only need indexing).
-        for (obj, origin) in rest {
-            match obj {
+                Object::Service(mut s) => {
+                    if s.metadata.namespace.as_deref().unwrap_or("").is_empty() {
+                        s.metadata.namespace = Some(crate::cluster::DEFAULT_NAMESPACE.into());
+                    }
+                    staged.insert(NsName::of(&s.metadata), (s, origin));
+                }
                 Object::Pod(pod) => e.insert_pod(pod, origin),
                 obj => {
                     e.apply(obj, origin);
                 }
-            }
-        }
-        // Values asked for by name are set aside before anything is
-        // allocated automatically, so input order never causes a conflict.
-        let mut staged: BTreeMap<NsName, (Service, Origin)> = BTreeMap::new();
-        for (obj, origin) in services {
-            if let Object::Service(mut s) = obj {
-                if s.metadata.namespace.as_deref().unwrap_or("").is_empty() {
-                    s.metadata.namespace = Some(crate::cluster::DEFAULT_NAMESPACE.into());
-                }
-                staged.insert(NsName::of(&s.metadata), (s, origin));
             }
         }
         for (s, _) in staged.values() {
@@ -538,13 +526,29 @@ impl Engine {
         let Some(pod) = self.cluster.pods.get(nn) else {
             return;
         };
-        let ns = self.pod_index.entry(nn.namespace.clone()).or_default();
+        // Look up before inserting: cloning every key on every pod would
+        // dominate loading a big cluster.
+        if !self.pod_index.contains_key(&nn.namespace) {
+            self.pod_index.insert(nn.namespace.clone(), HashMap::new());
+        }
+        let Some(ns) = self.pod_index.get_mut(&nn.namespace) else {
+            return;
+        };
         for (k, v) in &pod.metadata.labels {
-            ns.entry(k.clone())
-                .or_default()
-                .entry(v.clone())
-                .or_default()
-                .insert(nn.name.clone());
+            if !ns.contains_key(k) {
+                ns.insert(k.clone(), HashMap::new());
+            }
+            let Some(values) = ns.get_mut(k) else {
+                continue;
+            };
+            match values.get_mut(v) {
+                Some(pods) => {
+                    pods.insert(nn.name.clone());
+                }
+                None => {
+                    values.insert(v.clone(), BTreeSet::from([nn.name.clone()]));
+                }
+            }
         }
         for prefix in crate::env::env_references(pod) {
             self.env_refs

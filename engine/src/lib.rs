@@ -18,6 +18,7 @@ pub mod defaults;
 pub mod emit;
 pub mod endpoints;
 pub mod engine;
+pub mod env;
 pub mod explain;
 pub mod field;
 pub mod load;

@@ -1300,8 +1300,7 @@ fn explain_no_false_positives() {
     let f = fixture("explain/fp-kubernetes-variables.yaml");
     let r = run(&["explain", &f, "-o", "json"], None);
     assert_eq!(json_codes(&r.code(0).stdout), Vec::<String>::new());
-    // The seeds' examples: only the LoadBalancer, whose pods are not in
-    // the input, has a finding.
+    // The seeds' examples: only the selector typo has a finding.
     let files = service_examples();
     let r = run(
         &args(
@@ -1311,7 +1310,7 @@ fn explain_no_false_positives() {
         None,
     );
     assert_eq!(json_codes(&r.code(0).stdout), ["selector-matches-nothing"]);
-    assert!(r.stdout.contains("\"namespace\": \"lb\""));
+    assert!(r.stdout.contains("\"namespace\": \"typo\""));
 }
 
 #[test]

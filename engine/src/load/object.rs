@@ -21,7 +21,8 @@ pub(crate) struct AnyObject {
     pub kind: Option<String>,
     pub metadata: ObjectMeta,
     pub items: Option<Vec<AnyObject>>,
-    parts: Parts,
+    /// Boxed: lists collect many objects, and the parts are large.
+    parts: Box<Parts>,
 }
 
 /// The kind-specific parts, filled as they are met.
@@ -60,7 +61,7 @@ impl AnyObject {
             return Decoded::NoKind;
         };
         let metadata = self.metadata;
-        let p = self.parts;
+        let p = *self.parts;
         let obj = match kind.as_str() {
             "Service" => Object::Service(Service {
                 metadata,

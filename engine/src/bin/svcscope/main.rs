@@ -3,6 +3,7 @@
 //! lives here.
 
 mod args;
+mod env;
 
 #[cfg(not(target_arch = "wasm32"))]
 #[global_allocator]
@@ -35,6 +36,13 @@ Commands:
   endpoints [NAMESPACE/NAME] [FILE…] [-o yaml|json]
                              the Endpoints and EndpointSlices the controllers
                              would write, for one Service or all
+  dns QNAME [TYPE] [FILE…] [--from NAMESPACE/POD] [--zone Z] [--pod-records MODE] [-o text|json]
+                             the cluster DNS's answer (dig-like; TYPE A, AAAA,
+                             SRV, PTR, CNAME, TXT, SOA, NS or ANY, default A);
+                             with --from, every query the pod's resolver sends
+                             through its search path, then the answer it gets
+  zone [FILE…] [--zone Z] [--pod-records MODE]
+                             the cluster zone as an RFC 1035 master file
   explain [FILE…] [-o text|json]
                              diagnostics: what is wrong and how to fix it
   env NAMESPACE/POD [FILE…] [-c CONTAINER] [-o text|json]
@@ -53,6 +61,9 @@ Options:
   --cluster-domain DOMAIN     cluster DNS zone (default cluster.local)
   -n, --namespace NS          (select) only pods of this namespace
   -c, --container NAME        (env) the container (default: the first)
+  --zone ZONE[,REVERSE…]      (dns, zone) the zone(s) CoreDNS serves (default: the
+                             cluster domain, in-addr.arpa, ip6.arpa)
+  --pod-records MODE          (dns, zone) disabled (default), insecure or verified
   -o, --output FORMAT         output format
   -h, --help                  this help
   -V, --version               version
@@ -162,6 +173,7 @@ fn run(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
             let format = args.output(&["text", "json"])?;
             explain_cmd(&args.positionals, config, format, out)
         }
+        "env" => env::run(args, config, out),
         other => Err(UsageError(format!("unknown command {other:?}")).into()),
     }
 }

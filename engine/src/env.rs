@@ -1,0 +1,1140 @@
+//! Service environment variables: what kubelet puts into a container's
+//! environment for the Services the pod can see, merged with the
+//! container's own `env`.
+//!
+//! This module owns every rule of that computation:
+//!
+//! - the variable names and their per-Service order ([`from_services`],
+//!   upstream `envvars.FromServices`);
+//! - which Services a pod gets variables for ([`visibility`] decides for one
+//!   Service, [`select_services`] for a pod: kubelet's `getServiceEnvVarMap`
+//!   plus creation order). The `env-service-*` diagnostics of
+//!   [`crate::explain`] use the same [`visibility`];
+//! - `$(VAR)` expansion ([`expand`], upstream
+//!   `third_party/forked/golang/expansion`);
+//! - the merge with the container's own variables
+//!   ([`container_environment`], upstream `makeEnvironmentVariables`),
+//!   including the downward-API `fieldRef`s the pod object answers. Values
+//!   only the node knows (ConfigMaps, Secrets, resource limits) become
+//!   placeholders that name their source, such as `<secretKeyRef db/pass>`.
+//!
+//! Kubelet collects the variables in Go maps, so the order a container
+//! sees is unspecified. Here it is fixed: the container's own variables in
+//! spec order, then one block per Service in `FromServices` order, the
+//! Services sorted by name.
+
+use crate::alloc::kubernetes_service_name;
+use crate::cluster::NsName;
+use crate::engine::Engine;
+use crate::model::*;
+use serde::Serialize;
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
+
+/// One variable: `NAME=VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NameValue {
+    pub name: String,
+    pub value: String,
+}
+
+impl fmt::Display for NameValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.name, self.value)
+    }
+}
+
+/// The prefix of a Service's variables: the name upper-cased, `-` → `_`
+/// (upstream `makeEnvVariableName`). Service names are DNS-1035 labels,
+/// so the result is a valid shell identifier.
+pub fn env_prefix(service_name: &str) -> String {
+    service_name.to_ascii_uppercase().replace('-', "_")
+}
+
+/// `spec.clusterIP` when it is an address (upstream `IsServiceIPSet`): not
+/// `None` (headless) and not empty (ExternalName, or not allocated). Only
+/// the primary family's IP is ever used.
+fn cluster_ip(svc: &Service) -> Option<&str> {
+    svc.spec
+        .cluster_ip
+        .as_deref()
+        .filter(|ip| !ip.is_empty() && *ip != "None")
+}
+
+/// `envvars.FromServices`: the variables of each Service in turn, in
+/// kubelet's order; Services without a cluster IP are skipped.
+pub fn from_services<'a>(services: impl IntoIterator<Item = &'a Service>) -> Vec<NameValue> {
+    let mut out = Vec::new();
+    for svc in services {
+        service_variables(svc, &mut out);
+    }
+    out
+}
+
+/// One Service's variables: `_SERVICE_HOST`, `_SERVICE_PORT` (first port),
+/// `_SERVICE_PORT_<NAME>` per named port, the Docker-link `_PORT` (first
+/// port), then per port `_PORT_<n>_<PROTO>` and its `_PROTO`, `_PORT`,
+/// `_ADDR`.
+fn service_variables(svc: &Service, out: &mut Vec<NameValue>) {
+    let Some(ip) = cluster_ip(svc) else {
+        return;
+    };
+    let ports = &svc.spec.ports;
+    let named = ports.iter().filter(|p| !p.name.is_empty()).count();
+    out.reserve(3 + named + 4 * ports.len());
+    let prefix = env_prefix(&svc.metadata.name);
+    // Names are built by concatenation: `format!` costs several times more,
+    // and a namespace can hold thousands of Services.
+    let mut push = |name: &[&str], value: String| {
+        out.push(NameValue {
+            name: name.concat(),
+            value,
+        })
+    };
+    push(&[&prefix, "_SERVICE_HOST"], ip.to_string());
+    // Validation requires a port on every Service with a cluster IP
+    // (upstream would index past the end without one).
+    let Some(first) = ports.first() else {
+        return;
+    };
+    push(&[&prefix, "_SERVICE_PORT"], first.port.to_string());
+    for p in ports.iter().filter(|p| !p.name.is_empty()) {
+        let suffix = env_prefix(&p.name);
+        push(&[&prefix, "_SERVICE_PORT_", &suffix], p.port.to_string());
+    }
+    // `net.JoinHostPort`: an IPv6 address is bracketed inside the URL only.
+    let host = if ip.contains(':') {
+        ["[", ip, "]"].concat()
+    } else {
+        ip.to_string()
+    };
+    for (i, p) in ports.iter().enumerate() {
+        let proto = p.protocol().to_ascii_lowercase();
+        let upper = proto.to_ascii_uppercase();
+        let port = p.port.to_string();
+        let url = [proto.as_str(), "://", &host, ":", &port].concat();
+        if i == 0 {
+            push(&[&prefix, "_PORT"], url.clone());
+        }
+        let base = [prefix.as_str(), "_PORT_", &port, "_", &upper].concat();
+        push(&[&base], url);
+        push(&[&base, "_PROTO"], proto);
+        push(&[&base, "_PORT"], port);
+        push(&[&base, "_ADDR"], ip.to_string());
+    }
+}
+
+/// Whether kubelet gives a pod a Service's variables, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Visibility {
+    Visible,
+    /// Another namespace: only `default/kubernetes` crosses namespaces.
+    OtherNamespace,
+    /// The pod sets `enableServiceLinks: false` (`default/kubernetes` is
+    /// set regardless).
+    LinksDisabled,
+    /// Headless, ExternalName, or no cluster IP allocated.
+    NoClusterIp,
+    /// Created after the pod: kubelet computes a container's environment
+    /// when the container starts, so the Service was not there yet.
+    CreatedAfterPod,
+    /// `default/kubernetes`, replaced by a `kubernetes` Service of the
+    /// pod's own namespace. Decided by [`select_services`], which sees
+    /// both; [`visibility`] never answers it.
+    Shadowed,
+}
+
+/// Decides, for one Service, whether a pod in `pod_namespace` gets its
+/// variables. `created_after_pod` is asked last, only when everything else
+/// allows the Service (it may be costly).
+pub fn visibility(
+    pod_namespace: &str,
+    links_enabled: bool,
+    key: &NsName,
+    svc: &Service,
+    created_after_pod: impl FnOnce() -> bool,
+) -> Visibility {
+    let master = key.namespace == crate::cluster::DEFAULT_NAMESPACE && key.name == "kubernetes";
+    if !master && key.namespace != pod_namespace {
+        Visibility::OtherNamespace
+    } else if !master && !links_enabled {
+        Visibility::LinksDisabled
+    } else if cluster_ip(svc).is_none() {
+        Visibility::NoClusterIp
+    } else if created_after_pod() {
+        Visibility::CreatedAfterPod
+    } else {
+        Visibility::Visible
+    }
+}
+
+/// A Service a pod gets no variables for, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LeftOut {
+    pub service: NsName,
+    pub reason: Visibility,
+}
+
+/// The Services whose variables a pod gets.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceLinks<'a> {
+    /// Sorted by name; one per name.
+    pub services: Vec<(&'a NsName, &'a Service)>,
+    /// Candidates of the pod's namespace and `default/kubernetes` that are
+    /// left out, sorted (other namespaces are not listed).
+    pub left_out: Vec<LeftOut>,
+}
+
+/// kubelet's `getServiceEnvVarMap`, restricted to Services that existed
+/// when the pod was created: `default/kubernetes` always, the pod's
+/// namespace when links are enabled. Services are keyed by name, so a
+/// `kubernetes` Service of the pod's namespace replaces `default/kubernetes`.
+pub fn select_services<'a>(
+    pod_namespace: &str,
+    links_enabled: bool,
+    candidates: impl IntoIterator<Item = (&'a NsName, &'a Service)>,
+    mut created_after_pod: impl FnMut(&NsName) -> bool,
+) -> ServiceLinks<'a> {
+    let master = kubernetes_service_name();
+    let mut by_name: BTreeMap<&'a str, (&'a NsName, &'a Service)> = BTreeMap::new();
+    let mut left_out = Vec::new();
+    for (key, svc) in candidates {
+        match visibility(pod_namespace, links_enabled, key, svc, || {
+            created_after_pod(key)
+        }) {
+            Visibility::Visible => {}
+            Visibility::OtherNamespace => continue,
+            reason => {
+                left_out.push(LeftOut {
+                    service: key.clone(),
+                    reason,
+                });
+                continue;
+            }
+        }
+        match by_name.entry(&key.name) {
+            Entry::Vacant(e) => {
+                e.insert((key, svc));
+            }
+            // The master entry is only added when the name is free ...
+            Entry::Occupied(_) if *key == master => left_out.push(LeftOut {
+                service: key.clone(),
+                reason: Visibility::Shadowed,
+            }),
+            // ... and the pod's namespace overwrites whatever is there
+            // (only hand-made inputs hold two same-named Services of one
+            // namespace: the later one wins, as in kubelet).
+            Entry::Occupied(mut e) => {
+                let (old, _) = e.insert((key, svc));
+                if *old == master {
+                    left_out.push(LeftOut {
+                        service: old.clone(),
+                        reason: Visibility::Shadowed,
+                    });
+                }
+            }
+        }
+    }
+    left_out.sort();
+    ServiceLinks {
+        services: by_name.into_values().collect(),
+        left_out,
+    }
+}
+
+/// `$(VAR)` expansion as kubelet does it (`expansion.Expand` with
+/// `MappingFuncFor`): `$(NAME)` becomes `lookup(NAME)` and stays as written
+/// when that is `None`; `$$` is a literal `$`; any other `$` is kept, as is
+/// an unclosed `$(`. Values substituted are not expanded again.
+pub fn expand<'i, 'v>(
+    input: &'i str,
+    mut lookup: impl FnMut(&'i str) -> Option<&'v str>,
+) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut rest = input;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let mut chars = after.chars();
+        match chars.next() {
+            // A `$` at the very end.
+            None => {
+                out.push('$');
+                rest = after;
+            }
+            Some('$') => {
+                out.push('$');
+                rest = chars.as_str();
+            }
+            Some('(') => {
+                let inner = chars.as_str();
+                match inner.find(')') {
+                    Some(end) => {
+                        let name = &inner[..end];
+                        match lookup(name) {
+                            Some(v) => out.push_str(v),
+                            None => {
+                                out.push_str("$(");
+                                out.push_str(name);
+                                out.push(')');
+                            }
+                        }
+                        rest = &inner[end + 1..];
+                    }
+                    // Unclosed: kept, and scanning goes on after the `(`.
+                    None => {
+                        out.push_str("$(");
+                        rest = inner;
+                    }
+                }
+            }
+            Some(c) => {
+                out.push('$');
+                out.push(c);
+                rest = chars.as_str();
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Service-variable prefixes a pod's env values refer to with `$(VAR)`:
+/// `X_SERVICE_HOST`, `X_SERVICE_PORT…` and `X_PORT_<n>_<PROTO>…`.
+pub fn env_references(pod: &Pod) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for c in pod.spec.containers.iter().chain(&pod.spec.init_containers) {
+        for e in &c.env {
+            let Some(v) = &e.value else { continue };
+            expand(v, |var| {
+                if let Some(p) = service_var_prefix(var) {
+                    out.insert(p.to_string());
+                }
+                None
+            });
+        }
+    }
+    out
+}
+
+fn service_var_prefix(var: &str) -> Option<&str> {
+    if let Some(i) = var
+        .find("_SERVICE_HOST")
+        .or_else(|| var.find("_SERVICE_PORT"))
+    {
+        return (i > 0).then(|| &var[..i]);
+    }
+    // X_PORT_<n>_<PROTO>[_…]
+    let i = var.find("_PORT_")?;
+    let rest = &var[i + 6..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let proto = &rest[digits..];
+    (i > 0
+        && digits > 0
+        && ["_TCP", "_UDP", "_SCTP"]
+            .iter()
+            .any(|p| proto.starts_with(p)))
+    .then(|| &var[..i])
+}
+
+/// Where one of the container's own variables gets its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Source {
+    /// `env[].value`, after `$(VAR)` expansion.
+    Value,
+    #[serde(rename_all = "camelCase")]
+    FieldRef {
+        field_path: String,
+    },
+    ConfigMapKeyRef {
+        name: String,
+        key: String,
+    },
+    SecretKeyRef {
+        name: String,
+        key: String,
+    },
+    /// A `valueFrom` svcscope does not model (`resourceFieldRef`, …).
+    ValueFrom,
+}
+
+/// One of the container's own variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variable {
+    pub name: String,
+    /// The value, or a `<…>` placeholder naming what only the node knows.
+    pub value: String,
+    pub source: Source,
+    /// False when the value is (or contains, through `$(VAR)`) a
+    /// placeholder.
+    pub resolved: bool,
+    /// The Service whose variable of the same name this one replaces.
+    pub overrides: Option<NsName>,
+}
+
+/// One Service's variables, as the container gets them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceVariables {
+    pub service: NsName,
+    pub variables: Vec<NameValue>,
+}
+
+/// A variable name several Services set (e.g. `redis`'s
+/// `REDIS_SERVICE_PORT` and `redis-service`'s Docker-link `_PORT`). Kubelet
+/// keeps one of the values at random; here the first Service's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    pub name: String,
+    /// In order; the first one's value is the one shown.
+    pub services: Vec<NsName>,
+}
+
+/// A container's environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    pub pod: NsName,
+    pub container: String,
+    /// The container's own variables, in spec order (a name given twice
+    /// appears once, where it first appears, with its last value).
+    pub own: Vec<Variable>,
+    /// Service variables the container does not set itself, per Service,
+    /// Services sorted by name.
+    pub services: Vec<ServiceVariables>,
+    pub left_out: Vec<LeftOut>,
+    pub conflicts: Vec<Conflict>,
+}
+
+impl Environment {
+    /// Every variable, in order: `(name, value)`.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.own
+            .iter()
+            .map(|v| (v.name.as_str(), v.value.as_str()))
+            .chain(
+                self.services
+                    .iter()
+                    .flat_map(|s| &s.variables)
+                    .map(|v| (v.name.as_str(), v.value.as_str())),
+            )
+    }
+}
+
+/// Serialised flat, each variable with where it comes from: what the CLI's
+/// `-o json` and the playground show.
+impl Serialize for Environment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(tag = "kind", rename = "service")]
+        struct FromService<'a> {
+            namespace: &'a str,
+            name: &'a str,
+        }
+        #[derive(Serialize)]
+        #[serde(untagged)]
+        enum Origin<'a> {
+            Own(&'a Source),
+            Service(FromService<'a>),
+        }
+        #[derive(Serialize)]
+        struct Item<'a> {
+            name: &'a str,
+            value: &'a str,
+            source: Origin<'a>,
+            #[serde(skip_serializing_if = "is_true")]
+            resolved: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            overrides: Option<&'a NsName>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct View<'a> {
+            pod: &'a NsName,
+            container: &'a str,
+            variables: Vec<Item<'a>>,
+            left_out: &'a [LeftOut],
+            conflicts: &'a [Conflict],
+        }
+        let own = self.own.iter().map(|v| Item {
+            name: &v.name,
+            value: &v.value,
+            source: Origin::Own(&v.source),
+            resolved: v.resolved,
+            overrides: v.overrides.as_ref(),
+        });
+        let services = self.services.iter().flat_map(|g| {
+            g.variables.iter().map(move |v| Item {
+                name: &v.name,
+                value: &v.value,
+                source: Origin::Service(FromService {
+                    namespace: &g.service.namespace,
+                    name: &g.service.name,
+                }),
+                resolved: true,
+                overrides: None,
+            })
+        });
+        View {
+            pod: &self.pod,
+            container: &self.container,
+            variables: own.chain(services).collect(),
+            left_out: &self.left_out,
+            conflicts: &self.conflicts,
+        }
+        .serialize(s)
+    }
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+/// Finds Service variables by name without indexing each of them: every
+/// variable of a Service is its prefix, `_`, and a suffix, so a name is
+/// looked up under each of its `_`-delimited heads.
+struct ServiceIndex<'a> {
+    groups: &'a [ServiceVariables],
+    /// Prefix → the first Service with it.
+    by_prefix: HashMap<&'a str, usize>,
+    /// The next Service with the same prefix (only in hand-made inputs:
+    /// distinct valid names have distinct prefixes).
+    same_prefix: Vec<Option<usize>>,
+}
+
+impl<'a> ServiceIndex<'a> {
+    fn new(groups: &'a [ServiceVariables]) -> Self {
+        let mut by_prefix: HashMap<&str, usize> = HashMap::with_capacity(groups.len());
+        let mut same_prefix: Vec<Option<usize>> = vec![None; groups.len()];
+        for (g, group) in groups.iter().enumerate() {
+            let Some(p) = prefix_of(group) else { continue };
+            let Some(&first) = by_prefix.get(p) else {
+                by_prefix.insert(p, g);
+                continue;
+            };
+            let mut tail = first;
+            while let Some(next) = same_prefix[tail] {
+                tail = next;
+            }
+            same_prefix[tail] = Some(g);
+        }
+        ServiceIndex {
+            groups,
+            by_prefix,
+            same_prefix,
+        }
+    }
+
+    /// The Services with exactly this prefix.
+    fn with_prefix(&self, p: &str) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(self.by_prefix.get(p).copied(), |&g| self.same_prefix[g])
+    }
+
+    /// Every `(Service, position)` holding a variable called `name`.
+    fn find<'n>(&'n self, name: &'n str) -> impl Iterator<Item = (usize, usize)> + 'n {
+        name.match_indices('_')
+            .flat_map(move |(i, _)| self.with_prefix(&name[..i]))
+            .flat_map(move |g| {
+                self.groups[g]
+                    .variables
+                    .iter()
+                    .position(|v| v.name == name)
+                    .map(|i| (g, i))
+            })
+    }
+
+    /// Pairs of Services whose variable names may coincide: one prefix is
+    /// the other, or the other followed by `_` and more.
+    fn overlapping(&self) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (g, group) in self.groups.iter().enumerate() {
+            let Some(p) = prefix_of(group) else { continue };
+            let heads = p.match_indices('_').map(|(i, _)| &p[..i]);
+            for a in heads.flat_map(|h| self.with_prefix(h)) {
+                out.push((a.min(g), a.max(g)));
+            }
+            let later = std::iter::successors(self.same_prefix[g], |&b| self.same_prefix[b]);
+            out.extend(later.map(|b| (g, b)));
+        }
+        out
+    }
+}
+
+/// A Service's prefix, read off its first variable (`<prefix>_SERVICE_HOST`).
+fn prefix_of(group: &ServiceVariables) -> Option<&str> {
+    group.variables.first()?.name.strip_suffix("_SERVICE_HOST")
+}
+
+/// kubelet's `makeEnvironmentVariables` for one container of `pod`, given
+/// the Services it sees. Each own variable is expanded against the own
+/// variables before it and the service variables; a service variable the
+/// container sets is replaced from then on.
+pub fn container_environment(
+    pod: &Pod,
+    container: &Container,
+    links: ServiceLinks<'_>,
+) -> Environment {
+    let mut services: Vec<ServiceVariables> = links
+        .services
+        .iter()
+        .map(|(key, svc)| {
+            let mut variables = Vec::new();
+            service_variables(svc, &mut variables);
+            ServiceVariables {
+                service: (*key).clone(),
+                variables,
+            }
+        })
+        .collect();
+
+    let index = ServiceIndex::new(&services);
+    // Names several Services set: the first Service keeps each.
+    let mut clashes: BTreeMap<&str, BTreeSet<(usize, usize)>> = BTreeMap::new();
+    for (a, b) in index.overlapping() {
+        for (j, v) in services[b].variables.iter().enumerate() {
+            if let Some(i) = services[a].variables.iter().position(|w| w.name == v.name) {
+                clashes.entry(&v.name).or_default().extend([(a, i), (b, j)]);
+            }
+        }
+    }
+    let mut dropped: HashSet<(usize, usize)> = clashes
+        .values()
+        .flat_map(|set| set.iter().skip(1).copied())
+        .collect();
+    let lookup = |name: &str, dropped: &HashSet<(usize, usize)>| {
+        index.find(name).find(|gi| !dropped.contains(gi))
+    };
+
+    let mut own: Vec<Variable> = Vec::new();
+    let mut own_index: HashMap<&str, usize> = HashMap::new();
+    // Service variables the container has set: no longer visible to later
+    // references (upstream deletes them from its map).
+    let mut replaced: HashSet<&str> = HashSet::new();
+    for ev in &container.env {
+        let (value, source, resolved) = match (ev.value.as_deref(), &ev.value_from) {
+            (Some(v), _) if !v.is_empty() => {
+                let mut resolved = true;
+                let value = expand(v, |name| {
+                    if let Some(&i) = own_index.get(name) {
+                        resolved &= own[i].resolved;
+                        return Some(own[i].value.as_str());
+                    }
+                    if replaced.contains(name) {
+                        return None;
+                    }
+                    lookup(name, &dropped).map(|(g, i)| services[g].variables[i].value.as_str())
+                });
+                (value, Source::Value, resolved)
+            }
+            (_, Some(from)) => value_from(pod, from),
+            _ => (String::new(), Source::Value, true),
+        };
+        let overrides = lookup(&ev.name, &dropped).map(|(g, _)| services[g].service.clone());
+        replaced.insert(&ev.name);
+        match own_index.get(ev.name.as_str()) {
+            Some(&i) => {
+                let v = &mut own[i];
+                v.value = value;
+                v.source = source;
+                v.resolved = resolved;
+            }
+            None => {
+                own_index.insert(&ev.name, own.len());
+                own.push(Variable {
+                    name: ev.name.clone(),
+                    value,
+                    source,
+                    resolved,
+                    overrides,
+                });
+            }
+        }
+    }
+
+    let conflicts: Vec<Conflict> = clashes
+        .into_iter()
+        .filter(|(name, _)| !replaced.contains(name))
+        .map(|(name, groups)| Conflict {
+            name: name.to_string(),
+            services: groups
+                .into_iter()
+                .map(|(g, _)| services[g].service.clone())
+                .collect(),
+        })
+        .collect();
+    let overridden: Vec<(usize, usize)> = replaced
+        .iter()
+        .filter_map(|n| lookup(n, &dropped))
+        .collect();
+    dropped.extend(overridden);
+    let touched: BTreeSet<usize> = dropped.iter().map(|&(g, _)| g).collect();
+    for g in touched {
+        let mut i = 0;
+        services[g].variables.retain(|_| {
+            i += 1;
+            !dropped.contains(&(g, i - 1))
+        });
+    }
+    Environment {
+        pod: NsName::of(&pod.metadata),
+        container: container.name.clone(),
+        own,
+        services,
+        left_out: links.left_out,
+        conflicts,
+    }
+}
+
+/// A `valueFrom`: the downward-API fields the pod object holds are
+/// resolved as kubelet would; anything else becomes a placeholder.
+fn value_from(pod: &Pod, from: &EnvVarSource) -> (String, Source, bool) {
+    if let Some(f) = &from.field_ref {
+        let path = &f.field_path;
+        let source = Source::FieldRef {
+            field_path: path.clone(),
+        };
+        return match field_value(pod, path) {
+            Some(v) => (v, source, true),
+            None => (format!("<fieldRef {path}>"), source, false),
+        };
+    }
+    if let Some(k) = &from.config_map_key_ref {
+        return (
+            format!("<configMapKeyRef {}/{}>", k.name, k.key),
+            Source::ConfigMapKeyRef {
+                name: k.name.clone(),
+                key: k.key.clone(),
+            },
+            false,
+        );
+    }
+    if let Some(k) = &from.secret_key_ref {
+        return (
+            format!("<secretKeyRef {}/{}>", k.name, k.key),
+            Source::SecretKeyRef {
+                name: k.name.clone(),
+                key: k.key.clone(),
+            },
+            false,
+        );
+    }
+    ("<valueFrom>".into(), Source::ValueFrom, false)
+}
+
+/// kubelet's `podFieldSelectorRuntimeValue` for the fields the pod object
+/// answers; `None` when the input lacks the value (not scheduled, no IP
+/// yet) or the field is not modelled (`spec.serviceAccountName`,
+/// `status.hostIPs`).
+fn field_value(pod: &Pod, path: &str) -> Option<String> {
+    let meta = &pod.metadata;
+    match path {
+        "metadata.name" => return Some(meta.name.clone()),
+        "metadata.namespace" => return Some(meta.ns().to_string()),
+        "metadata.uid" => return meta.uid.clone(),
+        "spec.nodeName" => return pod.spec.node_name.clone().filter(|s| !s.is_empty()),
+        "status.hostIP" => return pod.status.host_ip.clone().filter(|s| !s.is_empty()),
+        // The primary IP: kubelet orders the IPs by the node's family
+        // preference, which `status.podIPs` already follows.
+        "status.podIP" => return pod.ips().first().map(|s| s.to_string()),
+        "status.podIPs" => {
+            let ips = pod.ips();
+            return (!ips.is_empty()).then(|| ips.join(","));
+        }
+        _ => {}
+    }
+    // `metadata.labels['key']`, `metadata.annotations['key']`: a missing
+    // key gives "" (`fieldpath.ExtractFieldPathAsString`).
+    let (field, key) = path.strip_suffix("']")?.split_once("['")?;
+    let map = match field {
+        "metadata.labels" => &meta.labels,
+        "metadata.annotations" => &meta.annotations,
+        _ => return None,
+    };
+    Some(map.get(key).cloned().unwrap_or_default())
+}
+
+/// Why no environment can be computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvError {
+    PodNotFound(NsName),
+    NoContainers(NsName),
+    ContainerNotFound {
+        pod: NsName,
+        container: String,
+        /// The pod's containers, init containers marked `(init)`.
+        available: Vec<String>,
+    },
+}
+
+impl fmt::Display for EnvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EnvError::PodNotFound(p) => write!(f, "pod {p} not found in the input"),
+            EnvError::NoContainers(p) => write!(f, "pod {p} has no containers"),
+            EnvError::ContainerNotFound {
+                pod,
+                container,
+                available,
+            } => write!(
+                f,
+                "pod {pod} has no container {container:?} (it has: {})",
+                available.join(", ")
+            ),
+        }
+    }
+}
+
+/// The pod's containers for messages: app containers, then init
+/// containers marked `(init)`, as kubectl lists them.
+pub fn container_names(pod: &Pod) -> Vec<String> {
+    pod.spec
+        .containers
+        .iter()
+        .map(|c| c.name.clone())
+        .chain(
+            pod.spec
+                .init_containers
+                .iter()
+                .map(|c| format!("{} (init)", c.name)),
+        )
+        .collect()
+}
+
+/// The container `kubectl exec` picks without `-c`: the one the
+/// `kubectl.kubernetes.io/default-container` annotation names, else the
+/// first.
+pub fn default_container(pod: &Pod) -> Option<&Container> {
+    let annotated = pod
+        .metadata
+        .annotations
+        .get("kubectl.kubernetes.io/default-container")
+        .and_then(|n| pod.spec.containers.iter().find(|c| c.name == *n));
+    annotated.or_else(|| pod.spec.containers.first())
+}
+
+/// The environment of one container of a pod in the engine's cluster
+/// (the default container when `container` is `None`; init containers can
+/// be named too). Services the apiserver would reject are not seen.
+pub fn pod_environment(
+    engine: &Engine,
+    pod_key: &NsName,
+    container: Option<&str>,
+) -> Result<Environment, EnvError> {
+    let pod = engine
+        .cluster()
+        .pods
+        .get(pod_key)
+        .ok_or_else(|| EnvError::PodNotFound(pod_key.clone()))?;
+    let c = match container {
+        None => default_container(pod).ok_or_else(|| EnvError::NoContainers(pod_key.clone()))?,
+        Some(name) => pod
+            .spec
+            .containers
+            .iter()
+            .chain(&pod.spec.init_containers)
+            .find(|c| c.name == name)
+            .ok_or_else(|| EnvError::ContainerNotFound {
+                pod: pod_key.clone(),
+                container: name.to_string(),
+                available: container_names(pod),
+            })?,
+    };
+    let master = kubernetes_service_name();
+    // Pods of `default` find it among their own namespace's Services.
+    let master_svc = engine
+        .service(&master)
+        .filter(|st| !st.rejected && pod_key.namespace != master.namespace)
+        .map(|st| (&master, &st.service));
+    let own = engine.services_in(&pod_key.namespace);
+    let pod_object = ObjectKey::new("Pod", &pod_key.namespace, &pod_key.name);
+    let links = select_services(
+        &pod_key.namespace,
+        pod.enable_service_links(),
+        master_svc.into_iter().chain(own),
+        |k| {
+            let svc = ObjectKey::new("Service", &k.namespace, &k.name);
+            engine.created_after(&svc, &pod_object).unwrap_or(false)
+        },
+    );
+    Ok(container_environment(pod, c, links))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand_with(input: &str, vars: &[(&str, &str)]) -> String {
+        expand(input, |n| {
+            vars.iter().find(|(k, _)| *k == n).map(|(_, v)| *v)
+        })
+    }
+
+    #[test]
+    fn expansion_follows_upstream() {
+        let vars = [("A", "alpha"), ("B", "$(A)"), ("", "empty")];
+        for (input, want) in [
+            ("$(A)", "alpha"),
+            ("x$(A)y$(A)", "xalphayalpha"),
+            ("$(B)", "$(A)"), // substituted values are not expanded again
+            ("$(C)", "$(C)"),
+            ("$$(A)", "$(A)"),
+            ("$$$(A)", "$alpha"),
+            ("$$$$", "$$"),
+            ("$", "$"),
+            ("a$", "a$"),
+            ("$A", "$A"),
+            ("${A}", "${A}"),
+            ("$(A", "$(A"),
+            ("$($(A)", "$($(A)"), // the name is `$(A`
+            ("$()", "empty"),
+            ("$é$(A)", "$éalpha"),
+            ("$(A)$", "alpha$"),
+            ("(A)", "(A)"),
+            ("", ""),
+        ] {
+            assert_eq!(expand_with(input, &vars), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn finds_service_variable_references() {
+        let mut p = Pod::default();
+        p.spec.containers.push(Container {
+            env: vec![
+                EnvVar {
+                    name: "A".into(),
+                    value: Some(
+                        "http://$(REDIS_MASTER_SERVICE_HOST):$(REDIS_MASTER_SERVICE_PORT)".into(),
+                    ),
+                    value_from: None,
+                },
+                EnvVar {
+                    name: "B".into(),
+                    value: Some(
+                        "$$(NOT_SERVICE_HOST) $(DB_PORT_5432_TCP_ADDR) $(MY_PORT) $(X".into(),
+                    ),
+                    value_from: None,
+                },
+            ],
+            ..Default::default()
+        });
+        let refs: Vec<String> = env_references(&p).into_iter().collect();
+        assert_eq!(refs, ["DB", "REDIS_MASTER"]);
+    }
+
+    fn service(name: &str, ip: &str, ports: &[(&str, i32, &str)]) -> Service {
+        let mut s = Service::default();
+        s.metadata.name = name.into();
+        s.spec.cluster_ip = Some(ip.into());
+        s.spec.ports = ports
+            .iter()
+            .map(|(n, port, proto)| ServicePort {
+                name: n.to_string(),
+                port: *port,
+                protocol: Some(proto.to_string()),
+                ..Default::default()
+            })
+            .collect();
+        s
+    }
+
+    #[test]
+    fn a_service_without_ports_gets_only_its_host() {
+        let s = service("bare", "10.0.0.1", &[]);
+        let vars: Vec<String> = from_services([&s]).iter().map(|v| v.to_string()).collect();
+        assert_eq!(vars, ["BARE_SERVICE_HOST=10.0.0.1"]);
+    }
+
+    fn env_of(pod: &Pod, services: &[(NsName, Service)]) -> Environment {
+        let links = select_services(
+            pod.metadata.ns(),
+            pod.enable_service_links(),
+            services.iter().map(|(k, s)| (k, s)),
+            |_| false,
+        );
+        container_environment(pod, &pod.spec.containers[0], links)
+    }
+
+    fn pod_with_env(env: Vec<EnvVar>) -> Pod {
+        let mut p = Pod::default();
+        p.metadata.name = "p".into();
+        p.metadata.namespace = Some("ns".into());
+        p.metadata.labels.insert("app".into(), "web".into());
+        p.spec.node_name = Some("node-1".into());
+        p.status.pod_ip = Some("10.244.0.5".into());
+        p.spec.containers.push(Container {
+            name: "c".into(),
+            env,
+            ..Default::default()
+        });
+        p
+    }
+
+    fn value(name: &str, v: &str) -> EnvVar {
+        EnvVar {
+            name: name.into(),
+            value: Some(v.into()),
+            value_from: None,
+        }
+    }
+
+    fn field(name: &str, path: &str) -> EnvVar {
+        EnvVar {
+            name: name.into(),
+            value: None,
+            value_from: Some(EnvVarSource {
+                field_ref: Some(FieldPathRef {
+                    field_path: path.into(),
+                }),
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn own_variables_override_and_see_earlier_ones() {
+        let db = (
+            NsName::new("ns", "db"),
+            service("db", "10.0.0.9", &[("", 5432, "TCP")]),
+        );
+        let pod = pod_with_env(vec![
+            // Sees the service value: the container's own comes later.
+            value("BEFORE", "$(DB_SERVICE_HOST)"),
+            // Self-reference resolves to the service value (upstream
+            // deletes the service variable only after computing this one).
+            value("DB_SERVICE_HOST", "proxy-$(DB_SERVICE_HOST)"),
+            value("AFTER", "$(DB_SERVICE_HOST)"),
+            value("LATER", "$(DEFINED_LATER)"),
+            value("DEFINED_LATER", "x"),
+            field("NODE", "spec.nodeName"),
+            field("IP", "status.podIP"),
+            field("APP", "metadata.labels['app']"),
+            field("NONE", "metadata.labels['none']"),
+            field("SA", "spec.serviceAccountName"),
+            value("URL", "$(SA)/$(IP)"),
+            value("DUP", "1"),
+            value("DUP", "2"),
+            EnvVar {
+                name: "EMPTY".into(),
+                value: Some(String::new()),
+                value_from: None,
+            },
+        ]);
+        let env = env_of(&pod, &[db]);
+        let got: Vec<(&str, &str)> = env.iter().collect();
+        assert_eq!(
+            got,
+            [
+                ("BEFORE", "10.0.0.9"),
+                ("DB_SERVICE_HOST", "proxy-10.0.0.9"),
+                ("AFTER", "proxy-10.0.0.9"),
+                ("LATER", "$(DEFINED_LATER)"),
+                ("DEFINED_LATER", "x"),
+                ("NODE", "node-1"),
+                ("IP", "10.244.0.5"),
+                ("APP", "web"),
+                ("NONE", ""),
+                ("SA", "<fieldRef spec.serviceAccountName>"),
+                ("URL", "<fieldRef spec.serviceAccountName>/10.244.0.5"),
+                ("DUP", "2"),
+                ("EMPTY", ""),
+                ("DB_SERVICE_PORT", "5432"),
+                ("DB_PORT", "tcp://10.0.0.9:5432"),
+                ("DB_PORT_5432_TCP", "tcp://10.0.0.9:5432"),
+                ("DB_PORT_5432_TCP_PROTO", "tcp"),
+                ("DB_PORT_5432_TCP_PORT", "5432"),
+                ("DB_PORT_5432_TCP_ADDR", "10.0.0.9"),
+            ]
+        );
+        let by_name = |n: &str| env.own.iter().find(|v| v.name == n).unwrap();
+        assert_eq!(
+            by_name("DB_SERVICE_HOST").overrides,
+            Some(NsName::new("ns", "db"))
+        );
+        assert!(!by_name("URL").resolved && by_name("IP").resolved);
+    }
+
+    #[test]
+    fn same_name_variables_of_two_services_are_a_conflict() {
+        let redis = (
+            NsName::new("ns", "redis"),
+            service("redis", "10.0.0.1", &[("", 6379, "TCP")]),
+        );
+        let redis_service = (
+            NsName::new("ns", "redis-service"),
+            service("redis-service", "10.0.0.2", &[("", 80, "TCP")]),
+        );
+        let env = env_of(&pod_with_env(Vec::new()), &[redis, redis_service]);
+        assert_eq!(
+            env.conflicts,
+            [Conflict {
+                name: "REDIS_SERVICE_PORT".into(),
+                services: vec![
+                    NsName::new("ns", "redis"),
+                    NsName::new("ns", "redis-service")
+                ],
+            }]
+        );
+        let values: Vec<&str> = env
+            .iter()
+            .filter(|(n, _)| *n == "REDIS_SERVICE_PORT")
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(values, ["6379"]);
+    }
+
+    #[test]
+    fn services_with_one_prefix_keep_each_name_once() {
+        // Not valid names, but a pure caller may pass them: every name
+        // still appears once, the first Service's.
+        let ports = [("", 80, "TCP")];
+        let services: Vec<(NsName, Service)> = ["a-b", "A-B", "a-B"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let ip = format!("10.0.0.{}", i + 1);
+                (NsName::new("ns", n), service(n, &ip, &ports))
+            })
+            .collect();
+        let env = env_of(&pod_with_env(Vec::new()), &services);
+        let names: Vec<&str> = env.iter().map(|(n, _)| n).collect();
+        let unique: BTreeSet<&str> = names.iter().copied().collect();
+        assert_eq!(names.len(), unique.len(), "{names:?}");
+        assert_eq!(names.len(), 7);
+        assert_eq!(env.conflicts.len(), 7);
+        assert!(env.conflicts.iter().all(|c| c.services.len() == 3));
+    }
+
+    #[test]
+    fn a_namespace_kubernetes_service_shadows_the_master() {
+        let master = (
+            NsName::new("default", "kubernetes"),
+            service("kubernetes", "10.0.0.1", &[("https", 443, "TCP")]),
+        );
+        let local = (
+            NsName::new("ns", "kubernetes"),
+            service("kubernetes", "10.1.0.1", &[("", 8443, "TCP")]),
+        );
+        for services in [
+            vec![master.clone(), local.clone()],
+            vec![local.clone(), master.clone()],
+        ] {
+            let env = env_of(&pod_with_env(Vec::new()), &services);
+            assert_eq!(env.services.len(), 1);
+            assert_eq!(env.services[0].service, local.0);
+            assert_eq!(
+                env.left_out,
+                [LeftOut {
+                    service: master.0.clone(),
+                    reason: Visibility::Shadowed
+                }]
+            );
+        }
+        let mut pod = pod_with_env(Vec::new());
+        pod.spec.enable_service_links = Some(false);
+        let env = env_of(&pod, &[master.clone(), local.clone()]);
+        assert_eq!(env.services[0].service, master.0);
+        assert_eq!(env.left_out[0].reason, Visibility::LinksDisabled);
+    }
+}

@@ -1,0 +1,475 @@
+//! Golden tests for `svcscope env`, run as a user meets it: the real
+//! binary, from the workspace root. Standard output is compared with
+//! `engine/tests/golden/env/`; exit codes and the notes on standard error
+//! are asserted here. After an intended change, regenerate with
+//!
+//! ```text
+//! UPDATE_GOLDEN=1 cargo test -p svcscope --test cli_env
+//! ```
+//!
+//! and review the diff by eye.
+
+use serde_json::Value;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TIME_LIMIT: Duration = Duration::from_secs(20);
+
+/// The 2015 service range the redis-master example uses.
+const CIDR_2015: &str = "--service-cidr=10.0.0.0/16";
+const REDIS: &str = "examples/redis-master.yaml";
+const FIXTURES: &str = "engine/tests/fixtures/env";
+
+struct Run {
+    what: String,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the engine crate sits in the workspace")
+        .to_path_buf()
+}
+
+fn fixture(name: &str) -> String {
+    let p = format!("{FIXTURES}/{name}");
+    assert!(root().join(&p).is_file(), "fixture {p} missing");
+    p
+}
+
+/// Runs `svcscope ARGS` with `stdin` (none: empty).
+fn run(args: &[&str], stdin: Option<&str>) -> Run {
+    let what = format!("svcscope {}", args.join(" "));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_svcscope"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    let input = stdin.unwrap_or_default().as_bytes().to_vec();
+    let mut child_in = child.stdin.take().expect("piped stdin");
+    let writer = std::thread::spawn(move || {
+        // A usage error exits before reading: a broken pipe is fine.
+        let _ = std::io::Write::write_all(&mut child_in, &input);
+    });
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            String::from_utf8_lossy(&v).into_owned()
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().expect("piped stdout")));
+    let err = drain(Box::new(child.stderr.take().expect("piped stderr")));
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait().expect("wait") {
+            Some(s) => break s,
+            None if start.elapsed() > TIME_LIMIT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{what}: still running after {TIME_LIMIT:?}; killed");
+            }
+            None => std::thread::sleep(Duration::from_millis(2)),
+        }
+    };
+    let _ = writer.join();
+    let r = Run {
+        what,
+        code: status.code(),
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    };
+    assert!(
+        r.code != Some(101) && !r.stderr.contains("panicked at"),
+        "{}: panicked\n{}",
+        r.what,
+        r.stderr
+    );
+    r
+}
+
+impl Run {
+    fn code(&self, want: i32) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(want),
+            "{}: exit code\n--- stdout\n{}--- stderr\n{}",
+            self.what,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    fn stderr_has(&self, parts: &[&str]) -> &Self {
+        for p in parts {
+            assert!(
+                self.stderr.contains(p),
+                "{}: stderr lacks {p:?}\n{}",
+                self.what,
+                self.stderr
+            );
+        }
+        self
+    }
+
+    fn stderr_empty(&self) -> &Self {
+        assert!(
+            self.stderr.is_empty(),
+            "{}: stderr\n{}",
+            self.what,
+            self.stderr
+        );
+        self
+    }
+
+    fn stdout_empty(&self) -> &Self {
+        assert!(
+            self.stdout.is_empty(),
+            "{}: stdout\n{}",
+            self.what,
+            self.stdout
+        );
+        self
+    }
+
+    /// Compares standard output with `golden/env/<name>`, or rewrites it
+    /// when `UPDATE_GOLDEN` is set.
+    fn golden(&self, name: &str) -> &Self {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden/env")
+            .join(name);
+        if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| !v.is_empty() && v != "0") {
+            std::fs::create_dir_all(path.parent().expect("a directory")).expect("mkdir");
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(self.stdout.as_str()) {
+                std::fs::write(&path, &self.stdout).expect("write the golden file");
+                eprintln!("updated {}", path.display());
+            }
+            return self;
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: golden file {} not readable ({e}); create it with \
+                 UPDATE_GOLDEN=1 cargo test -p svcscope --test cli_env\n--- actual\n{}",
+                self.what,
+                path.display(),
+                self.stdout
+            )
+        });
+        if want != self.stdout {
+            let first = want
+                .lines()
+                .zip(self.stdout.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(want.lines().count().min(self.stdout.lines().count()));
+            panic!(
+                "{}: output differs from {} from line {}:\n- {}\n+ {}\n--- actual\n{}",
+                self.what,
+                path.display(),
+                first + 1,
+                want.lines().nth(first).unwrap_or("<end>"),
+                self.stdout.lines().nth(first).unwrap_or("<end>"),
+                self.stdout
+            );
+        }
+        self
+    }
+
+    /// The variables printed, as `(name, value)` in order.
+    fn vars(&self) -> Vec<(&str, &str)> {
+        self.stdout
+            .lines()
+            .map(|l| l.split_once('=').expect("KEY=VALUE lines"))
+            .collect()
+    }
+
+    fn value(&self, name: &str) -> Option<&str> {
+        self.vars()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The seeds' example
+
+#[test]
+fn redis_master_frontend() {
+    let r = run(&["env", "my-ns/frontend", REDIS, CIDR_2015], None);
+    r.code(0).stderr_empty().golden("redis-master-frontend.txt");
+    // The seeds' figures.
+    for (name, value) in [
+        ("REDIS_MASTER_SERVICE_HOST", "10.0.0.11"),
+        ("REDIS_MASTER_SERVICE_PORT", "6379"),
+        ("REDIS_MASTER_PORT", "tcp://10.0.0.11:6379"),
+        ("REDIS_MASTER_PORT_6379_TCP", "tcp://10.0.0.11:6379"),
+        ("REDIS_MASTER_PORT_6379_TCP_PROTO", "tcp"),
+        ("REDIS_MASTER_PORT_6379_TCP_PORT", "6379"),
+        ("REDIS_MASTER_PORT_6379_TCP_ADDR", "10.0.0.11"),
+    ] {
+        assert_eq!(r.value(name), Some(value), "{name}");
+    }
+    // The container's own variables come first.
+    assert_eq!(r.vars()[0], ("GET_HOSTS_FROM", "env"));
+}
+
+#[test]
+fn redis_master_frontend_json() {
+    let r = run(
+        &["env", "my-ns/frontend", REDIS, CIDR_2015, "-o", "json"],
+        None,
+    );
+    r.code(0)
+        .stderr_empty()
+        .golden("redis-master-frontend.json");
+    let doc: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(doc["kind"], "Environment");
+    assert_eq!(doc["container"], "php-redis");
+    let vars = doc["variables"].as_array().expect("variables");
+    assert_eq!(vars[0]["source"]["kind"], "value");
+    let host = vars
+        .iter()
+        .find(|v| v["name"] == "REDIS_MASTER_SERVICE_HOST")
+        .expect("REDIS_MASTER_SERVICE_HOST");
+    assert_eq!(host["source"]["kind"], "service");
+    assert_eq!(host["source"]["name"], "redis-master");
+}
+
+#[test]
+fn the_same_from_stdin() {
+    let text = std::fs::read_to_string(root().join(REDIS)).expect("the example");
+    run(&["env", "my-ns/frontend", CIDR_2015], Some(&text))
+        .code(0)
+        .golden("redis-master-frontend.txt");
+    run(&["env", "my-ns/frontend", "-", CIDR_2015], Some(&text))
+        .code(0)
+        .golden("redis-master-frontend.txt");
+}
+
+#[test]
+fn multi_port_named_ports() {
+    run(
+        &["env", "multi-port/myapp-1", "examples/multi-port.yaml"],
+        None,
+    )
+    .code(0)
+    .stderr_empty()
+    .golden("multi-port.txt");
+}
+
+// ---------------------------------------------------------------------------
+// Which Services a pod sees
+
+#[test]
+fn service_created_after_the_pod_is_not_set() {
+    let f = fixture("created-after-pod.yaml");
+    // By creationTimestamp: cache (later) and late (no timestamp: now).
+    let r = run(&["env", "shop/client", &f], None);
+    r.code(0)
+        .stderr_has(&[
+            "note: Service shop/cache was created after the pod",
+            "note: Service shop/late was created after the pod",
+        ])
+        .golden("created-after-pod-timestamps.txt");
+    assert_eq!(
+        r.value("CACHE_ADDR"),
+        Some("$(CACHE_SERVICE_HOST):$(CACHE_SERVICE_PORT)")
+    );
+    assert_eq!(r.value("DB_URL"), Some("postgres://10.96.0.20:5432/shop"));
+    // By the order given, without timestamps.
+    let r = run(&["env", "plain/client", &f], None);
+    r.code(0)
+        .stderr_has(&["note: Service plain/after was created after the pod"])
+        .golden("created-after-pod-order.txt");
+    assert_eq!(r.value("AFTER"), Some("$(AFTER_SERVICE_HOST)"));
+    // explain says so too, for the Services the pods refer to.
+    let r = run(&["explain", &f], None);
+    for pod_and_service in [
+        "Pod shop/client: env refers to $(CACHE_SERVICE_HOST), but Service cache was created after the pod",
+        "Pod plain/client: env refers to $(AFTER_SERVICE_HOST), but Service after was created after the pod",
+    ] {
+        assert!(r.stdout.contains(pod_and_service), "{}", r.stdout);
+    }
+}
+
+#[test]
+fn links_disabled_and_the_kubernetes_service() {
+    let f = fixture("links.yaml");
+    run(&["env", "team/linked", &f], None)
+        .code(0)
+        .stderr_has(&["note: Service team/kubernetes replaces default/kubernetes"])
+        .golden("links-enabled-kubernetes-shadowed.txt");
+    run(&["env", "team/unlinked", &f], None)
+        .code(0)
+        .stderr_empty()
+        .golden("links-disabled.txt");
+}
+
+#[test]
+fn ipv6_addresses_are_bracketed_in_urls_only() {
+    let r = run(
+        &[
+            "env",
+            "v6/client",
+            &fixture("ipv6.yaml"),
+            "--service-cidr",
+            "fd00:10:96::/112",
+        ],
+        None,
+    );
+    r.code(0).stderr_empty().golden("ipv6.txt");
+    assert_eq!(r.value("DNS_CACHE_SERVICE_HOST"), Some("fd00:10:96::a"));
+    assert_eq!(r.value("DNS_CACHE_PORT"), Some("udp://[fd00:10:96::a]:53"));
+}
+
+#[test]
+fn variables_several_services_set_are_noted() {
+    run(&["env", "cache/client", &fixture("conflict.yaml")], None)
+        .code(0)
+        .stderr_has(&[
+            "note: REDIS_SERVICE_PORT is set by Services cache/redis, cache/redis-service",
+        ])
+        .golden("conflict.txt");
+}
+
+// ---------------------------------------------------------------------------
+// The container's own variables
+
+#[test]
+fn expansion_field_refs_and_placeholders() {
+    let f = fixture("expansion.yaml");
+    let r = run(&["env", "my-ns/worker", REDIS, &f, CIDR_2015], None);
+    r.code(0)
+        .stderr_has(&[
+            "note: defaulted container \"app\" out of: app, metrics, wait-for-redis (init)",
+        ])
+        .golden("expansion-app.txt");
+    // Set by the container: its value wins, from where it is set on.
+    assert_eq!(r.value("REDIS_URL"), Some("redis://10.0.0.11:6379/0"));
+    assert_eq!(r.value("REDIS_PROXY"), Some("10.0.0.11:16379"));
+    assert_eq!(r.value("REDIS_MASTER_SERVICE_PORT"), Some("16379"));
+    assert_eq!(
+        r.vars()
+            .iter()
+            .filter(|(n, _)| *n == "REDIS_MASTER_SERVICE_PORT")
+            .count(),
+        1
+    );
+    let r = run(
+        &["env", "my-ns/worker", REDIS, &f, CIDR_2015, "-o", "json"],
+        None,
+    );
+    r.code(0).golden("expansion-app.json");
+    run(
+        &[
+            "env",
+            "my-ns/worker",
+            REDIS,
+            &f,
+            CIDR_2015,
+            "--container",
+            "metrics",
+        ],
+        None,
+    )
+    .code(0)
+    .stderr_empty()
+    .golden("expansion-metrics.txt");
+    run(
+        &[
+            "env",
+            "my-ns/worker",
+            REDIS,
+            &f,
+            CIDR_2015,
+            "-c",
+            "wait-for-redis",
+        ],
+        None,
+    )
+    .code(0)
+    .stderr_empty()
+    .golden("expansion-init-container.txt");
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+
+#[test]
+fn unknown_pod_or_container_exits_1() {
+    run(&["env", "my-ns/nope", REDIS, CIDR_2015], None)
+        .code(1)
+        .stdout_empty()
+        .stderr_has(&["svcscope: pod my-ns/nope not found in the input"]);
+    run(
+        &["env", "my-ns/frontend", REDIS, CIDR_2015, "-c", "nope"],
+        None,
+    )
+    .code(1)
+    .stdout_empty()
+    .stderr_has(&["pod my-ns/frontend has no container \"nope\" (it has: php-redis)"]);
+}
+
+#[test]
+fn a_rejected_pod_has_no_environment() {
+    run(
+        &["env", "default/broken", &fixture("rejected-pod.yaml")],
+        None,
+    )
+    .code(1)
+    .stdout_empty()
+    .stderr_has(&[
+        "Pod default/broken is rejected by the apiserver",
+        "spec.containers[0].name: Invalid",
+    ]);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for (args, message) in [
+        (&["env"][..], "env needs NAMESPACE/POD"),
+        (&["env", REDIS], "env needs NAMESPACE/POD before the files"),
+        (
+            &["env", "my-ns/"],
+            "env needs NAMESPACE/POD, got \"my-ns/\"",
+        ),
+        (
+            &["env", "my-ns/frontend", REDIS, "-o", "yaml"],
+            "unsupported output format \"yaml\"",
+        ),
+        (
+            &["env", "my-ns/frontend", REDIS, "-n", "my-ns"],
+            "option --namespace does not apply to this command",
+        ),
+    ] {
+        run(args, None)
+            .code(2)
+            .stdout_empty()
+            .stderr_has(&[message, "Run 'svcscope --help' for usage."]);
+    }
+}
+
+#[test]
+fn load_errors_still_print_and_exit_1() {
+    // One broken object: the rest still loads, the exit code says so.
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec: {containers: [{name: c}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: ns}\nspec: {ports: x}\n";
+    let r = run(&["env", "ns/p", "-"], Some(text));
+    r.code(1).stderr_has(&["<stdin>:9:"]);
+    assert_eq!(r.value("KUBERNETES_SERVICE_HOST"), Some("10.96.0.1"));
+}
+
+#[test]
+fn help_lists_the_command() {
+    let r = run(&["--help"], None);
+    r.code(0);
+    assert!(r.stdout.contains("env NAMESPACE/POD"), "{}", r.stdout);
+}
