@@ -40,6 +40,10 @@ pub struct ServiceState {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// A position in creation order: later compares greater.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CreationOrder(bool, i64, u64);
+
 /// What one change touched.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
@@ -206,7 +210,7 @@ impl Engine {
     /// The order the apiserver would have created objects in:
     /// `default/kubernetes` first, then by `creationTimestamp` (objects
     /// without one as if created now), then the order they were applied.
-    fn creation_rank(&self, key: &ObjectKey, meta: &ObjectMeta) -> (bool, i64, u64) {
+    fn creation_rank(&self, key: &ObjectKey, meta: &ObjectMeta) -> CreationOrder {
         let ts = meta
             .creation_timestamp
             .as_deref()
@@ -215,7 +219,13 @@ impl Engine {
         let k8s = kubernetes_service_name();
         let is_k8s =
             key.kind == "Service" && key.namespace == k8s.namespace && key.name == k8s.name;
-        (!is_k8s, ts.unwrap_or(i64::MAX), seq)
+        CreationOrder(!is_k8s, ts.unwrap_or(i64::MAX), seq)
+    }
+
+    /// Where an object stands in creation order (`None` if it does not
+    /// exist); compare two to learn which was created first.
+    pub fn creation_order(&self, key: &ObjectKey) -> Option<CreationOrder> {
+        Some(self.creation_rank(key, self.metadata_of(key)?))
     }
 
     fn metadata_of(&self, key: &ObjectKey) -> Option<&ObjectMeta> {
@@ -239,9 +249,7 @@ impl Engine {
     /// This is what decides, for example, whether kubelet gave a pod the
     /// variables of a Service.
     pub fn created_after(&self, a: &ObjectKey, b: &ObjectKey) -> Option<bool> {
-        let ra = self.creation_rank(a, self.metadata_of(a)?);
-        let rb = self.creation_rank(b, self.metadata_of(b)?);
-        Some(ra > rb)
+        Some(self.creation_order(a)? > self.creation_order(b)?)
     }
 
     /// Adds or replaces one object and updates what depends on it.

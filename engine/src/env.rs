@@ -848,13 +848,14 @@ pub fn pod_environment(
         .map(|st| (&master, &st.service));
     let own = engine.services_in(&pod_key.namespace);
     let pod_object = ObjectKey::new("Pod", &pod_key.namespace, &pod_key.name);
+    let pod_created = engine.creation_order(&pod_object);
     let links = select_services(
         &pod_key.namespace,
         pod.enable_service_links(),
         master_svc.into_iter().chain(own),
         |k| {
             let svc = ObjectKey::new("Service", &k.namespace, &k.name);
-            engine.created_after(&svc, &pod_object).unwrap_or(false)
+            engine.creation_order(&svc) > pod_created
         },
     );
     Ok(container_environment(pod, c, links))
