@@ -1300,7 +1300,8 @@ fn explain_no_false_positives() {
     let f = fixture("explain/fp-kubernetes-variables.yaml");
     let r = run(&["explain", &f, "-o", "json"], None);
     assert_eq!(json_codes(&r.code(0).stdout), Vec::<String>::new());
-    // The seeds' examples: only the selector typo has a finding.
+    // The seeds' examples: only the selector typo and the Service created
+    // after its client have findings.
     let files = service_examples();
     let r = run(
         &args(
@@ -1309,7 +1310,10 @@ fn explain_no_false_positives() {
         ),
         None,
     );
-    assert_eq!(json_codes(&r.code(0).stdout), ["selector-matches-nothing"]);
+    assert_eq!(
+        json_codes(&r.code(0).stdout),
+        ["selector-matches-nothing", "env-service-created-after-pod"]
+    );
     assert!(r.stdout.contains("\"namespace\": \"typo\""));
 }
 
