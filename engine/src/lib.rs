@@ -15,6 +15,7 @@ pub mod alloc;
 pub mod cluster;
 pub mod config;
 pub mod defaults;
+pub mod dns;
 pub mod emit;
 pub mod endpoints;
 pub mod engine;

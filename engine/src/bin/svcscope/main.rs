@@ -3,6 +3,7 @@
 //! lives here.
 
 mod args;
+mod dns;
 mod env;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -174,6 +175,8 @@ fn run(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
             explain_cmd(&args.positionals, config, format, out)
         }
         "env" => env::run(args, config, out),
+        "dns" => dns::run_dns(args, config, out),
+        "zone" => dns::run_zone(args, config, out),
         other => Err(UsageError(format!("unknown command {other:?}")).into()),
     }
 }
