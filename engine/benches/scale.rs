@@ -149,7 +149,13 @@ fn main() {
     // One pod at a time: relabel (moves it to another Service), make it
     // unready, delete it. Each updates every affected view.
     let mut engine = engine;
-    let pods: Vec<Pod> = engine.cluster().pods.values().take(1000).cloned().collect();
+    let pods: Vec<Pod> = engine
+        .cluster()
+        .pods
+        .values()
+        .take(1000)
+        .map(|p| (**p).clone())
+        .collect();
     for (what, change) in [("relabel", 0usize), ("make unready", 1), ("delete", 2)] {
         let t = Instant::now();
         let mut touched = 0;

@@ -68,7 +68,9 @@ pub struct Cluster {
     pub namespaces: BTreeMap<String, Namespace>,
     pub nodes: BTreeMap<String, Node>,
     pub services: BTreeMap<NsName, Service>,
-    pub pods: BTreeMap<NsName, Pod>,
+    /// Boxed: a big cluster has many pods, and B-tree nodes move their
+    /// values around on every insert.
+    pub pods: BTreeMap<NsName, Box<Pod>>,
     /// Keyed by namespace/name within each kind.
     pub workloads: BTreeMap<(String, NsName), Workload>,
     pub endpoints: BTreeMap<NsName, Endpoints>,
@@ -104,7 +106,10 @@ impl Cluster {
                 .insert(o.metadata.name.clone(), o)
                 .map(Object::Node),
             Object::Service(o) => self.services.insert(ns_name, o).map(Object::Service),
-            Object::Pod(o) => self.pods.insert(ns_name, o).map(Object::Pod),
+            Object::Pod(o) => self
+                .pods
+                .insert(ns_name, Box::new(o))
+                .map(|p| Object::Pod(*p)),
             Object::Endpoints(o) => self.endpoints.insert(ns_name, o).map(Object::Endpoints),
             Object::EndpointSlice(o) => self
                 .endpoint_slices
@@ -125,7 +130,7 @@ impl Cluster {
             "Namespace" => self.namespaces.remove(&key.name).map(Object::Namespace),
             "Node" => self.nodes.remove(&key.name).map(Object::Node),
             "Service" => self.services.remove(&nn).map(Object::Service),
-            "Pod" => self.pods.remove(&nn).map(Object::Pod),
+            "Pod" => self.pods.remove(&nn).map(|p| Object::Pod(*p)),
             "Endpoints" => self.endpoints.remove(&nn).map(Object::Endpoints),
             "EndpointSlice" => self.endpoint_slices.remove(&nn).map(Object::EndpointSlice),
             k => self
@@ -147,6 +152,7 @@ impl Cluster {
         self.pods
             .range(NsName::new(namespace, "")..)
             .take_while(move |(k, _)| k.namespace == namespace)
+            .map(|(k, p)| (k, &**p))
     }
 
     /// Workloads of one namespace.

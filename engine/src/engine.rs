@@ -776,6 +776,7 @@ impl Engine {
                 .selected
                 .iter()
                 .filter_map(|p| self.cluster.pods.get(&NsName::new(&nn.namespace, p)))
+                .map(|p| &**p)
                 .collect();
             let ep = endpoints::build_endpoints(&st.service, &pods);
             let (slices, skips) = endpoints::build_slices(
@@ -929,7 +930,9 @@ impl Engine {
             .values()
             .for_each(|o| push(Object::Namespace(o.clone())));
         c.nodes.values().for_each(|o| push(Object::Node(o.clone())));
-        c.pods.values().for_each(|o| push(Object::Pod(o.clone())));
+        c.pods
+            .values()
+            .for_each(|o| push(Object::Pod((**o).clone())));
         c.workloads
             .values()
             .for_each(|o| push(Object::Workload(o.clone())));

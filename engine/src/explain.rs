@@ -248,7 +248,7 @@ pub fn service_diagnostics(
             cluster
                 .pods
                 .get(&NsName::new(&key.namespace, n))
-                .map(|p| (n, p))
+                .map(|p| (n, &**p))
         })
         .collect();
     if pods.is_empty() {

@@ -124,7 +124,10 @@ fn cluster_objects(cluster: &Cluster) -> Vec<(Object, Origin)> {
         out.push((Object::Node(o.clone()), origin("Node", "", name)));
     }
     for (k, o) in &cluster.pods {
-        out.push((Object::Pod(o.clone()), origin("Pod", &k.namespace, &k.name)));
+        out.push((
+            Object::Pod((**o).clone()),
+            origin("Pod", &k.namespace, &k.name),
+        ));
     }
     for ((kind, k), o) in &cluster.workloads {
         out.push((
