@@ -40,6 +40,17 @@ pub struct ServiceState {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// How much an engine computes for each Service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Views {
+    /// Selections, Endpoints, EndpointSlices and diagnostics.
+    #[default]
+    All,
+    /// Services as stored, their errors and selections only: what
+    /// `svcscope check` needs, without the controllers' work.
+    Selection,
+}
+
 /// A position in creation order: later compares greater.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CreationOrder(bool, i64, u64);
@@ -86,6 +97,7 @@ pub struct Engine {
     unmatched: BTreeSet<NsName>,
     /// ExternalName Services: their diagnostics look at other Services.
     external_names: BTreeSet<NsName>,
+    views: Views,
 }
 
 impl Engine {
@@ -108,8 +120,17 @@ impl Engine {
             pod_diagnostics: BTreeMap::new(),
             unmatched: BTreeSet::new(),
             external_names: BTreeSet::new(),
+            views: Views::All,
         };
         e.ensure_kubernetes();
+        e
+    }
+
+    /// Like [`Engine::from_objects`], computing only `views`.
+    pub fn from_objects_with(config: Config, views: Views, objects: Vec<(Object, Origin)>) -> Self {
+        let mut e = Engine::new(config);
+        e.views = views;
+        e.load(objects);
         e
     }
 
@@ -117,7 +138,10 @@ impl Engine {
     /// earlier ones with the same key; their order is their creation order
     /// where timestamps do not say otherwise.
     pub fn from_objects(config: Config, objects: Vec<(Object, Origin)>) -> Self {
-        let mut e = Engine::new(config);
+        Self::from_objects_with(config, Views::All, objects)
+    }
+
+    fn load(&mut self, objects: Vec<(Object, Origin)>) {
         // Everything but Services first: Services then find their pods in
         // the index instead of every pod looking for its Services (there
         // are none yet, so pods only need indexing). Values Services ask
@@ -127,9 +151,9 @@ impl Engine {
         for (obj, origin) in objects {
             // Creation order follows the input.
             let key = key_of(&obj);
-            if !e.seq.contains_key(&key) {
-                e.seq.insert(key, e.next_seq);
-                e.next_seq += 1;
+            if !self.seq.contains_key(&key) {
+                self.seq.insert(key, self.next_seq);
+                self.next_seq += 1;
             }
             match obj {
                 Object::Service(mut s) => {
@@ -138,39 +162,38 @@ impl Engine {
                     }
                     staged.insert(NsName::of(&s.metadata), (s, origin));
                 }
-                Object::Pod(pod) => e.insert_pod(pod, origin),
+                Object::Pod(pod) => self.insert_pod(pod, origin),
                 obj => {
-                    e.apply(obj, origin);
+                    self.apply(obj, origin);
                 }
             }
         }
         for (s, _) in staged.values() {
             let mut d = s.clone();
             prepare_service(&mut d);
-            e.alloc.avoid(&d);
+            self.alloc.avoid(&d);
         }
         let mut order: Vec<(NsName, Service, Origin)> =
             staged.into_iter().map(|(k, (s, o))| (k, s, o)).collect();
         order.sort_by_cached_key(|(k, s, _)| {
             let key = ObjectKey::new("Service", &k.namespace, &k.name);
-            (e.creation_rank(&key, &s.metadata), k.clone())
+            (self.creation_rank(&key, &s.metadata), k.clone())
         });
         for (_, s, origin) in order {
-            e.apply(Object::Service(s), origin);
+            self.apply(Object::Service(s), origin);
         }
         // An ExternalName may name a Service stored after it; pods that use
         // service variables are checked once every Service is in.
         let mut changes = Changes::default();
-        e.refresh_external_names(&mut changes);
-        let users: BTreeSet<NsName> = e
+        self.refresh_external_names(&mut changes);
+        let users: BTreeSet<NsName> = self
             .env_refs
             .iter()
             .flat_map(|((ns, _), pods)| pods.iter().map(move |p| NsName::new(ns, p)))
             .collect();
         for p in users {
-            e.refresh_pod_diagnostics(&p, &mut changes);
+            self.refresh_pod_diagnostics(&p, &mut changes);
         }
-        e
     }
 
     /// Stores and indexes a pod, without refreshing anything.
@@ -769,6 +792,10 @@ impl Engine {
         let Some(st) = self.services.get(nn) else {
             return;
         };
+        if self.views == Views::Selection {
+            changes.services.insert(nn.clone());
+            return;
+        }
         let (endpoints, slices, skips) = if st.rejected {
             (None, Vec::new(), Vec::new())
         } else if endpoints::is_controller_managed(&st.service) {
@@ -828,6 +855,9 @@ impl Engine {
         let Some(st) = self.services.get(nn) else {
             return;
         };
+        if self.views == Views::Selection {
+            return;
+        }
         let unmatched = !st.rejected && st.selector.is_some() && st.selected.is_empty();
         let external_name = !st.rejected && st.service.type_() == service_type::EXTERNAL_NAME;
         let elsewhere = match &st.selector {
@@ -882,6 +912,9 @@ impl Engine {
         let Some(pod) = self.cluster.pods.get(nn) else {
             return;
         };
+        if self.views == Views::Selection {
+            return;
+        }
         if crate::env::env_references(pod).is_empty() {
             if self.pod_diagnostics.remove(nn).is_some() {
                 changes.pods.insert(nn.clone());

@@ -4,7 +4,7 @@
 //! Service's numeric targetPort or a port the pod declares under that name.
 
 use proptest::prelude::*;
-use svcscope::engine::Engine;
+use svcscope::engine::{Engine, Views};
 use svcscope::model::*;
 use svcscope::{Config, NsName, Origin};
 
@@ -224,6 +224,16 @@ proptest! {
         let incremental = run(&ops);
         let full = Engine::from_objects(Config::default(), incremental.stored_objects());
         prop_assert_eq!(views(&incremental), views(&full));
+    }
+
+    #[test]
+    fn selection_only_engine_agrees_on_errors_and_selections(ops in prop::collection::vec(arb_op(), 1..30)) {
+        let full = run(&ops);
+        let lean = Engine::from_objects_with(Config::default(), Views::Selection, full.stored_objects());
+        prop_assert_eq!(full.errors(), lean.errors());
+        let sel = |e: &Engine| e.services().map(|(k, s)| (k.clone(), s.selected.clone(), s.service.clone())).collect::<Vec<_>>();
+        prop_assert_eq!(sel(&full), sel(&lean));
+        prop_assert!(lean.services().all(|(_, s)| s.endpoints.is_none() && s.slices.is_empty()));
     }
 
     #[test]

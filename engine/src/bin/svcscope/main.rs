@@ -16,7 +16,7 @@ use std::io::{self, Read, Write};
 use std::process::ExitCode;
 use svcscope::config::Config;
 use svcscope::emit;
-use svcscope::engine::Engine;
+use svcscope::engine::{Engine, Views};
 use svcscope::explain::Severity;
 use svcscope::load::{self, Ignored, Input, Limits, LoadError, Loaded};
 use svcscope::model::{EndpointSlice, Endpoints};
@@ -265,7 +265,8 @@ fn check(files: &[String], config: Config, out: &mut impl Write) -> Result<(), F
         writeln!(out, "{e}")?;
     }
     let had_load_errors = !loaded.errors.is_empty();
-    let errors = Engine::from_objects(config, loaded.objects).errors();
+    // Errors need no Endpoints or diagnostics.
+    let errors = Engine::from_objects_with(config, Views::Selection, loaded.objects).errors();
     for e in &errors {
         writeln!(out, "{e}")?;
     }
