@@ -25,6 +25,7 @@ pub mod field;
 pub mod load;
 pub mod model;
 pub mod net;
+pub mod proxy;
 pub mod resolve;
 pub mod select;
 pub mod selection;

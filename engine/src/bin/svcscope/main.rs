@@ -5,6 +5,7 @@
 mod args;
 mod dns;
 mod env;
+mod proxy;
 
 #[cfg(not(target_arch = "wasm32"))]
 #[global_allocator]
@@ -49,6 +50,16 @@ Commands:
   env NAMESPACE/POD [FILE…] [-c CONTAINER] [-o text|json]
                              the container's environment as kubelet sets it:
                              its own variables, then the Services' (KEY=VALUE)
+  rules --node NAME [--mode iptables|ipvs] [--cluster-cidr CIDR] [FILE…]
+                             what kube-proxy programs on the node: the nat and
+                             filter rules as iptables-save prints them, or the
+                             IPVS virtual servers as ipvsadm -Ln lists them
+  route --from NAMESPACE/POD|node/NAME|IP --to HOST:PORT [FILE…]
+        [--protocol TCP] [--connections N] [--mode iptables|ipvs|nftables|userspace]
+        [--node NAME] [--cluster-cidr CIDR] [-o text|json]
+                             the way of a connection to a Service: every hop
+                             with the rule that matched, the backend, the
+                             source it sees, or why the packet is dropped
   resolve [FILE…] -o json    the whole computed view: Services after defaulting
                              and allocation, selections with why-not,
                              endpoints, slices, diagnostics, errors
@@ -175,6 +186,8 @@ fn run(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
             explain_cmd(&args.positionals, config, format, out)
         }
         "env" => env::run(args, config, out),
+        "rules" => proxy::rules(args, config, out),
+        "route" => proxy::route(args, config, out),
         "dns" => dns::run_dns(args, config, out),
         "zone" => dns::run_zone(args, config, out),
         other => Err(UsageError(format!("unknown command {other:?}")).into()),

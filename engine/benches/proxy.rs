@@ -1,0 +1,184 @@
+//! kube-proxy's view of a big cluster: the iptables rules for one node of a
+//! cluster with 10,000 Services and 100,000 endpoints (target: < 1 s), and
+//! one route trace in that cluster (target: < 20 µs). Run with
+//! `cargo bench --bench proxy`; prints figures, asserts nothing.
+//!
+//! Services are selectorless with hand-made EndpointSlices of 10 endpoints
+//! spread over 100 nodes; every 10th is a NodePort, every 50th a
+//! LoadBalancer with `externalTrafficPolicy: Local` and ClientIP affinity.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// The allocator the CLI uses, so the figures are the CLI's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use svcscope::engine::Engine;
+use svcscope::model::*;
+use svcscope::net::Family;
+use svcscope::proxy::iptables::sync_rules;
+use svcscope::proxy::route::{Mode, RouteIndex, RouteRequest};
+use svcscope::proxy::{engine_service_ports, node_config};
+use svcscope::{Config, Origin};
+
+const SERVICES: usize = 10_000;
+const PER_SERVICE: usize = 10;
+const NODES: usize = 100;
+
+fn objects() -> Vec<(Object, Origin)> {
+    let mut out = Vec::new();
+    for n in 0..NODES {
+        let mut node = Node::default();
+        node.metadata.name = format!("node-{n}");
+        node.metadata
+            .labels
+            .insert(LABEL_ZONE.into(), format!("zone-{}", n % 3));
+        node.status.addresses = vec![NodeAddress {
+            type_: "InternalIP".into(),
+            address: format!("192.168.{}.{}", n / 200, n % 200 + 1),
+        }];
+        out.push(Object::Node(node));
+    }
+    for i in 0..SERVICES {
+        let mut s = Service::default();
+        s.metadata.name = format!("svc-{i}");
+        s.metadata.namespace = Some(format!("ns-{}", i % 100));
+        s.spec.ports = vec![ServicePort {
+            name: "http".into(),
+            port: 80,
+            target_port: Some(IntOrString::Int(8080)),
+            ..Default::default()
+        }];
+        if i % 50 == 0 {
+            s.spec.type_ = Some("LoadBalancer".into());
+            s.spec.external_traffic_policy = Some("Local".into());
+            s.spec.session_affinity = Some("ClientIP".into());
+            s.status.load_balancer.ingress = vec![LoadBalancerIngress {
+                ip: Some(format!("203.0.{}.{}", i / 250, i % 250 + 1)),
+                ..Default::default()
+            }];
+        } else if i % 10 == 0 {
+            s.spec.type_ = Some("NodePort".into());
+        }
+        out.push(Object::Service(s));
+        let mut slice = EndpointSlice::default();
+        slice.metadata.name = format!("svc-{i}-x");
+        slice.metadata.namespace = Some(format!("ns-{}", i % 100));
+        slice
+            .metadata
+            .labels
+            .insert("kubernetes.io/service-name".into(), format!("svc-{i}"));
+        slice.address_type = "IPv4".into();
+        slice.ports = vec![EndpointSlicePort {
+            name: Some("http".into()),
+            port: Some(8080),
+            protocol: Some("TCP".into()),
+            app_protocol: None,
+        }];
+        slice.endpoints = (0..PER_SERVICE)
+            .map(|k| {
+                let flat = i * PER_SERVICE + k;
+                Endpoint {
+                    addresses: vec![format!(
+                        "10.{}.{}.{}",
+                        64 + flat / 65536,
+                        flat / 256 % 256,
+                        flat % 256
+                    )],
+                    conditions: EndpointConditions {
+                        ready: Some(true),
+                        ..Default::default()
+                    },
+                    node_name: Some(format!("node-{}", flat % NODES)),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        out.push(Object::EndpointSlice(slice));
+    }
+    let mut p = Pod::default();
+    p.metadata.name = "client".into();
+    p.metadata.namespace = Some("ns-7".into());
+    p.spec.node_name = Some("node-3".into());
+    p.spec.containers = vec![Container {
+        name: "c".into(),
+        ..Default::default()
+    }];
+    p.status.pod_ip = Some("10.1.0.5".into());
+    out.push(Object::Pod(p));
+    out.into_iter().map(|o| (o, Origin::default())).collect()
+}
+
+fn per_iter(total: Duration, n: u32) -> String {
+    let us = total.as_secs_f64() * 1e6 / f64::from(n);
+    if us >= 1000.0 {
+        format!("{:.1} ms", us / 1000.0)
+    } else {
+        format!("{us:.2} µs")
+    }
+}
+
+fn main() {
+    let t = Instant::now();
+    let engine = Engine::from_objects(Config::default(), objects());
+    println!(
+        "engine: {SERVICES} Services, {} endpoints, {NODES} nodes loaded in {:.2?}",
+        SERVICES * PER_SERVICE,
+        t.elapsed()
+    );
+
+    let mut cfg = node_config(&engine, "node-3", Family::IPv4).expect("node-3");
+    cfg.cluster_cidr = Some("10.0.0.0/8".parse().expect("cidr"));
+    const RULE_RUNS: u32 = 5;
+    let t = Instant::now();
+    let mut lines = 0;
+    for _ in 0..RULE_RUNS {
+        let ports = engine_service_ports(&engine, Family::IPv4);
+        let text = sync_rules(&ports, &cfg).to_text();
+        lines = text.lines().count();
+        black_box(text);
+    }
+    println!(
+        "rules for one node (ports + rules + text, {lines} lines): {} per run (target < 1 s)",
+        per_iter(t.elapsed(), RULE_RUNS)
+    );
+
+    let t = Instant::now();
+    let index = RouteIndex::new(&engine, Family::IPv4, cfg.cluster_cidr);
+    println!("route index: built in {:.2?}", t.elapsed());
+    let requests = [
+        ("pod -> Service name", "ns-7/client", "svc-1007.ns-7:80"),
+        (
+            "pod -> cluster IP (via name) LB Local",
+            "ns-7/client",
+            "svc-50.ns-50:80",
+        ),
+        (
+            "node -> name",
+            "node/node-9",
+            "svc-9999.ns-99.svc.cluster.local:80",
+        ),
+        ("external -> LB IP (Local)", "198.51.100.7", "203.0.0.51:80"),
+    ];
+    const TRACES: u32 = 20_000;
+    for (what, from, to) in requests {
+        let req = RouteRequest {
+            from: from.into(),
+            to: to.into(),
+            protocol: "TCP".into(),
+            connections: 1,
+            mode: Mode::Iptables,
+            node: None,
+        };
+        let trace = index.trace(&req).expect("trace");
+        let t = Instant::now();
+        for _ in 0..TRACES {
+            black_box(index.trace(black_box(&req)).ok());
+        }
+        println!(
+            "route trace, {what}: {} per trace ({:?}; target < 20 µs)",
+            per_iter(t.elapsed(), TRACES),
+            trace.verdict.kind
+        );
+    }
+}

@@ -1,0 +1,466 @@
+//! What kube-proxy makes of Services on one node: the proxy's view of each
+//! service port and its endpoints (as `pkg/proxy`'s service and endpoint
+//! change trackers build it from Services and EndpointSlices), the
+//! endpoint categorisation by traffic policy and topology (`topology.go`),
+//! and on top of that what the proxy modes program ([`iptables`] rules,
+//! [`ipvs`] virtual servers) and a packet-level simulation ([`route`]).
+//!
+//! This module owns the proxy model; the engine owns Services and slices.
+
+pub mod hash;
+pub mod iptables;
+pub mod ipvs;
+pub mod route;
+
+use crate::cluster::NsName;
+use crate::engine::Engine;
+use crate::model::{EndpointSlice, Service, LABEL_ZONE};
+use crate::net::{parse_cidr_masked, parse_ip, Cidr, Family};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// The proxier's own settings (kube-proxy flags and the node it runs on).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProxyConfig {
+    /// The node kube-proxy runs on (`--hostname-override`).
+    pub node_name: String,
+    /// The node's primary IP (for LoadBalancer source ranges that cover it).
+    pub node_ip: Option<IpAddr>,
+    /// The node's `topology.kubernetes.io/zone` label.
+    pub node_zone: Option<String>,
+    /// `--cluster-cidr`: the local-traffic detector; `None` is the no-op
+    /// detector upstream uses when the flag is unset.
+    pub cluster_cidr: Option<Cidr>,
+    /// `--masquerade-all`.
+    pub masquerade_all: bool,
+    /// `--iptables-masquerade-bit` (14 by default).
+    pub masquerade_bit: u8,
+    /// The IP family this proxier handles (kube-proxy runs one per family).
+    pub family: Family,
+}
+
+impl ProxyConfig {
+    /// Defaults for `node`: bit 14, no detector, IPv4.
+    pub fn new(node_name: &str) -> Self {
+        ProxyConfig {
+            node_name: node_name.to_string(),
+            node_ip: None,
+            node_zone: None,
+            cluster_cidr: None,
+            masquerade_all: false,
+            masquerade_bit: 14,
+            family: Family::IPv4,
+        }
+    }
+
+    /// The masquerade mark, e.g. `0x4000`.
+    pub fn mark(&self) -> String {
+        format!("{:#x}", 1u64 << self.masquerade_bit.min(31))
+    }
+}
+
+/// One endpoint of a service port, as kube-proxy's endpoint info holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointInfo {
+    pub ip: IpAddr,
+    pub port: u16,
+    pub ready: bool,
+    pub serving: bool,
+    pub terminating: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub zone_hints: Vec<String>,
+    /// Its KUBE-SEP chain (hashed once, when the service port is built).
+    #[serde(skip)]
+    pub chain: String,
+    /// The pod behind the endpoint (`targetRef`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
+}
+
+impl EndpointInfo {
+    /// `ip:port` (`[ip]:port` for IPv6), as `--to-destination` takes it.
+    pub fn addr(&self) -> String {
+        join_host_port(&self.ip, self.port)
+    }
+
+    fn is_local(&self, node: &str) -> bool {
+        self.node_name.as_deref() == Some(node)
+    }
+}
+
+/// `ip:port`, bracketing IPv6.
+pub fn join_host_port(ip: &IpAddr, port: u16) -> String {
+    match ip {
+        IpAddr::V4(v4) => format!("{v4}:{port}"),
+        IpAddr::V6(v6) => format!("[{v6}]:{port}"),
+    }
+}
+
+/// One port of one Service, as kube-proxy's service change tracker holds
+/// it for one IP family.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServicePortInfo {
+    pub service: NsName,
+    /// `ns/name:port`, or `ns/name` for an unnamed port.
+    pub name: String,
+    /// The hash shared by the SVC, SVL, EXT and FW chains.
+    pub hash: String,
+    pub port_name: String,
+    /// Upper case, as in the API (`TCP`).
+    pub protocol: String,
+    pub cluster_ip: IpAddr,
+    pub port: u16,
+    /// 0: none.
+    pub node_port: u16,
+    pub external_ips: Vec<IpAddr>,
+    pub load_balancer_ips: Vec<IpAddr>,
+    pub source_ranges: Vec<Cidr>,
+    /// 0: none (only LoadBalancer + `externalTrafficPolicy: Local` has one).
+    pub health_check_node_port: u16,
+    pub external_policy_local: bool,
+    pub internal_policy_local: bool,
+    /// ClientIP affinity timeout in seconds; `None`: no affinity.
+    pub affinity_timeout: Option<u32>,
+    /// Sorted by `ip:port` string, as the endpoints cache sorts them.
+    pub endpoints: Vec<EndpointInfo>,
+}
+
+impl ServicePortInfo {
+    /// `ns/name:port`, or `ns/name` for an unnamed port.
+    pub fn name_string(&self) -> &str {
+        &self.name
+    }
+
+    pub fn protocol_lower(&self) -> String {
+        self.protocol.to_ascii_lowercase()
+    }
+
+    /// The KUBE-SEP chain of one endpoint.
+    pub fn endpoint_chain<'a>(&self, ep: &'a EndpointInfo) -> &'a str {
+        &ep.chain
+    }
+
+    /// Reachable from outside: a node port, external IPs or LB IPs.
+    pub fn externally_accessible(&self) -> bool {
+        self.node_port != 0 || !self.external_ips.is_empty() || !self.load_balancer_ips.is_empty()
+    }
+
+    /// Needs the cluster-wide endpoint set (even with ETP Local, for the
+    /// short-circuit of pod and node traffic).
+    pub fn uses_cluster_endpoints(&self) -> bool {
+        !self.internal_policy_local || self.externally_accessible()
+    }
+
+    pub fn uses_local_endpoints(&self) -> bool {
+        self.internal_policy_local || (self.external_policy_local && self.externally_accessible())
+    }
+}
+
+/// The endpoints one node's proxy uses for a service port.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Categorized<'a> {
+    /// For Cluster policies (ready, topology-filtered; else serving and
+    /// terminating).
+    pub cluster: Vec<&'a EndpointInfo>,
+    /// For Local policies (ready local; else serving+terminating local).
+    pub local: Vec<&'a EndpointInfo>,
+    /// Everything some chain jumps to (each gets a KUBE-SEP chain).
+    pub reachable: Vec<&'a EndpointInfo>,
+    /// Some usable endpoint exists anywhere in the cluster.
+    pub has_any: bool,
+    /// Zone hints narrowed the cluster endpoints to this node's zone.
+    pub topology: bool,
+}
+
+/// Splits a service port's endpoints as `CategorizeEndpoints` does.
+pub fn categorize<'a>(sp: &'a ServicePortInfo, cfg: &ProxyConfig) -> Categorized<'a> {
+    let mut c = Categorized::default();
+    let eps = &sp.endpoints;
+    let mut use_topology = false;
+    if sp.uses_cluster_endpoints() {
+        use_topology = can_use_topology(sp, cfg);
+        c.topology = use_topology;
+        let zone = cfg.node_zone.as_deref().unwrap_or("");
+        c.cluster = eps
+            .iter()
+            .filter(|e| e.ready && (!use_topology || e.zone_hints.iter().any(|z| z == zone)))
+            .collect();
+        // No ready endpoint anywhere: fall back to serving terminating ones.
+        if c.cluster.is_empty() {
+            c.cluster = eps.iter().filter(|e| e.serving && e.terminating).collect();
+        }
+        c.has_any = !c.cluster.is_empty();
+    }
+    if !sp.uses_local_endpoints() {
+        c.reachable = c.cluster.clone();
+        return c;
+    }
+    let node = cfg.node_name.as_str();
+    let (mut local_ready, mut local_terminating) = (false, false);
+    for e in eps {
+        if e.ready {
+            c.has_any = true;
+            local_ready |= e.is_local(node);
+        } else if e.serving && e.terminating {
+            c.has_any = true;
+            local_terminating |= e.is_local(node);
+        }
+    }
+    let mut serving_terminating = false;
+    if local_ready {
+        c.local = eps.iter().filter(|e| e.is_local(node) && e.ready).collect();
+    } else if local_terminating {
+        serving_terminating = true;
+        c.local = eps
+            .iter()
+            .filter(|e| e.is_local(node) && e.serving && e.terminating)
+            .collect();
+    }
+    if !sp.uses_cluster_endpoints() {
+        c.reachable = c.local.clone();
+        return c;
+    }
+    if !use_topology && !serving_terminating {
+        // Cluster holds every ready endpoint, a superset of local.
+        c.reachable = c.cluster.clone();
+        return c;
+    }
+    let mut merged: BTreeMap<String, &EndpointInfo> = BTreeMap::new();
+    for e in c.cluster.iter().chain(&c.local) {
+        merged.insert(e.addr(), e);
+    }
+    c.reachable = merged.into_values().collect();
+    c
+}
+
+/// Zone hints apply (`topologyModeFromHints`) when the node has a zone,
+/// every ready endpoint has zone hints and one is hinted for this zone.
+/// kube-proxy reads only the hints; asking for them (`trafficDistribution`,
+/// the topology-mode annotation) is the EndpointSlice controller's business.
+fn can_use_topology(sp: &ServicePortInfo, cfg: &ProxyConfig) -> bool {
+    let Some(zone) = cfg.node_zone.as_deref().filter(|z| !z.is_empty()) else {
+        return false;
+    };
+    let mut for_zone = false;
+    for e in sp.endpoints.iter().filter(|e| e.ready) {
+        if e.zone_hints.is_empty() {
+            return false;
+        }
+        for_zone |= e.zone_hints.iter().any(|z| z == zone);
+    }
+    for_zone
+}
+
+/// The service ports kube-proxy of `family` would program for `svc`, with
+/// endpoints from `slices` (the Service's EndpointSlices).
+pub fn service_ports(
+    key: &NsName,
+    svc: &Service,
+    slices: &[EndpointSlice],
+    family: Family,
+) -> Vec<ServicePortInfo> {
+    // Headless and ExternalName Services are not proxied.
+    let Some(cluster_ip) = svc
+        .cluster_ips()
+        .into_iter()
+        .filter_map(parse_ip)
+        .find(|ip| Family::of(ip) == family)
+    else {
+        return Vec::new();
+    };
+    let of_family = |v: &mut Vec<IpAddr>| v.retain(|ip| Family::of(ip) == family);
+    let mut external_ips: Vec<IpAddr> = svc
+        .spec
+        .external_ips
+        .iter()
+        .filter_map(|s| parse_ip(s.trim()))
+        .collect();
+    of_family(&mut external_ips);
+    let is_lb = svc.type_() == crate::model::service_type::LOAD_BALANCER;
+    let mut lb_ips: Vec<IpAddr> = if is_lb {
+        svc.status
+            .load_balancer
+            .ingress
+            .iter()
+            // "Proxy" ingress is reached through the load balancer, never
+            // captured on the node.
+            .filter(|i| i.ip_mode.as_deref() != Some("Proxy"))
+            .filter_map(|i| i.ip.as_deref().and_then(parse_ip))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    of_family(&mut lb_ips);
+    let source_ranges: Vec<Cidr> = if is_lb {
+        svc.spec
+            .load_balancer_source_ranges
+            .iter()
+            .filter_map(|s| parse_cidr_masked(s.trim()))
+            .filter(|c| c.family() == family)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let external_local =
+        svc.externally_accessible() && svc.spec.external_traffic_policy.as_deref() == Some("Local");
+    let internal_local = svc.spec.internal_traffic_policy.as_deref() == Some("Local");
+    let health_check_node_port = if is_lb && external_local {
+        svc.spec
+            .health_check_node_port
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    let affinity_timeout = (svc.spec.session_affinity.as_deref() == Some("ClientIP")).then(|| {
+        svc.spec
+            .session_affinity_config
+            .as_ref()
+            .and_then(|c| c.client_ip.as_ref())
+            .and_then(|c| c.timeout_seconds)
+            .and_then(|t| u32::try_from(t).ok())
+            .unwrap_or(10800)
+    });
+    let prefer_close = matches!(
+        svc.spec.traffic_distribution.as_deref(),
+        Some("PreferClose" | "PreferSameZone")
+    );
+    let mut out = Vec::new();
+    for p in &svc.spec.ports {
+        let Ok(port) = u16::try_from(p.port) else {
+            continue;
+        };
+        let protocol = p.protocol().to_string();
+        let mut endpoints = port_endpoints(slices, &p.name, &protocol, family);
+        let name = if p.name.is_empty() {
+            key.to_string()
+        } else {
+            format!("{key}:{}", p.name)
+        };
+        let proto = protocol.to_ascii_lowercase();
+        for e in &mut endpoints {
+            e.chain = format!(
+                "KUBE-SEP-{}",
+                hash::chain_hash(&format!("{name}{proto}{}", e.addr()))
+            );
+        }
+        if prefer_close {
+            // The EndpointSlice controller hints each endpoint to its own
+            // zone for PreferClose; the engine's slices carry no hints.
+            for e in &mut endpoints {
+                if e.zone_hints.is_empty() {
+                    e.zone_hints.extend(e.zone.clone());
+                }
+            }
+        }
+        out.push(ServicePortInfo {
+            hash: hash::chain_hash(&format!("{name}{proto}")),
+            name,
+            service: key.clone(),
+            port_name: p.name.clone(),
+            protocol,
+            cluster_ip,
+            port,
+            node_port: p.node_port.and_then(|n| u16::try_from(n).ok()).unwrap_or(0),
+            external_ips: external_ips.clone(),
+            load_balancer_ips: lb_ips.clone(),
+            source_ranges: source_ranges.clone(),
+            health_check_node_port,
+            external_policy_local: external_local,
+            internal_policy_local: internal_local,
+            affinity_timeout,
+            endpoints,
+        });
+    }
+    out
+}
+
+/// The endpoints of one service port across slices: the slice port with the
+/// same name and protocol gives the target port; the first address of each
+/// endpoint counts; duplicates (same `ip:port`) collapse; sorted by
+/// `ip:port` string.
+fn port_endpoints(
+    slices: &[EndpointSlice],
+    name: &str,
+    protocol: &str,
+    family: Family,
+) -> Vec<EndpointInfo> {
+    let mut by_addr: BTreeMap<String, EndpointInfo> = BTreeMap::new();
+    for slice in slices {
+        if Family::parse(&slice.address_type) != Some(family) {
+            continue;
+        }
+        let Some(port) = slice
+            .ports
+            .iter()
+            .find(|p| {
+                p.name.as_deref().unwrap_or("") == name
+                    && p.protocol.as_deref().unwrap_or("TCP") == protocol
+            })
+            .and_then(|p| p.port)
+            .and_then(|p| u16::try_from(p).ok())
+            .filter(|p| *p != 0)
+        else {
+            continue;
+        };
+        for e in &slice.endpoints {
+            let Some(ip) = e.addresses.first().and_then(|a| parse_ip(a)) else {
+                continue;
+            };
+            let c = &e.conditions;
+            let info = EndpointInfo {
+                ip,
+                port,
+                ready: c.ready.unwrap_or(true),
+                serving: c.serving.unwrap_or(true),
+                terminating: c.terminating.unwrap_or(false),
+                node_name: e.node_name.clone().filter(|n| !n.is_empty()),
+                zone: e.zone.clone().filter(|z| !z.is_empty()),
+                zone_hints: e
+                    .hints
+                    .iter()
+                    .flat_map(|h| &h.for_zones)
+                    .map(|z| z.name.clone())
+                    .collect(),
+                chain: String::new(),
+                pod: e
+                    .target_ref
+                    .as_ref()
+                    .filter(|r| r.kind.as_deref() == Some("Pod"))
+                    .and_then(|r| r.name.clone()),
+            };
+            by_addr.entry(info.addr()).or_insert(info);
+        }
+    }
+    by_addr.into_values().collect()
+}
+
+/// Every service port the engine's (accepted) Services give kube-proxy of
+/// `family`, in namespace/name order.
+pub fn engine_service_ports(engine: &Engine, family: Family) -> Vec<ServicePortInfo> {
+    engine
+        .services()
+        .filter(|(_, st)| !st.rejected)
+        .flat_map(|(key, st)| service_ports(key, &st.service, &st.slices, family))
+        .collect()
+}
+
+/// The proxy config of node `name` in the engine's cluster: its first
+/// InternalIP of `family` and its zone label. `None`: no such node.
+pub fn node_config(engine: &Engine, name: &str, family: Family) -> Option<ProxyConfig> {
+    let node = engine.cluster().nodes.get(name)?;
+    let mut cfg = ProxyConfig::new(name);
+    cfg.family = family;
+    cfg.node_ip = node
+        .internal_ips()
+        .filter_map(parse_ip)
+        .find(|ip| Family::of(ip) == family);
+    cfg.node_zone = node.metadata.labels.get(LABEL_ZONE).cloned();
+    Some(cfg)
+}

@@ -1,0 +1,1114 @@
+//! Routing simulation: where a connection from a pod, a node or an outside
+//! client to a Service address ends up, hop by hop, under kube-proxy's
+//! rules on the node that handles it.
+//!
+//! The decisions are the iptables proxier's ([`super::iptables::Plan`] and
+//! the endpoint categorisation); in iptables mode every hop names the rule
+//! that matched. The backend of each connection is picked by a hash of
+//! the source and connection index (of the source only under ClientIP
+//! affinity), so a trace is deterministic and N connections show the
+//! spread the random cascade gives.
+
+use super::iptables::{self, Plan, Rules};
+use super::{categorize, join_host_port, node_config, ProxyConfig, ServicePortInfo};
+use crate::cluster::NsName;
+use crate::engine::Engine;
+use crate::model::service_type;
+use crate::net::{parse_ip, Cidr, Family};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::net::IpAddr;
+
+/// The proxy mode a trace models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Iptables,
+    Ipvs,
+    Nftables,
+    Userspace,
+}
+
+impl Mode {
+    pub fn parse(s: &str) -> Option<Mode> {
+        match s {
+            "iptables" => Some(Mode::Iptables),
+            "ipvs" => Some(Mode::Ipvs),
+            "nftables" => Some(Mode::Nftables),
+            "userspace" => Some(Mode::Userspace),
+            _ => None,
+        }
+    }
+}
+
+/// What to trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteRequest {
+    /// `NAMESPACE/POD`, `node/NAME` or an IP.
+    pub from: String,
+    /// `HOST:PORT`: a Service DNS name or an IP.
+    pub to: String,
+    /// `TCP`, `UDP` or `SCTP`.
+    pub protocol: String,
+    pub connections: u32,
+    pub mode: Mode,
+    /// The node an outside client's packets enter (default: chosen as a
+    /// load balancer would).
+    pub node: Option<String>,
+}
+
+/// Input the trace cannot work with (unknown pod, bad address…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteError(pub String);
+
+impl fmt::Display for RouteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One step of the packet's way.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Hop {
+    /// source, dns, ingress, capture, firewall, policy, masquerade,
+    /// loadBalance, affinity, hairpin, dnat, snat, deliver.
+    pub step: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain: Option<String>,
+    /// The rule that matched (iptables mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    pub detail: String,
+}
+
+/// A backend the load-balancing step may pick.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Candidate {
+    pub endpoint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    pub probability: f64,
+    pub ready: bool,
+    pub terminating: bool,
+}
+
+/// Where one connection went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection {
+    pub index: u32,
+    pub backend: String,
+    /// The source address the backend sees.
+    pub source_ip: String,
+}
+
+/// Connections per backend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Share {
+    pub backend: String,
+    pub connections: u32,
+    pub fraction: f64,
+}
+
+/// How the trace ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum VerdictKind {
+    Delivered,
+    Reject,
+    Drop,
+    PortNotExposed,
+    NotProxied,
+    NoSuchService,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    pub kind: VerdictKind,
+    pub reason: String,
+}
+
+/// A complete trace.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Trace {
+    pub from: String,
+    pub to: String,
+    pub protocol: String,
+    pub mode: Mode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    pub hops: Vec<Hop>,
+    pub candidates: Vec<Candidate>,
+    pub connections: Vec<Connection>,
+    pub distribution: Vec<Share>,
+    pub verdict: Verdict,
+}
+
+impl Trace {
+    /// One hop per line, the distribution (for several connections), then
+    /// the verdict.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        for h in &self.hops {
+            s.push_str(h.step);
+            s.push_str(": ");
+            s.push_str(&h.detail);
+            if let Some(r) = &h.rule {
+                s.push_str(" [");
+                s.push_str(r);
+                s.push(']');
+            }
+            s.push('\n');
+        }
+        if self.connections.len() > 1 {
+            for d in &self.distribution {
+                s.push_str(&format!(
+                    "distribution: {} {}/{} ({:.1}%)\n",
+                    d.backend,
+                    d.connections,
+                    self.connections.len(),
+                    d.fraction * 100.0
+                ));
+            }
+        }
+        let kind = match self.verdict.kind {
+            VerdictKind::Delivered => "DELIVERED",
+            VerdictKind::Reject => "REJECT",
+            VerdictKind::Drop => "DROP",
+            VerdictKind::PortNotExposed => "PORT NOT EXPOSED",
+            VerdictKind::NotProxied => "NOT PROXIED",
+            VerdictKind::NoSuchService => "NO SUCH SERVICE",
+        };
+        s.push_str(&format!("verdict: {kind}: {}\n", self.verdict.reason));
+        s
+    }
+}
+
+/// How a Service answers DNS.
+#[derive(Debug, Clone)]
+enum DnsTarget {
+    /// The cluster IP of the index's family.
+    Proxied(IpAddr),
+    Headless,
+    ExternalName(String),
+}
+
+/// Which address of a service port a destination matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    ClusterIp,
+    ExternalIp,
+    LoadBalancer,
+    NodePort,
+}
+
+#[derive(Debug, Clone)]
+struct PodInfo {
+    ip: Option<IpAddr>,
+    node: Option<String>,
+    host_network: bool,
+}
+
+/// Everything a trace looks up, built once per cluster so that each trace
+/// is cheap.
+#[derive(Debug, Clone)]
+pub struct RouteIndex {
+    family: Family,
+    cluster_cidr: Option<Cidr>,
+    cluster_domain: String,
+    ports: Vec<ServicePortInfo>,
+    /// Service VIPs (cluster, external, LB) → (port index, kind).
+    vips: HashMap<IpAddr, Vec<(usize, Entry)>>,
+    /// Node addresses → node name.
+    node_ips: HashMap<IpAddr, String>,
+    nodes: BTreeMap<String, ProxyConfig>,
+    pods: HashMap<NsName, PodInfo>,
+    pods_by_ip: HashMap<IpAddr, NsName>,
+    dns: HashMap<NsName, DnsTarget>,
+}
+
+impl RouteIndex {
+    pub fn new(engine: &Engine, family: Family, cluster_cidr: Option<Cidr>) -> Self {
+        let ports = super::engine_service_ports(engine, family);
+        let mut vips: HashMap<IpAddr, Vec<(usize, Entry)>> = HashMap::new();
+        for (i, sp) in ports.iter().enumerate() {
+            vips.entry(sp.cluster_ip)
+                .or_default()
+                .push((i, Entry::ClusterIp));
+            for ip in &sp.external_ips {
+                vips.entry(*ip).or_default().push((i, Entry::ExternalIp));
+            }
+            for ip in &sp.load_balancer_ips {
+                vips.entry(*ip).or_default().push((i, Entry::LoadBalancer));
+            }
+        }
+        let cluster = engine.cluster();
+        let mut node_ips = HashMap::new();
+        let mut nodes = BTreeMap::new();
+        for (name, node) in &cluster.nodes {
+            for a in &node.status.addresses {
+                if matches!(a.type_.as_str(), "InternalIP" | "ExternalIP") {
+                    if let Some(ip) = parse_ip(&a.address) {
+                        node_ips.entry(ip).or_insert_with(|| name.clone());
+                    }
+                }
+            }
+            if let Some(mut cfg) = node_config(engine, name, family) {
+                cfg.cluster_cidr = cluster_cidr;
+                nodes.insert(name.clone(), cfg);
+            }
+        }
+        let mut pods = HashMap::new();
+        let mut pods_by_ip = HashMap::new();
+        for (key, pod) in &cluster.pods {
+            let ip = pod
+                .ips()
+                .into_iter()
+                .filter_map(parse_ip)
+                .find(|ip| Family::of(ip) == family);
+            if let Some(ip) = ip {
+                pods_by_ip.entry(ip).or_insert_with(|| key.clone());
+            }
+            pods.insert(
+                key.clone(),
+                PodInfo {
+                    ip,
+                    node: pod.spec.node_name.clone().filter(|n| !n.is_empty()),
+                    host_network: pod.spec.host_network.unwrap_or(false),
+                },
+            );
+        }
+        let mut dns = HashMap::new();
+        for (key, st) in engine.services() {
+            if st.rejected {
+                continue;
+            }
+            let svc = &st.service;
+            let target = if svc.type_() == service_type::EXTERNAL_NAME {
+                DnsTarget::ExternalName(svc.spec.external_name.clone().unwrap_or_default())
+            } else if svc.is_headless() {
+                DnsTarget::Headless
+            } else {
+                match svc
+                    .cluster_ips()
+                    .into_iter()
+                    .filter_map(parse_ip)
+                    .find(|ip| Family::of(ip) == family)
+                {
+                    Some(ip) => DnsTarget::Proxied(ip),
+                    None => continue,
+                }
+            };
+            dns.insert(key.clone(), target);
+        }
+        RouteIndex {
+            family,
+            cluster_cidr,
+            cluster_domain: engine.config().cluster_domain.clone(),
+            ports,
+            vips,
+            node_ips,
+            nodes,
+            pods,
+            pods_by_ip,
+            dns,
+        }
+    }
+
+    /// Traces `req`; bad input (unknown pod, unparsable address) is an
+    /// error value.
+    pub fn trace(&self, req: &RouteRequest) -> Result<Trace, RouteError> {
+        let src = self.source(&req.from)?;
+        let (host, port) = split_host_port(&req.to)?;
+        let protocol = req.protocol.to_ascii_uppercase();
+        let mut t = Trace {
+            from: req.from.clone(),
+            to: req.to.clone(),
+            protocol: protocol.clone(),
+            mode: req.mode,
+            service: None,
+            hops: vec![Hop {
+                step: "source",
+                node: src.node.clone(),
+                chain: None,
+                rule: None,
+                detail: src.describe(),
+            }],
+            candidates: Vec::new(),
+            connections: Vec::new(),
+            distribution: Vec::new(),
+            verdict: Verdict {
+                kind: VerdictKind::NotProxied,
+                reason: String::new(),
+            },
+        };
+        let dst = match parse_ip(host.trim_start_matches('[').trim_end_matches(']')) {
+            Some(ip) => ip,
+            None => match self.resolve_name(host, &src, &mut t)? {
+                Some(ip) => ip,
+                None => return Ok(t),
+            },
+        };
+        self.route(req, &src, dst, port, &protocol, &mut t);
+        Ok(t)
+    }
+
+    fn source(&self, from: &str) -> Result<Source, RouteError> {
+        if let Some(name) = from.strip_prefix("node/") {
+            let cfg = self
+                .nodes
+                .get(name)
+                .ok_or_else(|| RouteError(format!("node {name:?} not found in the input")))?;
+            let ip = cfg.node_ip.ok_or_else(|| {
+                RouteError(format!("node {name:?} has no {} InternalIP", self.family))
+            })?;
+            return Ok(Source::node(name, ip));
+        }
+        if let Some(ip) = parse_ip(from) {
+            if let Some(node) = self.node_ips.get(&ip) {
+                return Ok(Source::node(node, ip));
+            }
+            if let Some(key) = self.pods_by_ip.get(&ip) {
+                return self.pod_source(key);
+            }
+            return Ok(Source {
+                kind: SourceKind::External,
+                ip,
+                node: None,
+                namespace: None,
+                name: from.to_string(),
+            });
+        }
+        let key = NsName::parse(from)
+            .filter(|_| from.contains('/'))
+            .ok_or_else(|| {
+                RouteError(format!(
+                    "--from {from:?}: expected NAMESPACE/POD, node/NAME or an IP"
+                ))
+            })?;
+        self.pod_source(&key)
+    }
+
+    fn pod_source(&self, key: &NsName) -> Result<Source, RouteError> {
+        let pod = self
+            .pods
+            .get(key)
+            .ok_or_else(|| RouteError(format!("pod {key} not found in the input")))?;
+        if pod.host_network {
+            // A host-network pod sends from its node.
+            if let Some(cfg) = pod.node.as_ref().and_then(|n| self.nodes.get(n)) {
+                if let Some(ip) = cfg.node_ip {
+                    let mut s = Source::node(&cfg.node_name, ip);
+                    s.name = format!("pod {key} (host network)");
+                    return Ok(s);
+                }
+            }
+        }
+        let ip = pod
+            .ip
+            .ok_or_else(|| RouteError(format!("pod {key} has no {} IP", self.family)))?;
+        Ok(Source {
+            kind: SourceKind::Pod,
+            ip,
+            node: pod.node.clone(),
+            namespace: Some(key.namespace.clone()),
+            name: format!("pod {key}"),
+        })
+    }
+
+    /// Cluster DNS for a Service name; `None` when the trace ends here.
+    fn resolve_name(
+        &self,
+        host: &str,
+        src: &Source,
+        t: &mut Trace,
+    ) -> Result<Option<IpAddr>, RouteError> {
+        let lower = host.trim_end_matches('.').to_ascii_lowercase();
+        let zone = format!(".svc.{}", self.cluster_domain.trim_end_matches('.'));
+        let stem = lower
+            .strip_suffix(&zone)
+            .or_else(|| lower.strip_suffix(".svc"))
+            .unwrap_or(&lower);
+        let labels: Vec<&str> = stem.split('.').collect();
+        let key = match labels.as_slice() {
+            [name, ns] => NsName::new(ns, name),
+            [name] => NsName::new(src.namespace.as_deref().unwrap_or("default"), name),
+            _ => {
+                return Err(RouteError(format!(
+                    "--to {host:?}: not a Service name (svc.ns[.svc.{}])",
+                    self.cluster_domain
+                )))
+            }
+        };
+        let fqdn = format!("{}.{}{zone}", key.name, key.namespace);
+        t.service = Some(key.to_string());
+        let Some(target) = self.dns.get(&key) else {
+            t.verdict = Verdict {
+                kind: VerdictKind::NoSuchService,
+                reason: format!("{fqdn} does not resolve (NXDOMAIN): no Service {key}"),
+            };
+            return Ok(None);
+        };
+        let (detail, ip) = match target {
+            DnsTarget::Proxied(ip) => (format!("{fqdn} -> {ip} (cluster IP)"), Some(*ip)),
+            DnsTarget::Headless => {
+                t.verdict = Verdict {
+                    kind: VerdictKind::NotProxied,
+                    reason: format!(
+                        "Service {key} is headless: DNS answers with the pod IPs and clients connect to them directly; kube-proxy writes no rules"
+                    ),
+                };
+                (format!("{fqdn} -> endpoint IPs (headless)"), None)
+            }
+            DnsTarget::ExternalName(name) => {
+                t.verdict = Verdict {
+                    kind: VerdictKind::NotProxied,
+                    reason: format!(
+                        "Service {key} is ExternalName: DNS answers with a CNAME to {name}; kube-proxy writes no rules"
+                    ),
+                };
+                (format!("{fqdn} -> CNAME {name}"), None)
+            }
+        };
+        t.hops.push(Hop {
+            step: "dns",
+            node: None,
+            chain: None,
+            rule: None,
+            detail,
+        });
+        Ok(ip)
+    }
+
+    fn route(
+        &self,
+        req: &RouteRequest,
+        src: &Source,
+        dst: IpAddr,
+        port: u16,
+        protocol: &str,
+        t: &mut Trace,
+    ) {
+        let dst_str = join_host_port(&dst, port);
+        // The service port and how it was reached.
+        let (idx, entry, node_port_node) = if let Some(node) = self.node_ips.get(&dst) {
+            match self
+                .ports
+                .iter()
+                .position(|sp| sp.node_port == port && sp.protocol == protocol)
+            {
+                Some(i) => (i, Entry::NodePort, Some(node.clone())),
+                None => {
+                    t.verdict = Verdict {
+                        kind: VerdictKind::PortNotExposed,
+                        reason: format!(
+                            "{dst_str} is node {node}; no Service has node port {port}/{protocol}"
+                        ),
+                    };
+                    return;
+                }
+            }
+        } else if let Some(list) = self.vips.get(&dst) {
+            match list
+                .iter()
+                .find(|(i, _)| self.ports[*i].port == port && self.ports[*i].protocol == protocol)
+            {
+                Some((i, e)) => (*i, *e, None),
+                None => {
+                    let names: Vec<String> = list
+                        .iter()
+                        .map(|(i, _)| {
+                            let sp = &self.ports[*i];
+                            format!("{}/{}", sp.port, sp.protocol)
+                        })
+                        .collect();
+                    t.verdict = Verdict {
+                        kind: VerdictKind::PortNotExposed,
+                        reason: format!(
+                            "{dst} belongs to Service {} but {port}/{protocol} is not one of its ports ({}); no rule matches",
+                            self.ports[list[0].0].service,
+                            names.join(", ")
+                        ),
+                    };
+                    return;
+                }
+            }
+        } else {
+            let what = match self.pods_by_ip.get(&dst) {
+                Some(p) => format!("pod {p}"),
+                None => "no Service address".to_string(),
+            };
+            t.verdict = Verdict {
+                kind: VerdictKind::NotProxied,
+                reason: format!("{dst} is {what}; kube-proxy does not touch the packet"),
+            };
+            return;
+        };
+        let sp = &self.ports[idx];
+        t.service = Some(sp.name_string().to_string());
+
+        // The node whose rules handle the packet.
+        let node = match (&node_port_node, src.kind) {
+            (Some(n), _) => n.clone(),
+            (None, SourceKind::Pod | SourceKind::Node) => src.node.clone().unwrap_or_default(),
+            (None, SourceKind::External) => self.ingress_node(req, sp, src),
+        };
+        let unknown;
+        let cfg = match self.nodes.get(&node) {
+            Some(c) => c,
+            None => {
+                let mut c = ProxyConfig::new(&node);
+                c.cluster_cidr = self.cluster_cidr;
+                c.family = self.family;
+                unknown = c;
+                &unknown
+            }
+        };
+        let node_label = if node.is_empty() {
+            "(unknown node)".to_string()
+        } else {
+            node.clone()
+        };
+        if src.kind == SourceKind::External && node_port_node.is_none() {
+            let why = if req.node.is_some() {
+                "as --node says"
+            } else if sp.external_policy_local && self.nodes.contains_key(&node) {
+                "the first node passing the load balancer's health check (it has a local endpoint)"
+            } else {
+                "a node chosen by hashing the client (use --node to pick one)"
+            };
+            t.hops.push(Hop {
+                step: "ingress",
+                node: Some(node_label.clone()),
+                chain: None,
+                rule: None,
+                detail: format!("the packet enters node {node_label}: {why}"),
+            });
+        }
+        let cat = categorize(sp, cfg);
+        let plan = Plan::new(sp, &cat);
+        // The rules are only shown in iptables mode.
+        let show = req.mode == Mode::Iptables;
+        let mut rules = Rules::default();
+        if show {
+            iptables::service_rules(&mut rules, sp, &cat, cfg);
+        }
+        let rule = |table: &str, chain: &str, needle: &str| -> Option<String> {
+            if !show {
+                return None;
+            }
+            let t = if table == "nat" {
+                &rules.nat
+            } else {
+                &rules.filter
+            };
+            t.rules(chain).iter().find(|r| r.contains(needle)).cloned()
+        };
+        let hop = |step: &'static str, chain: &str, rule: Option<String>, detail: String| Hop {
+            step,
+            node: Some(node_label.clone()),
+            chain: (!chain.is_empty()).then(|| chain.to_string()),
+            rule,
+            detail,
+        };
+        let svc = sp.name_string();
+        let src_local = src.kind == SourceKind::Node && src.node.as_deref() == Some(node.as_str());
+        let in_cluster = cfg.cluster_cidr.is_some_and(|c| c.contains(&src.ip));
+        let mut masq = false;
+
+        let chain = match entry {
+            Entry::ClusterIp => {
+                if !plan.has_internal_endpoints {
+                    let (kind, why) = self.no_endpoints(sp, &plan, sp.internal_policy_local);
+                    t.hops.push(hop(
+                        "capture",
+                        iptables::KUBE_SERVICES,
+                        rule("filter", iptables::KUBE_SERVICES, &format!("-d {dst} ")),
+                        format!("{dst_str} is the cluster IP of {svc} on {node_label}"),
+                    ));
+                    t.verdict = Verdict { kind, reason: why };
+                    return;
+                }
+                t.hops.push(hop(
+                    "capture",
+                    iptables::KUBE_SERVICES,
+                    rule("nat", iptables::KUBE_SERVICES, &format!("-d {dst} ")),
+                    format!(
+                        "{dst_str} is the cluster IP of {svc}; {node_label} jumps to {}",
+                        plan.internal_chain
+                    ),
+                ));
+                let off_cluster = cfg.cluster_cidr.is_some_and(|c| !c.contains(&src.ip));
+                if cfg.masquerade_all || off_cluster {
+                    masq = true;
+                    t.hops.push(hop(
+                        "masquerade",
+                        &plan.internal_chain,
+                        rule("nat", &plan.internal_chain, iptables::KUBE_MARK_MASQ),
+                        format!(
+                            "source {} is outside the cluster CIDR: marked for masquerade",
+                            src.ip
+                        ),
+                    ));
+                }
+                plan.internal_chain.clone()
+            }
+            Entry::ExternalIp | Entry::LoadBalancer | Entry::NodePort => {
+                let (what, chain_name, needle) = match entry {
+                    Entry::ExternalIp => (
+                        "an external IP",
+                        iptables::KUBE_SERVICES,
+                        format!("-d {dst} "),
+                    ),
+                    Entry::LoadBalancer => (
+                        "a load-balancer IP",
+                        iptables::KUBE_SERVICES,
+                        format!("-d {dst} "),
+                    ),
+                    _ => (
+                        "a node port",
+                        iptables::KUBE_NODEPORTS,
+                        format!("--dport {port} "),
+                    ),
+                };
+                if !plan.has_endpoints {
+                    t.hops.push(hop(
+                        "capture",
+                        iptables::KUBE_EXTERNAL_SERVICES,
+                        rule("filter", iptables::KUBE_EXTERNAL_SERVICES, &needle),
+                        format!("{dst_str} is {what} of {svc} on {node_label}"),
+                    ));
+                    let (kind, why) = self.no_endpoints(sp, &plan, false);
+                    t.verdict = Verdict { kind, reason: why };
+                    return;
+                }
+                let first = if entry == Entry::LoadBalancer && plan.uses_fw_chain {
+                    &plan.chains.fw
+                } else {
+                    &plan.chains.ext
+                };
+                t.hops.push(hop(
+                    "capture",
+                    chain_name,
+                    rule("nat", chain_name, &needle),
+                    format!("{dst_str} is {what} of {svc}; {node_label} jumps to {first}"),
+                ));
+                if entry == Entry::LoadBalancer && plan.uses_fw_chain {
+                    let allowed = sp.source_ranges.iter().find(|c| c.contains(&src.ip));
+                    match allowed {
+                        Some(c) => t.hops.push(hop(
+                            "firewall",
+                            &plan.chains.fw,
+                            rule("nat", &plan.chains.fw, &format!("-s {c} ")),
+                            format!("source {} is in loadBalancerSourceRanges ({c})", src.ip),
+                        )),
+                        None => {
+                            t.hops.push(hop(
+                                "firewall",
+                                iptables::KUBE_PROXY_FIREWALL,
+                                rule(
+                                    "filter",
+                                    iptables::KUBE_PROXY_FIREWALL,
+                                    &format!("-d {dst} "),
+                                ),
+                                format!("source {} is in none of loadBalancerSourceRanges", src.ip),
+                            ));
+                            let ranges: Vec<String> =
+                                sp.source_ranges.iter().map(ToString::to_string).collect();
+                            t.verdict = Verdict {
+                                kind: VerdictKind::Drop,
+                                reason: format!(
+                                    "source {} is not allowed by loadBalancerSourceRanges [{}] of {svc}",
+                                    src.ip,
+                                    ranges.join(", ")
+                                ),
+                            };
+                            return;
+                        }
+                    }
+                }
+                let ext = &plan.chains.ext;
+                if !sp.external_policy_local {
+                    masq = true;
+                    t.hops.push(hop(
+                        "masquerade",
+                        ext,
+                        rule("nat", ext, iptables::KUBE_MARK_MASQ),
+                        "externalTrafficPolicy Cluster: marked for masquerade (the backend may be on another node)".into(),
+                    ));
+                    plan.chains.svc.clone()
+                } else if in_cluster {
+                    t.hops.push(hop(
+                        "policy",
+                        ext,
+                        rule("nat", ext, "pod traffic"),
+                        format!("source {} is a pod: short-circuit to the cluster-wide chain, source kept", src.ip),
+                    ));
+                    plan.chains.svc.clone()
+                } else if src_local {
+                    masq = true;
+                    t.hops.push(hop(
+                        "masquerade",
+                        ext,
+                        rule("nat", ext, "masquerade LOCAL"),
+                        "traffic from the node itself: marked for masquerade, routed cluster-wide"
+                            .into(),
+                    ));
+                    plan.chains.svc.clone()
+                } else if plan.has_external_endpoints {
+                    t.hops.push(hop(
+                        "policy",
+                        ext,
+                        rule("nat", ext, &format!("-j {}", plan.chains.svl)),
+                        format!(
+                            "externalTrafficPolicy Local: only endpoints on {node_label}; client source {} preserved",
+                            src.ip
+                        ),
+                    ));
+                    plan.chains.svl.clone()
+                } else {
+                    let needle = match entry {
+                        Entry::NodePort => format!("--dport {port} "),
+                        _ => format!("-d {dst} "),
+                    };
+                    t.hops.push(hop(
+                        "policy",
+                        iptables::KUBE_EXTERNAL_SERVICES,
+                        rule("filter", iptables::KUBE_EXTERNAL_SERVICES, &needle),
+                        format!(
+                            "externalTrafficPolicy Local and no endpoint of {svc} on {node_label}"
+                        ),
+                    ));
+                    t.verdict = Verdict {
+                        kind: VerdictKind::Drop,
+                        reason: format!(
+                            "{svc} has externalTrafficPolicy Local and no usable endpoint on {node_label}; the packet is dropped (the load balancer's health check on node port {} fails there)",
+                            sp.health_check_node_port
+                        ),
+                    };
+                    return;
+                }
+            }
+        };
+
+        // Load balancing in the SVC or SVL chain.
+        let eps = if chain == plan.chains.svl {
+            &cat.local
+        } else {
+            &cat.cluster
+        };
+        if eps.is_empty() {
+            // Only reachable when the chain has no endpoints for this path.
+            let (kind, why) = self.no_endpoints(sp, &plan, chain == plan.chains.svl);
+            t.verdict = Verdict { kind, reason: why };
+            return;
+        }
+        let n = eps.len();
+        t.candidates = eps
+            .iter()
+            .map(|e| Candidate {
+                endpoint: e.addr(),
+                pod: e
+                    .pod
+                    .as_ref()
+                    .map(|p| format!("{}/{p}", sp.service.namespace)),
+                node: e.node_name.clone(),
+                probability: 1.0 / n as f64,
+                ready: e.ready,
+                terminating: e.terminating,
+            })
+            .collect();
+        let fallback = if eps.iter().all(|e| !e.ready) {
+            " (no ready endpoint: falling back to serving terminating ones)".to_string()
+        } else if cat.topology && chain == plan.chains.svc {
+            format!(
+                " (zone hints: only endpoints for zone {})",
+                cfg.node_zone.as_deref().unwrap_or("")
+            )
+        } else {
+            String::new()
+        };
+        // Per-connection choice.
+        let connections = req.connections.max(1);
+        let mut counts: BTreeMap<usize, u32> = BTreeMap::new();
+        let mut first_choice = None;
+        for c in 0..connections {
+            let key = match sp.affinity_timeout {
+                Some(_) => format!("{}|{svc}", src.ip),
+                None => format!("{}|{svc}|{c}", src.ip),
+            };
+            let i = (fnv1a(key.as_bytes()) % n as u64) as usize;
+            first_choice.get_or_insert(i);
+            *counts.entry(i).or_default() += 1;
+            let e = eps[i];
+            let hairpin = e.ip == src.ip;
+            let seen = if req.mode == Mode::Userspace || masq || hairpin {
+                cfg.node_ip
+                    .map_or_else(|| "(node IP)".to_string(), |ip| ip.to_string())
+            } else {
+                src.ip.to_string()
+            };
+            t.connections.push(Connection {
+                index: c,
+                backend: e.addr(),
+                source_ip: seen,
+            });
+        }
+        t.distribution = counts
+            .iter()
+            .map(|(i, k)| Share {
+                backend: eps[*i].addr(),
+                connections: *k,
+                fraction: f64::from(*k) / f64::from(connections),
+            })
+            .collect();
+
+        // The hops of the first connection.
+        let first = t.connections[0].clone();
+        let Some(e) = first_choice.map(|i| eps[i]) else {
+            return;
+        };
+        let sep = sp.endpoint_chain(e);
+        let mut sep_rules = Rules::default();
+        if show {
+            iptables::endpoint_chain_rules(&mut sep_rules, sp, e);
+        }
+        let sep_rule = |needle: &str| -> Option<String> {
+            sep_rules
+                .nat
+                .rules(sep)
+                .iter()
+                .find(|r| r.contains(needle))
+                .cloned()
+        };
+        let list: Vec<String> = t
+            .candidates
+            .iter()
+            .map(|c| format!("{} p={:.4}", c.endpoint, c.probability))
+            .collect();
+        t.hops.push(hop(
+            "loadBalance",
+            &chain,
+            show.then(|| {
+                rules
+                    .nat
+                    .rules(&chain)
+                    .iter()
+                    .find(|r| r.ends_with(&format!("-j {sep}")) && !r.contains("--rcheck"))
+                    .cloned()
+            })
+            .flatten(),
+            format!("{n} candidate(s){fallback}: {}", list.join(", ")),
+        ));
+        if let Some(timeout) = sp.affinity_timeout {
+            t.hops.push(hop(
+                "affinity",
+                &chain,
+                rule("nat", &chain, "--rcheck"),
+                format!(
+                    "sessionAffinity ClientIP: {} sticks to its first backend for {timeout}s",
+                    src.ip
+                ),
+            ));
+        }
+
+        if e.ip == src.ip {
+            t.hops.push(hop(
+                "hairpin",
+                sep,
+                sep_rule("-s "),
+                format!(
+                    "backend {} is the client itself: marked for masquerade",
+                    e.ip
+                ),
+            ));
+        }
+        t.hops.push(hop(
+            "dnat",
+            sep,
+            sep_rule("DNAT"),
+            format!("destination {dst_str} rewritten to {}", e.addr()),
+        ));
+        let masqueraded = req.mode == Mode::Userspace || masq || e.ip == src.ip;
+        if masqueraded {
+            let why = if req.mode == Mode::Userspace {
+                "the userspace proxy opens its own connection from the node"
+            } else {
+                "KUBE-POSTROUTING masquerades marked packets"
+            };
+            t.hops.push(hop(
+                "snat",
+                "KUBE-POSTROUTING",
+                rule("nat", "KUBE-POSTROUTING", "MASQUERADE"),
+                if first.source_ip == src.ip.to_string() {
+                    format!(
+                        "source {} is the node's own address and stays ({why})",
+                        src.ip
+                    )
+                } else {
+                    format!("source {} becomes {} ({why})", src.ip, first.source_ip)
+                },
+            ));
+        }
+        let whose = match (&e.pod, &e.node_name) {
+            (Some(p), Some(n)) => format!(" (pod {}/{p} on {n})", sp.service.namespace),
+            (Some(p), None) => format!(" (pod {}/{p})", sp.service.namespace),
+            (None, Some(n)) => format!(" (on {n})"),
+            (None, None) => String::new(),
+        };
+        t.hops.push(Hop {
+            step: "deliver",
+            node: e.node_name.clone(),
+            chain: None,
+            rule: None,
+            detail: format!("{}{whose} sees source {}", e.addr(), first.source_ip),
+        });
+        t.verdict = Verdict {
+            kind: VerdictKind::Delivered,
+            reason: format!(
+                "{svc} -> {}{whose}, source seen {}{}",
+                e.addr(),
+                first.source_ip,
+                if masqueraded {
+                    " (masqueraded)"
+                } else {
+                    " (preserved)"
+                }
+            ),
+        };
+    }
+
+    /// REJECT when the Service has no endpoints, DROP when a Local policy
+    /// finds none on this node.
+    fn no_endpoints(
+        &self,
+        sp: &ServicePortInfo,
+        plan: &Plan,
+        local: bool,
+    ) -> (VerdictKind, String) {
+        let svc = sp.name_string();
+        if !plan.has_endpoints {
+            (
+                VerdictKind::Reject,
+                format!(
+                    "{svc} has no endpoints: the connection is rejected (ICMP port unreachable)"
+                ),
+            )
+        } else if local {
+            (
+                VerdictKind::Drop,
+                format!("{svc} has a Local traffic policy and no endpoint on this node: the packet is dropped"),
+            )
+        } else {
+            (
+                VerdictKind::Drop,
+                format!("{svc} has no endpoints usable on this node: the packet is dropped"),
+            )
+        }
+    }
+
+    /// The node an outside client's packets enter: `--node`, else for
+    /// `externalTrafficPolicy: Local` the first node passing the load
+    /// balancer's health check (one with a local endpoint), else a node
+    /// picked by hashing the client.
+    fn ingress_node(&self, req: &RouteRequest, sp: &ServicePortInfo, src: &Source) -> String {
+        if let Some(n) = &req.node {
+            return n.clone();
+        }
+        if sp.external_policy_local {
+            let healthy = self
+                .nodes
+                .values()
+                .find(|cfg| !categorize(sp, cfg).local.is_empty());
+            if let Some(cfg) = healthy {
+                return cfg.node_name.clone();
+            }
+        }
+        if self.nodes.is_empty() {
+            return String::new();
+        }
+        let i = (fnv1a(src.ip.to_string().as_bytes()) % self.nodes.len() as u64) as usize;
+        self.nodes.keys().nth(i).cloned().unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SourceKind {
+    Pod,
+    Node,
+    External,
+}
+
+#[derive(Debug, Clone)]
+struct Source {
+    kind: SourceKind,
+    ip: IpAddr,
+    node: Option<String>,
+    namespace: Option<String>,
+    name: String,
+}
+
+impl Source {
+    fn node(name: &str, ip: IpAddr) -> Source {
+        Source {
+            kind: SourceKind::Node,
+            ip,
+            node: Some(name.to_string()),
+            namespace: None,
+            name: format!("node {name}"),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match (self.kind, &self.node) {
+            (SourceKind::External, _) => format!("external client {}", self.ip),
+            (_, Some(n)) if self.kind == SourceKind::Pod => {
+                format!("{} ({}) on node {n}", self.name, self.ip)
+            }
+            _ => format!("{} ({})", self.name, self.ip),
+        }
+    }
+}
+
+/// `HOST:PORT` or `[V6]:PORT`.
+fn split_host_port(s: &str) -> Result<(&str, u16), RouteError> {
+    let bad = || RouteError(format!("--to {s:?}: expected HOST:PORT"));
+    let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
+    if host.is_empty() || (host.contains(':') && !host.starts_with('[')) {
+        return Err(bad());
+    }
+    let port: u16 = port.parse().ok().filter(|p| *p != 0).ok_or_else(bad)?;
+    Ok((host, port))
+}
+
+/// FNV-1a: a small, stable hash for the deterministic backend choice.
+fn fnv1a(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_port() {
+        assert_eq!(split_host_port("a.b:80").unwrap(), ("a.b", 80));
+        assert_eq!(split_host_port("[::1]:80").unwrap(), ("[::1]", 80));
+        assert!(split_host_port("a.b").is_err());
+        assert!(split_host_port("::1:80").is_err());
+        assert!(split_host_port("a:0").is_err());
+        assert!(split_host_port(":80").is_err());
+    }
+}

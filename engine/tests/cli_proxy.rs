@@ -1,0 +1,488 @@
+//! Golden tests for `svcscope rules` and `svcscope route`: the real binary,
+//! run from the workspace root on `examples/load-balancer.json` and
+//! `examples/nodes.yaml` (NodePort 30061, LB ingress 146.148.47.155, with
+//! `--service-cidr 10.0.0.0/16`) and on small manifests given on stdin.
+//! Standard output is compared with `engine/tests/golden/proxy/`; after an
+//! intended change regenerate with
+//!
+//! ```text
+//! UPDATE_GOLDEN=1 cargo test -p svcscope --test cli_proxy
+//! ```
+//!
+//! and review the diff.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+struct Run {
+    what: String,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+fn run(args: &[&str], stdin: &str) -> Run {
+    let what = format!("svcscope {}", args.join(" "));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_svcscope"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    let mut input = child.stdin.take().expect("stdin");
+    let text = stdin.to_string();
+    // A usage error may exit before reading: a broken pipe is fine.
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(text.as_bytes());
+    });
+    let out = child.wait_with_output().expect("wait");
+    let _ = writer.join();
+    let r = Run {
+        what,
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !r.stderr.contains("panicked"),
+        "{}: panicked\n{}",
+        r.what,
+        r.stderr
+    );
+    r
+}
+
+impl Run {
+    fn code(&self, want: i32) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(want),
+            "{}: exit code\n--- stdout\n{}--- stderr\n{}",
+            self.what,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    fn stderr_has(&self, part: &str) -> &Self {
+        assert!(
+            self.stderr.contains(part),
+            "{}: stderr lacks {part:?}\n{}",
+            self.what,
+            self.stderr
+        );
+        self
+    }
+
+    fn golden(&self, name: &str) -> &Self {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden/proxy")
+            .join(name);
+        if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| !v.is_empty() && v != "0") {
+            std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(self.stdout.as_str()) {
+                std::fs::write(&path, &self.stdout).expect("write golden");
+                eprintln!("updated {}", path.display());
+            }
+            return self;
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: golden file {} not readable ({e}); create it with UPDATE_GOLDEN=1 cargo test -p svcscope --test cli_proxy\n--- actual\n{}",
+                self.what,
+                path.display(),
+                self.stdout
+            )
+        });
+        if want != self.stdout {
+            let mut d = String::new();
+            for l in want
+                .lines()
+                .filter(|l| !self.stdout.lines().any(|a| a == *l))
+            {
+                d.push_str(&format!("- {l}\n"));
+            }
+            for l in self
+                .stdout
+                .lines()
+                .filter(|l| !want.lines().any(|w| w == *l))
+            {
+                d.push_str(&format!("+ {l}\n"));
+            }
+            panic!(
+                "{}: output differs from {}:\n{d}If intended, review and run UPDATE_GOLDEN=1 cargo test -p svcscope --test cli_proxy",
+                self.what,
+                path.display()
+            );
+        }
+        self
+    }
+}
+
+const LB: &[&str] = &[
+    "--service-cidr",
+    "10.0.0.0/16",
+    "examples/load-balancer.json",
+    "examples/nodes.yaml",
+];
+
+fn lb<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut v = args.to_vec();
+    v.extend_from_slice(LB);
+    v
+}
+
+/// A LoadBalancer with `externalTrafficPolicy: Local`, ClientIP affinity
+/// and source ranges (one ready pod on node-a, a terminating one on
+/// node-b), a Service without endpoints, a PreferClose one with a pod per
+/// zone, a headless and an ExternalName one; the nodes of
+/// `examples/nodes.yaml`.
+const LOCAL: &str = r#"
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  externalTrafficPolicy: Local
+  sessionAffinity: ClientIP
+  loadBalancerSourceRanges: [203.0.113.0/24]
+  ports: [{port: 80, targetPort: 8080, nodePort: 30080}]
+status: {loadBalancer: {ingress: [{ip: 198.51.100.10}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: shop, labels: {app: web}}
+spec: {nodeName: node-a, containers: [{name: c}]}
+status: {phase: Running, podIP: 10.244.1.7, conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-2, namespace: shop, labels: {app: web}, deletionTimestamp: "2026-01-01T00:00:00Z"}
+spec: {nodeName: node-b, containers: [{name: c}]}
+status: {phase: Running, podIP: 10.244.2.7, conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: empty, namespace: shop}
+spec:
+  selector: {app: nothing}
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec: {clusterIP: None, selector: {app: db}, ports: [{port: 5432}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: zonal, namespace: shop}
+spec:
+  selector: {app: zonal}
+  trafficDistribution: PreferClose
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: zonal-a, namespace: shop, labels: {app: zonal}}
+spec: {nodeName: node-a, containers: [{name: c}]}
+status: {phase: Running, podIP: 10.244.1.8, conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: zonal-b, namespace: shop, labels: {app: zonal}}
+spec: {nodeName: node-b, containers: [{name: c}]}
+status: {phase: Running, podIP: 10.244.2.8, conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ext, namespace: shop}
+spec: {type: ExternalName, externalName: db.example.com}
+"#;
+
+fn local<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut v = args.to_vec();
+    v.extend_from_slice(&[
+        "--cluster-cidr",
+        "10.244.0.0/16",
+        "-",
+        "examples/nodes.yaml",
+    ]);
+    v
+}
+
+#[test]
+fn rules_for_each_node() {
+    run(
+        &lb(&[
+            "rules",
+            "--node",
+            "node-a",
+            "--cluster-cidr",
+            "10.244.0.0/16",
+        ]),
+        "",
+    )
+    .code(0)
+    .golden("rules-load-balancer-node-a.txt");
+    // Without --cluster-cidr, kube-proxy has no local-traffic detector.
+    run(
+        &lb(&["rules", "--mode", "iptables", "--node", "node-b"]),
+        "",
+    )
+    .code(0)
+    .golden("rules-load-balancer-node-b-no-detector.txt");
+    run(&local(&["rules", "--node", "node-b"]), LOCAL)
+        .code(0)
+        .golden("rules-local-node-b.txt");
+    run(&lb(&["rules", "--mode", "ipvs", "--node", "node-a"]), "")
+        .code(0)
+        .golden("ipvs-load-balancer-node-a.txt");
+    run(
+        &local(&["rules", "--mode", "ipvs", "--node", "node-a"]),
+        LOCAL,
+    )
+    .code(0)
+    .golden("ipvs-local-node-a.txt");
+}
+
+#[test]
+fn routes_on_the_load_balancer_example() {
+    let cidr = ["--cluster-cidr", "10.244.0.0/16"];
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--from", "lb/myapp-1", "--to", "my-service.lb:80"],
+            "route-pod-to-dns-name.txt",
+        ),
+        (
+            &[
+                "--from",
+                "lb/myapp-2",
+                "--to",
+                "my-service.lb.svc.cluster.local:80",
+                "--connections",
+                "10",
+            ],
+            "route-pod-to-fqdn-10-connections.txt",
+        ),
+        (
+            &["--from", "node/node-a", "--to", "10.0.171.239:80"],
+            "route-node-to-cluster-ip.txt",
+        ),
+        (
+            &["--from", "203.0.113.9", "--to", "192.168.0.11:30061"],
+            "route-external-to-node-port.txt",
+        ),
+        (
+            &[
+                "--from",
+                "203.0.113.9",
+                "--to",
+                "146.148.47.155:80",
+                "--connections",
+                "100",
+            ],
+            "route-external-to-lb-100-connections.txt",
+        ),
+        (
+            &["--from", "203.0.113.9", "--to", "146.148.47.155:443"],
+            "route-port-not-exposed.txt",
+        ),
+        (
+            &["--from", "lb/myapp-1", "--to", "nope.lb:80"],
+            "route-no-such-service.txt",
+        ),
+        (
+            &[
+                "--from",
+                "203.0.113.9",
+                "--to",
+                "192.168.0.10:30061",
+                "--mode",
+                "userspace",
+            ],
+            "route-userspace-node-port.txt",
+        ),
+    ];
+    for (args, golden) in cases {
+        let mut a = vec!["route"];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&cidr);
+        run(&lb(&a), "").code(0).golden(golden);
+    }
+    let mut a = vec![
+        "route",
+        "--from",
+        "203.0.113.9",
+        "--to",
+        "146.148.47.155:80",
+        "-o",
+        "json",
+    ];
+    a.extend_from_slice(&cidr);
+    run(&lb(&a), "").code(0).golden("route-external-to-lb.json");
+}
+
+#[test]
+fn routes_with_local_policy_affinity_and_source_ranges() {
+    let cases: &[(&[&str], &str)] = &[
+        // Local: the client IP reaches the pod on the node it entered.
+        (
+            &[
+                "--from",
+                "203.0.113.5",
+                "--to",
+                "198.51.100.10:80",
+                "--connections",
+                "5",
+            ],
+            "route-local-lb-sticky.txt",
+        ),
+        // The load balancer's source ranges keep this client out.
+        (
+            &["--from", "192.0.2.1", "--to", "198.51.100.10:80"],
+            "route-local-lb-source-range-drop.txt",
+        ),
+        // node-b has only a terminating pod: it serves as a fallback.
+        (
+            &["--from", "203.0.113.5", "--to", "192.168.0.11:30080"],
+            "route-local-terminating-fallback.txt",
+        ),
+        (
+            &["--from", "shop/web-1", "--to", "empty:80"],
+            "route-no-endpoints-reject.txt",
+        ),
+        // PreferClose: each node keeps to its zone's endpoints.
+        (
+            &[
+                "--from",
+                "shop/web-1",
+                "--to",
+                "zonal:80",
+                "--connections",
+                "8",
+            ],
+            "route-prefer-close-zone-a.txt",
+        ),
+        (
+            &[
+                "--from",
+                "node/node-b",
+                "--to",
+                "zonal.shop:80",
+                "--connections",
+                "8",
+            ],
+            "route-prefer-close-zone-b.txt",
+        ),
+        (
+            &["--from", "shop/web-1", "--to", "db.shop:5432"],
+            "route-headless.txt",
+        ),
+        (
+            &["--from", "shop/web-1", "--to", "ext.shop.svc:443"],
+            "route-external-name.txt",
+        ),
+    ];
+    for (args, golden) in cases {
+        let mut a = vec!["route"];
+        a.extend_from_slice(args);
+        run(&local(&a), LOCAL).code(0).golden(golden);
+    }
+}
+
+#[test]
+fn usage_and_input_errors() {
+    run(&lb(&["rules"]), "")
+        .code(2)
+        .stderr_has("rules needs --node NAME");
+    run(
+        &lb(&["rules", "--node", "node-a", "--mode", "nftables"]),
+        "",
+    )
+    .code(2)
+    .stderr_has("nftables is not implemented");
+    run(
+        &lb(&[
+            "rules",
+            "--node",
+            "node-a",
+            "--cluster-cidr",
+            "10.244.0.1/16",
+        ]),
+        "",
+    )
+    .code(2)
+    .stderr_has("--cluster-cidr");
+    run(&lb(&["route", "--to", "a.b:80"]), "")
+        .code(2)
+        .stderr_has("route needs --from");
+    run(&lb(&["route", "--from", "lb/myapp-1"]), "")
+        .code(2)
+        .stderr_has("route needs --to");
+    run(
+        &lb(&[
+            "route",
+            "--from",
+            "lb/myapp-1",
+            "--to",
+            "a.b:80",
+            "--mode",
+            "bpf",
+        ]),
+        "",
+    )
+    .code(2)
+    .stderr_has("--mode");
+    run(
+        &lb(&[
+            "route",
+            "--from",
+            "lb/myapp-1",
+            "--to",
+            "a.b:80",
+            "--protocol",
+            "ICMP",
+        ]),
+        "",
+    )
+    .code(2)
+    .stderr_has("--protocol");
+    run(
+        &lb(&[
+            "route",
+            "--from",
+            "lb/myapp-1",
+            "--to",
+            "a.b:80",
+            "--connections",
+            "0",
+        ]),
+        "",
+    )
+    .code(2)
+    .stderr_has("--connections");
+    run(&lb(&["route", "--from", "lb/ghost", "--to", "a.b:80"]), "")
+        .code(1)
+        .stderr_has("pod lb/ghost not found");
+    run(
+        &lb(&["route", "--from", "lb/myapp-1", "--to", "my-service.lb"]),
+        "",
+    )
+    .code(1)
+    .stderr_has("HOST:PORT");
+    run(&lb(&["rules", "--node", "node-z"]), "")
+        .code(0)
+        .stderr_has("node \"node-z\" is not in the input");
+}

@@ -1,0 +1,306 @@
+//! Property tests of the proxy model on random small clusters: random
+//! Services (types, traffic policies, affinity, source ranges) with
+//! hand-made EndpointSlices (random conditions and nodes), three nodes in
+//! two zones, a client pod.
+//!
+//! - the random cascade of every SVC/SVL chain gives each endpoint 1/n and
+//!   the candidate probabilities of every trace sum to 1;
+//! - Local policies never leave the node (and keep the client's IP);
+//! - ClientIP affinity sends every connection of a client to one backend;
+//! - the same input gives the same trace and the same rules.
+
+use proptest::prelude::*;
+use serde_json::json;
+use svcscope::engine::Engine;
+use svcscope::model::{EndpointSlice, Node, Object, Pod, Service};
+use svcscope::net::Family;
+use svcscope::proxy::iptables::sync_rules;
+use svcscope::proxy::route::{Mode, RouteIndex, RouteRequest, Trace, VerdictKind};
+use svcscope::proxy::{engine_service_ports, node_config};
+use svcscope::{Config, Origin};
+
+const NODES: usize = 3;
+const CLUSTER_CIDR: &str = "10.244.0.0/16";
+
+#[derive(Debug, Clone)]
+struct Ep {
+    node: Option<usize>,
+    ready: bool,
+    serving: bool,
+    terminating: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Svc {
+    type_: usize,
+    etp_local: bool,
+    itp_local: bool,
+    affinity: bool,
+    source_range: Option<usize>,
+    eps: Vec<Ep>,
+}
+
+fn arb_ep() -> impl Strategy<Value = Ep> {
+    (
+        prop::option::weighted(0.9, 0..NODES),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(node, ready, serving, terminating)| Ep {
+            node,
+            // Ready endpoints are serving and not terminating.
+            ready: ready && !terminating,
+            serving: serving || (ready && !terminating),
+            terminating,
+        })
+}
+
+fn arb_svc() -> impl Strategy<Value = Svc> {
+    (
+        0..3usize,
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        prop::option::of(0..2usize),
+        prop::collection::vec(arb_ep(), 0..6),
+    )
+        .prop_map(
+            |(type_, etp_local, itp_local, affinity, source_range, eps)| Svc {
+                type_,
+                etp_local,
+                itp_local,
+                affinity,
+                source_range,
+                eps,
+            },
+        )
+}
+
+fn engine_of(svcs: &[Svc], client_node: usize) -> Engine {
+    let mut objects = Vec::new();
+    for n in 0..NODES {
+        let node: Node = serde_json::from_value(json!({
+            "metadata": { "name": format!("n{n}"), "labels": { "topology.kubernetes.io/zone": format!("z{}", n % 2) } },
+            "status": { "addresses": [{ "type": "InternalIP", "address": format!("192.168.0.{}", 10 + n) }] },
+        }))
+        .unwrap();
+        objects.push(Object::Node(node));
+    }
+    for (i, s) in svcs.iter().enumerate() {
+        let type_ = ["ClusterIP", "NodePort", "LoadBalancer"][s.type_];
+        let mut spec = json!({
+            "type": type_,
+            "ports": [{ "port": 80, "targetPort": 8080 }],
+            "internalTrafficPolicy": if s.itp_local { "Local" } else { "Cluster" },
+            "sessionAffinity": if s.affinity { "ClientIP" } else { "None" },
+        });
+        if type_ != "ClusterIP" {
+            spec["externalTrafficPolicy"] = json!(if s.etp_local { "Local" } else { "Cluster" });
+        }
+        if let (Some(r), "LoadBalancer") = (s.source_range, type_) {
+            let range = ["203.0.113.0/24", "198.51.100.0/24"][r];
+            spec["loadBalancerSourceRanges"] = json!([range]);
+        }
+        let svc: Service = serde_json::from_value(json!({
+            "metadata": { "namespace": "ns", "name": format!("s{i}") },
+            "spec": spec,
+            "status": { "loadBalancer": { "ingress": if type_ == "LoadBalancer" { json!([{ "ip": format!("1.2.3.{}", i + 1) }]) } else { json!([]) } } },
+        }))
+        .unwrap();
+        objects.push(Object::Service(svc));
+        let endpoints: Vec<_> = s
+            .eps
+            .iter()
+            .enumerate()
+            .map(|(k, e)| {
+                let mut v = json!({
+                    "addresses": [format!("10.244.{}.{}", e.node.unwrap_or(9), 10 * i + k + 1)],
+                    "conditions": { "ready": e.ready, "serving": e.serving, "terminating": e.terminating },
+                });
+                if let Some(n) = e.node {
+                    v["nodeName"] = json!(format!("n{n}"));
+                }
+                v
+            })
+            .collect();
+        let slice: EndpointSlice = serde_json::from_value(json!({
+            "metadata": { "namespace": "ns", "name": format!("s{i}-abc"), "labels": { "kubernetes.io/service-name": format!("s{i}") } },
+            "addressType": "IPv4",
+            "ports": [{ "name": "", "port": 8080, "protocol": "TCP" }],
+            "endpoints": endpoints,
+        }))
+        .unwrap();
+        objects.push(Object::EndpointSlice(slice));
+    }
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": { "namespace": "ns", "name": "client" },
+        "spec": { "nodeName": format!("n{client_node}"), "containers": [{ "name": "c" }] },
+        "status": { "phase": "Running", "podIP": format!("10.244.{client_node}.200") },
+    }))
+    .unwrap();
+    objects.push(Object::Pod(pod));
+    Engine::from_objects(
+        Config::default(),
+        objects
+            .into_iter()
+            .map(|o| (o, Origin::default()))
+            .collect(),
+    )
+}
+
+/// Every (source, destination) pair worth tracing for Service `i`.
+fn requests(engine: &Engine, i: usize) -> Vec<(RouteRequest, Option<String>)> {
+    let st = engine
+        .services()
+        .find(|(k, _)| k.name == format!("s{i}"))
+        .map(|(_, st)| st)
+        .unwrap();
+    let svc = &st.service;
+    let mut dests = vec![(format!("s{i}.ns:80"), None)];
+    if let Some(np) = svc.spec.ports[0].node_port {
+        for n in 0..NODES {
+            dests.push((format!("192.168.0.{}:{np}", 10 + n), Some(format!("n{n}"))));
+        }
+    }
+    for ing in &svc.status.load_balancer.ingress {
+        dests.push((format!("{}:80", ing.ip.as_deref().unwrap()), None));
+    }
+    let mut out = Vec::new();
+    for from in ["ns/client", "node/n1", "203.0.113.7", "198.51.100.7"] {
+        for (to, node) in &dests {
+            for node_opt in [None, Some("n2".to_string())] {
+                out.push((
+                    RouteRequest {
+                        from: from.to_string(),
+                        to: to.clone(),
+                        protocol: "TCP".into(),
+                        connections: 16,
+                        mode: Mode::Iptables,
+                        node: node_opt,
+                    },
+                    node.clone(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn check_trace(t: &Trace, svc: &Svc, np_node: Option<&str>, external: bool, pod_node: &str) {
+    if !t.candidates.is_empty() {
+        let sum: f64 = t.candidates.iter().map(|c| c.probability).sum();
+        assert!(
+            (sum - 1.0).abs() < 1e-9,
+            "probabilities sum to {sum}: {t:?}"
+        );
+    }
+    if t.verdict.kind != VerdictKind::Delivered {
+        return;
+    }
+    for c in &t.connections {
+        assert!(
+            t.candidates.iter().any(|k| k.endpoint == c.backend),
+            "backend is a candidate: {t:?}"
+        );
+    }
+    if svc.affinity {
+        let first = &t.connections[0].backend;
+        assert!(
+            t.connections.iter().all(|c| &c.backend == first),
+            "affinity is sticky: {t:?}"
+        );
+    }
+    let backend_nodes: Vec<Option<&str>> = t
+        .connections
+        .iter()
+        .map(|c| {
+            t.candidates
+                .iter()
+                .find(|k| k.endpoint == c.backend)
+                .and_then(|k| k.node.as_deref())
+        })
+        .collect();
+    // ETP Local from outside the cluster: the node the packet entered.
+    if svc.etp_local && svc.type_ != 0 && external {
+        if let Some(n) = np_node {
+            assert!(
+                backend_nodes.iter().all(|b| *b == Some(n)),
+                "Local never leaves the node: {t:?}"
+            );
+            assert!(
+                t.connections
+                    .iter()
+                    .all(|c| c.source_ip.starts_with("203.") || c.source_ip.starts_with("198.")),
+                "Local keeps the client IP: {t:?}"
+            );
+        }
+    }
+    // ITP Local from a pod to the cluster IP: the pod's node.
+    if svc.itp_local && !external && t.to.contains(".ns:") && t.from == "ns/client" {
+        assert!(
+            backend_nodes.iter().all(|b| *b == Some(pod_node)),
+            "internal Local never leaves the node: {t:?}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn traces_hold_their_promises(svcs in prop::collection::vec(arb_svc(), 1..4), client_node in 0..NODES) {
+        let engine = engine_of(&svcs, client_node);
+        let cidr = Some(CLUSTER_CIDR.parse().unwrap());
+        let index = RouteIndex::new(&engine, Family::IPv4, cidr);
+        let again = RouteIndex::new(&engine, Family::IPv4, cidr);
+        let pod_node = format!("n{client_node}");
+        for (i, svc) in svcs.iter().enumerate() {
+            for (req, np_node) in requests(&engine, i) {
+                let t = index.trace(&req).expect("trace");
+                prop_assert_eq!(&t, &index.trace(&req).expect("trace"), "same input, same trace");
+                prop_assert_eq!(&t, &again.trace(&req).expect("trace"), "same cluster, same trace");
+                let external = !req.from.contains('/');
+                check_trace(&t, svc, np_node.as_deref(), external, &pod_node);
+            }
+        }
+    }
+
+    #[test]
+    fn cascades_are_uniform(svcs in prop::collection::vec(arb_svc(), 1..4), node in 0..NODES) {
+        let engine = engine_of(&svcs, 0);
+        let ports = engine_service_ports(&engine, Family::IPv4);
+        let mut cfg = node_config(&engine, &format!("n{node}"), Family::IPv4).unwrap();
+        cfg.cluster_cidr = Some(CLUSTER_CIDR.parse().unwrap());
+        let rules = sync_rules(&ports, &cfg);
+        prop_assert_eq!(&rules, &sync_rules(&ports, &cfg));
+        for (chain, lines) in &rules.nat.chains {
+            if !chain.starts_with("KUBE-SVC-") && !chain.starts_with("KUBE-SVL-") {
+                continue;
+            }
+            let jumps: Vec<&String> = lines
+                .iter()
+                .filter(|l| l.contains("-j KUBE-SEP-") && !l.contains("--rcheck"))
+                .collect();
+            let n = jumps.len();
+            prop_assert!(n > 0, "{} jumps to endpoints", chain);
+            // P(reach rule i) * p_i must be 1/n for every i.
+            let mut reach = 1.0f64;
+            let mut total = 0.0;
+            for (i, l) in jumps.iter().enumerate() {
+                let p = match l.split("--probability ").nth(1) {
+                    Some(rest) => rest.split_whitespace().next().unwrap().parse::<f64>().unwrap(),
+                    None => {
+                        prop_assert_eq!(i, n - 1, "only the last rule is unconditional");
+                        1.0
+                    }
+                };
+                let share = reach * p;
+                prop_assert!((share - 1.0 / n as f64).abs() < 1e-9, "{}: share {} of {}", chain, share, n);
+                total += share;
+                reach *= 1.0 - p;
+            }
+            prop_assert!((total - 1.0).abs() < 1e-9);
+        }
+    }
+}
