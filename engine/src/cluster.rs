@@ -122,6 +122,19 @@ impl Cluster {
         }
     }
 
+    /// Adds or replaces a pod whose keys the caller has already made (the
+    /// namespace defaulted); returns the pod it replaced.
+    pub fn insert_pod(
+        &mut self,
+        key: ObjectKey,
+        nn: NsName,
+        pod: Pod,
+        origin: Origin,
+    ) -> Option<Box<Pod>> {
+        self.origins.insert(key, origin);
+        self.pods.insert(nn, Box::new(pod))
+    }
+
     /// Removes an object; returns it if it existed.
     pub fn delete(&mut self, key: &ObjectKey) -> Option<Object> {
         self.origins.remove(key);

@@ -142,6 +142,7 @@ impl Engine {
     }
 
     fn load(&mut self, objects: Vec<(Object, Origin)>) {
+        self.seq.reserve(objects.len());
         // Everything but Services first: Services then find their pods in
         // the index instead of every pod looking for its Services (there
         // are none yet, so pods only need indexing). Values Services ask
@@ -149,11 +150,14 @@ impl Engine {
         // automatically, so input order never causes a conflict.
         let mut staged: BTreeMap<NsName, (Service, Origin)> = BTreeMap::new();
         for (obj, origin) in objects {
-            // Creation order follows the input.
-            let key = key_of(&obj);
-            if !self.seq.contains_key(&key) {
-                self.seq.insert(key, self.next_seq);
-                self.next_seq += 1;
+            // Creation order follows the input (pods note theirs when
+            // inserted, sparing a key per pod).
+            if !matches!(obj, Object::Pod(_)) {
+                let key = key_of(&obj);
+                if !self.seq.contains_key(&key) {
+                    self.seq.insert(key, self.next_seq);
+                    self.next_seq += 1;
+                }
             }
             match obj {
                 Object::Service(mut s) => {
@@ -208,7 +212,7 @@ impl Engine {
             self.next_seq += 1;
         }
         self.set_object_errors(&key, "Pod", &nn, validate::validate_pod(&pod), &origin);
-        if let Some(Object::Pod(old)) = self.cluster.apply(Object::Pod(pod), origin) {
+        if let Some(old) = self.cluster.insert_pod(key, nn.clone(), pod, origin) {
             self.unindex_pod(&nn, &old);
         }
         self.index_pod(&nn);
