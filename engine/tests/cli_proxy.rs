@@ -255,6 +255,29 @@ fn rules_for_each_node() {
     )
     .code(0)
     .golden("ipvs-local-node-a.txt");
+    run(
+        &lb(&[
+            "rules",
+            "--mode",
+            "nftables",
+            "--node",
+            "node-a",
+            "--cluster-cidr",
+            "10.244.0.0/16",
+        ]),
+        "",
+    )
+    .code(0)
+    .golden("nftables-load-balancer-node-a.txt");
+    // Local policy, affinity sets, a firewall chain and no-endpoint maps.
+    for node in ["node-a", "node-b"] {
+        run(
+            &local(&["rules", "--mode", "nftables", "--node", node]),
+            LOCAL,
+        )
+        .code(0)
+        .golden(&format!("nftables-local-{node}.txt"));
+    }
 }
 
 #[test]
@@ -313,6 +336,33 @@ fn routes_on_the_load_balancer_example() {
                 "userspace",
             ],
             "route-userspace-node-port.txt",
+        ),
+        // Round robin: connections alternate between the two pods.
+        (
+            &[
+                "--from",
+                "lb/myapp-1",
+                "--to",
+                "my-service.lb:80",
+                "--mode",
+                "userspace",
+                "--connections",
+                "4",
+            ],
+            "route-userspace-pod-to-cluster-ip.txt",
+        ),
+        // The node's own traffic is DNATed to the proxy port, not
+        // redirected.
+        (
+            &[
+                "--from",
+                "node/node-b",
+                "--to",
+                "10.0.171.239:80",
+                "--mode",
+                "userspace",
+            ],
+            "route-userspace-node-to-cluster-ip.txt",
         ),
     ];
     for (args, golden) in cases {
@@ -386,6 +436,32 @@ fn routes_with_local_policy_affinity_and_source_ranges() {
             ],
             "route-prefer-close-zone-b.txt",
         ),
+        // The userspace proxy knows no traffic policy: ClientIP affinity
+        // only, and the node's IP as source.
+        (
+            &[
+                "--from",
+                "203.0.113.5",
+                "--to",
+                "198.51.100.10:80",
+                "--mode",
+                "userspace",
+                "--connections",
+                "3",
+            ],
+            "route-userspace-lb-sticky.txt",
+        ),
+        (
+            &[
+                "--from",
+                "shop/web-1",
+                "--to",
+                "empty:80",
+                "--mode",
+                "userspace",
+            ],
+            "route-userspace-no-endpoints.txt",
+        ),
         (
             &["--from", "shop/web-1", "--to", "db.shop:5432"],
             "route-headless.txt",
@@ -408,11 +484,11 @@ fn usage_and_input_errors() {
         .code(2)
         .stderr_has("rules needs --node NAME");
     run(
-        &lb(&["rules", "--node", "node-a", "--mode", "nftables"]),
+        &lb(&["rules", "--node", "node-a", "--mode", "userspace"]),
         "",
     )
     .code(2)
-    .stderr_has("nftables is not implemented");
+    .stderr_has("userspace proxy's rules are not modelled");
     run(
         &lb(&[
             "rules",

@@ -3,13 +3,14 @@
 //! change trackers build it from Services and EndpointSlices), the
 //! endpoint categorisation by traffic policy and topology (`topology.go`),
 //! and on top of that what the proxy modes program ([`iptables`] rules,
-//! [`ipvs`] virtual servers) and a packet-level simulation ([`route`]).
+//! [`ipvs`] virtual servers, the [`nftables`] table) and a packet-level simulation ([`route`]).
 //!
 //! This module owns the proxy model; the engine owns Services and slices.
 
 pub mod hash;
 pub mod iptables;
 pub mod ipvs;
+pub mod nftables;
 pub mod route;
 
 use crate::cluster::NsName;

@@ -8,6 +8,10 @@
 //! the source and connection index (of the source only under ClientIP
 //! affinity), so a trace is deterministic and N connections show the
 //! spread the random cascade gives.
+//!
+//! Userspace mode models the 2015 proxier instead: iptables redirects the
+//! service address to a port kube-proxy listens on, and kube-proxy relays
+//! the connection to a backend it picks round robin, from the node's IP.
 
 use super::iptables::{self, Plan, Rules};
 use super::{categorize, join_host_port, node_config, ProxyConfig, ServicePortInfo};
@@ -73,7 +77,8 @@ impl fmt::Display for RouteError {
 #[serde(rename_all = "camelCase")]
 pub struct Hop {
     /// source, dns, ingress, capture, firewall, policy, masquerade,
-    /// loadBalance, affinity, hairpin, dnat, snat, deliver.
+    /// loadBalance, affinity, hairpin, dnat, snat, deliver; in userspace
+    /// mode also proxyAccept and proxyConnect.
     pub step: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
@@ -582,7 +587,10 @@ impl RouteIndex {
         if src.kind == SourceKind::External && node_port_node.is_none() {
             let why = if req.node.is_some() {
                 "as --node says"
-            } else if sp.external_policy_local && self.nodes.contains_key(&node) {
+            } else if sp.external_policy_local
+                && req.mode != Mode::Userspace
+                && self.nodes.contains_key(&node)
+            {
                 "the first node passing the load balancer's health check (it has a local endpoint)"
             } else {
                 "a node chosen by hashing the client (use --node to pick one)"
@@ -594,6 +602,10 @@ impl RouteIndex {
                 rule: None,
                 detail: format!("the packet enters node {node_label}: {why}"),
             });
+        }
+        if req.mode == Mode::Userspace {
+            self.userspace(req, src, sp, cfg, entry, (dst, port), &node_label, t);
+            return;
         }
         let cat = categorize(sp, cfg);
         let plan = Plan::new(sp, &cat);
@@ -852,7 +864,7 @@ impl RouteIndex {
             *counts.entry(i).or_default() += 1;
             let e = eps[i];
             let hairpin = e.ip == src.ip;
-            let seen = if req.mode == Mode::Userspace || masq || hairpin {
+            let seen = if masq || hairpin {
                 cfg.node_ip
                     .map_or_else(|| "(node IP)".to_string(), |ip| ip.to_string())
             } else {
@@ -939,13 +951,9 @@ impl RouteIndex {
             sep_rule("DNAT"),
             format!("destination {dst_str} rewritten to {}", e.addr()),
         ));
-        let masqueraded = req.mode == Mode::Userspace || masq || e.ip == src.ip;
+        let masqueraded = masq || e.ip == src.ip;
         if masqueraded {
-            let why = if req.mode == Mode::Userspace {
-                "the userspace proxy opens its own connection from the node"
-            } else {
-                "KUBE-POSTROUTING masquerades marked packets"
-            };
+            let why = "KUBE-POSTROUTING masquerades marked packets";
             t.hops.push(hop(
                 "snat",
                 "KUBE-POSTROUTING",
@@ -988,6 +996,183 @@ impl RouteIndex {
         };
     }
 
+    /// The 2015 userspace proxier: iptables only redirects the service
+    /// address to a port kube-proxy itself listens on; kube-proxy accepts,
+    /// picks a backend (round robin, or sticky per client IP under ClientIP
+    /// affinity) and dials it from the node, so the backend always sees
+    /// the node's IP. It knew no traffic policies, topology, source ranges
+    /// or terminating endpoints: every ready endpoint is a candidate.
+    #[allow(clippy::too_many_arguments)]
+    fn userspace(
+        &self,
+        req: &RouteRequest,
+        src: &Source,
+        sp: &ServicePortInfo,
+        cfg: &ProxyConfig,
+        entry: Entry,
+        (dst, port): (IpAddr, u16),
+        node_label: &str,
+        t: &mut Trace,
+    ) {
+        let svc = sp.name_string();
+        let dst_str = join_host_port(&dst, port);
+        let proxy_port = userspace_proxy_port(sp);
+        let node_ip = cfg
+            .node_ip
+            .map_or_else(|| "(node IP)".to_string(), |ip| ip.to_string());
+        let proxy_addr = cfg.node_ip.map_or_else(
+            || format!("(node IP):{proxy_port}"),
+            |ip| join_host_port(&ip, proxy_port),
+        );
+        let hop =
+            |step: &'static str, chain: Option<&str>, rule: Option<String>, detail: String| Hop {
+                step,
+                node: Some(node_label.to_string()),
+                chain: chain.map(String::from),
+                rule,
+                detail,
+            };
+        // The node's own packets pass OUTPUT, where there is no incoming
+        // interface to REDIRECT to: those chains DNAT to the node IP.
+        let from_host = src.kind == SourceKind::Node && src.node.as_deref() == Some(node_label);
+        let (chain, matcher) = match (entry, from_host) {
+            (Entry::NodePort, false) => ("KUBE-NODEPORT-CONTAINER", String::new()),
+            (Entry::NodePort, true) => ("KUBE-NODEPORT-HOST", String::new()),
+            (_, false) => ("KUBE-PORTALS-CONTAINER", format!("-d {dst}/32 ")),
+            (_, true) => ("KUBE-PORTALS-HOST", format!("-d {dst}/32 ")),
+        };
+        let proto = sp.protocol_lower();
+        let target = if from_host {
+            format!("DNAT --to-destination {proxy_addr}")
+        } else {
+            format!("REDIRECT --to-ports {proxy_port}")
+        };
+        let what = match entry {
+            Entry::ClusterIp => "the portal (cluster IP)",
+            Entry::ExternalIp => "an external IP",
+            Entry::LoadBalancer => "a load-balancer IP",
+            Entry::NodePort => "a node port",
+        };
+        t.hops.push(hop(
+            "capture",
+            Some(chain),
+            Some(format!(
+                "-A {chain} {matcher}-p {proto} -m comment --comment \"{svc}\" -m {proto} --dport {port} -j {target}"
+            )),
+            format!("{dst_str} is {what} of {svc}; {chain} sends it to kube-proxy's own socket {proxy_addr}"),
+        ));
+        t.hops.push(hop(
+            "proxyAccept",
+            None,
+            None,
+            format!(
+                "kube-proxy accepts on {proxy_addr}, the port it opened for {svc} (upstream takes a random free port; here a hash of the service port name in 32768-60999, so the trace is stable); the client's connection ends at kube-proxy"
+            ),
+        ));
+        let eps: Vec<&super::EndpointInfo> = sp.endpoints.iter().filter(|e| e.ready).collect();
+        if eps.is_empty() {
+            t.verdict = Verdict {
+                kind: VerdictKind::Reject,
+                reason: format!(
+                    "{svc} has no ready endpoints: kube-proxy accepts and immediately closes the connection"
+                ),
+            };
+            return;
+        }
+        let n = eps.len();
+        t.candidates = eps
+            .iter()
+            .map(|e| Candidate {
+                endpoint: e.addr(),
+                pod: e
+                    .pod
+                    .as_ref()
+                    .map(|p| format!("{}/{p}", sp.service.namespace)),
+                node: e.node_name.clone(),
+                probability: 1.0 / n as f64,
+                ready: e.ready,
+                terminating: e.terminating,
+            })
+            .collect();
+        // Round robin from the first endpoint; under ClientIP affinity the
+        // client's first pick sticks.
+        let connections = req.connections.max(1);
+        let mut counts: BTreeMap<usize, u32> = BTreeMap::new();
+        for c in 0..connections {
+            let i = if sp.affinity_timeout.is_some() {
+                0
+            } else {
+                c as usize % n
+            };
+            *counts.entry(i).or_default() += 1;
+            t.connections.push(Connection {
+                index: c,
+                backend: eps[i].addr(),
+                source_ip: node_ip.clone(),
+            });
+        }
+        t.distribution = counts
+            .iter()
+            .map(|(i, k)| Share {
+                backend: eps[*i].addr(),
+                connections: *k,
+                fraction: f64::from(*k) / f64::from(connections),
+            })
+            .collect();
+        let e = eps[0];
+        let list: Vec<String> = eps.iter().map(|e| e.addr()).collect();
+        t.hops.push(hop(
+            "loadBalance",
+            None,
+            None,
+            format!(
+                "kube-proxy's round robin over {n} ready endpoint(s), in order: {}",
+                list.join(", ")
+            ),
+        ));
+        if let Some(timeout) = sp.affinity_timeout {
+            t.hops.push(hop(
+                "affinity",
+                None,
+                None,
+                format!(
+                    "sessionAffinity ClientIP: kube-proxy keeps {} on {} for {timeout}s",
+                    src.ip,
+                    e.addr()
+                ),
+            ));
+        }
+        t.hops.push(hop(
+            "proxyConnect",
+            None,
+            None,
+            format!(
+                "kube-proxy opens a new connection from {node_ip} to {} and copies bytes both ways",
+                e.addr()
+            ),
+        ));
+        let whose = match (&e.pod, &e.node_name) {
+            (Some(p), Some(n)) => format!(" (pod {}/{p} on {n})", sp.service.namespace),
+            (Some(p), None) => format!(" (pod {}/{p})", sp.service.namespace),
+            (None, Some(n)) => format!(" (on {n})"),
+            (None, None) => String::new(),
+        };
+        t.hops.push(Hop {
+            step: "deliver",
+            node: e.node_name.clone(),
+            chain: None,
+            rule: None,
+            detail: format!("{}{whose} sees source {node_ip}", e.addr()),
+        });
+        t.verdict = Verdict {
+            kind: VerdictKind::Delivered,
+            reason: format!(
+                "{svc} -> {}{whose}, source seen {node_ip} (kube-proxy's own connection)",
+                e.addr()
+            ),
+        };
+    }
+
     /// REJECT when the Service has no endpoints, DROP when a Local policy
     /// finds none on this node.
     fn no_endpoints(
@@ -1025,7 +1210,8 @@ impl RouteIndex {
         if let Some(n) = &req.node {
             return n.clone();
         }
-        if sp.external_policy_local {
+        // The userspace proxier predates health check node ports.
+        if sp.external_policy_local && req.mode != Mode::Userspace {
             let healthy = self
                 .nodes
                 .values()
@@ -1089,6 +1275,15 @@ fn split_host_port(s: &str) -> Result<(&str, u16), RouteError> {
     }
     let port: u16 = port.parse().ok().filter(|p| *p != 0).ok_or_else(bad)?;
     Ok((host, port))
+}
+
+/// The port the userspace proxier listens on for `sp`: upstream asks the
+/// kernel for a random free port; a hash of the service port name into
+/// Linux's default ephemeral range (32768-60999) keeps traces stable.
+fn userspace_proxy_port(sp: &ServicePortInfo) -> u16 {
+    let key = format!("{}/{}", sp.name_string(), sp.protocol);
+    // The modulus keeps the value below 28232, so the sum fits.
+    32768 + (fnv1a(key.as_bytes()) % (60999 - 32768 + 1)) as u16
 }
 
 /// FNV-1a: a small, stable hash for the deterministic backend choice.

@@ -50,10 +50,11 @@ Commands:
   env NAMESPACE/POD [FILE…] [-c CONTAINER] [-o text|json]
                              the container's environment as kubelet sets it:
                              its own variables, then the Services' (KEY=VALUE)
-  rules --node NAME [--mode iptables|ipvs] [--cluster-cidr CIDR] [FILE…]
+  rules --node NAME [--mode iptables|ipvs|nftables] [--cluster-cidr CIDR] [FILE…]
                              what kube-proxy programs on the node: the nat and
-                             filter rules as iptables-save prints them, or the
-                             IPVS virtual servers as ipvsadm -Ln lists them
+                             filter rules as iptables-save prints them, the
+                             IPVS virtual servers as ipvsadm -Ln lists them, or
+                             its nftables table as nft list table prints it
   route --from NAMESPACE/POD|node/NAME|IP --to HOST:PORT [FILE…]
         [--protocol TCP] [--connections N] [--mode iptables|ipvs|nftables|userspace]
         [--node NAME] [--cluster-cidr CIDR] [-o text|json]

@@ -10,6 +10,7 @@ use svcscope::config::Config;
 use svcscope::net::{parse_ip, Cidr, Family};
 use svcscope::proxy::iptables::sync_rules;
 use svcscope::proxy::ipvs::ipvsadm_list;
+use svcscope::proxy::nftables::sync_ruleset;
 use svcscope::proxy::route::{Mode, RouteIndex, RouteRequest, Trace};
 use svcscope::proxy::{engine_service_ports, node_config, ProxyConfig};
 
@@ -34,13 +35,14 @@ fn mode(args: &Args) -> Result<Mode, UsageError> {
     })
 }
 
-/// `rules [--mode iptables|ipvs] --node NAME [--cluster-cidr CIDR] [FILE…]`.
+/// `rules [--mode iptables|ipvs|nftables] --node NAME [--cluster-cidr CIDR] [FILE…]`.
 pub(crate) fn rules(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Failure> {
     args.allow_only(&["mode", "node", "cluster-cidr"])?;
     let mode = mode(args)?;
-    if !matches!(mode, Mode::Iptables | Mode::Ipvs) {
+    if mode == Mode::Userspace {
         return Err(UsageError(
-            "rules: --mode iptables or ipvs (nftables is not implemented)".into(),
+            "rules: --mode iptables, ipvs or nftables (the userspace proxy's rules are not modelled)"
+                .into(),
         )
         .into());
     }
@@ -64,6 +66,7 @@ pub(crate) fn rules(args: &Args, config: Config, out: &mut impl Write) -> Result
     let ports = engine_service_ports(&engine, family);
     let text = match mode {
         Mode::Ipvs => ipvsadm_list(&ports, &cfg),
+        Mode::Nftables => sync_ruleset(&ports, &cfg, &engine.config().service_cidrs).to_text(),
         _ => sync_rules(&ports, &cfg).to_text(),
     };
     out.write_all(text.as_bytes())?;
