@@ -2,6 +2,7 @@
 //! it came from. Objects enter through [`Cluster::apply`] and leave through
 //! [`Cluster::delete`], as with `kubectl apply` / `kubectl delete`.
 
+use crate::hash::FastMap;
 use crate::model::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -75,7 +76,8 @@ pub struct Cluster {
     pub workloads: BTreeMap<(String, NsName), Workload>,
     pub endpoints: BTreeMap<NsName, Endpoints>,
     pub endpoint_slices: BTreeMap<NsName, EndpointSlice>,
-    pub origins: BTreeMap<ObjectKey, Origin>,
+    /// Looked up, never listed in order: a hash map.
+    pub origins: FastMap<ObjectKey, Origin>,
 }
 
 /// Objects without a namespace land in `default`, as `kubectl apply`

@@ -13,6 +13,7 @@ use crate::defaults::prepare_service;
 use crate::endpoints::{self, NodeInfo, SliceSkip};
 use crate::explain::{self, Diagnostic, ServiceFacts};
 use crate::field::FieldError;
+use crate::hash::FastMap;
 use crate::model::*;
 use crate::resolve::{
     implicit_kubernetes_service, ObjectError, Resolution, ResolveOptions, ResolvedService,
@@ -20,7 +21,7 @@ use crate::resolve::{
 use crate::select::Selector;
 use crate::selection::{self, Selection};
 use crate::validate;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Everything computed for one Service.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,7 +66,7 @@ pub struct Changes {
 }
 
 /// ns → label key → label value → pod names.
-type LabelIndex = HashMap<String, HashMap<String, HashMap<String, BTreeSet<String>>>>;
+type LabelIndex = FastMap<String, FastMap<String, FastMap<String, BTreeSet<String>>>>;
 
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -81,16 +82,16 @@ pub struct Engine {
     /// ns → (key, value) a selector requires → Service names. Service
     /// selectors are equality maps, so every selecting Service is found
     /// under each of its pairs; one (the first key) suffices.
-    selector_index: HashMap<String, HashMap<(String, String), BTreeSet<String>>>,
+    selector_index: FastMap<String, FastMap<(String, String), BTreeSet<String>>>,
     /// pod → Services selecting it.
-    selected_by: HashMap<NsName, BTreeSet<String>>,
+    selected_by: FastMap<NsName, BTreeSet<String>>,
     /// Input EndpointSlices by the Service they name.
-    slices_by_service: HashMap<NsName, BTreeSet<String>>,
+    slices_by_service: FastMap<NsName, BTreeSet<String>>,
     /// Creation order of objects without timestamps: the order applied.
-    seq: HashMap<ObjectKey, u64>,
+    seq: FastMap<ObjectKey, u64>,
     next_seq: u64,
     /// ns → env-var prefix a pod's env refers to → pods.
-    env_refs: HashMap<(String, String), BTreeSet<String>>,
+    env_refs: FastMap<(String, String), BTreeSet<String>>,
     pod_diagnostics: BTreeMap<NsName, Vec<Diagnostic>>,
     /// Services whose selector matches nothing: their diagnostics name the
     /// closest pods of the namespace and matching pods elsewhere.
@@ -110,13 +111,13 @@ impl Engine {
             services: BTreeMap::new(),
             object_errors: BTreeMap::new(),
             service_errors: BTreeMap::new(),
-            pod_index: HashMap::new(),
-            selector_index: HashMap::new(),
-            selected_by: HashMap::new(),
-            slices_by_service: HashMap::new(),
-            seq: HashMap::new(),
+            pod_index: FastMap::default(),
+            selector_index: FastMap::default(),
+            selected_by: FastMap::default(),
+            slices_by_service: FastMap::default(),
+            seq: FastMap::default(),
             next_seq: 0,
-            env_refs: HashMap::new(),
+            env_refs: FastMap::default(),
             pod_diagnostics: BTreeMap::new(),
             unmatched: BTreeSet::new(),
             external_names: BTreeSet::new(),
@@ -426,7 +427,10 @@ impl Engine {
         origin: &Origin,
     ) {
         if errs.is_empty() {
-            self.object_errors.remove(key);
+            // Most objects are valid; skip the lookup when nothing is stored.
+            if !self.object_errors.is_empty() {
+                self.object_errors.remove(key);
+            }
         } else {
             self.object_errors.insert(
                 key.clone(),
@@ -564,14 +568,15 @@ impl Engine {
         // Look up before inserting: cloning every key on every pod would
         // dominate loading a big cluster.
         if !self.pod_index.contains_key(&nn.namespace) {
-            self.pod_index.insert(nn.namespace.clone(), HashMap::new());
+            self.pod_index
+                .insert(nn.namespace.clone(), FastMap::default());
         }
         let Some(ns) = self.pod_index.get_mut(&nn.namespace) else {
             return;
         };
         for (k, v) in &pod.metadata.labels {
             if !ns.contains_key(k) {
-                ns.insert(k.clone(), HashMap::new());
+                ns.insert(k.clone(), FastMap::default());
             }
             let Some(values) = ns.get_mut(k) else {
                 continue;

@@ -159,27 +159,86 @@ impl Path {
     pub fn new(root: &str) -> Self {
         Path(root.to_string())
     }
+
+    /// A copy with room for `extra` more bytes. Paths are built for every
+    /// field of every object validated, so they avoid `format!`.
+    fn extended(&self, extra: usize) -> String {
+        let mut s = String::with_capacity(self.0.len() + extra);
+        s.push_str(&self.0);
+        s
+    }
+
     pub fn child(&self, name: &str) -> Self {
         if self.0.is_empty() {
-            Path(name.to_string())
-        } else {
-            Path(format!("{}.{name}", self.0))
+            return Path(name.to_string());
         }
+        let mut s = self.extended(1 + name.len());
+        s.push('.');
+        s.push_str(name);
+        Path(s)
     }
+
     pub fn index(&self, i: usize) -> Self {
-        Path(format!("{}[{i}]", self.0))
+        let mut s = self.extended(8);
+        s.push('[');
+        push_decimal(&mut s, i);
+        s.push(']');
+        Path(s)
     }
+
     pub fn key(&self, k: &str) -> Self {
-        Path(format!("{}[{k}]", self.0))
+        let mut s = self.extended(2 + k.len());
+        s.push('[');
+        s.push_str(k);
+        s.push(']');
+        Path(s)
     }
+
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// Appends `n` in decimal without the formatting machinery.
+fn push_decimal(s: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in digits[..len].iter().rev() {
+        s.push(char::from(d));
     }
 }
 
 impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_print_like_field_path() {
+        let p = Path::new("spec").child("ports").index(10).child("port");
+        assert_eq!(p.as_str(), "spec.ports[10].port");
+        assert_eq!(
+            Path::new("").child("a").key("k").index(0).as_str(),
+            "a[k][0]"
+        );
+        assert_eq!(Path::new("x").index(0).as_str(), "x[0]");
+        assert_eq!(
+            Path::new("x").index(usize::MAX).as_str(),
+            format!("x[{}]", usize::MAX)
+        );
     }
 }
 

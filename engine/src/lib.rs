@@ -22,6 +22,7 @@ pub mod engine;
 pub mod env;
 pub mod explain;
 pub mod field;
+pub mod hash;
 pub mod load;
 pub mod model;
 pub mod net;
