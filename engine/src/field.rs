@@ -222,6 +222,12 @@ impl fmt::Display for Path {
     }
 }
 
+impl From<&Path> for String {
+    fn from(p: &Path) -> String {
+        p.0.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,11 +245,5 @@ mod tests {
             Path::new("x").index(usize::MAX).as_str(),
             format!("x[{}]", usize::MAX)
         );
-    }
-}
-
-impl From<&Path> for String {
-    fn from(p: &Path) -> String {
-        p.0.clone()
     }
 }

@@ -40,6 +40,8 @@ impl Hasher for FastHasher {
             w[..rest.len()].copy_from_slice(rest);
             self.add(u64::from_le_bytes(w));
         }
+        // The length keeps "a" and "a\0" apart.
+        self.add(bytes.len() as u64);
     }
 
     #[inline]
