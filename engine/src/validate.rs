@@ -1080,6 +1080,80 @@ const DNS_POLICIES: &[&str] = &["ClusterFirstWithHostNet", "ClusterFirst", "Defa
 /// and ports (named target ports), dnsPolicy, and the pod's IPs. Pods are
 /// not assumed defaulted: an unset protocol or dnsPolicy is the default.
 pub fn validate_pod(pod: &Pod) -> Vec<FieldError> {
+    if plainly_valid(pod) {
+        return Vec::new();
+    }
+    validate_pod_fully(pod)
+}
+
+/// A conservative shortcut for [`validate_pod`]: true only for pods that
+/// certainly pass it — plain names, labels and ports, no annotations,
+/// hostnames or init containers, at most one IP. Most pods of a big
+/// cluster are such pods, and they skip building a field path per field;
+/// a property test checks the shortcut never hides an error.
+fn plainly_valid(pod: &Pod) -> bool {
+    let m = &pod.metadata;
+    let ns = m.ns();
+    let meta = !m.name.is_empty()
+        && m.name.len() <= 253
+        && matches_dns1123_subdomain(&m.name)
+        && !ns.is_empty()
+        && ns.len() <= 63
+        && matches_dns1123_label(ns)
+        && m.annotations.is_empty()
+        && m.labels
+            .iter()
+            .all(|(k, v)| qualified_name(k).is_empty() && label_value(v).is_empty());
+    let spec = &pod.spec;
+    let plain_spec = spec.hostname.is_none()
+        && spec.subdomain.is_none()
+        && spec.init_containers.is_empty()
+        && !spec.containers.is_empty()
+        && spec
+            .dns_policy
+            .as_deref()
+            .is_none_or(|p| p.is_empty() || DNS_POLICIES.contains(&p));
+    if !(meta && plain_spec) {
+        return false;
+    }
+    for (i, c) in spec.containers.iter().enumerate() {
+        let unique = spec.containers[..i].iter().all(|o| o.name != c.name);
+        if c.name.is_empty() || c.name.len() > 63 || !matches_dns1123_label(&c.name) || !unique {
+            return false;
+        }
+        for (j, p) in c.ports.iter().enumerate() {
+            let name_ok = match p.name.as_deref() {
+                None | Some("") => true,
+                Some(n) => {
+                    iana_svc_name(n).is_empty()
+                        && c.ports[..j].iter().all(|o| o.name.as_deref() != Some(n))
+                }
+            };
+            if !name_ok
+                || !(1..=65535).contains(&p.container_port)
+                || p.host_port.is_some_and(|h| h != 0)
+                || !PROTOCOLS.contains(&p.protocol())
+            {
+                return false;
+            }
+        }
+    }
+    let status = &pod.status;
+    let one_ip = match (status.pod_ip.as_deref(), status.pod_ips.as_slice()) {
+        (None, []) => true,
+        (Some(ip), []) => ip_errors(ip).is_empty(),
+        (None, [only]) => ip_errors(&only.ip).is_empty(),
+        (Some(ip), [only]) => ip == only.ip && ip_errors(ip).is_empty(),
+        _ => false,
+    };
+    one_ip
+        && status
+            .host_ip
+            .as_deref()
+            .is_none_or(|ip| ip.is_empty() || ip_errors(ip).is_empty())
+}
+
+fn validate_pod_fully(pod: &Pod) -> Vec<FieldError> {
     let mut errs = Vec::new();
     object_meta(&pod.metadata, dns1123_subdomain, &mut errs);
     let spec = &pod.spec;
@@ -2879,7 +2953,113 @@ mod tests {
         })
     }
 
+    #[test]
+    fn ordinary_pods_take_the_shortcut() {
+        let mut p = Pod::default();
+        p.metadata.name = "web-1".into();
+        p.metadata.namespace = Some("shop".into());
+        p.metadata
+            .labels
+            .insert("app.kubernetes.io/name".into(), "web".into());
+        p.spec.containers.push(Container {
+            name: "app".into(),
+            ports: vec![ContainerPort {
+                name: Some("http".into()),
+                container_port: 8080,
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+        p.status.pod_ip = Some("10.244.1.5".into());
+        assert!(plainly_valid(&p));
+        p.spec.containers[0].ports[0].protocol = Some("HTTP".into());
+        assert!(!plainly_valid(&p));
+        assert_eq!(validate_pod(&p).len(), 1);
+    }
+
+    /// Mostly valid names, so that whole pods are often plainly valid,
+    /// with each kind of invalid name now and then.
+    fn arb_name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            12 => "[a-z][a-z0-9-]{0,8}[a-z0-9]",
+            1 => "[a-zA-Z0-9._/-]{0,12}",
+            1 => Just(String::new()),
+            1 => "[a-z]{60,70}",
+            1 => Just("a--b".to_string()),
+            1 => Just("1234".to_string()),
+        ]
+    }
+
+    fn arb_pod() -> impl Strategy<Value = Pod> {
+        let label = (arb_name(), arb_name());
+        let port = (
+            proptest::option::of(arb_name()),
+            prop_oneof![8 => Just(80), 1 => Just(0), 1 => Just(65536), 1 => -5..70000i32],
+            proptest::option::of(
+                prop_oneof![6 => Just("TCP".to_string()), 2 => Just("UDP".to_string()), 1 => Just("tcp".to_string()), 1 => Just(String::new())],
+            ),
+            proptest::option::weighted(0.2, prop_oneof![Just(0), Just(8080), Just(70000)]),
+        );
+        let container = (arb_name(), prop::collection::vec(port, 0..4));
+        let ip = prop_oneof![
+            6 => Just("10.0.0.1".to_string()),
+            2 => Just("fd00::1".to_string()),
+            1 => Just("010.0.0.1".to_string()),
+            1 => "[0-9.:a-f]{0,12}",
+        ];
+        (
+            arb_name(),
+            proptest::option::of(arb_name()),
+            prop::collection::vec(label, 0..4),
+            prop::collection::vec(container, 1..3),
+            proptest::option::of(ip.clone()),
+            prop::collection::vec(ip, 0..2),
+            proptest::option::weighted(0.1, arb_name()),
+        )
+            .prop_map(
+                |(name, ns, labels, containers, pod_ip, pod_ips, dns_policy)| {
+                    let mut p = Pod::default();
+                    p.metadata.name = name;
+                    p.metadata.namespace = ns;
+                    p.metadata.labels = labels.into_iter().collect();
+                    p.spec.containers = containers
+                        .into_iter()
+                        .map(|(name, ports)| Container {
+                            name,
+                            ports: ports
+                                .into_iter()
+                                .map(
+                                    |(name, container_port, protocol, host_port)| ContainerPort {
+                                        name,
+                                        container_port,
+                                        protocol,
+                                        host_port,
+                                    },
+                                )
+                                .collect(),
+                            ..Default::default()
+                        })
+                        .collect();
+                    p.status.pod_ip = pod_ip;
+                    p.status.pod_ips = pod_ips.into_iter().map(|ip| PodIP { ip }).collect();
+                    p.spec.dns_policy = dns_policy;
+                    p
+                },
+            )
+    }
+
     proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+        /// The shortcut never hides an error the full check finds (and it
+        /// is taken for ordinary pods: see `ordinary_pods_take_the_shortcut`).
+        #[test]
+        fn plainly_valid_pods_pass_the_full_check(pod in arb_pod()) {
+            if plainly_valid(&pod) {
+                let errs = validate_pod_fully(&pod);
+                prop_assert!(errs.is_empty(), "{errs:?}");
+            }
+        }
+
         #[test]
         fn validate_service_never_panics(s in service()) {
             let _ = validate_service(&s);
