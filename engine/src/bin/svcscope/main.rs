@@ -213,9 +213,18 @@ fn config(args: &Args) -> Result<Config, UsageError> {
     Ok(c)
 }
 
+/// The library's limits suit a browser tab; on the command line a whole
+/// cluster's `kubectl get -o json` may be far bigger than 64 MiB.
+fn cli_limits() -> Limits {
+    Limits {
+        max_bytes: 1 << 30,
+        ..Limits::default()
+    }
+}
+
 /// The texts of the named files (`-` or none: stdin).
 fn read_inputs(files: &[String]) -> Result<Vec<(String, String)>, Failure> {
-    let limits = Limits::default();
+    let limits = cli_limits();
     let names: Vec<&str> = if files.is_empty() {
         vec!["-"]
     } else {
@@ -263,7 +272,7 @@ fn load_files(files: &[String]) -> Result<Loaded, Failure> {
         .iter()
         .map(|(n, t)| Input { name: n, text: t })
         .collect();
-    let loaded = load::load(&inputs, &Limits::default());
+    let loaded = load::load(&inputs, &cli_limits());
     for ig in &loaded.ignored {
         eprintln_safe(&format!(
             "note: {}: {} {}: {}",
