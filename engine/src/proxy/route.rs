@@ -16,6 +16,7 @@
 use super::iptables::{self, Plan, Rules};
 use super::{categorize, join_host_port, node_config, ProxyConfig, ServicePortInfo};
 use crate::cluster::NsName;
+use crate::dns::{DnsOptions, RData, RType, ZoneIndex};
 use crate::engine::Engine;
 use crate::model::service_type;
 use crate::net::{parse_ip, Cidr, Family};
@@ -222,6 +223,9 @@ struct PodInfo {
     ip: Option<IpAddr>,
     node: Option<String>,
     host_network: bool,
+    /// What the pod's resolv.conf depends on, for name lookups.
+    dns_policy: Option<String>,
+    dns_config: Option<crate::model::PodDnsConfig>,
 }
 
 /// Everything a trace looks up, built once per cluster so that each trace
@@ -240,6 +244,8 @@ pub struct RouteIndex {
     pods: HashMap<NsName, PodInfo>,
     pods_by_ip: HashMap<IpAddr, NsName>,
     dns: HashMap<NsName, DnsTarget>,
+    /// The cluster DNS, which pods ask for Service names.
+    zone: ZoneIndex,
 }
 
 impl RouteIndex {
@@ -290,6 +296,8 @@ impl RouteIndex {
                     ip,
                     node: pod.spec.node_name.clone().filter(|n| !n.is_empty()),
                     host_network: pod.spec.host_network.unwrap_or(false),
+                    dns_policy: pod.spec.dns_policy.clone(),
+                    dns_config: pod.spec.dns_config.clone(),
                 },
             );
         }
@@ -320,6 +328,13 @@ impl RouteIndex {
             family,
             cluster_cidr,
             cluster_domain: engine.config().cluster_domain.clone(),
+            zone: ZoneIndex::from_engine(
+                engine,
+                DnsOptions {
+                    zone: engine.config().cluster_domain.clone(),
+                    ..DnsOptions::default()
+                },
+            ),
             ports,
             vips,
             node_ips,
@@ -392,6 +407,7 @@ impl RouteIndex {
                 node: None,
                 namespace: None,
                 name: from.to_string(),
+                pod: None,
             });
         }
         let key = NsName::parse(from)
@@ -428,7 +444,39 @@ impl RouteIndex {
             node: pod.node.clone(),
             namespace: Some(key.namespace.clone()),
             name: format!("pod {key}"),
+            pod: Some(key.clone()),
         })
+    }
+
+    /// How the source's resolver finds `host`: a pod walks its search
+    /// path through the cluster DNS; a note of the queries it cost, and
+    /// the address answered.
+    fn lookup(&self, host: &str, src: &Source) -> Option<(String, Option<IpAddr>)> {
+        let key = src.pod.as_ref()?;
+        let info = self.pods.get(key)?;
+        let mut pod = crate::model::Pod::default();
+        pod.metadata.name = key.name.clone();
+        pod.metadata.namespace = Some(key.namespace.clone());
+        pod.spec.dns_policy = info.dns_policy.clone();
+        pod.spec.dns_config = info.dns_config.clone();
+        pod.spec.host_network = Some(info.host_network);
+        let qtype = match self.family {
+            Family::IPv4 => RType::A,
+            Family::IPv6 => RType::AAAA,
+        };
+        let lookup = self.zone.resolve_from_pod(&pod, host, qtype);
+        let ip = lookup.answer.answer.iter().find_map(|r| match &r.data {
+            RData::A(ip) => Some(IpAddr::V4(*ip)),
+            RData::Aaaa(ip) => Some(IpAddr::V6(*ip)),
+            _ => None,
+        });
+        let n = lookup.queries.len();
+        let note = format!(
+            "{n} DNS quer{} through the pod's search path, answer {}",
+            if n == 1 { "y" } else { "ies" },
+            lookup.answer.rcode
+        );
+        Some((note, ip))
     }
 
     /// Cluster DNS for a Service name; `None` when the trace ends here.
@@ -464,8 +512,18 @@ impl RouteIndex {
             };
             return Ok(None);
         };
+        // Pods resolve through the cluster DNS as they would; its answer
+        // and the index agree, as both come from the same Services.
+        let looked_up = self.lookup(host, src);
+        let via = looked_up
+            .as_ref()
+            .map(|(note, _)| format!("; {note}"))
+            .unwrap_or_default();
         let (detail, ip) = match target {
-            DnsTarget::Proxied(ip) => (format!("{fqdn} -> {ip} (cluster IP)"), Some(*ip)),
+            DnsTarget::Proxied(ip) => {
+                let ip = looked_up.and_then(|(_, a)| a).unwrap_or(*ip);
+                (format!("{fqdn} -> {ip} (cluster IP{via})"), Some(ip))
+            }
             DnsTarget::Headless => {
                 t.verdict = Verdict {
                     kind: VerdictKind::NotProxied,
@@ -473,7 +531,7 @@ impl RouteIndex {
                         "Service {key} is headless: DNS answers with the pod IPs and clients connect to them directly; kube-proxy writes no rules"
                     ),
                 };
-                (format!("{fqdn} -> endpoint IPs (headless)"), None)
+                (format!("{fqdn} -> endpoint IPs (headless{via})"), None)
             }
             DnsTarget::ExternalName(name) => {
                 t.verdict = Verdict {
@@ -482,7 +540,7 @@ impl RouteIndex {
                         "Service {key} is ExternalName: DNS answers with a CNAME to {name}; kube-proxy writes no rules"
                     ),
                 };
-                (format!("{fqdn} -> CNAME {name}"), None)
+                (format!("{fqdn} -> CNAME {name}{via}"), None)
             }
         };
         t.hops.push(Hop {
@@ -1242,6 +1300,8 @@ struct Source {
     node: Option<String>,
     namespace: Option<String>,
     name: String,
+    /// The pod, when the source is one.
+    pod: Option<NsName>,
 }
 
 impl Source {
@@ -1252,6 +1312,7 @@ impl Source {
             node: Some(name.to_string()),
             namespace: None,
             name: format!("node {name}"),
+            pod: None,
         }
     }
 
