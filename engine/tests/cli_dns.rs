@@ -11,12 +11,6 @@
 //! and review the diff by eye.
 
 use serde_json::Value;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-const TIME_LIMIT: Duration = Duration::from_secs(20);
 
 /// The 2015 service range the redis-master example uses.
 const CIDR_2015: &str = "--service-cidr=10.0.0.0/16";
@@ -27,170 +21,14 @@ const EXTERNAL: &str = "examples/external-name.yaml";
 const MULTI_PORT: &str = "examples/multi-port.yaml";
 const FRONTEND: &str = "--from=my-ns/frontend";
 
-struct Run {
-    what: String,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn code(&self, want: i32) -> &Self {
-        assert_eq!(
-            self.code,
-            Some(want),
-            "{}: exit code {:?}, want {want}\n--- stdout\n{}--- stderr\n{}",
-            self.what,
-            self.code,
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-
-    fn stderr_has(&self, parts: &[&str]) -> &Self {
-        for p in parts {
-            assert!(
-                self.stderr.contains(p),
-                "{}: stderr lacks {p:?}\n--- stderr\n{}",
-                self.what,
-                self.stderr
-            );
-        }
-        self
-    }
-
-    fn stderr_empty(&self) -> &Self {
-        assert!(
-            self.stderr.is_empty(),
-            "{}: unexpected stderr\n{}",
-            self.what,
-            self.stderr
-        );
-        self
-    }
-
-    fn stdout_empty(&self) -> &Self {
-        assert!(
-            self.stdout.is_empty(),
-            "{}: unexpected stdout\n{}",
-            self.what,
-            self.stdout
-        );
-        self
-    }
-
-    fn golden(&self, name: &str) -> &Self {
-        golden(name, &self.stdout, &self.what);
-        self
-    }
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the engine crate sits in the workspace")
-        .to_path_buf()
-}
+// The harness: running the binary and golden files.
+#[path = "support/cli.rs"]
+mod support;
+use support::{root, Run};
 
 /// Runs `svcscope ARGS` with `stdin` (none: empty).
 fn run(args: &[&str], stdin: Option<&str>) -> Run {
-    let what = format!("svcscope {}", args.join(" "));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_svcscope"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
-    let input = stdin.unwrap_or_default().as_bytes().to_vec();
-    let mut child_in = child.stdin.take().expect("piped stdin");
-    let writer = std::thread::spawn(move || {
-        // A usage error exits before reading: a broken pipe is fine.
-        let _ = child_in.write_all(&input);
-    });
-    let mut out = child.stdout.take().expect("piped stdout");
-    let mut err = child.stderr.take().expect("piped stderr");
-    let out_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() > TIME_LIMIT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("{what}: still running after {TIME_LIMIT:?}; killed");
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => panic!("{what}: wait failed: {e}"),
-        }
-    };
-    let _ = writer.join();
-    let stdout = String::from_utf8(out_reader.join().expect("stdout reader"))
-        .unwrap_or_else(|e| panic!("{what}: stdout is not UTF-8: {e}"));
-    let stderr = String::from_utf8_lossy(&err_reader.join().expect("stderr reader")).into_owned();
-    assert_ne!(status.code(), Some(101), "{what}: panicked\n{stderr}");
-    assert!(
-        !stderr.contains("panicked at"),
-        "{what}: panicked\n{stderr}"
-    );
-    Run {
-        what,
-        code: status.code(),
-        stdout,
-        stderr,
-    }
-}
-
-fn updating() -> bool {
-    std::env::var("UPDATE_GOLDEN").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
-/// Compares `actual` with `engine/tests/golden/dns/<name>`, or rewrites it
-/// when `UPDATE_GOLDEN` is set.
-fn golden(name: &str, actual: &str, what: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden/dns")
-        .join(name);
-    if updating() {
-        std::fs::create_dir_all(path.parent().expect("a directory")).expect("create golden dir");
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(actual) {
-            std::fs::write(&path, actual).expect("write the golden file");
-            eprintln!("updated {}", path.display());
-        }
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{what}: golden file {} not readable ({e}); create it with \
-             UPDATE_GOLDEN=1 cargo test -p svcscope --test cli_dns\n--- actual\n{actual}",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let first = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
-        panic!(
-            "{what}: output differs from {} from line {}:\n--- golden\n{expected}--- actual\n{actual}\
-             If the change is intended, review it and run: \
-             UPDATE_GOLDEN=1 cargo test -p svcscope --test cli_dns",
-            path.display(),
-            first + 1
-        );
-    }
+    support::run(args, stdin.map(str::as_bytes))
 }
 
 // ---------------------------------------------------------------------------
@@ -209,7 +47,7 @@ fn cluster_ip_service() {
     )
     .code(0)
     .stderr_empty()
-    .golden("redis-master-a.txt");
+    .golden("dns/redis-master-a.txt");
     // Both families asked: the name exists, AAAA has no data.
     run(
         &[
@@ -222,7 +60,7 @@ fn cluster_ip_service() {
         None,
     )
     .code(0)
-    .golden("redis-master-aaaa-nodata.txt");
+    .golden("dns/redis-master-aaaa-nodata.txt");
     // The query's case is kept in the answer.
     run(
         &[
@@ -234,7 +72,7 @@ fn cluster_ip_service() {
         None,
     )
     .code(0)
-    .golden("redis-master-mixed-case.txt");
+    .golden("dns/redis-master-mixed-case.txt");
     run(
         &[
             "dns",
@@ -247,7 +85,7 @@ fn cluster_ip_service() {
         None,
     )
     .code(0)
-    .golden("redis-master-a.json");
+    .golden("dns/redis-master-a.json");
 }
 
 #[test]
@@ -264,7 +102,7 @@ fn srv_records() {
         None,
     )
     .code(0)
-    .golden("redis-master-srv.txt");
+    .golden("dns/redis-master-srv.txt");
     run(
         &[
             "dns",
@@ -275,7 +113,7 @@ fn srv_records() {
         None,
     )
     .code(0)
-    .golden("multi-port-srv.txt");
+    .golden("dns/multi-port-srv.txt");
     run(
         &[
             "dns",
@@ -286,7 +124,7 @@ fn srv_records() {
         None,
     )
     .code(0)
-    .golden("multi-port-https-srv.txt");
+    .golden("dns/multi-port-https-srv.txt");
     run(
         &[
             "dns",
@@ -297,7 +135,7 @@ fn srv_records() {
         None,
     )
     .code(0)
-    .golden("headless-srv.txt");
+    .golden("dns/headless-srv.txt");
 }
 
 #[test]
@@ -307,7 +145,7 @@ fn headless_and_endpoint_names() {
         None,
     )
     .code(0)
-    .golden("headless-a.txt");
+    .golden("dns/headless-a.txt");
     run(
         &[
             "dns",
@@ -317,7 +155,7 @@ fn headless_and_endpoint_names() {
         None,
     )
     .code(0)
-    .golden("headless-endpoint.txt");
+    .golden("dns/headless-endpoint.txt");
     // Endpoint names exist under ClusterIP Services too (CoreDNS).
     run(
         &[
@@ -329,7 +167,7 @@ fn headless_and_endpoint_names() {
         None,
     )
     .code(0)
-    .golden("cluster-ip-endpoint.txt");
+    .golden("dns/cluster-ip-endpoint.txt");
 }
 
 #[test]
@@ -340,7 +178,7 @@ fn external_name() {
     )
     .code(0)
     .stderr_has(&["my.database.example.com.", "outside the cluster zone"])
-    .golden("external-name.txt");
+    .golden("dns/external-name.txt");
 }
 
 #[test]
@@ -350,10 +188,10 @@ fn reverse_records() {
         None,
     )
     .code(0)
-    .golden("ptr-cluster-ip.txt");
+    .golden("dns/ptr-cluster-ip.txt");
     run(&["dns", "30.1.244.10.in-addr.arpa.", "PTR", HEADLESS], None)
         .code(0)
-        .golden("ptr-endpoint.txt");
+        .golden("dns/ptr-endpoint.txt");
 }
 
 #[test]
@@ -365,16 +203,16 @@ fn negative_answers_and_specials() {
     )
     .code(0)
     .stderr_empty()
-    .golden("nxdomain.txt");
+    .golden("dns/nxdomain.txt");
     run(
         &["dns", "dns-version.cluster.local", "TXT", REDIS, CIDR_2015],
         None,
     )
     .code(0)
-    .golden("dns-version.txt");
+    .golden("dns/dns-version.txt");
     run(&["dns", "cluster.local", "SOA", REDIS, CIDR_2015], None)
         .code(0)
-        .golden("soa.txt");
+        .golden("dns/soa.txt");
 }
 
 #[test]
@@ -382,13 +220,13 @@ fn pod_records() {
     let name = "10-244-1-3.my-ns.pod.cluster.local";
     run(&["dns", name, REDIS, CIDR_2015], None)
         .code(0)
-        .golden("pod-disabled.txt");
+        .golden("dns/pod-disabled.txt");
     run(
         &["dns", name, REDIS, CIDR_2015, "--pod-records", "verified"],
         None,
     )
     .code(0)
-    .golden("pod-verified.txt");
+    .golden("dns/pod-verified.txt");
     // Verified: no pod has 10.244.1.99.
     run(
         &[
@@ -401,7 +239,7 @@ fn pod_records() {
         None,
     )
     .code(0)
-    .golden("pod-verified-unknown.txt");
+    .golden("dns/pod-verified-unknown.txt");
     run(
         &[
             "dns",
@@ -413,7 +251,7 @@ fn pod_records() {
         None,
     )
     .code(0)
-    .golden("pod-insecure.txt");
+    .golden("dns/pod-insecure.txt");
 }
 
 #[test]
@@ -430,12 +268,12 @@ fn zones() {
         None,
     )
     .code(0)
-    .golden("custom-zone.txt");
+    .golden("dns/custom-zone.txt");
     // Names outside the zone are forwarded, not resolved.
     run(&["dns", "example.com", REDIS, CIDR_2015], None)
         .code(0)
         .stderr_has(&["example.com. is outside the cluster zone"])
-        .golden("forwarded.txt");
+        .golden("dns/forwarded.txt");
     // A reverse zone of one's own: its SOA on NXDOMAIN.
     run(
         &[
@@ -449,7 +287,7 @@ fn zones() {
         None,
     )
     .code(0)
-    .golden("ptr-nxdomain-own-reverse-zone.txt");
+    .golden("dns/ptr-nxdomain-own-reverse-zone.txt");
 }
 
 // ---------------------------------------------------------------------------
@@ -461,7 +299,7 @@ fn search_path_walk() {
     run(&["dns", "redis-master", REDIS, CIDR_2015, FRONTEND], None)
         .code(0)
         .stderr_empty()
-        .golden("frontend-redis-master.txt");
+        .golden("dns/frontend-redis-master.txt");
     run(
         &[
             "dns",
@@ -474,7 +312,7 @@ fn search_path_walk() {
         None,
     )
     .code(0)
-    .golden("frontend-my-service-my-ns.txt");
+    .golden("dns/frontend-my-service-my-ns.txt");
     // Four dots are fewer than ndots:5: the search list comes first.
     run(
         &[
@@ -488,7 +326,7 @@ fn search_path_walk() {
         None,
     )
     .code(0)
-    .golden("frontend-fqdn-without-dot.txt");
+    .golden("dns/frontend-fqdn-without-dot.txt");
     // The trailing dot: one query.
     run(
         &[
@@ -502,12 +340,12 @@ fn search_path_walk() {
         None,
     )
     .code(0)
-    .golden("frontend-fqdn-with-dot.txt");
+    .golden("dns/frontend-fqdn-with-dot.txt");
     // Outside the cluster: three misses, then forwarded upstream.
     run(&["dns", "example.com", REDIS, CIDR_2015, FRONTEND], None)
         .code(0)
         .stderr_has(&["forwards it upstream"])
-        .golden("frontend-outside.txt");
+        .golden("dns/frontend-outside.txt");
     // kubelet's cluster domain sets the search path.
     run(
         &[
@@ -522,7 +360,7 @@ fn search_path_walk() {
         None,
     )
     .code(0)
-    .golden("frontend-cluster-domain.txt");
+    .golden("dns/frontend-cluster-domain.txt");
     let json = run(
         &[
             "dns",
@@ -535,7 +373,7 @@ fn search_path_walk() {
         ],
         None,
     );
-    json.code(0).golden("frontend-redis-master.json");
+    json.code(0).golden("dns/frontend-redis-master.json");
     let v: Value = serde_json::from_str(&json.stdout).expect("JSON output");
     assert_eq!(v["kind"], "PodLookup");
     assert_eq!(v["resolvConf"]["ndots"], 5);
@@ -583,16 +421,16 @@ fn dns_policies() {
     from("my-ns/host-network", "redis-master")
         .code(0)
         .stderr_has(&["ClusterFirstWithHostNet", "node's resolver"])
-        .golden("host-network.txt");
+        .golden("dns/host-network.txt");
     // ndots:1: one dot is enough to go upstream first.
     from("my-ns/ndots-1", "redis-master.my-ns")
         .code(0)
         .stderr_has(&["redis-master.my-ns. went upstream"])
-        .golden("ndots-1.txt");
+        .golden("dns/ndots-1.txt");
     // dnsPolicy None: only its own search list, in its order.
     from("my-ns/own-resolver", "redis-master")
         .code(0)
-        .golden("dns-policy-none.txt");
+        .golden("dns/dns-policy-none.txt");
 }
 
 #[test]
@@ -608,7 +446,7 @@ fn stdin_input() {
         Some(&text),
     )
     .code(0)
-    .golden("redis-master-a.txt");
+    .golden("dns/redis-master-a.txt");
 }
 
 // ---------------------------------------------------------------------------
@@ -624,7 +462,7 @@ fn zone_file() {
     )
     .code(0)
     .stderr_empty()
-    .golden("zone-examples.txt");
+    .golden("dns/zone-examples.txt");
     run(
         &[
             "zone",
@@ -635,7 +473,7 @@ fn zone_file() {
         None,
     )
     .code(0)
-    .golden("zone-headless-pods.txt");
+    .golden("dns/zone-headless-pods.txt");
 }
 
 // ---------------------------------------------------------------------------
@@ -654,7 +492,7 @@ fn input_errors_exit_1() {
         "Service my-ns/redis-master is rejected",
         "not in the valid range",
     ])
-    .golden("redis-master-rejected.txt");
+    .golden("dns/redis-master-rejected.txt");
     run(&["dns", "redis-master", REDIS, FRONTEND], None)
         .code(1)
         .stderr_has(&["Service my-ns/redis-master is rejected"]);
@@ -690,5 +528,5 @@ fn malformed_names_are_answers() {
     run(&["dns", "a..b.cluster.local", REDIS, CIDR_2015], None)
         .code(0)
         .stderr_has(&["not a valid domain name"])
-        .golden("formerr.txt");
+        .golden("dns/formerr.txt");
 }

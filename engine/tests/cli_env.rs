@@ -10,31 +10,16 @@
 //! and review the diff by eye.
 
 use serde_json::Value;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-const TIME_LIMIT: Duration = Duration::from_secs(20);
 
 /// The 2015 service range the redis-master example uses.
 const CIDR_2015: &str = "--service-cidr=10.0.0.0/16";
 const REDIS: &str = "examples/redis-master.yaml";
 const FIXTURES: &str = "engine/tests/fixtures/env";
 
-struct Run {
-    what: String,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the engine crate sits in the workspace")
-        .to_path_buf()
-}
+// The harness: running the binary and golden files.
+#[path = "support/cli.rs"]
+mod support;
+use support::{root, Run};
 
 fn fixture(name: &str) -> String {
     let p = format!("{FIXTURES}/{name}");
@@ -44,145 +29,16 @@ fn fixture(name: &str) -> String {
 
 /// Runs `svcscope ARGS` with `stdin` (none: empty).
 fn run(args: &[&str], stdin: Option<&str>) -> Run {
-    let what = format!("svcscope {}", args.join(" "));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_svcscope"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
-    let input = stdin.unwrap_or_default().as_bytes().to_vec();
-    let mut child_in = child.stdin.take().expect("piped stdin");
-    let writer = std::thread::spawn(move || {
-        // A usage error exits before reading: a broken pipe is fine.
-        let _ = std::io::Write::write_all(&mut child_in, &input);
-    });
-    let drain = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = r.read_to_end(&mut v);
-            String::from_utf8_lossy(&v).into_owned()
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().expect("piped stdout")));
-    let err = drain(Box::new(child.stderr.take().expect("piped stderr")));
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait().expect("wait") {
-            Some(s) => break s,
-            None if start.elapsed() > TIME_LIMIT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("{what}: still running after {TIME_LIMIT:?}; killed");
-            }
-            None => std::thread::sleep(Duration::from_millis(2)),
-        }
-    };
-    let _ = writer.join();
-    let r = Run {
-        what,
-        code: status.code(),
-        stdout: out.join().expect("stdout reader"),
-        stderr: err.join().expect("stderr reader"),
-    };
-    assert!(
-        r.code != Some(101) && !r.stderr.contains("panicked at"),
-        "{}: panicked\n{}",
-        r.what,
-        r.stderr
-    );
-    r
+    support::run(args, stdin.map(str::as_bytes))
 }
 
-impl Run {
-    fn code(&self, want: i32) -> &Self {
-        assert_eq!(
-            self.code,
-            Some(want),
-            "{}: exit code\n--- stdout\n{}--- stderr\n{}",
-            self.what,
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
+/// Reading `KEY=VALUE` output.
+trait Vars {
+    fn vars(&self) -> Vec<(&str, &str)>;
+    fn value(&self, name: &str) -> Option<&str>;
+}
 
-    fn stderr_has(&self, parts: &[&str]) -> &Self {
-        for p in parts {
-            assert!(
-                self.stderr.contains(p),
-                "{}: stderr lacks {p:?}\n{}",
-                self.what,
-                self.stderr
-            );
-        }
-        self
-    }
-
-    fn stderr_empty(&self) -> &Self {
-        assert!(
-            self.stderr.is_empty(),
-            "{}: stderr\n{}",
-            self.what,
-            self.stderr
-        );
-        self
-    }
-
-    fn stdout_empty(&self) -> &Self {
-        assert!(
-            self.stdout.is_empty(),
-            "{}: stdout\n{}",
-            self.what,
-            self.stdout
-        );
-        self
-    }
-
-    /// Compares standard output with `golden/env/<name>`, or rewrites it
-    /// when `UPDATE_GOLDEN` is set.
-    fn golden(&self, name: &str) -> &Self {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/golden/env")
-            .join(name);
-        if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| !v.is_empty() && v != "0") {
-            std::fs::create_dir_all(path.parent().expect("a directory")).expect("mkdir");
-            if std::fs::read_to_string(&path).ok().as_deref() != Some(self.stdout.as_str()) {
-                std::fs::write(&path, &self.stdout).expect("write the golden file");
-                eprintln!("updated {}", path.display());
-            }
-            return self;
-        }
-        let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: golden file {} not readable ({e}); create it with \
-                 UPDATE_GOLDEN=1 cargo test -p svcscope --test cli_env\n--- actual\n{}",
-                self.what,
-                path.display(),
-                self.stdout
-            )
-        });
-        if want != self.stdout {
-            let first = want
-                .lines()
-                .zip(self.stdout.lines())
-                .position(|(a, b)| a != b)
-                .unwrap_or(want.lines().count().min(self.stdout.lines().count()));
-            panic!(
-                "{}: output differs from {} from line {}:\n- {}\n+ {}\n--- actual\n{}",
-                self.what,
-                path.display(),
-                first + 1,
-                want.lines().nth(first).unwrap_or("<end>"),
-                self.stdout.lines().nth(first).unwrap_or("<end>"),
-                self.stdout
-            );
-        }
-        self
-    }
-
+impl Vars for Run {
     /// The variables printed, as `(name, value)` in order.
     fn vars(&self) -> Vec<(&str, &str)> {
         self.stdout
@@ -205,7 +61,9 @@ impl Run {
 #[test]
 fn redis_master_frontend() {
     let r = run(&["env", "my-ns/frontend", REDIS, CIDR_2015], None);
-    r.code(0).stderr_empty().golden("redis-master-frontend.txt");
+    r.code(0)
+        .stderr_empty()
+        .golden("env/redis-master-frontend.txt");
     // The seeds' figures.
     for (name, value) in [
         ("REDIS_MASTER_SERVICE_HOST", "10.0.0.11"),
@@ -230,7 +88,7 @@ fn redis_master_frontend_json() {
     );
     r.code(0)
         .stderr_empty()
-        .golden("redis-master-frontend.json");
+        .golden("env/redis-master-frontend.json");
     let doc: Value = serde_json::from_str(&r.stdout).expect("JSON");
     assert_eq!(doc["kind"], "Environment");
     assert_eq!(doc["container"], "php-redis");
@@ -249,10 +107,10 @@ fn the_same_from_stdin() {
     let text = std::fs::read_to_string(root().join(REDIS)).expect("the example");
     run(&["env", "my-ns/frontend", CIDR_2015], Some(&text))
         .code(0)
-        .golden("redis-master-frontend.txt");
+        .golden("env/redis-master-frontend.txt");
     run(&["env", "my-ns/frontend", "-", CIDR_2015], Some(&text))
         .code(0)
-        .golden("redis-master-frontend.txt");
+        .golden("env/redis-master-frontend.txt");
 }
 
 #[test]
@@ -263,7 +121,7 @@ fn multi_port_named_ports() {
     )
     .code(0)
     .stderr_empty()
-    .golden("multi-port.txt");
+    .golden("env/multi-port.txt");
 }
 
 // ---------------------------------------------------------------------------
@@ -279,7 +137,7 @@ fn service_created_after_the_pod_is_not_set() {
             "note: Service shop/cache was created after the pod",
             "note: Service shop/late was created after the pod",
         ])
-        .golden("created-after-pod-timestamps.txt");
+        .golden("env/created-after-pod-timestamps.txt");
     assert_eq!(
         r.value("CACHE_ADDR"),
         Some("$(CACHE_SERVICE_HOST):$(CACHE_SERVICE_PORT)")
@@ -289,7 +147,7 @@ fn service_created_after_the_pod_is_not_set() {
     let r = run(&["env", "plain/client", &f], None);
     r.code(0)
         .stderr_has(&["note: Service plain/after was created after the pod"])
-        .golden("created-after-pod-order.txt");
+        .golden("env/created-after-pod-order.txt");
     assert_eq!(r.value("AFTER"), Some("$(AFTER_SERVICE_HOST)"));
     // explain says so too, for the Services the pods refer to.
     let r = run(&["explain", &f], None);
@@ -307,11 +165,11 @@ fn links_disabled_and_the_kubernetes_service() {
     run(&["env", "team/linked", &f], None)
         .code(0)
         .stderr_has(&["note: Service team/kubernetes replaces default/kubernetes"])
-        .golden("links-enabled-kubernetes-shadowed.txt");
+        .golden("env/links-enabled-kubernetes-shadowed.txt");
     run(&["env", "team/unlinked", &f], None)
         .code(0)
         .stderr_empty()
-        .golden("links-disabled.txt");
+        .golden("env/links-disabled.txt");
 }
 
 #[test]
@@ -326,7 +184,7 @@ fn ipv6_addresses_are_bracketed_in_urls_only() {
         ],
         None,
     );
-    r.code(0).stderr_empty().golden("ipv6.txt");
+    r.code(0).stderr_empty().golden("env/ipv6.txt");
     assert_eq!(r.value("DNS_CACHE_SERVICE_HOST"), Some("fd00:10:96::a"));
     assert_eq!(r.value("DNS_CACHE_PORT"), Some("udp://[fd00:10:96::a]:53"));
 }
@@ -338,7 +196,7 @@ fn variables_several_services_set_are_noted() {
         .stderr_has(&[
             "note: REDIS_SERVICE_PORT is set by Services cache/redis, cache/redis-service",
         ])
-        .golden("conflict.txt");
+        .golden("env/conflict.txt");
 }
 
 // ---------------------------------------------------------------------------
@@ -352,7 +210,7 @@ fn expansion_field_refs_and_placeholders() {
         .stderr_has(&[
             "note: defaulted container \"app\" out of: app, metrics, wait-for-redis (init)",
         ])
-        .golden("expansion-app.txt");
+        .golden("env/expansion-app.txt");
     // Set by the container: its value wins, from where it is set on.
     assert_eq!(r.value("REDIS_URL"), Some("redis://10.0.0.11:6379/0"));
     assert_eq!(r.value("REDIS_PROXY"), Some("10.0.0.11:16379"));
@@ -368,7 +226,7 @@ fn expansion_field_refs_and_placeholders() {
         &["env", "my-ns/worker", REDIS, &f, CIDR_2015, "-o", "json"],
         None,
     );
-    r.code(0).golden("expansion-app.json");
+    r.code(0).golden("env/expansion-app.json");
     run(
         &[
             "env",
@@ -383,7 +241,7 @@ fn expansion_field_refs_and_placeholders() {
     )
     .code(0)
     .stderr_empty()
-    .golden("expansion-metrics.txt");
+    .golden("env/expansion-metrics.txt");
     run(
         &[
             "env",
@@ -398,7 +256,7 @@ fn expansion_field_refs_and_placeholders() {
     )
     .code(0)
     .stderr_empty()
-    .golden("expansion-init-container.txt");
+    .golden("env/expansion-init-container.txt");
 }
 
 // ---------------------------------------------------------------------------

@@ -11,123 +11,14 @@
 //!
 //! and review the diff.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+// The harness: running the binary and golden files.
+#[path = "support/cli.rs"]
+mod support;
+use support::Run;
 
-struct Run {
-    what: String,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
-
+/// Runs `svcscope ARGS` with `stdin`.
 fn run(args: &[&str], stdin: &str) -> Run {
-    let what = format!("svcscope {}", args.join(" "));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_svcscope"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
-    let mut input = child.stdin.take().expect("stdin");
-    let text = stdin.to_string();
-    // A usage error may exit before reading: a broken pipe is fine.
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(text.as_bytes());
-    });
-    let out = child.wait_with_output().expect("wait");
-    let _ = writer.join();
-    let r = Run {
-        what,
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !r.stderr.contains("panicked"),
-        "{}: panicked\n{}",
-        r.what,
-        r.stderr
-    );
-    r
-}
-
-impl Run {
-    fn code(&self, want: i32) -> &Self {
-        assert_eq!(
-            self.code,
-            Some(want),
-            "{}: exit code\n--- stdout\n{}--- stderr\n{}",
-            self.what,
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-
-    fn stderr_has(&self, part: &str) -> &Self {
-        assert!(
-            self.stderr.contains(part),
-            "{}: stderr lacks {part:?}\n{}",
-            self.what,
-            self.stderr
-        );
-        self
-    }
-
-    fn golden(&self, name: &str) -> &Self {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/golden/proxy")
-            .join(name);
-        if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| !v.is_empty() && v != "0") {
-            std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
-            if std::fs::read_to_string(&path).ok().as_deref() != Some(self.stdout.as_str()) {
-                std::fs::write(&path, &self.stdout).expect("write golden");
-                eprintln!("updated {}", path.display());
-            }
-            return self;
-        }
-        let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: golden file {} not readable ({e}); create it with UPDATE_GOLDEN=1 cargo test -p svcscope --test cli_proxy\n--- actual\n{}",
-                self.what,
-                path.display(),
-                self.stdout
-            )
-        });
-        if want != self.stdout {
-            let mut d = String::new();
-            for l in want
-                .lines()
-                .filter(|l| !self.stdout.lines().any(|a| a == *l))
-            {
-                d.push_str(&format!("- {l}\n"));
-            }
-            for l in self
-                .stdout
-                .lines()
-                .filter(|l| !want.lines().any(|w| w == *l))
-            {
-                d.push_str(&format!("+ {l}\n"));
-            }
-            panic!(
-                "{}: output differs from {}:\n{d}If intended, review and run UPDATE_GOLDEN=1 cargo test -p svcscope --test cli_proxy",
-                self.what,
-                path.display()
-            );
-        }
-        self
-    }
+    support::run(args, Some(stdin.as_bytes()))
 }
 
 const LB: &[&str] = &[
@@ -235,26 +126,26 @@ fn rules_for_each_node() {
         "",
     )
     .code(0)
-    .golden("rules-load-balancer-node-a.txt");
+    .golden("proxy/rules-load-balancer-node-a.txt");
     // Without --cluster-cidr, kube-proxy has no local-traffic detector.
     run(
         &lb(&["rules", "--mode", "iptables", "--node", "node-b"]),
         "",
     )
     .code(0)
-    .golden("rules-load-balancer-node-b-no-detector.txt");
+    .golden("proxy/rules-load-balancer-node-b-no-detector.txt");
     run(&local(&["rules", "--node", "node-b"]), LOCAL)
         .code(0)
-        .golden("rules-local-node-b.txt");
+        .golden("proxy/rules-local-node-b.txt");
     run(&lb(&["rules", "--mode", "ipvs", "--node", "node-a"]), "")
         .code(0)
-        .golden("ipvs-load-balancer-node-a.txt");
+        .golden("proxy/ipvs-load-balancer-node-a.txt");
     run(
         &local(&["rules", "--mode", "ipvs", "--node", "node-a"]),
         LOCAL,
     )
     .code(0)
-    .golden("ipvs-local-node-a.txt");
+    .golden("proxy/ipvs-local-node-a.txt");
     run(
         &lb(&[
             "rules",
@@ -268,7 +159,7 @@ fn rules_for_each_node() {
         "",
     )
     .code(0)
-    .golden("nftables-load-balancer-node-a.txt");
+    .golden("proxy/nftables-load-balancer-node-a.txt");
     // Local policy, affinity sets, a firewall chain and no-endpoint maps.
     for node in ["node-a", "node-b"] {
         run(
@@ -276,7 +167,7 @@ fn rules_for_each_node() {
             LOCAL,
         )
         .code(0)
-        .golden(&format!("nftables-local-{node}.txt"));
+        .golden(&format!("proxy/nftables-local-{node}.txt"));
     }
 }
 
@@ -369,7 +260,7 @@ fn routes_on_the_load_balancer_example() {
         let mut a = vec!["route"];
         a.extend_from_slice(args);
         a.extend_from_slice(&cidr);
-        run(&lb(&a), "").code(0).golden(golden);
+        run(&lb(&a), "").code(0).golden(&format!("proxy/{golden}"));
     }
     let mut a = vec![
         "route",
@@ -381,7 +272,9 @@ fn routes_on_the_load_balancer_example() {
         "json",
     ];
     a.extend_from_slice(&cidr);
-    run(&lb(&a), "").code(0).golden("route-external-to-lb.json");
+    run(&lb(&a), "")
+        .code(0)
+        .golden("proxy/route-external-to-lb.json");
 }
 
 #[test]
@@ -474,7 +367,9 @@ fn routes_with_local_policy_affinity_and_source_ranges() {
     for (args, golden) in cases {
         let mut a = vec!["route"];
         a.extend_from_slice(args);
-        run(&local(&a), LOCAL).code(0).golden(golden);
+        run(&local(&a), LOCAL)
+            .code(0)
+            .golden(&format!("proxy/{golden}"));
     }
 }
 
@@ -482,13 +377,13 @@ fn routes_with_local_policy_affinity_and_source_ranges() {
 fn usage_and_input_errors() {
     run(&lb(&["rules"]), "")
         .code(2)
-        .stderr_has("rules needs --node NAME");
+        .stderr_has(&["rules needs --node NAME"]);
     run(
         &lb(&["rules", "--node", "node-a", "--mode", "userspace"]),
         "",
     )
     .code(2)
-    .stderr_has("userspace proxy's rules are not modelled");
+    .stderr_has(&["userspace proxy's rules are not modelled"]);
     run(
         &lb(&[
             "rules",
@@ -500,13 +395,13 @@ fn usage_and_input_errors() {
         "",
     )
     .code(2)
-    .stderr_has("--cluster-cidr");
+    .stderr_has(&["--cluster-cidr"]);
     run(&lb(&["route", "--to", "a.b:80"]), "")
         .code(2)
-        .stderr_has("route needs --from");
+        .stderr_has(&["route needs --from"]);
     run(&lb(&["route", "--from", "lb/myapp-1"]), "")
         .code(2)
-        .stderr_has("route needs --to");
+        .stderr_has(&["route needs --to"]);
     run(
         &lb(&[
             "route",
@@ -520,7 +415,7 @@ fn usage_and_input_errors() {
         "",
     )
     .code(2)
-    .stderr_has("--mode");
+    .stderr_has(&["--mode"]);
     run(
         &lb(&[
             "route",
@@ -534,7 +429,7 @@ fn usage_and_input_errors() {
         "",
     )
     .code(2)
-    .stderr_has("--protocol");
+    .stderr_has(&["--protocol"]);
     run(
         &lb(&[
             "route",
@@ -548,17 +443,17 @@ fn usage_and_input_errors() {
         "",
     )
     .code(2)
-    .stderr_has("--connections");
+    .stderr_has(&["--connections"]);
     run(&lb(&["route", "--from", "lb/ghost", "--to", "a.b:80"]), "")
         .code(1)
-        .stderr_has("pod lb/ghost not found");
+        .stderr_has(&["pod lb/ghost not found"]);
     run(
         &lb(&["route", "--from", "lb/myapp-1", "--to", "my-service.lb"]),
         "",
     )
     .code(1)
-    .stderr_has("HOST:PORT");
+    .stderr_has(&["HOST:PORT"]);
     run(&lb(&["rules", "--node", "node-z"]), "")
         .code(0)
-        .stderr_has("node \"node-z\" is not in the input");
+        .stderr_has(&["node \"node-z\" is not in the input"]);
 }
