@@ -151,9 +151,8 @@ fn endpoints_family(svc: &Service, pod: &Pod) -> Family {
 /// the pods its selector matches (`pods` in any order).
 pub fn build_endpoints(svc: &Service, pods: &[&Pod]) -> Endpoints {
     let tolerate_unready = svc.publish_not_ready_addresses();
-    // One subset per (pod, port), as `addEndpointSubset` makes them; the
-    // repacking below merges them.
-    let mut subsets = Vec::new();
+    // The addresses, one per eligible pod, with their readiness.
+    let mut members: Vec<(EndpointAddress, bool, &Pod)> = Vec::with_capacity(pods.len());
     for pod in pods {
         if !should_pod_be_in_endpoints(pod, tolerate_unready) {
             continue;
@@ -170,52 +169,67 @@ pub fn build_endpoints(svc: &Service, pods: &[&Pod]) -> Endpoints {
             node_name: pod.spec.node_name.clone().filter(|n| !n.is_empty()),
             target_ref: Some(target_ref(pod)),
         };
-        let ready = tolerate_unready || pod.is_ready();
-        let subset = |ports: Vec<EndpointPort>| {
-            let (addresses, not_ready_addresses) = if ready {
-                (vec![address.clone()], Vec::new())
-            } else {
-                (Vec::new(), vec![address.clone()])
-            };
-            EndpointSubset {
-                addresses,
-                not_ready_addresses,
-                ports,
-            }
-        };
+        members.push((address, tolerate_unready || pod.is_ready(), pod));
+    }
+    // `LessEndpointAddress`: byte-wise IP, then the pod's UID (pods read
+    // from manifests often have none; their namespace/name stands in).
+    members.sort_by(|a, b| {
+        a.0.ip
+            .cmp(&b.0.ip)
+            .then_with(|| address_identity(a.2).cmp(&address_identity(b.2)))
+    });
+    // RepackSubsets, computed directly (each pod is one address): every
+    // port, by Service port index and number (`None`: a port-less headless
+    // Service), mapped to the members offering it, ...
+    let mut by_port: BTreeMap<Option<(usize, i32)>, Vec<usize>> = BTreeMap::new();
+    for (m, (_, _, pod)) in members.iter().enumerate() {
         if svc.spec.ports.is_empty() {
             // Headless Services may have no ports; others get nothing.
             if svc.is_headless() {
-                subsets.push(subset(Vec::new()));
+                by_port.entry(None).or_default().push(m);
             }
             continue;
         }
-        for sp in &svc.spec.ports {
+        for (i, sp) in svc.spec.ports.iter().enumerate() {
             if let Some(n) = find_port(pod, sp) {
-                subsets.push(subset(vec![EndpointPort {
-                    name: (!sp.name.is_empty()).then(|| sp.name.clone()),
-                    port: n,
-                    protocol: Some(sp.protocol().to_string()),
-                    app_protocol: sp.app_protocol.clone(),
-                }]));
+                by_port.entry(Some((i, n))).or_default().push(m);
             }
         }
     }
-    // Upstream tells addresses apart by IP and pod UID; pods read from
-    // manifests often have no UID, so their namespace/name stands in.
-    let mut subsets = repack(subsets, |a| {
-        let r = a.target_ref.as_ref();
-        match r.and_then(|r| r.uid.clone()) {
-            Some(uid) => uid,
-            None => r.map_or(String::new(), |r| {
-                format!(
-                    "{}/{}",
-                    r.namespace.as_deref().unwrap_or(""),
-                    r.name.as_deref().unwrap_or("")
-                )
-            }),
+    // ... and ports offered by the same members share a subset.
+    let mut groups: BTreeMap<Vec<usize>, Vec<EndpointPort>> = BTreeMap::new();
+    for (port, offered_by) in by_port {
+        let ports = groups.entry(offered_by).or_default();
+        if let Some((i, n)) = port {
+            let sp = &svc.spec.ports[i];
+            ports.push(EndpointPort {
+                name: (!sp.name.is_empty()).then(|| sp.name.clone()),
+                port: n,
+                protocol: Some(sp.protocol().to_string()),
+                app_protocol: sp.app_protocol.clone(),
+            });
         }
-    });
+    }
+    let mut subsets: Vec<EndpointSubset> = groups
+        .into_iter()
+        .map(|(offered_by, mut ports)| {
+            ports.sort();
+            let mut subset = EndpointSubset {
+                ports,
+                ..Default::default()
+            };
+            for m in offered_by {
+                let (address, ready, _) = &members[m];
+                if *ready {
+                    subset.addresses.push(address.clone());
+                } else {
+                    subset.not_ready_addresses.push(address.clone());
+                }
+            }
+            subset
+        })
+        .collect();
+    sort_subsets(&mut subsets);
     let mut metadata = ObjectMeta {
         name: svc.metadata.name.clone(),
         namespace: svc.metadata.namespace.clone(),
@@ -302,13 +316,28 @@ fn repack(
             }
         })
         .collect();
+    sort_subsets(&mut subsets);
+    subsets
+}
+
+/// Upstream orders ports and subsets by a hash; sorted is as good for
+/// comparison, and deterministic.
+fn sort_subsets(subsets: &mut [EndpointSubset]) {
     subsets.sort_by(|a, b| {
         a.ports
             .cmp(&b.ports)
             .then_with(|| a.addresses.cmp(&b.addresses))
             .then_with(|| a.not_ready_addresses.cmp(&b.not_ready_addresses))
     });
-    subsets
+}
+
+/// What tells two addresses with one IP apart: the pod's UID, else its
+/// namespace/name.
+fn address_identity(pod: &Pod) -> (&str, &str) {
+    match pod.metadata.uid.as_deref() {
+        Some(uid) => (uid, ""),
+        None => (pod.metadata.ns(), &pod.metadata.name),
+    }
 }
 
 /// `truncateEndpoints`: keeps at most [`MAX_ENDPOINTS_ADDRESSES`]

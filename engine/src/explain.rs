@@ -575,10 +575,13 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&String, &Pod)]) -> 
         .filter(|(_, p)| endpoints::should_pod_be_in_endpoints(p, true))
         .collect();
     for (i, sp) in svc.spec.ports.iter().enumerate() {
-        let label = if sp.name.is_empty() {
-            format!("port {}", sp.port)
-        } else {
-            format!("port {} ({})", sp.port, sp.name)
+        // Only worded when there is something to say.
+        let label = || {
+            if sp.name.is_empty() {
+                format!("port {}", sp.port)
+            } else {
+                format!("port {} ({})", sp.port, sp.name)
+            }
         };
         match &sp.target_port {
             Some(IntOrString::Str(name)) => {
@@ -622,7 +625,8 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&String, &Pod)]) -> 
                     code: "target-port-name-not-found",
                     severity: Severity::Error,
                     message: format!(
-                        "spec.ports[{i}] {label}: targetPort {name:?} ({}) is not a port name on {} of {} selected pod(s); they get no endpoint for it",
+                        "spec.ports[{i}] {}: targetPort {name:?} ({}) is not a port name on {} of {} selected pod(s); they get no endpoint for it",
+                        label(),
                         sp.protocol(),
                         missing.len(),
                         eligible.len()
@@ -659,7 +663,7 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&String, &Pod)]) -> 
                 out.push(Diagnostic {
                     code: "target-port-not-declared",
                     severity: Severity::Warning,
-                    message: format!("spec.ports[{i}] {label}: targetPort {n}/{} is declared by no container of the selected pods", sp.protocol()),
+                    message: format!("spec.ports[{i}] {}: targetPort {n}/{} is declared by no container of the selected pods", label(), sp.protocol()),
                     details: vec![format!("pod {} declares {}", undeclared[0].0, declared.join(", "))],
                     objects,
                     fix: format!("check that the containers listen on {n}; traffic is sent there whether or not it is declared"),
@@ -669,12 +673,9 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&String, &Pod)]) -> 
         }
     }
     // Two Service ports reaching the same pod port.
-    let mut seen: Vec<(String, &str, usize)> = Vec::new();
+    let mut seen: Vec<(IntOrString, &str, usize)> = Vec::new();
     for (i, sp) in svc.spec.ports.iter().enumerate() {
-        let target = match &sp.target_port {
-            Some(t) => t.to_string(),
-            None => sp.port.to_string(),
-        };
+        let target = sp.target_port.clone().unwrap_or(IntOrString::Int(sp.port));
         if let Some((_, _, j)) = seen
             .iter()
             .find(|(t, p, _)| *t == target && *p == sp.protocol())
