@@ -80,7 +80,7 @@ fn ser_display_vec<S: serde::Serializer, T: fmt::Display>(
 impl Default for Config {
     fn default() -> Self {
         Config {
-            service_cidrs: vec![Cidr::from_str("10.96.0.0/12").expect("valid literal")],
+            service_cidrs: vec![Cidr::DEFAULT_SERVICE],
             node_port_range: PortRange {
                 first: 30000,
                 last: 32767,

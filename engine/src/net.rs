@@ -58,6 +58,12 @@ pub struct Cidr {
 }
 
 impl Cidr {
+    /// kubeadm's default service range, `10.96.0.0/12`.
+    pub const DEFAULT_SERVICE: Cidr = Cidr {
+        base: IpAddr::V4(std::net::Ipv4Addr::new(10, 96, 0, 0)),
+        prefix: 12,
+    };
+
     pub fn family(&self) -> Family {
         Family::of(&self.base)
     }
@@ -199,6 +205,14 @@ mod tests {
         assert!("10.96.0.0/012".parse::<Cidr>().is_err());
         assert!("fd00:10:96::/112".parse::<Cidr>().is_ok());
         assert!("::/0".parse::<Cidr>().is_ok());
+    }
+
+    #[test]
+    fn default_service_range() {
+        assert_eq!(
+            Cidr::DEFAULT_SERVICE,
+            "10.96.0.0/12".parse::<Cidr>().unwrap()
+        );
     }
 
     #[test]
