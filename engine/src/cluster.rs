@@ -40,13 +40,45 @@ impl fmt::Display for NsName {
 
 /// Where an object was read from: file, line (when known) and, inside a
 /// list, the item path.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+///
+/// It also remembers when the object entered the engine (`seq`), which
+/// orders objects without creation timestamps; two origins are equal when
+/// they name the same place, whenever that was.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Origin {
     pub file: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    #[serde(skip)]
+    pub seq: u64,
+}
+
+impl Origin {
+    fn place(&self) -> (&str, Option<usize>, Option<&str>) {
+        (&self.file, self.line, self.path.as_deref())
+    }
+}
+
+impl PartialEq for Origin {
+    fn eq(&self, other: &Self) -> bool {
+        self.place() == other.place()
+    }
+}
+
+impl Eq for Origin {}
+
+impl PartialOrd for Origin {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Origin {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.place().cmp(&other.place())
+    }
 }
 
 impl fmt::Display for Origin {

@@ -88,7 +88,8 @@ pub struct Engine {
     /// Input EndpointSlices by the Service they name.
     slices_by_service: FastMap<NsName, BTreeSet<String>>,
     /// Creation order of objects without timestamps: the order applied.
-    seq: FastMap<ObjectKey, u64>,
+    /// The next object's place in the order objects entered (kept in its
+    /// [`Origin`]).
     next_seq: u64,
     /// ns → env-var prefix a pod's env refers to → pods.
     env_refs: FastMap<(String, String), BTreeSet<String>>,
@@ -115,7 +116,6 @@ impl Engine {
             selector_index: FastMap::default(),
             selected_by: FastMap::default(),
             slices_by_service: FastMap::default(),
-            seq: FastMap::default(),
             next_seq: 0,
             env_refs: FastMap::default(),
             pod_diagnostics: BTreeMap::new(),
@@ -143,29 +143,27 @@ impl Engine {
     }
 
     fn load(&mut self, objects: Vec<(Object, Origin)>) {
-        self.seq.reserve(objects.len());
+        self.cluster.origins.reserve(objects.len());
         // Everything but Services first: Services then find their pods in
         // the index instead of every pod looking for its Services (there
         // are none yet, so pods only need indexing). Values Services ask
         // for by name are set aside before anything is allocated
         // automatically, so input order never causes a conflict.
         let mut staged: BTreeMap<NsName, (Service, Origin)> = BTreeMap::new();
-        for (obj, origin) in objects {
-            // Creation order follows the input (pods note theirs when
-            // inserted, sparing a key per pod).
-            if !matches!(obj, Object::Pod(_)) {
-                let key = key_of(&obj);
-                if !self.seq.contains_key(&key) {
-                    self.seq.insert(key, self.next_seq);
-                    self.next_seq += 1;
-                }
-            }
+        for (obj, mut origin) in objects {
+            // Creation order follows the input.
             match obj {
                 Object::Service(mut s) => {
                     if s.metadata.namespace.as_deref().unwrap_or("").is_empty() {
                         s.metadata.namespace = Some(crate::cluster::DEFAULT_NAMESPACE.into());
                     }
-                    staged.insert(NsName::of(&s.metadata), (s, origin));
+                    let nn = NsName::of(&s.metadata);
+                    // A later copy replaces an earlier one but keeps its place.
+                    origin.seq = match staged.get(&nn) {
+                        Some((_, earlier)) => earlier.seq,
+                        None => self.entry_seq(&ObjectKey::new("Service", &nn.namespace, &nn.name)),
+                    };
+                    staged.insert(nn, (s, origin));
                 }
                 Object::Pod(pod) => self.insert_pod(pod, origin),
                 obj => {
@@ -185,7 +183,7 @@ impl Engine {
             (self.creation_rank(&key, &s.metadata), k.clone())
         });
         for (_, s, origin) in order {
-            self.apply(Object::Service(s), origin);
+            self.apply_in_order(Object::Service(s), origin);
         }
         // An ExternalName may name a Service stored after it; pods that use
         // service variables are checked once every Service is in.
@@ -208,10 +206,8 @@ impl Engine {
         }
         let nn = NsName::of(&pod.metadata);
         let key = ObjectKey::new("Pod", &nn.namespace, &nn.name);
-        if !self.seq.contains_key(&key) {
-            self.seq.insert(key.clone(), self.next_seq);
-            self.next_seq += 1;
-        }
+        let mut origin = origin;
+        origin.seq = self.entry_seq(&key);
         self.set_object_errors(&key, "Pod", &nn, validate::validate_pod(&pod), &origin);
         if let Some(old) = self.cluster.insert_pod(key, nn.clone(), pod, origin) {
             self.unindex_pod(&nn, &old);
@@ -243,7 +239,7 @@ impl Engine {
             .creation_timestamp
             .as_deref()
             .and_then(crate::time::parse_rfc3339);
-        let seq = self.seq.get(key).copied().unwrap_or(u64::MAX);
+        let seq = self.cluster.origins.get(key).map_or(u64::MAX, |o| o.seq);
         let k8s = kubernetes_service_name();
         let is_k8s =
             key.kind == "Service" && key.namespace == k8s.namespace && key.name == k8s.name;
@@ -280,17 +276,32 @@ impl Engine {
         Some(self.creation_order(a)? > self.creation_order(b)?)
     }
 
+    /// Where an object stands in the order objects entered: an object
+    /// already here keeps its place (an update), a new one goes last.
+    fn entry_seq(&mut self, key: &ObjectKey) -> u64 {
+        match self.cluster.origins.get(key) {
+            Some(o) => o.seq,
+            None => {
+                self.next_seq += 1;
+                self.next_seq - 1
+            }
+        }
+    }
+
     /// Adds or replaces one object and updates what depends on it.
     pub fn apply(&mut self, obj: Object, origin: Origin) -> Changes {
+        let mut origin = origin;
+        origin.seq = self.entry_seq(&key_of(&obj));
+        self.apply_in_order(obj, origin)
+    }
+
+    /// [`Engine::apply`] for an object whose `origin.seq` is already set.
+    fn apply_in_order(&mut self, obj: Object, origin: Origin) -> Changes {
         let mut obj = obj;
         if obj.is_namespaced() && obj.metadata().namespace.as_deref().unwrap_or("").is_empty() {
             obj.metadata_mut().namespace = Some(crate::cluster::DEFAULT_NAMESPACE.into());
         }
         let key = key_of(&obj);
-        if !self.seq.contains_key(&key) {
-            self.seq.insert(key.clone(), self.next_seq);
-            self.next_seq += 1;
-        }
         let mut changes = Changes::default();
         match obj {
             Object::Service(svc) => {
@@ -362,7 +373,6 @@ impl Engine {
             "Service" => {
                 if self.cluster.services.remove(&nn).is_some() {
                     self.cluster.origins.remove(key);
-                    self.seq.remove(key);
                     self.drop_service(&nn);
                     self.service_errors.remove(&nn);
                     changes.services.insert(nn.clone());
@@ -375,7 +385,6 @@ impl Engine {
             }
             _ => {
                 let old = self.cluster.delete(key);
-                self.seq.remove(key);
                 match old {
                     Some(Object::Pod(pod)) => {
                         self.unindex_pod(&nn, &pod);
@@ -964,7 +973,7 @@ impl Engine {
         let mut out: Vec<(u64, Object, Origin)> = Vec::new();
         let mut push = |obj: Object| {
             let key = key_of(&obj);
-            let seq = self.seq.get(&key).copied().unwrap_or(u64::MAX);
+            let seq = c.origins.get(&key).map_or(u64::MAX, |o| o.seq);
             let origin = c.origin(&key).cloned().unwrap_or_default();
             out.push((seq, obj, origin));
         };

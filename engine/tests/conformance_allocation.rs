@@ -30,6 +30,7 @@ fn origin(path: &str) -> Origin {
         file: "test".into(),
         line: None,
         path: Some(path.into()),
+        ..Origin::default()
     }
 }
 

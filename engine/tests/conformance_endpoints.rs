@@ -554,6 +554,7 @@ fn check(case: &Value, with_uid: bool) -> Result<(), String> {
         file: FILE.into(),
         line: None,
         path: Some(path),
+        ..Origin::default()
     };
 
     let mut objects: Vec<(Object, Origin)> = Vec::new();

@@ -145,6 +145,8 @@ impl Sink<'_> {
             file: self.file.to_string(),
             line,
             path: path.clone(),
+            // The engine numbers objects as they enter it.
+            seq: 0,
         };
         if let Some(items) = obj.items {
             // `kubectl get` emits `kind: List`; the API emits `PodList` etc.
