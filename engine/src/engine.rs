@@ -22,6 +22,7 @@ use crate::select::Selector;
 use crate::selection::{self, Selection};
 use crate::validate;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Everything computed for one Service.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +67,8 @@ pub struct Changes {
 }
 
 /// ns → label key → label value → pod names.
-type LabelIndex = FastMap<String, FastMap<String, FastMap<String, BTreeSet<String>>>>;
+/// Pod names are shared (`Arc<str>`): a pod sits under each of its labels.
+type LabelIndex = FastMap<String, FastMap<String, FastMap<String, BTreeSet<Arc<str>>>>>;
 
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -505,6 +507,7 @@ impl Engine {
                     .and_then(|m| m.get(&anchor.key))
                     .and_then(|m| m.get(&value));
                 for pod in candidates.into_iter().flatten() {
+                    let pod: &str = pod;
                     let pk = NsName::new(&nn.namespace, pod);
                     if self
                         .cluster
@@ -512,7 +515,7 @@ impl Engine {
                         .get(&pk)
                         .is_some_and(|p| sel.matches(&p.metadata.labels))
                     {
-                        selected.insert(pod.clone());
+                        selected.insert(pod.to_string());
                         self.selected_by
                             .entry(pk)
                             .or_default()
@@ -583,6 +586,7 @@ impl Engine {
         let Some(ns) = self.pod_index.get_mut(&nn.namespace) else {
             return;
         };
+        let name: Arc<str> = Arc::from(nn.name.as_str());
         for (k, v) in &pod.metadata.labels {
             if !ns.contains_key(k) {
                 ns.insert(k.clone(), FastMap::default());
@@ -592,10 +596,10 @@ impl Engine {
             };
             match values.get_mut(v) {
                 Some(pods) => {
-                    pods.insert(nn.name.clone());
+                    pods.insert(Arc::clone(&name));
                 }
                 None => {
-                    values.insert(v.clone(), BTreeSet::from([nn.name.clone()]));
+                    values.insert(v.clone(), BTreeSet::from([Arc::clone(&name)]));
                 }
             }
         }
@@ -612,7 +616,7 @@ impl Engine {
             for (k, v) in &pod.metadata.labels {
                 if let Some(values) = ns.get_mut(k) {
                     if let Some(pods) = values.get_mut(v) {
-                        pods.remove(&nn.name);
+                        pods.remove(nn.name.as_str());
                         if pods.is_empty() {
                             values.remove(v);
                         }
