@@ -46,7 +46,8 @@ impl fmt::Display for NsName {
 /// they name the same place, whenever that was.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Origin {
-    pub file: String,
+    /// Shared by the objects of one file.
+    pub file: std::sync::Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]

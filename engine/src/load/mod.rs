@@ -104,6 +104,7 @@ fn load_one(input: &Input, limits: &Limits, out: &mut Loaded) {
     let text = input.text.strip_prefix('\u{feff}').unwrap_or(input.text);
     let mut sink = Sink {
         file: input.name,
+        origin_file: input.name.into(),
         out,
         count: 0,
         max: limits.max_documents,
@@ -124,6 +125,8 @@ fn looks_like_json(text: &str) -> bool {
 /// Collects decoded objects, enforcing the object count limit.
 struct Sink<'a> {
     file: &'a str,
+    /// Shared by every object of the file.
+    origin_file: std::sync::Arc<str>,
     out: &'a mut Loaded,
     count: usize,
     max: usize,
@@ -142,7 +145,7 @@ impl Sink<'_> {
     /// Takes one decoded top-level value; returns false once the limit is hit.
     fn take(&mut self, obj: AnyObject, line: Option<usize>, path: Option<String>) -> bool {
         let origin = Origin {
-            file: self.file.to_string(),
+            file: std::sync::Arc::clone(&self.origin_file),
             line,
             path: path.clone(),
             // The engine numbers objects as they enter it.
