@@ -435,20 +435,21 @@ pub fn build_slices(
 ) -> (Vec<EndpointSlice>, Vec<SliceSkip>) {
     let mut slices = Vec::new();
     let mut skips = Vec::new();
-    for family in service_families(svc) {
-        // Port list → endpoints offering exactly those ports.
-        let mut groups: BTreeMap<Vec<EndpointSlicePort>, Vec<Endpoint>> = BTreeMap::new();
+    let families = service_families(svc);
+    for &family in &families {
+        // Port list (by Service port index and number) → endpoints
+        // offering exactly those ports.
+        let mut groups: BTreeMap<Vec<(usize, i32)>, Vec<Endpoint>> = BTreeMap::new();
         for pod in pods {
             if !should_pod_be_in_endpoints(pod, true) {
                 continue;
             }
-            let ports = slice_ports(svc, pod);
-            let group = groups.entry(ports).or_default();
+            let group = groups.entry(slice_ports(svc, pod)).or_default();
             let node_name = pod.spec.node_name.as_deref().filter(|n| !n.is_empty());
             let node = node_name.and_then(|n| nodes.nodes.get(n));
             if nodes.known() && node.is_none() && !svc.publish_not_ready_addresses() {
                 // Upstream skips pods on missing nodes until the pod GC runs.
-                if family == service_families(svc)[0] {
+                if family == families[0] {
                     skips.push(SliceSkip::NodeNotFound {
                         pod: pod.metadata.name.clone(),
                         node: node_name.unwrap_or("").to_string(),
@@ -481,39 +482,58 @@ pub fn build_slices(
                 hints: None,
             });
         }
-        groups.retain(|_, eps| !eps.is_empty());
-        if groups.is_empty() {
+        // Slices follow the port lists' order, so names are stable.
+        let mut ordered: Vec<(Vec<EndpointSlicePort>, Vec<Endpoint>)> = groups
+            .into_iter()
+            .filter(|(_, eps)| !eps.is_empty())
+            .map(|(ports, eps)| (endpoint_slice_ports(svc, &ports), eps))
+            .collect();
+        if ordered.is_empty() {
             // A placeholder slice keeps the Service's family visible.
             slices.push(new_slice(svc, family, Vec::new(), Vec::new(), 0));
             continue;
         }
-        for (ports, mut eps) in groups {
+        ordered.sort_by(|a, b| a.0.cmp(&b.0));
+        for (ports, mut eps) in ordered {
             eps.sort_by(|a, b| {
                 a.addresses
                     .cmp(&b.addresses)
                     .then_with(|| a.target_ref.cmp(&b.target_ref))
             });
-            for chunk in eps.chunks(MAX_ENDPOINTS_PER_SLICE) {
+            while !eps.is_empty() {
+                let rest = eps.split_off(eps.len().min(MAX_ENDPOINTS_PER_SLICE));
                 let idx = slices.len();
-                slices.push(new_slice(svc, family, ports.clone(), chunk.to_vec(), idx));
+                slices.push(new_slice(svc, family, ports.clone(), eps, idx));
+                eps = rest;
             }
         }
     }
     (slices, skips)
 }
 
-/// `getEndpointPorts`: every Service port whose targetPort the pod has.
-fn slice_ports(svc: &Service, pod: &Pod) -> Vec<EndpointSlicePort> {
+/// `getEndpointPorts`: every Service port whose targetPort the pod has,
+/// as (Service port index, number).
+fn slice_ports(svc: &Service, pod: &Pod) -> Vec<(usize, i32)> {
     svc.spec
         .ports
         .iter()
-        .filter_map(|sp| {
-            find_port(pod, sp).map(|n| EndpointSlicePort {
+        .enumerate()
+        .filter_map(|(i, sp)| find_port(pod, sp).map(|n| (i, n)))
+        .collect()
+}
+
+/// The slice ports for a list from [`slice_ports`].
+fn endpoint_slice_ports(svc: &Service, ports: &[(usize, i32)]) -> Vec<EndpointSlicePort> {
+    ports
+        .iter()
+        .map(|&(i, n)| {
+            let sp = &svc.spec.ports[i];
+            EndpointSlicePort {
                 name: Some(sp.name.clone()),
                 port: Some(n),
                 protocol: Some(sp.protocol().to_string()),
                 app_protocol: sp.app_protocol.clone(),
-            })
+            }
         })
         .collect()
 }

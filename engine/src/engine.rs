@@ -821,10 +821,16 @@ impl Engine {
         let (endpoints, slices, skips) = if st.rejected {
             (None, Vec::new(), Vec::new())
         } else if endpoints::is_controller_managed(&st.service) {
+            // One key, refilled per pod: lookups need no allocation.
+            let mut key = NsName::new(&nn.namespace, "");
             let pods: Vec<&Pod> = st
                 .selected
                 .iter()
-                .filter_map(|p| self.cluster.pods.get(&NsName::new(&nn.namespace, p)))
+                .filter_map(|p| {
+                    key.name.clear();
+                    key.name.push_str(p);
+                    self.cluster.pods.get(&key)
+                })
                 .map(|p| &**p)
                 .collect();
             let ep = endpoints::build_endpoints(&st.service, &pods);
