@@ -55,22 +55,30 @@ pub fn why_not<'a>(
     selector: &Selector,
     pods: impl IntoIterator<Item = (&'a NsName, &'a Pod)>,
 ) -> Vec<NotSelected> {
-    let mut groups: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let reqs = selector.requirements();
+    // The reason depends only on the failing requirement and the pod's
+    // value for its key, so that pair is the group: the texts are written
+    // once per group, not once per pod.
+    let mut groups: BTreeMap<(usize, Option<&str>), (&Labels, Vec<String>)> = BTreeMap::new();
     for (key, pod) in pods {
-        if let Some(req) = selector.first_failure(&pod.metadata.labels) {
-            groups
-                .entry((req.to_string(), why_failed(req, &pod.metadata.labels)))
-                .or_default()
-                .push(key.name.clone());
-        }
+        let labels = &pod.metadata.labels;
+        let Some(i) = reqs.iter().position(|r| !r.matches(labels)) else {
+            continue;
+        };
+        let value = labels.get(&reqs[i].key).map(String::as_str);
+        groups
+            .entry((i, value))
+            .or_insert_with(|| (labels, Vec::new()))
+            .1
+            .push(key.name.clone());
     }
     let mut out: Vec<NotSelected> = groups
         .into_iter()
-        .map(|((requirement, reason), mut pods)| {
+        .map(|((i, _), (labels, mut pods))| {
             pods.sort();
             NotSelected {
-                requirement,
-                reason,
+                requirement: reqs[i].to_string(),
+                reason: why_failed(&reqs[i], labels),
                 pods,
             }
         })
