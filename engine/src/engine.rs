@@ -1061,16 +1061,17 @@ impl Engine {
     }
 
     /// The whole computed view.
-    pub fn resolution(&self, opts: ResolveOptions) -> Resolution {
+    /// The view borrows the engine's state: serialising it copies nothing.
+    pub fn resolution(&self, opts: ResolveOptions) -> Resolution<'_> {
         let services = self
             .services
             .iter()
             .map(|(k, s)| ResolvedService {
-                namespace: k.namespace.clone(),
-                name: k.name.clone(),
+                namespace: &k.namespace,
+                name: &k.name,
                 rejected: s.rejected,
                 implicit: s.implicit,
-                service: s.service.clone(),
+                service: &s.service,
             })
             .collect();
         let selections = self
@@ -1082,20 +1083,22 @@ impl Engine {
         let endpoints = self
             .services
             .values()
-            .filter_map(|s| s.endpoints.clone())
+            .filter_map(|s| s.endpoints.as_ref())
             .collect();
-        let endpoint_slices = self
+        let endpoint_slices = self.services.values().flat_map(|s| &s.slices).collect();
+        let diagnostics = self
             .services
             .values()
-            .flat_map(|s| s.slices.iter().cloned())
+            .flat_map(|s| &s.diagnostics)
+            .chain(self.pod_diagnostics.values().flatten())
             .collect();
         Resolution {
-            config: self.config.clone(),
+            config: &self.config,
             services,
             selections,
             endpoints,
             endpoint_slices,
-            diagnostics: self.diagnostics(),
+            diagnostics,
             errors: self.errors(),
         }
     }

@@ -36,7 +36,7 @@ pub mod validate;
 pub use cluster::{Cluster, NsName, Origin};
 pub use config::Config;
 pub use load::{load, Input, Limits, Loaded};
-pub use resolve::{resolve, Resolution, ResolveOptions};
+pub use resolve::{Resolution, ResolveOptions};
 
 /// Builds a cluster from loaded objects (later objects replace earlier ones
 /// with the same kind, namespace and name, as `kubectl apply` would).

@@ -1,32 +1,29 @@
-//! The computed view of a whole cluster: Services as the apiserver stores
-//! them (defaulted, validated, allocated), which pods each selects, the
-//! Endpoints and EndpointSlices the controllers write, diagnostics, and
-//! every error an object would be rejected with.
+//! The computed view of a whole cluster, borrowed from the engine: Services
+//! as the apiserver stores them (defaulted, validated, allocated), which
+//! pods each selects, the Endpoints and EndpointSlices the controllers
+//! write, diagnostics, and every error an object would be rejected with.
 
-use crate::cluster::{Cluster, Origin};
+use crate::cluster::Origin;
 use crate::config::Config;
-use crate::engine::Engine;
 use crate::explain::Diagnostic;
 use crate::field::FieldError;
-use crate::model::{
-    EndpointSlice, Endpoints, IntOrString, Object, ObjectKey, Service, ServicePort,
-};
+use crate::model::{EndpointSlice, Endpoints, IntOrString, Service, ServicePort};
 use crate::selection::Selection;
 use serde::Serialize;
 
 /// A Service after defaulting and allocation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ResolvedService {
-    pub namespace: String,
-    pub name: String,
+pub struct ResolvedService<'a> {
+    pub namespace: &'a str,
+    pub name: &'a str,
     /// The apiserver would reject this Service (see the errors); no view is
     /// derived from it.
     pub rejected: bool,
     /// Not in the input: `default/kubernetes`, which every cluster has.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub implicit: bool,
-    pub service: Service,
+    pub service: &'a Service,
 }
 
 /// One error of one object.
@@ -70,13 +67,13 @@ pub struct ResolveOptions {
 /// The whole computed view.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Resolution {
-    pub config: Config,
-    pub services: Vec<ResolvedService>,
+pub struct Resolution<'a> {
+    pub config: &'a Config,
+    pub services: Vec<ResolvedService<'a>>,
     pub selections: Vec<Selection>,
-    pub endpoints: Vec<Endpoints>,
-    pub endpoint_slices: Vec<EndpointSlice>,
-    pub diagnostics: Vec<Diagnostic>,
+    pub endpoints: Vec<&'a Endpoints>,
+    pub endpoint_slices: Vec<&'a EndpointSlice>,
+    pub diagnostics: Vec<&'a Diagnostic>,
     pub errors: Vec<ObjectError>,
 }
 
@@ -99,59 +96,4 @@ pub fn implicit_kubernetes_service() -> Service {
         ..Default::default()
     }];
     s
-}
-
-/// Computes the view of a cluster: a fresh [`Engine`] with every object
-/// applied.
-pub fn resolve(cluster: &Cluster, config: &Config, opts: ResolveOptions) -> Resolution {
-    let objects = cluster_objects(cluster);
-    Engine::from_objects(config.clone(), objects).resolution(opts)
-}
-
-/// Every object of a cluster with its origin, in input order where known.
-fn cluster_objects(cluster: &Cluster) -> Vec<(Object, Origin)> {
-    let origin = |kind: &str, ns: &str, name: &str| {
-        cluster
-            .origin(&ObjectKey::new(kind, ns, name))
-            .cloned()
-            .unwrap_or_default()
-    };
-    let mut out: Vec<(Object, Origin)> = Vec::new();
-    for (name, o) in &cluster.namespaces {
-        out.push((Object::Namespace(o.clone()), origin("Namespace", "", name)));
-    }
-    for (name, o) in &cluster.nodes {
-        out.push((Object::Node(o.clone()), origin("Node", "", name)));
-    }
-    for (k, o) in &cluster.pods {
-        out.push((
-            Object::Pod((**o).clone()),
-            origin("Pod", &k.namespace, &k.name),
-        ));
-    }
-    for ((kind, k), o) in &cluster.workloads {
-        out.push((
-            Object::Workload(o.clone()),
-            origin(kind, &k.namespace, &k.name),
-        ));
-    }
-    for (k, o) in &cluster.endpoints {
-        out.push((
-            Object::Endpoints(o.clone()),
-            origin("Endpoints", &k.namespace, &k.name),
-        ));
-    }
-    for (k, o) in &cluster.endpoint_slices {
-        out.push((
-            Object::EndpointSlice(o.clone()),
-            origin("EndpointSlice", &k.namespace, &k.name),
-        ));
-    }
-    for (k, o) in &cluster.services {
-        out.push((
-            Object::Service(o.clone()),
-            origin("Service", &k.namespace, &k.name),
-        ));
-    }
-    out
 }

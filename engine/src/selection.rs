@@ -59,7 +59,9 @@ pub fn why_not<'a>(
     // The reason depends only on the failing requirement and the pod's
     // value for its key, so that pair is the group: the texts are written
     // once per group, not once per pod.
-    let mut groups: BTreeMap<(usize, Option<&str>), (&Labels, Vec<String>)> = BTreeMap::new();
+    // (requirement index, the pod's value) → (labels of one such pod, pods).
+    type Groups<'l> = BTreeMap<(usize, Option<&'l str>), (&'l Labels, Vec<String>)>;
+    let mut groups: Groups = BTreeMap::new();
     for (key, pod) in pods {
         let labels = &pod.metadata.labels;
         let Some(i) = reqs.iter().position(|r| !r.matches(labels)) else {

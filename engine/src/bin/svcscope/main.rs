@@ -366,7 +366,7 @@ struct ResolveOutput<'a> {
     load_errors: &'a [LoadError],
     ignored: &'a [Ignored],
     #[serde(flatten)]
-    resolution: Resolution,
+    resolution: Resolution<'a>,
 }
 
 fn resolve_cmd(files: &[String], config: Config, out: &mut impl Write) -> Result<(), Failure> {
