@@ -10,7 +10,7 @@ mod object;
 pub mod yaml;
 
 use crate::cluster::Origin;
-use crate::model::{Object, ObjectMeta};
+use crate::model::Object;
 use object::{AnyObject, Decoded};
 use serde::Serialize;
 use std::fmt;
@@ -186,17 +186,20 @@ impl Sink<'_> {
             );
             return false;
         }
-        let api_version = obj.api_version.clone().unwrap_or_default();
-        let meta: ObjectMeta = obj.metadata.clone();
+        // Where in a list the object sits, for messages (only worded when
+        // one is written).
+        let at = |origin: &Origin| {
+            origin
+                .path
+                .as_deref()
+                .map(|p| format!(" at {p}"))
+                .unwrap_or_default()
+        };
         match obj.into_object() {
             Decoded::Object(o) => {
                 let o = *o;
                 if o.metadata().name.is_empty() {
-                    let at = origin
-                        .path
-                        .as_deref()
-                        .map(|p| format!(" at {p}"))
-                        .unwrap_or_default();
+                    let at = at(&origin);
                     self.error(
                         line,
                         None,
@@ -206,25 +209,25 @@ impl Sink<'_> {
                     self.out.objects.push((o, origin));
                 }
             }
-            Decoded::Unknown { kind, api_version } => self.out.ignored.push(Ignored {
+            Decoded::Unknown {
+                kind,
+                api_version,
+                metadata,
+            } => self.out.ignored.push(Ignored {
                 note: format!("kind {kind} does not affect Services; ignored"),
                 api_version,
                 kind,
-                namespace: meta.namespace,
-                name: meta.name,
+                namespace: metadata.namespace,
+                name: metadata.name,
                 origin,
             }),
-            Decoded::NoKind => {
-                let what = if api_version.is_empty() {
-                    "apiVersion and kind"
-                } else {
+            Decoded::NoKind { api_version } => {
+                let what = if api_version.is_some_and(|v| !v.is_empty()) {
                     "kind"
+                } else {
+                    "apiVersion and kind"
                 };
-                let at = origin
-                    .path
-                    .as_deref()
-                    .map(|p| format!(" at {p}"))
-                    .unwrap_or_default();
+                let at = at(&origin);
                 self.error(
                     line,
                     None,

@@ -50,15 +50,20 @@ pub(crate) enum Decoded {
     Unknown {
         kind: String,
         api_version: String,
+        metadata: ObjectMeta,
     },
-    /// Not a Kubernetes object at all.
-    NoKind,
+    /// Not a Kubernetes object at all (no kind; maybe no apiVersion either).
+    NoKind {
+        api_version: Option<String>,
+    },
 }
 
 impl AnyObject {
     pub(crate) fn into_object(self) -> Decoded {
         let Some(kind) = self.kind else {
-            return Decoded::NoKind;
+            return Decoded::NoKind {
+                api_version: self.api_version,
+            };
         };
         let metadata = self.metadata;
         let p = *self.parts;
@@ -120,6 +125,7 @@ impl AnyObject {
                 return Decoded::Unknown {
                     kind,
                     api_version: self.api_version.unwrap_or_default(),
+                    metadata,
                 }
             }
         };

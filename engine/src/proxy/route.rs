@@ -884,20 +884,7 @@ impl RouteIndex {
             return;
         }
         let n = eps.len();
-        t.candidates = eps
-            .iter()
-            .map(|e| Candidate {
-                endpoint: e.addr(),
-                pod: e
-                    .pod
-                    .as_ref()
-                    .map(|p| format!("{}/{p}", sp.service.namespace)),
-                node: e.node_name.clone(),
-                probability: 1.0 / n as f64,
-                ready: e.ready,
-                terminating: e.terminating,
-            })
-            .collect();
+        t.candidates = candidates(sp, eps.iter().copied());
         let fallback = if eps.iter().all(|e| !e.ready) {
             " (no ready endpoint: falling back to serving terminating ones)".to_string()
         } else if cat.topology && chain == plan.chains.svc {
@@ -1138,20 +1125,7 @@ impl RouteIndex {
             return;
         }
         let n = eps.len();
-        t.candidates = eps
-            .iter()
-            .map(|e| Candidate {
-                endpoint: e.addr(),
-                pod: e
-                    .pod
-                    .as_ref()
-                    .map(|p| format!("{}/{p}", sp.service.namespace)),
-                node: e.node_name.clone(),
-                probability: 1.0 / n as f64,
-                ready: e.ready,
-                terminating: e.terminating,
-            })
-            .collect();
+        t.candidates = candidates(sp, eps.iter().copied());
         // Round robin from the first endpoint; under ClientIP affinity the
         // client's first pick sticks.
         let connections = req.connections.max(1);
@@ -1341,6 +1315,26 @@ fn split_host_port(s: &str) -> Result<(&str, u16), RouteError> {
 /// The port the userspace proxier listens on for `sp`: upstream asks the
 /// kernel for a random free port; a hash of the service port name into
 /// Linux's default ephemeral range (32768-60999) keeps traces stable.
+/// The endpoints a connection may go to, each equally likely.
+fn candidates<'a>(
+    sp: &ServicePortInfo,
+    eps: impl ExactSizeIterator<Item = &'a super::EndpointInfo>,
+) -> Vec<Candidate> {
+    let n = eps.len();
+    eps.map(|e| Candidate {
+        endpoint: e.addr(),
+        pod: e
+            .pod
+            .as_ref()
+            .map(|p| format!("{}/{p}", sp.service.namespace)),
+        node: e.node_name.clone(),
+        probability: 1.0 / n as f64,
+        ready: e.ready,
+        terminating: e.terminating,
+    })
+    .collect()
+}
+
 fn userspace_proxy_port(sp: &ServicePortInfo) -> u16 {
     let key = format!("{}/{}", sp.name_string(), sp.protocol);
     // The modulus keeps the value below 28232, so the sum fits.
