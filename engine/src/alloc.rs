@@ -12,6 +12,7 @@
 use crate::cluster::NsName;
 use crate::config::{Config, PortRange};
 use crate::field::FieldError;
+use crate::hash::fnv1a_parts;
 use crate::model::{service_type, Service};
 use crate::net::{Cidr, Family};
 use std::collections::{HashMap, HashSet};
@@ -56,18 +57,6 @@ fn port_static_band(size: u32) -> u32 {
         return 0;
     }
     (size / STEP).clamp(MIN, MAX)
-}
-
-/// FNV-1a: small, stable across platforms and releases.
-fn stable_hash(parts: &[&str]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for b in p.bytes().chain(std::iter::once(0)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    h
 }
 
 /// Largest number of IPs considered per range; upstream bitmaps are capped
@@ -317,7 +306,7 @@ impl Allocator {
         }
         let band = ip_static_band(usable);
         let dynamic = usable - band;
-        let h = u128::from(stable_hash(&[
+        let h = u128::from(fnv1a_parts(&[
             &key.namespace,
             &key.name,
             cidr.family().as_str(),
@@ -461,7 +450,7 @@ impl Allocator {
         let band = port_static_band(size);
         let dynamic = size - band;
         let first = i32::from(self.node_ports.first);
-        let h = stable_hash(&[&key.namespace, &key.name, salt]);
+        let h = fnv1a_parts(&[&key.namespace, &key.name, salt]);
         let free = |off: u32| {
             let p = first + off as i32;
             (!self.ports.contains_key(&p) && !self.wanted_ports.contains(&p)).then_some(p)

@@ -383,13 +383,7 @@ fn truncate(subsets: &mut [EndpointSubset]) -> bool {
 /// generated names (no vowels, no ambiguous digits).
 fn name_suffix(parts: &[&str]) -> String {
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for b in p.bytes().chain([0]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
+    let h = crate::hash::fnv1a_parts(parts);
     (0..5)
         .map(|i| {
             let idx = ((h >> (i * 12)) % ALPHABET.len() as u64) as usize;

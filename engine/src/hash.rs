@@ -1,4 +1,5 @@
-//! A fast, deterministic hasher for the engine's internal maps.
+//! Hashing: a fast hasher for the engine's internal maps, and the stable
+//! FNV-1a hash for values that must not change between runs.
 //!
 //! std's SipHash guards servers against collision attacks; the engine hashes
 //! names from manifests the user loads into their own process, and hashing
@@ -60,6 +61,30 @@ impl Hasher for FastHasher {
     }
 }
 
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+fn fnv1a_extend(h: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(h, |h, b| (h ^ u64::from(*b)).wrapping_mul(FNV_PRIME))
+}
+
+/// FNV-1a: a small hash that stays the same across platforms and releases,
+/// for values that must not change between runs (allocated IPs and ports,
+/// generated names, simulated load balancing).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    fnv1a_extend(FNV_OFFSET, bytes)
+}
+
+/// [`fnv1a`] of several strings, each ended by a zero byte so that
+/// `["ab", "c"]` and `["a", "bc"]` differ.
+pub fn fnv1a_parts(parts: &[&str]) -> u64 {
+    parts.iter().fold(FNV_OFFSET, |h, p| {
+        fnv1a_extend(fnv1a_extend(h, p.as_bytes()), &[0])
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +105,14 @@ mod tests {
         assert_ne!(h("ab"), h("ba"));
         assert_ne!(h("a"), h("a\0"));
         assert_eq!(h("same"), h("same"));
+    }
+
+    #[test]
+    fn fnv1a_known_values() {
+        // Published FNV-1a 64 test vectors.
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a_parts(&["a"]), fnv1a(b"a\0"));
+        assert_ne!(fnv1a_parts(&["ab", "c"]), fnv1a_parts(&["a", "bc"]));
     }
 }

@@ -18,6 +18,7 @@ use super::{categorize, join_host_port, node_config, ProxyConfig, ServicePortInf
 use crate::cluster::NsName;
 use crate::dns::{DnsOptions, RData, RType, ZoneIndex};
 use crate::engine::Engine;
+use crate::hash::fnv1a;
 use crate::model::service_type;
 use crate::net::{parse_ip, Cidr, Family};
 use serde::Serialize;
@@ -1339,13 +1340,6 @@ fn userspace_proxy_port(sp: &ServicePortInfo) -> u16 {
     let key = format!("{}/{}", sp.name_string(), sp.protocol);
     // The modulus keeps the value below 28232, so the sum fits.
     32768 + (fnv1a(key.as_bytes()) % (60999 - 32768 + 1)) as u16
-}
-
-/// FNV-1a: a small, stable hash for the deterministic backend choice.
-fn fnv1a(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]
