@@ -5,7 +5,7 @@
 //! reads the options, picks the pod and prints.
 
 use crate::args::{Args, UsageError};
-use crate::{engine_from, eprintln_safe, Failure};
+use crate::{engine_from, eprintln_safe, write_document, Failure};
 use serde::Serialize;
 use std::io::{self, Write};
 use svcscope::config::Config;
@@ -13,12 +13,9 @@ use svcscope::dns::{DnsOptions, PodLookup, RType, Rcode, Response, ZoneIndex};
 use svcscope::engine::Engine;
 use svcscope::NsName;
 
-/// The `-o json` document.
+/// The body of the `-o json` document.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct Output<'a, T: Serialize> {
-    api_version: &'static str,
-    kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pod: Option<&'a NsName>,
     #[serde(flatten)]
@@ -78,30 +75,24 @@ pub(crate) fn run_dns(args: &Args, config: Config, out: &mut impl Write) -> Resu
         None => (None, index.answer(qname, qtype)),
     };
     match format {
-        "json" => {
-            let written = match &lookup {
-                Some(l) => serde_json::to_writer_pretty(
-                    &mut *out,
-                    &Output {
-                        api_version: "svcscope.dev/v1alpha1",
-                        kind: "PodLookup",
-                        pod: from.as_ref(),
-                        result: l,
-                    },
-                ),
-                None => serde_json::to_writer_pretty(
-                    &mut *out,
-                    &Output {
-                        api_version: "svcscope.dev/v1alpha1",
-                        kind: "DnsResponse",
-                        pod: None,
-                        result: &response,
-                    },
-                ),
-            };
-            written.map_err(io::Error::from)?;
-            writeln!(out)?;
-        }
+        "json" => match &lookup {
+            Some(l) => write_document(
+                out,
+                "PodLookup",
+                &Output {
+                    pod: from.as_ref(),
+                    result: l,
+                },
+            )?,
+            None => write_document(
+                out,
+                "DnsResponse",
+                &Output {
+                    pod: None,
+                    result: &response,
+                },
+            )?,
+        },
         _ => {
             if let Some(l) = &lookup {
                 for q in &l.queries {

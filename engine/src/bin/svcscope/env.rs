@@ -4,22 +4,11 @@
 //! ([`svcscope::env`]); this only picks the pod and prints.
 
 use crate::args::{Args, UsageError};
-use crate::{engine_from, eprintln_safe, Failure};
-use serde::Serialize;
-use std::io::{self, Write};
+use crate::{engine_from, eprintln_safe, write_document, Failure};
+use std::io::Write;
 use svcscope::config::Config;
 use svcscope::env::{self, Environment, Visibility};
 use svcscope::NsName;
-
-/// The `-o json` document.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Output<'a> {
-    api_version: &'static str,
-    kind: &'static str,
-    #[serde(flatten)]
-    environment: &'a Environment,
-}
 
 pub(crate) fn run(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Failure> {
     args.allow_only(&["container", "output"])?;
@@ -75,13 +64,7 @@ pub(crate) fn run(args: &Args, config: Config, out: &mut impl Write) -> Result<(
     notes(&environment);
     match format {
         "json" => {
-            let doc = Output {
-                api_version: "svcscope.dev/v1alpha1",
-                kind: "Environment",
-                environment: &environment,
-            };
-            serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
-            writeln!(out)?;
+            write_document(out, "Environment", &environment)?;
         }
         _ => {
             for (name, value) in environment.iter() {

@@ -357,12 +357,35 @@ pub(crate) fn engine_from(files: &[String], config: Config) -> Result<(Engine, L
     Ok((Engine::from_objects(config, objects), loaded))
 }
 
-/// The `resolve -o json` document.
+/// Writes `body` as a JSON document of svcscope's own `kind`, its fields
+/// after `apiVersion` and `kind`.
+pub(crate) fn write_document<T: Serialize>(
+    out: &mut impl Write,
+    kind: &'static str,
+    body: &T,
+) -> Result<(), Failure> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Document<'a, T: Serialize> {
+        api_version: &'static str,
+        kind: &'static str,
+        #[serde(flatten)]
+        body: &'a T,
+    }
+    let doc = Document {
+        api_version: "svcscope.dev/v1alpha1",
+        kind,
+        body,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// The body of the `resolve -o json` document.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ResolveOutput<'a> {
-    api_version: &'static str,
-    kind: &'static str,
     load_errors: &'a [LoadError],
     ignored: &'a [Ignored],
     #[serde(flatten)]
@@ -377,14 +400,11 @@ fn resolve_cmd(files: &[String], config: Config, out: &mut impl Write) -> Result
         eprintln_safe(&e.to_string());
     }
     let view = ResolveOutput {
-        api_version: "svcscope.dev/v1alpha1",
-        kind: "Resolution",
         load_errors: &loaded.errors,
         ignored: &loaded.ignored,
         resolution: res,
     };
-    serde_json::to_writer_pretty(&mut *out, &view).map_err(io::Error::from)?;
-    writeln!(out)?;
+    write_document(out, "Resolution", &view)?;
     if has_errors {
         return Err(Failure::Input);
     }

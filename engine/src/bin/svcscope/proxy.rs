@@ -3,15 +3,14 @@
 //! ([`svcscope::proxy`]); this parses options and prints.
 
 use crate::args::{Args, UsageError};
-use crate::{engine_from, eprintln_safe, Failure};
-use serde::Serialize;
-use std::io::{self, Write};
+use crate::{engine_from, eprintln_safe, write_document, Failure};
+use std::io::Write;
 use svcscope::config::Config;
 use svcscope::net::{parse_ip, Cidr, Family};
 use svcscope::proxy::iptables::sync_rules;
 use svcscope::proxy::ipvs::ipvsadm_list;
 use svcscope::proxy::nftables::sync_ruleset;
-use svcscope::proxy::route::{Mode, RouteIndex, RouteRequest, Trace};
+use svcscope::proxy::route::{Mode, RouteIndex, RouteRequest};
 use svcscope::proxy::{engine_service_ports, node_config, ProxyConfig};
 
 /// The most connections one run simulates.
@@ -74,16 +73,6 @@ pub(crate) fn rules(args: &Args, config: Config, out: &mut impl Write) -> Result
         return Err(Failure::Input);
     }
     Ok(())
-}
-
-/// The `route -o json` document.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Output<'a> {
-    api_version: &'static str,
-    kind: &'static str,
-    #[serde(flatten)]
-    trace: &'a Trace,
 }
 
 /// `route --from SRC --to HOST:PORT [--protocol P] [--connections N]
@@ -150,13 +139,7 @@ pub(crate) fn route(args: &Args, config: Config, out: &mut impl Write) -> Result
         }
     };
     if format == "json" {
-        let doc = Output {
-            api_version: "svcscope.dev/v1alpha1",
-            kind: "RouteTrace",
-            trace: &trace,
-        };
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
-        writeln!(out)?;
+        write_document(out, "RouteTrace", &trace)?;
     } else {
         out.write_all(trace.to_text().as_bytes())?;
     }
