@@ -113,21 +113,12 @@ pub struct Cluster {
     pub origins: FastMap<ObjectKey, Origin>,
 }
 
-/// Objects without a namespace land in `default`, as `kubectl apply`
-/// without `-n` puts them.
-pub const DEFAULT_NAMESPACE: &str = "default";
+pub use crate::model::DEFAULT_NAMESPACE;
 
 impl Cluster {
     /// Adds or replaces an object; returns the object it replaced.
     pub fn apply(&mut self, mut obj: Object, origin: Origin) -> Option<Object> {
-        if obj.is_namespaced() {
-            let meta = obj.metadata_mut();
-            if meta.namespace.as_deref().unwrap_or("").is_empty() {
-                meta.namespace = Some(DEFAULT_NAMESPACE.into());
-            }
-        } else {
-            obj.metadata_mut().namespace = None;
-        }
+        obj.default_namespace();
         let key = ObjectKey::of(&obj);
         self.origins.insert(key, origin);
         let ns_name = NsName::of(obj.metadata());

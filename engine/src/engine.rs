@@ -156,9 +156,7 @@ impl Engine {
             // Creation order follows the input.
             match obj {
                 Object::Service(mut s) => {
-                    if s.metadata.namespace.as_deref().unwrap_or("").is_empty() {
-                        s.metadata.namespace = Some(crate::cluster::DEFAULT_NAMESPACE.into());
-                    }
+                    s.metadata.default_namespace();
                     let nn = NsName::of(&s.metadata);
                     // A later copy replaces an earlier one but keeps its place.
                     origin.seq = match staged.get(&nn) {
@@ -203,9 +201,7 @@ impl Engine {
 
     /// Stores and indexes a pod, without refreshing anything.
     fn insert_pod(&mut self, mut pod: Pod, origin: Origin) {
-        if pod.metadata.namespace.as_deref().unwrap_or("").is_empty() {
-            pod.metadata.namespace = Some(crate::cluster::DEFAULT_NAMESPACE.into());
-        }
+        pod.metadata.default_namespace();
         let nn = NsName::of(&pod.metadata);
         let key = ObjectKey::new("Pod", &nn.namespace, &nn.name);
         let mut origin = origin;
@@ -293,17 +289,15 @@ impl Engine {
     /// Adds or replaces one object and updates what depends on it.
     pub fn apply(&mut self, obj: Object, origin: Origin) -> Changes {
         let mut origin = origin;
-        origin.seq = self.entry_seq(&key_of(&obj));
+        origin.seq = self.entry_seq(&ObjectKey::of(&obj));
         self.apply_in_order(obj, origin)
     }
 
     /// [`Engine::apply`] for an object whose `origin.seq` is already set.
     fn apply_in_order(&mut self, obj: Object, origin: Origin) -> Changes {
         let mut obj = obj;
-        if obj.is_namespaced() && obj.metadata().namespace.as_deref().unwrap_or("").is_empty() {
-            obj.metadata_mut().namespace = Some(crate::cluster::DEFAULT_NAMESPACE.into());
-        }
-        let key = key_of(&obj);
+        obj.default_namespace();
+        let key = ObjectKey::of(&obj);
         let mut changes = Changes::default();
         match obj {
             Object::Service(svc) => {
@@ -982,7 +976,7 @@ impl Engine {
         let c = &self.cluster;
         let mut out: Vec<(u64, Object, Origin)> = Vec::new();
         let mut push = |obj: Object| {
-            let key = key_of(&obj);
+            let key = ObjectKey::of(&obj);
             let seq = c.origins.get(&key).map_or(u64::MAX, |o| o.seq);
             let origin = c.origin(&key).cloned().unwrap_or_default();
             out.push((seq, obj, origin));
@@ -1102,19 +1096,6 @@ impl Engine {
             errors: self.errors(),
         }
     }
-}
-
-fn key_of(obj: &Object) -> ObjectKey {
-    let m = obj.metadata();
-    let ns = if obj.is_namespaced() {
-        match m.namespace.as_deref() {
-            None | Some("") => crate::cluster::DEFAULT_NAMESPACE,
-            Some(ns) => ns,
-        }
-    } else {
-        ""
-    };
-    ObjectKey::new(obj.kind(), ns, &m.name)
 }
 
 /// On update the apiserver keeps what it allocated when the new spec

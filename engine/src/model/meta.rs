@@ -24,7 +24,18 @@ pub struct ObjectMeta {
     pub deletion_timestamp: Option<String>,
 }
 
+/// Objects without a namespace land in `default`, as `kubectl apply`
+/// without `-n` puts them.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
 impl ObjectMeta {
+    /// Puts a namespaced object without a namespace into `default`.
+    pub fn default_namespace(&mut self) {
+        if self.namespace.as_deref().unwrap_or("").is_empty() {
+            self.namespace = Some(DEFAULT_NAMESPACE.into());
+        }
+    }
+
     /// The namespace, with "" for cluster-scoped objects.
     pub fn ns(&self) -> &str {
         self.namespace.as_deref().unwrap_or("")

@@ -72,6 +72,16 @@ impl Object {
         }
     }
 
+    /// The namespace the apiserver would store: `default` for a namespaced
+    /// object without one, none for a cluster-scoped one.
+    pub fn default_namespace(&mut self) {
+        if self.is_namespaced() {
+            self.metadata_mut().default_namespace();
+        } else {
+            self.metadata_mut().namespace = None;
+        }
+    }
+
     /// Whether objects of this kind live in a namespace.
     pub fn is_namespaced(&self) -> bool {
         !matches!(self, Object::Namespace(_) | Object::Node(_))
@@ -96,9 +106,15 @@ impl ObjectKey {
         }
     }
 
+    /// The key an object is stored under (its namespace defaulted).
     pub fn of(obj: &Object) -> Self {
         let m = obj.metadata();
-        ObjectKey::new(obj.kind(), m.namespace.as_deref().unwrap_or(""), &m.name)
+        let ns = match m.namespace.as_deref() {
+            _ if !obj.is_namespaced() => "",
+            None | Some("") => DEFAULT_NAMESPACE,
+            Some(ns) => ns,
+        };
+        ObjectKey::new(obj.kind(), ns, &m.name)
     }
 }
 
