@@ -59,6 +59,14 @@ fn port_static_band(size: u32) -> u32 {
     (size / STEP).clamp(MIN, MAX)
 }
 
+/// The static band of a NodePort range (the ports automatic allocation
+/// takes last, kept for manual choice), inclusive; `None` when empty.
+pub fn node_port_static_band(range: &PortRange) -> Option<(u32, u32)> {
+    let band = port_static_band(range.size());
+    let first = u32::from(range.first);
+    (band > 0).then(|| (first, first + band - 1))
+}
+
 /// Largest number of IPs considered per range; upstream bitmaps are capped
 /// the same way for huge IPv6 ranges.
 const MAX_IP_RANGE: u128 = 1 << 24;

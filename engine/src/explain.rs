@@ -300,10 +300,12 @@ fn rejected(f: &ServiceFacts, me: &ObjectRef, config: &Config) -> Vec<Diagnostic
                 details: Vec::new(),
                 objects: vec![me.clone()],
                 fix: format!(
-                    "leave nodePort unset to get one allocated, or choose one in {} (best in {}-{}, the band automatic allocation uses last)",
+                    "leave nodePort unset to get one allocated, or choose one in {}{}",
                     config.node_port_range,
-                    config.node_port_range.first,
-                    u32::from(config.node_port_range.first) + static_band(config.node_port_range.size()) - 1
+                    match crate::alloc::node_port_static_band(&config.node_port_range) {
+                        Some((a, b)) => format!(" (best in {a}-{b}, the band automatic allocation uses last)"),
+                        None => String::new(),
+                    }
                 ),
             });
         } else {
@@ -339,10 +341,6 @@ fn rejected(f: &ServiceFacts, me: &ObjectRef, config: &Config) -> Vec<Diagnostic
         },
     });
     out
-}
-
-fn static_band(size: u32) -> u32 {
-    (size / 32).clamp(16, 128).min(size)
 }
 
 fn external_name(
