@@ -1014,12 +1014,7 @@ impl RouteIndex {
                 },
             ));
         }
-        let whose = match (&e.pod, &e.node_name) {
-            (Some(p), Some(n)) => format!(" (pod {}/{p} on {n})", sp.service.namespace),
-            (Some(p), None) => format!(" (pod {}/{p})", sp.service.namespace),
-            (None, Some(n)) => format!(" (on {n})"),
-            (None, None) => String::new(),
-        };
+        let whose = whose(sp, e);
         t.hops.push(Hop {
             step: "deliver",
             node: e.node_name.clone(),
@@ -1184,12 +1179,7 @@ impl RouteIndex {
                 e.addr()
             ),
         ));
-        let whose = match (&e.pod, &e.node_name) {
-            (Some(p), Some(n)) => format!(" (pod {}/{p} on {n})", sp.service.namespace),
-            (Some(p), None) => format!(" (pod {}/{p})", sp.service.namespace),
-            (None, Some(n)) => format!(" (on {n})"),
-            (None, None) => String::new(),
-        };
+        let whose = whose(sp, e);
         t.hops.push(Hop {
             step: "deliver",
             node: e.node_name.clone(),
@@ -1316,6 +1306,16 @@ fn split_host_port(s: &str) -> Result<(&str, u16), RouteError> {
 /// The port the userspace proxier listens on for `sp`: upstream asks the
 /// kernel for a random free port; a hash of the service port name into
 /// Linux's default ephemeral range (32768-60999) keeps traces stable.
+/// Which pod and node an endpoint is, as ` (pod ns/name on node)`.
+fn whose(sp: &ServicePortInfo, e: &super::EndpointInfo) -> String {
+    match (&e.pod, &e.node_name) {
+        (Some(p), Some(n)) => format!(" (pod {}/{p} on {n})", sp.service.namespace),
+        (Some(p), None) => format!(" (pod {}/{p})", sp.service.namespace),
+        (None, Some(n)) => format!(" (on {n})"),
+        (None, None) => String::new(),
+    }
+}
+
 /// The endpoints a connection may go to, each equally likely.
 fn candidates<'a>(
     sp: &ServicePortInfo,
