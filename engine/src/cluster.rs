@@ -7,6 +7,11 @@ use crate::model::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
+
+/// Pods of one namespace by name. The pods are shared with the cluster, so
+/// indexes and selections reach a pod without looking it up again.
+pub type PodSet = BTreeMap<Arc<str>, Arc<Pod>>;
 
 /// A namespaced name, ordered by namespace then name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -104,7 +109,7 @@ pub struct Cluster {
     pub services: BTreeMap<NsName, Service>,
     /// Boxed: a big cluster has many pods, and B-tree nodes move their
     /// values around on every insert.
-    pub pods: BTreeMap<NsName, Box<Pod>>,
+    pub pods: BTreeMap<NsName, Arc<Pod>>,
     /// Keyed by namespace/name within each kind.
     pub workloads: BTreeMap<(String, NsName), Workload>,
     pub endpoints: BTreeMap<NsName, Endpoints>,
@@ -134,8 +139,8 @@ impl Cluster {
             Object::Service(o) => self.services.insert(ns_name, o).map(Object::Service),
             Object::Pod(o) => self
                 .pods
-                .insert(ns_name, Box::new(o))
-                .map(|p| Object::Pod(*p)),
+                .insert(ns_name, Arc::new(o))
+                .map(|p| Object::Pod(Arc::unwrap_or_clone(p))),
             Object::Endpoints(o) => self.endpoints.insert(ns_name, o).map(Object::Endpoints),
             Object::EndpointSlice(o) => self
                 .endpoint_slices
@@ -156,12 +161,18 @@ impl Cluster {
         nn: NsName,
         pod: Pod,
         origin: Origin,
-    ) -> Option<Box<Pod>> {
+    ) -> Option<Arc<Pod>> {
         self.origins.insert(key, origin);
-        self.pods.insert(nn, Box::new(pod))
+        self.pods.insert(nn, Arc::new(pod))
     }
 
     /// Removes an object; returns it if it existed.
+    /// Removes a pod, handing back the shared copy (no deep clone).
+    pub fn remove_pod(&mut self, key: &ObjectKey) -> Option<Arc<Pod>> {
+        self.origins.remove(key);
+        self.pods.remove(&NsName::new(&key.namespace, &key.name))
+    }
+
     pub fn delete(&mut self, key: &ObjectKey) -> Option<Object> {
         self.origins.remove(key);
         let nn = NsName::new(&key.namespace, &key.name);
@@ -169,7 +180,10 @@ impl Cluster {
             "Namespace" => self.namespaces.remove(&key.name).map(Object::Namespace),
             "Node" => self.nodes.remove(&key.name).map(Object::Node),
             "Service" => self.services.remove(&nn).map(Object::Service),
-            "Pod" => self.pods.remove(&nn).map(|p| Object::Pod(*p)),
+            "Pod" => self
+                .pods
+                .remove(&nn)
+                .map(|p| Object::Pod(Arc::unwrap_or_clone(p))),
             "Endpoints" => self.endpoints.remove(&nn).map(Object::Endpoints),
             "EndpointSlice" => self.endpoint_slices.remove(&nn).map(Object::EndpointSlice),
             k => self

@@ -7,7 +7,7 @@
 //! construction; the property tests check that they do.
 
 use crate::alloc::{kubernetes_service_name, Allocator};
-use crate::cluster::{Cluster, NsName, Origin};
+use crate::cluster::{Cluster, NsName, Origin, PodSet};
 use crate::config::Config;
 use crate::defaults::prepare_service;
 use crate::endpoints::{self, NodeInfo, SliceSkip};
@@ -34,8 +34,8 @@ pub struct ServiceState {
     /// `default/kubernetes`, added because the input lacks it.
     pub implicit: bool,
     selector: Option<Selector>,
-    /// Names of the selected pods (same namespace).
-    pub selected: BTreeSet<String>,
+    /// The selected pods (same namespace), by name.
+    pub selected: PodSet,
     pub endpoints: Option<Endpoints>,
     pub slices: Vec<EndpointSlice>,
     pub slice_skips: Vec<SliceSkip>,
@@ -66,9 +66,9 @@ pub struct Changes {
     pub pods: BTreeSet<NsName>,
 }
 
-/// ns → label key → label value → pod names.
-/// Pod names are shared (`Arc<str>`): a pod sits under each of its labels.
-type LabelIndex = FastMap<String, FastMap<String, FastMap<String, BTreeSet<Arc<str>>>>>;
+/// ns → label key → label value → pods. Names and pods are shared: a pod
+/// sits under each of its labels.
+type LabelIndex = FastMap<String, FastMap<String, FastMap<String, PodSet>>>;
 
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -84,9 +84,9 @@ pub struct Engine {
     /// ns → (key, value) a selector requires → Service names. Service
     /// selectors are equality maps, so every selecting Service is found
     /// under each of its pairs; one (the first key) suffices.
+    /// The Services selecting a pod are found here under its labels (the
+    /// old ones when it changes), so no reverse index is kept.
     selector_index: FastMap<String, FastMap<(String, String), BTreeSet<String>>>,
-    /// pod → Services selecting it.
-    selected_by: FastMap<NsName, BTreeSet<String>>,
     /// Input EndpointSlices by the Service they name.
     slices_by_service: FastMap<NsName, BTreeSet<String>>,
     /// Creation order of objects without timestamps: the order applied.
@@ -116,7 +116,6 @@ impl Engine {
             service_errors: BTreeMap::new(),
             pod_index: FastMap::default(),
             selector_index: FastMap::default(),
-            selected_by: FastMap::default(),
             slices_by_service: FastMap::default(),
             next_seq: 0,
             env_refs: FastMap::default(),
@@ -165,7 +164,9 @@ impl Engine {
                     };
                     staged.insert(nn, (s, origin));
                 }
-                Object::Pod(pod) => self.insert_pod(pod, origin),
+                Object::Pod(pod) => {
+                    self.insert_pod(pod, origin);
+                }
                 obj => {
                     self.apply(obj, origin);
                 }
@@ -199,18 +200,21 @@ impl Engine {
         }
     }
 
-    /// Stores and indexes a pod, without refreshing anything.
-    fn insert_pod(&mut self, mut pod: Pod, origin: Origin) {
+    /// Stores and indexes a pod, without refreshing anything; returns the
+    /// pod it replaced.
+    fn insert_pod(&mut self, mut pod: Pod, origin: Origin) -> Option<Arc<Pod>> {
         pod.metadata.default_namespace();
         let nn = NsName::of(&pod.metadata);
         let key = ObjectKey::new("Pod", &nn.namespace, &nn.name);
         let mut origin = origin;
         origin.seq = self.entry_seq(&key);
         self.set_object_errors(&key, "Pod", &nn, validate::validate_pod(&pod), &origin);
-        if let Some(old) = self.cluster.insert_pod(key, nn.clone(), pod, origin) {
-            self.unindex_pod(&nn, &old);
+        let old = self.cluster.insert_pod(key, nn.clone(), pod, origin);
+        if let Some(old) = &old {
+            self.unindex_pod(&nn, old);
         }
         self.index_pod(&nn);
+        old
     }
 
     pub fn config(&self) -> &Config {
@@ -308,13 +312,8 @@ impl Engine {
             }
             Object::Pod(pod) => {
                 let nn = NsName::of(&pod.metadata);
-                let old_labels = self
-                    .cluster
-                    .pods
-                    .get(&nn)
-                    .map(|p| p.metadata.labels.clone());
-                self.insert_pod(pod, origin);
-                self.pod_changed(&nn, old_labels.as_ref(), &mut changes);
+                let old = self.insert_pod(pod, origin);
+                self.pod_changed(&nn, old.as_deref(), &mut changes);
             }
             Object::Node(node) => {
                 let name = node.metadata.name.clone();
@@ -379,22 +378,25 @@ impl Engine {
                     }
                 }
             }
+            "Pod" => {
+                if let Some(pod) = self.cluster.remove_pod(key) {
+                    self.unindex_pod(&nn, &pod);
+                    self.pod_diagnostics.remove(&nn);
+                    for svc in self.anchored_services(&nn.namespace, &pod.metadata.labels) {
+                        let sk = NsName::new(&nn.namespace, &svc);
+                        if let Some(st) = self.services.get_mut(&sk) {
+                            if st.selected.remove(nn.name.as_str()).is_some() {
+                                self.refresh(&sk, &mut changes);
+                            }
+                        }
+                    }
+                    self.refresh_unmatched(&nn, Some(&pod.metadata.labels), None, &mut changes);
+                    changes.pods.insert(nn);
+                }
+            }
             _ => {
                 let old = self.cluster.delete(key);
                 match old {
-                    Some(Object::Pod(pod)) => {
-                        self.unindex_pod(&nn, &pod);
-                        self.pod_diagnostics.remove(&nn);
-                        for svc in self.selected_by.remove(&nn).unwrap_or_default() {
-                            let sk = NsName::new(&nn.namespace, &svc);
-                            if let Some(st) = self.services.get_mut(&sk) {
-                                st.selected.remove(&nn.name);
-                            }
-                            self.refresh(&sk, &mut changes);
-                        }
-                        self.refresh_unmatched(&nn, Some(&pod.metadata.labels), None, &mut changes);
-                        changes.pods.insert(nn);
-                    }
                     Some(Object::Node(_)) => {
                         let last = self.cluster.nodes.is_empty();
                         self.node_changed(&key.name, last, &mut changes);
@@ -485,7 +487,7 @@ impl Engine {
         } else {
             selection::service_selector(&svc)
         };
-        let mut selected = BTreeSet::new();
+        let mut selected = PodSet::new();
         if let Some(sel) = &selector {
             if let Some(anchor) = sel.requirements().first() {
                 let value = anchor.values.first().cloned().unwrap_or_default();
@@ -500,20 +502,9 @@ impl Engine {
                     .get(&nn.namespace)
                     .and_then(|m| m.get(&anchor.key))
                     .and_then(|m| m.get(&value));
-                for pod in candidates.into_iter().flatten() {
-                    let pod: &str = pod;
-                    let pk = NsName::new(&nn.namespace, pod);
-                    if self
-                        .cluster
-                        .pods
-                        .get(&pk)
-                        .is_some_and(|p| sel.matches(&p.metadata.labels))
-                    {
-                        selected.insert(pod.to_string());
-                        self.selected_by
-                            .entry(pk)
-                            .or_default()
-                            .insert(nn.name.clone());
+                for (name, pod) in candidates.into_iter().flatten() {
+                    if sel.matches(&pod.metadata.labels) {
+                        selected.insert(Arc::clone(name), Arc::clone(pod));
                     }
                 }
             }
@@ -556,15 +547,6 @@ impl Engine {
                 }
             }
         }
-        for pod in old.selected {
-            let pk = NsName::new(&nn.namespace, &pod);
-            if let Some(set) = self.selected_by.get_mut(&pk) {
-                set.remove(&nn.name);
-                if set.is_empty() {
-                    self.selected_by.remove(&pk);
-                }
-            }
-        }
     }
 
     fn index_pod(&mut self, nn: &NsName) {
@@ -581,6 +563,7 @@ impl Engine {
             return;
         };
         let name: Arc<str> = Arc::from(nn.name.as_str());
+        let pod = Arc::clone(pod);
         for (k, v) in &pod.metadata.labels {
             if !ns.contains_key(k) {
                 ns.insert(k.clone(), FastMap::default());
@@ -590,14 +573,17 @@ impl Engine {
             };
             match values.get_mut(v) {
                 Some(pods) => {
-                    pods.insert(Arc::clone(&name));
+                    pods.insert(Arc::clone(&name), Arc::clone(&pod));
                 }
                 None => {
-                    values.insert(v.clone(), BTreeSet::from([Arc::clone(&name)]));
+                    values.insert(
+                        v.clone(),
+                        PodSet::from([(Arc::clone(&name), Arc::clone(&pod))]),
+                    );
                 }
             }
         }
-        for prefix in crate::env::env_references(pod) {
+        for prefix in crate::env::env_references(&pod) {
             self.env_refs
                 .entry((nn.namespace.clone(), prefix))
                 .or_default()
@@ -632,44 +618,51 @@ impl Engine {
         }
     }
 
-    /// A pod was added or changed: fix memberships, refresh affected views.
-    fn pod_changed(&mut self, nn: &NsName, old_labels: Option<&StringMap>, changes: &mut Changes) {
-        let Some(pod) = self.cluster.pods.get(nn) else {
-            return;
-        };
-        let mut affected: BTreeSet<String> = self.selected_by.get(nn).cloned().unwrap_or_default();
-        if let Some(index) = self.selector_index.get(&nn.namespace) {
-            for (k, v) in &pod.metadata.labels {
+    /// The Services of a namespace whose selector's anchor is one of
+    /// `labels`: every Service that can select a pod with those labels.
+    fn anchored_services(&self, ns: &str, labels: &StringMap) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        if let Some(index) = self.selector_index.get(ns) {
+            for (k, v) in labels {
                 if let Some(svcs) = index.get(&(k.clone(), v.clone())) {
-                    affected.extend(svcs.iter().cloned());
+                    out.extend(svcs.iter().cloned());
                 }
             }
         }
-        let labels = pod.metadata.labels.clone();
+        out
+    }
+
+    /// A pod was added or changed (`old` is what it replaced): fix
+    /// memberships, refresh affected views.
+    fn pod_changed(&mut self, nn: &NsName, old: Option<&Pod>, changes: &mut Changes) {
+        let Some(pod) = self.cluster.pods.get(nn).cloned() else {
+            return;
+        };
+        let mut affected = self.anchored_services(&nn.namespace, &pod.metadata.labels);
+        if let Some(old) = old {
+            affected.extend(self.anchored_services(&nn.namespace, &old.metadata.labels));
+        }
+        let name: Arc<str> = Arc::from(nn.name.as_str());
         for svc in affected {
             let sk = NsName::new(&nn.namespace, &svc);
             let Some(st) = self.services.get_mut(&sk) else {
                 continue;
             };
-            let matches = st.selector.as_ref().is_some_and(|s| s.matches(&labels));
-            if matches {
-                st.selected.insert(nn.name.clone());
-                self.selected_by
-                    .entry(nn.clone())
-                    .or_default()
-                    .insert(svc.clone());
+            let matches = st
+                .selector
+                .as_ref()
+                .is_some_and(|s| s.matches(&pod.metadata.labels));
+            let was = if matches {
+                st.selected.insert(Arc::clone(&name), Arc::clone(&pod))
             } else {
-                st.selected.remove(&nn.name);
-                if let Some(set) = self.selected_by.get_mut(nn) {
-                    set.remove(&svc);
-                    if set.is_empty() {
-                        self.selected_by.remove(nn);
-                    }
-                }
+                st.selected.remove(nn.name.as_str())
+            };
+            if matches || was.is_some() {
+                self.refresh(&sk, changes);
             }
-            self.refresh(&sk, changes);
         }
-        self.refresh_unmatched(nn, old_labels, Some(&labels), changes);
+        let old_labels = old.map(|p| &p.metadata.labels);
+        self.refresh_unmatched(nn, old_labels, Some(&pod.metadata.labels), changes);
         self.refresh_pod_diagnostics(nn, changes);
     }
 
@@ -724,17 +717,10 @@ impl Engine {
             .pod_index
             .iter()
             .filter(|(ns, _)| **ns != nn.namespace)
-            .filter(|(ns, keys)| {
+            .filter(|(_, keys)| {
                 keys.get(&anchor.key)
                     .and_then(|v| v.get(value))
-                    .is_some_and(|pods| {
-                        pods.iter().any(|p| {
-                            self.cluster
-                                .pods
-                                .get(&NsName::new(ns, p))
-                                .is_some_and(|pod| sel.matches(&pod.metadata.labels))
-                        })
-                    })
+                    .is_some_and(|pods| pods.values().any(|pod| sel.matches(&pod.metadata.labels)))
             })
             .map(|(ns, _)| ns.clone())
             .collect();
@@ -746,19 +732,15 @@ impl Engine {
         let keys: Vec<NsName> = if all {
             self.services.keys().cloned().collect()
         } else {
-            let mut keys = BTreeSet::new();
-            for (pk, svcs) in &self.selected_by {
-                if self
-                    .cluster
-                    .pods
-                    .get(pk)
-                    .and_then(|p| p.spec.node_name.as_deref())
-                    == Some(node)
-                {
-                    keys.extend(svcs.iter().map(|s| NsName::new(&pk.namespace, s)));
-                }
-            }
-            keys.into_iter().collect()
+            self.services
+                .iter()
+                .filter(|(_, st)| {
+                    st.selected
+                        .values()
+                        .any(|p| p.spec.node_name.as_deref() == Some(node))
+                })
+                .map(|(k, _)| k.clone())
+                .collect()
         };
         for k in keys {
             self.refresh(&k, changes);
@@ -815,18 +797,7 @@ impl Engine {
         let (endpoints, slices, skips) = if st.rejected {
             (None, Vec::new(), Vec::new())
         } else if endpoints::is_controller_managed(&st.service) {
-            // One key, refilled per pod: lookups need no allocation.
-            let mut key = NsName::new(&nn.namespace, "");
-            let pods: Vec<&Pod> = st
-                .selected
-                .iter()
-                .filter_map(|p| {
-                    key.name.clear();
-                    key.name.push_str(p);
-                    self.cluster.pods.get(&key)
-                })
-                .map(|p| &**p)
-                .collect();
+            let pods: Vec<&Pod> = st.selected.values().map(|p| &**p).collect();
             let ep = endpoints::build_endpoints(&st.service, &pods);
             let (slices, skips) = endpoints::build_slices(
                 &st.service,
@@ -1049,7 +1020,7 @@ impl Engine {
         Some(Selection {
             service: nn.clone(),
             selector: selector.map(|s| s.to_string()),
-            selected: st.selected.iter().cloned().collect(),
+            selected: st.selected.keys().map(|k| k.to_string()).collect(),
             not_selected,
         })
     }

@@ -6,7 +6,7 @@
 //! ExternalName and selectorless Services are not "dangling"; a numeric
 //! targetPort works whether or not a container declares it.
 
-use crate::cluster::{Cluster, NsName};
+use crate::cluster::{Cluster, NsName, PodSet};
 use crate::config::Config;
 use crate::endpoints::{self, SliceSkip};
 use crate::env::{self, Visibility};
@@ -171,7 +171,7 @@ pub struct ServiceFacts<'a> {
     pub service: &'a Service,
     pub rejected: bool,
     pub has_selector: bool,
-    pub selected: &'a BTreeSet<String>,
+    pub selected: &'a PodSet,
     pub endpoints: Option<&'a Endpoints>,
     pub slices: &'a [EndpointSlice],
     pub slice_skips: &'a [SliceSkip],
@@ -241,16 +241,7 @@ pub fn service_diagnostics(
                 .into(),
         });
     }
-    let pods: Vec<(&String, &Pod)> = f
-        .selected
-        .iter()
-        .filter_map(|n| {
-            cluster
-                .pods
-                .get(&NsName::new(&key.namespace, n))
-                .map(|p| (n, &**p))
-        })
-        .collect();
+    let pods: Vec<(&str, &Pod)> = f.selected.iter().map(|(n, p)| (&**n, &**p)).collect();
     if pods.is_empty() {
         out.push(no_match(f, &me, cluster));
         return out;
@@ -565,10 +556,10 @@ fn differs(r: &Requirement, labels: &crate::select::Labels) -> String {
     }
 }
 
-fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&String, &Pod)]) -> Vec<Diagnostic> {
+fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&str, &Pod)]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let ns = &me.namespace;
-    let eligible: Vec<&(&String, &Pod)> = pods
+    let eligible: Vec<&(&str, &Pod)> = pods
         .iter()
         .filter(|(_, p)| endpoints::should_pod_be_in_endpoints(p, true))
         .collect();
@@ -583,7 +574,7 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&String, &Pod)]) -> 
         };
         match &sp.target_port {
             Some(IntOrString::Str(name)) => {
-                let missing: Vec<&(&String, &Pod)> = eligible
+                let missing: Vec<&(&str, &Pod)> = eligible
                     .iter()
                     .copied()
                     .filter(|(_, p)| endpoints::find_port(p, sp).is_none())
@@ -637,7 +628,7 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&String, &Pod)]) -> 
             Some(IntOrString::Int(n)) => {
                 // Only pods that declare ports at all: many images listen
                 // on undeclared ports, and that works.
-                let undeclared: Vec<&(&String, &Pod)> = eligible
+                let undeclared: Vec<&(&str, &Pod)> = eligible
                     .iter()
                     .copied()
                     .filter(|(_, p)| {
@@ -698,7 +689,7 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&String, &Pod)]) -> 
 fn readiness(
     f: &ServiceFacts,
     me: &ObjectRef,
-    pods: &[(&String, &Pod)],
+    pods: &[(&str, &Pod)],
     port_misses: &BTreeSet<String>,
 ) -> Option<Diagnostic> {
     let ep = f.endpoints?;
@@ -706,7 +697,7 @@ fn readiness(
         return None;
     }
     let only_port_misses = pods.iter().all(|(n, p)| {
-        port_misses.contains(n.as_str())
+        port_misses.contains(*n)
             && !p.is_terminal()
             && !p.ips().is_empty()
             && !p.is_terminating()

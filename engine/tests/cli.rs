@@ -755,6 +755,27 @@ fn endpoints_of_one_service() {
     assert_eq!(v["items"].as_array().unwrap().len(), 2);
 }
 
+/// The apiserver's own lists (`ServiceList`, `PodList`) leave the kind off
+/// their items; the list's kind supplies it, spec and status included.
+#[test]
+fn endpoints_from_the_apiservers_typed_lists() {
+    let f = fixture("endpoints/api-lists.json");
+    let r = run(&["endpoints", "shop/web", f.as_str(), "-o", "json"], None);
+    let v: Value = serde_json::from_str(&r.code(0).stderr_empty().stdout).unwrap();
+    let ep = &v["items"][0];
+    assert_eq!(ep["kind"], "Endpoints");
+    assert_eq!(ep["subsets"].as_array().unwrap().len(), 2, "{ep:#}");
+    run(&["endpoints", "shop/web", f.as_str()], None)
+        .code(0)
+        .golden("endpoints/api-lists.yaml")
+        .stdout_has(&[
+            "ip: 10.244.0.5",
+            "ip: 10.244.0.6",
+            "port: 8080",
+            "port: 8081",
+        ]);
+}
+
 /// A Service the apiserver would reject gets no endpoints, and `endpoints`
 /// says why and exits 1, as `check` and `resolve` do.
 #[test]

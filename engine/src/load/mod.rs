@@ -11,7 +11,7 @@ pub mod yaml;
 
 use crate::cluster::Origin;
 use crate::model::Object;
-use object::{AnyObject, Decoded};
+use object::{AnyObject, Unknown};
 use serde::Serialize;
 use std::fmt;
 pub use yaml::Limits;
@@ -142,38 +142,67 @@ impl Sink<'_> {
         });
     }
 
-    /// Takes one decoded top-level value; returns false once the limit is hit.
-    fn take(&mut self, obj: AnyObject, line: Option<usize>, path: Option<String>) -> bool {
-        let origin = Origin {
-            file: std::sync::Arc::clone(&self.origin_file),
-            line,
-            path: path.clone(),
-            // The engine numbers objects as they enter it.
-            seq: 0,
+    /// Takes one decoded value (an item of a list of `item_kind` objects
+    /// when that is given); returns false once the limit is hit.
+    fn take(
+        &mut self,
+        obj: AnyObject,
+        line: Option<usize>,
+        path: Option<String>,
+        item_kind: Option<&str>,
+    ) -> bool {
+        // Where in a list the object sits, for messages (only worded when
+        // one is written).
+        let at = |path: &Option<String>| {
+            path.as_deref()
+                .map(|p| format!(" at {p}"))
+                .unwrap_or_default()
         };
-        if let Some(items) = obj.items {
-            // `kubectl get` emits `kind: List`; the API emits `PodList` etc.
-            // whose items may omit their kind.
-            let item_kind = obj
-                .kind
-                .as_deref()
-                .and_then(|k| k.strip_suffix("List"))
-                .filter(|k| !k.is_empty())
-                .map(String::from);
-            for (i, mut item) in items.into_iter().enumerate() {
-                if item.kind.is_none() {
-                    item.kind = item_kind.clone();
+        let obj = match obj {
+            AnyObject::List { kind, items } => {
+                // `kubectl get` emits `kind: List`; the API emits `PodList`
+                // etc. whose items may omit their kind.
+                let item_kind = kind
+                    .as_deref()
+                    .and_then(|k| k.strip_suffix("List"))
+                    .filter(|k| !k.is_empty());
+                for (i, item) in items.into_iter().enumerate() {
+                    let p = match &path {
+                        Some(p) => format!("{p}.items[{i}]"),
+                        None => format!("items[{i}]"),
+                    };
+                    if !self.take(item, line, Some(p), item_kind) {
+                        return false;
+                    }
                 }
-                let p = match &path {
-                    Some(p) => format!("{p}.items[{i}]"),
-                    None => format!("items[{i}]"),
-                };
-                if !self.take(item, line, Some(p)) {
-                    return false;
-                }
+                return true;
             }
-            return true;
-        }
+            AnyObject::Kindless(k) => match item_kind {
+                Some(kind) => match k.with_kind(kind.to_string()) {
+                    Ok(obj) => obj,
+                    Err(e) => {
+                        let at = at(&path);
+                        self.error(line, None, format!("{kind}{at}: {e}"));
+                        return true;
+                    }
+                },
+                None => {
+                    let what = if k.api_version.is_some_and(|v| !v.is_empty()) {
+                        "kind"
+                    } else {
+                        "apiVersion and kind"
+                    };
+                    let at = at(&path);
+                    self.error(
+                        line,
+                        None,
+                        format!("not a Kubernetes object{at}: missing {what}"),
+                    );
+                    return true;
+                }
+            },
+            obj => obj,
+        };
         self.count += 1;
         if self.count > self.max {
             self.error(
@@ -186,54 +215,46 @@ impl Sink<'_> {
             );
             return false;
         }
-        // Where in a list the object sits, for messages (only worded when
-        // one is written).
-        let at = |origin: &Origin| {
-            origin
-                .path
-                .as_deref()
-                .map(|p| format!(" at {p}"))
-                .unwrap_or_default()
+        let origin = |path: Option<String>| Origin {
+            file: std::sync::Arc::clone(&self.origin_file),
+            line,
+            path,
+            // The engine numbers objects as they enter it.
+            seq: 0,
         };
-        match obj.into_object() {
-            Decoded::Object(o) => {
+        match obj {
+            AnyObject::Object(o) => {
                 let o = *o;
                 if o.metadata().name.is_empty() {
-                    let at = at(&origin);
+                    let at = at(&path);
                     self.error(
                         line,
                         None,
                         format!("{} without metadata.name{at}: name is required", o.kind()),
                     );
                 } else {
+                    let origin = origin(path);
                     self.out.objects.push((o, origin));
                 }
             }
-            Decoded::Unknown {
-                kind,
-                api_version,
-                metadata,
-            } => self.out.ignored.push(Ignored {
-                note: format!("kind {kind} does not affect Services; ignored"),
-                api_version,
-                kind,
-                namespace: metadata.namespace,
-                name: metadata.name,
-                origin,
-            }),
-            Decoded::NoKind { api_version } => {
-                let what = if api_version.is_some_and(|v| !v.is_empty()) {
-                    "kind"
-                } else {
-                    "apiVersion and kind"
-                };
-                let at = at(&origin);
-                self.error(
-                    line,
-                    None,
-                    format!("not a Kubernetes object{at}: missing {what}"),
-                );
+            AnyObject::Unknown(u) => {
+                let Unknown {
+                    kind,
+                    api_version,
+                    metadata,
+                } = *u;
+                let origin = origin(path);
+                self.out.ignored.push(Ignored {
+                    note: format!("kind {kind} does not affect Services; ignored"),
+                    api_version,
+                    kind,
+                    namespace: metadata.namespace,
+                    name: metadata.name,
+                    origin,
+                });
             }
+            // Lists and kindless objects were handled above.
+            AnyObject::List { .. } | AnyObject::Kindless(_) => {}
         }
         true
     }
@@ -244,7 +265,7 @@ fn load_json(text: &str, sink: &mut Sink) {
         match serde_json::from_str::<Vec<AnyObject>>(text) {
             Ok(objs) => {
                 for (i, o) in objs.into_iter().enumerate() {
-                    if !sink.take(o, None, Some(format!("[{i}]"))) {
+                    if !sink.take(o, None, Some(format!("[{i}]")), None) {
                         return;
                     }
                 }
@@ -267,7 +288,7 @@ fn load_json(text: &str, sink: &mut Sink) {
         match stream.next() {
             None => return,
             Some(Ok(obj)) => {
-                if !sink.take(obj, Some(line), None) {
+                if !sink.take(obj, Some(line), None, None) {
                     return;
                 }
                 let end = stream.byte_offset();
@@ -309,7 +330,7 @@ fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink) {
     for doc in docs {
         match yaml::from_node::<Option<AnyObject>>(&doc.root) {
             Ok(Some(obj)) => {
-                if !sink.take(obj, Some(doc.pos.line), None) {
+                if !sink.take(obj, Some(doc.pos.line), None, None) {
                     return;
                 }
             }

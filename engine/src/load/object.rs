@@ -14,15 +14,62 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use serde::Deserialize;
 use std::fmt;
 
-/// A decoded top-level object or list, before it is checked for a kind.
-#[derive(Debug, Default)]
-pub(crate) struct AnyObject {
-    pub api_version: Option<String>,
-    pub kind: Option<String>,
+/// A decoded top-level object or list. Objects are finished as soon as
+/// their own fields are read, so a list of thousands holds only the
+/// finished objects, not every kind's parts.
+#[derive(Debug)]
+pub(crate) enum AnyObject {
+    /// Anything with `items` (`kind: List`, `PodList`, `kubectl get` output).
+    List {
+        kind: Option<String>,
+        items: Vec<AnyObject>,
+    },
+    Object(Box<Object>),
+    /// A kind svcscope does not model (kept aside with a note).
+    Unknown(Box<Unknown>),
+    /// No kind: an item of a typed list (`PodList` items carry none) or
+    /// not a Kubernetes object at all; decided by the list around it.
+    Kindless(Box<Kindless>),
+}
+
+#[derive(Debug)]
+pub(crate) struct Unknown {
+    pub kind: String,
+    pub api_version: String,
     pub metadata: ObjectMeta,
-    pub items: Option<Vec<AnyObject>>,
-    /// Boxed: lists collect many objects, and the parts are large.
-    parts: Box<Parts>,
+}
+
+/// An object read before its kind is known: the kind-dependent fields
+/// are kept as generic values until it is.
+#[derive(Debug)]
+pub(crate) struct Kindless {
+    pub api_version: Option<String>,
+    metadata: ObjectMeta,
+    parts: Parts,
+    deferred: Vec<(String, serde_json::Value)>,
+}
+
+impl Kindless {
+    /// The object as an item of a list of `kind` (`Err` names the field
+    /// that does not fit that kind).
+    pub(crate) fn with_kind(mut self, kind: String) -> Result<AnyObject, String> {
+        put_deferred(&mut self.parts, &kind, self.deferred)?;
+        Ok(finish(kind, self.api_version, self.metadata, self.parts))
+    }
+}
+
+/// Decodes the values kept while the kind was unknown.
+fn put_deferred(
+    parts: &mut Parts,
+    kind: &str,
+    deferred: Vec<(String, serde_json::Value)>,
+) -> Result<(), String> {
+    for (key, value) in deferred {
+        parts
+            .put(kind, &key, value)
+            .map_err(|e| format!("{key}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// The kind-specific parts, filled as they are met.
@@ -43,94 +90,71 @@ struct Parts {
     address_type: Option<String>,
 }
 
-/// What became of a decoded object.
-pub(crate) enum Decoded {
-    Object(Box<Object>),
-    /// A kind svcscope does not model (kept aside with a note).
-    Unknown {
-        kind: String,
-        api_version: String,
-        metadata: ObjectMeta,
-    },
-    /// Not a Kubernetes object at all (no kind; maybe no apiVersion either).
-    NoKind {
-        api_version: Option<String>,
-    },
-}
-
-impl AnyObject {
-    pub(crate) fn into_object(self) -> Decoded {
-        let Some(kind) = self.kind else {
-            return Decoded::NoKind {
-                api_version: self.api_version,
-            };
-        };
-        let metadata = self.metadata;
-        let p = *self.parts;
-        let obj = match kind.as_str() {
-            "Service" => Object::Service(Service {
+/// Builds the object of `kind` from what was read.
+fn finish(kind: String, api_version: Option<String>, metadata: ObjectMeta, p: Parts) -> AnyObject {
+    let obj = match kind.as_str() {
+        "Service" => Object::Service(Service {
+            metadata,
+            spec: p.service_spec.unwrap_or_default(),
+            status: p.service_status.unwrap_or_default(),
+        }),
+        "Pod" => Object::Pod(Pod {
+            metadata,
+            spec: p.pod_spec.unwrap_or_default(),
+            status: p.pod_status.unwrap_or_default(),
+        }),
+        "Node" => Object::Node(Node {
+            metadata,
+            spec: p.node_spec.unwrap_or_default(),
+            status: p.node_status.unwrap_or_default(),
+        }),
+        "Namespace" => Object::Namespace(Namespace { metadata }),
+        "Endpoints" => Object::Endpoints(Endpoints {
+            metadata,
+            subsets: p.subsets.unwrap_or_default(),
+        }),
+        "EndpointSlice" => Object::EndpointSlice(EndpointSlice {
+            metadata,
+            address_type: p.address_type.unwrap_or_default(),
+            endpoints: p.slice_endpoints.unwrap_or_default(),
+            ports: p.slice_ports.unwrap_or_default(),
+        }),
+        "ReplicationController" => {
+            let s = p.rc_spec.unwrap_or_default();
+            // An RC without a selector selects its template's labels
+            // (API defaulting).
+            let labels = s
+                .selector
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| s.template.metadata.labels.clone());
+            Object::Workload(Workload {
+                kind,
                 metadata,
-                spec: p.service_spec.unwrap_or_default(),
-                status: p.service_status.unwrap_or_default(),
-            }),
-            "Pod" => Object::Pod(Pod {
+                replicas: s.replicas,
+                selector: Some(LabelSelector {
+                    match_labels: Some(labels),
+                    match_expressions: None,
+                }),
+                service_name: None,
+                template: s.template,
+            })
+        }
+        "CronJob" => {
+            let s = p.cronjob_spec.unwrap_or_default().job_template.spec;
+            workload(kind, metadata, s)
+        }
+        k if WORKLOAD_KINDS.contains(&k) => {
+            workload(kind, metadata, p.workload_spec.unwrap_or_default())
+        }
+        _ => {
+            return AnyObject::Unknown(Box::new(Unknown {
+                kind,
+                api_version: api_version.unwrap_or_default(),
                 metadata,
-                spec: p.pod_spec.unwrap_or_default(),
-                status: p.pod_status.unwrap_or_default(),
-            }),
-            "Node" => Object::Node(Node {
-                metadata,
-                spec: p.node_spec.unwrap_or_default(),
-                status: p.node_status.unwrap_or_default(),
-            }),
-            "Namespace" => Object::Namespace(Namespace { metadata }),
-            "Endpoints" => Object::Endpoints(Endpoints {
-                metadata,
-                subsets: p.subsets.unwrap_or_default(),
-            }),
-            "EndpointSlice" => Object::EndpointSlice(EndpointSlice {
-                metadata,
-                address_type: p.address_type.unwrap_or_default(),
-                endpoints: p.slice_endpoints.unwrap_or_default(),
-                ports: p.slice_ports.unwrap_or_default(),
-            }),
-            "ReplicationController" => {
-                let s = p.rc_spec.unwrap_or_default();
-                // An RC without a selector selects its template's labels
-                // (API defaulting).
-                let labels = s
-                    .selector
-                    .filter(|m| !m.is_empty())
-                    .unwrap_or_else(|| s.template.metadata.labels.clone());
-                Object::Workload(Workload {
-                    kind,
-                    metadata,
-                    replicas: s.replicas,
-                    selector: Some(LabelSelector {
-                        match_labels: Some(labels),
-                        match_expressions: None,
-                    }),
-                    service_name: None,
-                    template: s.template,
-                })
-            }
-            "CronJob" => {
-                let s = p.cronjob_spec.unwrap_or_default().job_template.spec;
-                workload(kind, metadata, s)
-            }
-            k if WORKLOAD_KINDS.contains(&k) => {
-                workload(kind, metadata, p.workload_spec.unwrap_or_default())
-            }
-            _ => {
-                return Decoded::Unknown {
-                    kind,
-                    api_version: self.api_version.unwrap_or_default(),
-                    metadata,
-                }
-            }
-        };
-        Decoded::Object(Box::new(obj))
-    }
+            }))
+        }
+    };
+    AnyObject::Object(Box::new(obj))
 }
 
 fn workload(kind: String, metadata: ObjectMeta, s: WorkloadSpec) -> Object {
@@ -215,24 +239,29 @@ impl<'de> Visitor<'de> for AnyVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyObject, A::Error> {
-        let mut obj = AnyObject::default();
+        let mut api_version: Option<String> = None;
+        let mut kind: Option<String> = None;
+        let mut metadata = ObjectMeta::default();
+        let mut items: Option<Vec<AnyObject>> = None;
+        // On the stack: only the finished object is kept.
+        let mut parts = Parts::default();
         let mut deferred: Vec<(String, serde_json::Value)> = Vec::new();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match key.as_ref() {
-                "apiVersion" => obj.api_version = map.next_value()?,
-                "kind" => obj.kind = map.next_value()?,
+                "apiVersion" => api_version = map.next_value()?,
+                "kind" => kind = map.next_value()?,
                 "metadata" => {
-                    obj.metadata = map.next_value::<Option<ObjectMeta>>()?.unwrap_or_default()
+                    metadata = map.next_value::<Option<ObjectMeta>>()?.unwrap_or_default()
                 }
-                "items" => obj.items = map.next_value()?,
+                "items" => items = map.next_value()?,
                 k if kind_specific(k) => map.next_value_seed(PutSeed {
-                    parts: &mut obj.parts,
+                    parts: &mut parts,
                     kind: "",
                     key: k,
                 })?,
-                k if kind_dependent(k) => match obj.kind.as_deref() {
+                k if kind_dependent(k) => match kind.as_deref() {
                     Some(kind) => map.next_value_seed(PutSeed {
-                        parts: &mut obj.parts,
+                        parts: &mut parts,
                         kind,
                         key: k,
                     })?,
@@ -244,12 +273,20 @@ impl<'de> Visitor<'de> for AnyVisitor {
                 }
             }
         }
-        let kind = obj.kind.clone().unwrap_or_default();
-        for (key, value) in deferred {
-            obj.parts
-                .put(&kind, &key, value)
-                .map_err(|e| de::Error::custom(format!("{key}: {e}")))?;
+        if let Some(items) = items {
+            return Ok(AnyObject::List { kind, items });
         }
-        Ok(obj)
+        match kind {
+            Some(kind) => {
+                put_deferred(&mut parts, &kind, deferred).map_err(de::Error::custom)?;
+                Ok(finish(kind, api_version, metadata, parts))
+            }
+            None => Ok(AnyObject::Kindless(Box::new(Kindless {
+                api_version,
+                metadata,
+                parts,
+                deferred,
+            }))),
+        }
     }
 }
