@@ -56,7 +56,7 @@ fn generate() -> Vec<(Object, Origin)> {
             }
             _ => 1,
         };
-        objects.push(Object::Service(svc));
+        objects.push(Object::Service(svc.into()));
         for p in 0..pods {
             let n = s * 3 + p;
             let mut pod = Pod::default();
@@ -80,7 +80,7 @@ fn generate() -> Vec<(Object, Origin)> {
                 type_: "Ready".into(),
                 status: "True".into(),
             });
-            objects.push(Object::Pod(pod));
+            objects.push(Object::Pod(pod.into()));
         }
     }
     objects

@@ -36,7 +36,7 @@ fn service(ns: &str, name: String) -> Object {
             ..Default::default()
         },
     ];
-    Object::Service(s)
+    Object::Service(s.into())
 }
 
 fn pod(ns: &str) -> Object {
@@ -73,7 +73,7 @@ fn pod(ns: &str) -> Object {
         ],
         ..Default::default()
     }];
-    Object::Pod(p)
+    Object::Pod(p.into())
 }
 
 fn main() {

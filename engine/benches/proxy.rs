@@ -37,7 +37,7 @@ fn objects() -> Vec<(Object, Origin)> {
             type_: "InternalIP".into(),
             address: format!("192.168.{}.{}", n / 200, n % 200 + 1),
         }];
-        out.push(Object::Node(node));
+        out.push(Object::Node(node.into()));
     }
     for i in 0..SERVICES {
         let mut s = Service::default();
@@ -60,7 +60,7 @@ fn objects() -> Vec<(Object, Origin)> {
         } else if i % 10 == 0 {
             s.spec.type_ = Some("NodePort".into());
         }
-        out.push(Object::Service(s));
+        out.push(Object::Service(s.into()));
         let mut slice = EndpointSlice::default();
         slice.metadata.name = format!("svc-{i}-x");
         slice.metadata.namespace = Some(format!("ns-{}", i % 100));
@@ -94,7 +94,7 @@ fn objects() -> Vec<(Object, Origin)> {
                 }
             })
             .collect();
-        out.push(Object::EndpointSlice(slice));
+        out.push(Object::EndpointSlice(slice.into()));
     }
     let mut p = Pod::default();
     p.metadata.name = "client".into();
@@ -105,7 +105,7 @@ fn objects() -> Vec<(Object, Origin)> {
         ..Default::default()
     }];
     p.status.pod_ip = Some("10.1.0.5".into());
-    out.push(Object::Pod(p));
+    out.push(Object::Pod(p.into()));
     out.into_iter().map(|o| (o, Origin::default())).collect()
 }
 

@@ -178,12 +178,12 @@ fn main() {
                 0 => {
                     let mut q = p.clone();
                     q.metadata.labels.insert("app".into(), "app-9999".into());
-                    engine.apply(Object::Pod(q), Origin::default())
+                    engine.apply(Object::Pod(q.into()), Origin::default())
                 }
                 1 => {
                     let mut q = p.clone();
                     q.status.conditions[0].status = "False".into();
-                    engine.apply(Object::Pod(q), Origin::default())
+                    engine.apply(Object::Pod(q.into()), Origin::default())
                 }
                 _ => engine.delete(&ObjectKey::new("Pod", p.metadata.ns(), &p.metadata.name)),
             };

@@ -130,66 +130,73 @@ impl Cluster {
         match obj {
             Object::Namespace(o) => self
                 .namespaces
-                .insert(o.metadata.name.clone(), o)
-                .map(Object::Namespace),
+                .insert(o.metadata.name.clone(), *o)
+                .map(|o| Object::Namespace(o.into())),
             Object::Node(o) => self
                 .nodes
-                .insert(o.metadata.name.clone(), o)
-                .map(Object::Node),
-            Object::Service(o) => self.services.insert(ns_name, o).map(Object::Service),
-            Object::Pod(o) => self
-                .pods
-                .insert(ns_name, Arc::new(o))
-                .map(|p| Object::Pod(Arc::unwrap_or_clone(p))),
-            Object::Endpoints(o) => self.endpoints.insert(ns_name, o).map(Object::Endpoints),
+                .insert(o.metadata.name.clone(), *o)
+                .map(|o| Object::Node(o.into())),
+            Object::Service(o) => self
+                .services
+                .insert(ns_name, *o)
+                .map(|o| Object::Service(o.into())),
+            Object::Pod(o) => self.pods.insert(ns_name, o).map(Object::Pod),
+            Object::Endpoints(o) => self
+                .endpoints
+                .insert(ns_name, *o)
+                .map(|o| Object::Endpoints(o.into())),
             Object::EndpointSlice(o) => self
                 .endpoint_slices
-                .insert(ns_name, o)
-                .map(Object::EndpointSlice),
+                .insert(ns_name, *o)
+                .map(|o| Object::EndpointSlice(o.into())),
             Object::Workload(o) => self
                 .workloads
-                .insert((o.kind.clone(), ns_name), o)
-                .map(Object::Workload),
+                .insert((o.kind.clone(), ns_name), *o)
+                .map(|o| Object::Workload(o.into())),
         }
     }
 
-    /// Adds or replaces a pod whose keys the caller has already made (the
-    /// namespace defaulted); returns the pod it replaced.
     pub fn insert_pod(
         &mut self,
         key: ObjectKey,
         nn: NsName,
-        pod: Pod,
+        pod: Arc<Pod>,
         origin: Origin,
     ) -> Option<Arc<Pod>> {
         self.origins.insert(key, origin);
-        self.pods.insert(nn, Arc::new(pod))
+        self.pods.insert(nn, pod)
     }
 
-    /// Removes an object; returns it if it existed.
     /// Removes a pod, handing back the shared copy (no deep clone).
     pub fn remove_pod(&mut self, key: &ObjectKey) -> Option<Arc<Pod>> {
         self.origins.remove(key);
         self.pods.remove(&NsName::new(&key.namespace, &key.name))
     }
 
+    /// Removes an object; returns it if it existed.
     pub fn delete(&mut self, key: &ObjectKey) -> Option<Object> {
         self.origins.remove(key);
         let nn = NsName::new(&key.namespace, &key.name);
         match key.kind.as_str() {
-            "Namespace" => self.namespaces.remove(&key.name).map(Object::Namespace),
-            "Node" => self.nodes.remove(&key.name).map(Object::Node),
-            "Service" => self.services.remove(&nn).map(Object::Service),
-            "Pod" => self
-                .pods
+            "Namespace" => self
+                .namespaces
+                .remove(&key.name)
+                .map(|o| Object::Namespace(o.into())),
+            "Node" => self.nodes.remove(&key.name).map(|o| Object::Node(o.into())),
+            "Service" => self.services.remove(&nn).map(|o| Object::Service(o.into())),
+            "Pod" => self.pods.remove(&nn).map(Object::Pod),
+            "Endpoints" => self
+                .endpoints
                 .remove(&nn)
-                .map(|p| Object::Pod(Arc::unwrap_or_clone(p))),
-            "Endpoints" => self.endpoints.remove(&nn).map(Object::Endpoints),
-            "EndpointSlice" => self.endpoint_slices.remove(&nn).map(Object::EndpointSlice),
+                .map(|o| Object::Endpoints(o.into())),
+            "EndpointSlice" => self
+                .endpoint_slices
+                .remove(&nn)
+                .map(|o| Object::EndpointSlice(o.into())),
             k => self
                 .workloads
                 .remove(&(k.to_string(), nn))
-                .map(Object::Workload),
+                .map(|o| Object::Workload(o.into())),
         }
     }
 
@@ -228,7 +235,7 @@ mod tests {
         let mut p = Pod::default();
         p.metadata.name = name.into();
         p.metadata.namespace = ns.map(String::from);
-        Object::Pod(p)
+        Object::Pod(p.into())
     }
 
     #[test]

@@ -150,7 +150,7 @@ impl Engine {
         // are none yet, so pods only need indexing). Values Services ask
         // for by name are set aside before anything is allocated
         // automatically, so input order never causes a conflict.
-        let mut staged: BTreeMap<NsName, (Service, Origin)> = BTreeMap::new();
+        let mut staged: BTreeMap<NsName, (Box<Service>, Origin)> = BTreeMap::new();
         for (obj, mut origin) in objects {
             // Creation order follows the input.
             match obj {
@@ -173,11 +173,11 @@ impl Engine {
             }
         }
         for (s, _) in staged.values() {
-            let mut d = s.clone();
+            let mut d = (**s).clone();
             prepare_service(&mut d);
             self.alloc.avoid(&d);
         }
-        let mut order: Vec<(NsName, Service, Origin)> =
+        let mut order: Vec<(NsName, Box<Service>, Origin)> =
             staged.into_iter().map(|(k, (s, o))| (k, s, o)).collect();
         order.sort_by_cached_key(|(k, s, _)| {
             let key = ObjectKey::new("Service", &k.namespace, &k.name);
@@ -202,8 +202,10 @@ impl Engine {
 
     /// Stores and indexes a pod, without refreshing anything; returns the
     /// pod it replaced.
-    fn insert_pod(&mut self, mut pod: Pod, origin: Origin) -> Option<Arc<Pod>> {
-        pod.metadata.default_namespace();
+    fn insert_pod(&mut self, mut pod: Arc<Pod>, origin: Origin) -> Option<Arc<Pod>> {
+        if pod.metadata.namespace.as_deref().unwrap_or("").is_empty() {
+            Arc::make_mut(&mut pod).metadata.default_namespace();
+        }
         let nn = NsName::of(&pod.metadata);
         let key = ObjectKey::new("Pod", &nn.namespace, &nn.name);
         let mut origin = origin;
@@ -307,8 +309,8 @@ impl Engine {
             Object::Service(svc) => {
                 let nn = NsName::of(&svc.metadata);
                 self.cluster.origins.insert(key, origin);
-                self.cluster.services.insert(nn.clone(), svc.clone());
-                self.store_service(&nn, svc, false, &mut changes);
+                self.cluster.services.insert(nn.clone(), (*svc).clone());
+                self.store_service(&nn, *svc, false, &mut changes);
             }
             Object::Pod(pod) => {
                 let nn = NsName::of(&pod.metadata);
@@ -954,20 +956,22 @@ impl Engine {
         };
         c.namespaces
             .values()
-            .for_each(|o| push(Object::Namespace(o.clone())));
-        c.nodes.values().for_each(|o| push(Object::Node(o.clone())));
+            .for_each(|o| push(Object::Namespace(o.clone().into())));
+        c.nodes
+            .values()
+            .for_each(|o| push(Object::Node(o.clone().into())));
         c.pods
             .values()
-            .for_each(|o| push(Object::Pod((**o).clone())));
+            .for_each(|o| push(Object::Pod(Arc::clone(o))));
         c.workloads
             .values()
-            .for_each(|o| push(Object::Workload(o.clone())));
+            .for_each(|o| push(Object::Workload(o.clone().into())));
         c.endpoints
             .values()
-            .for_each(|o| push(Object::Endpoints(o.clone())));
+            .for_each(|o| push(Object::Endpoints(o.clone().into())));
         c.endpoint_slices
             .values()
-            .for_each(|o| push(Object::EndpointSlice(o.clone())));
+            .for_each(|o| push(Object::EndpointSlice(o.clone().into())));
         for (k, st) in &self.services {
             if st.implicit {
                 continue;
@@ -981,7 +985,7 @@ impl Engine {
                 st.service.clone()
             };
             svc.metadata.namespace = Some(k.namespace.clone());
-            push(Object::Service(svc));
+            push(Object::Service(svc.into()));
         }
         out.sort_by_key(|(seq, _, _)| *seq);
         out.into_iter().map(|(_, o, g)| (o, g)).collect()

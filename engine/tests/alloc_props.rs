@@ -74,7 +74,7 @@ fn objects(specs: &[Spec]) -> Vec<(Object, Origin)> {
             if s.local && s.type_ == "LoadBalancer" {
                 svc.spec.external_traffic_policy = Some("Local".into());
             }
-            (Object::Service(svc), Origin::default())
+            (Object::Service(svc.into()), Origin::default())
         })
         .collect()
 }

@@ -61,7 +61,7 @@ fn engine(config: Config, services: Vec<Service>) -> Engine {
     let objects = services
         .into_iter()
         .enumerate()
-        .map(|(i, s)| (Object::Service(s), origin(&format!("services[{i}]"))))
+        .map(|(i, s)| (Object::Service(s.into()), origin(&format!("services[{i}]"))))
         .collect();
     Engine::from_objects(config, objects)
 }

@@ -290,7 +290,7 @@ fn index(fixture: Option<&str>, cluster: &Value, case: &Value) -> Result<ZoneInd
             ),
             i,
         );
-        layers[i].1.push(Object::Service(svc));
+        layers[i].1.push(Object::Service(svc.into()));
     }
     if layers.is_empty() {
         layers.push((Vec::new(), Vec::new()));

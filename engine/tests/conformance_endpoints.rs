@@ -561,7 +561,7 @@ fn check(case: &Value, with_uid: bool) -> Result<(), String> {
     for (i, n) in list(case, "nodes").iter().enumerate() {
         let node: Node = serde_json::from_value(n.clone())
             .map_err(|e| format!("nodes[{i}] does not deserialize: {e}"))?;
-        objects.push((Object::Node(node), origin(format!("nodes[{i}]"))));
+        objects.push((Object::Node(node.into()), origin(format!("nodes[{i}]"))));
     }
     let existing_key = ["existing_endpoints", "preexisting_endpoints", "endpoints"]
         .into_iter()
@@ -585,13 +585,19 @@ fn check(case: &Value, with_uid: bool) -> Result<(), String> {
         None => None,
     };
     if let Some(ep) = &existing {
-        objects.push((Object::Endpoints(ep.clone()), origin("endpoints".into())));
+        objects.push((
+            Object::Endpoints(ep.clone().into()),
+            origin("endpoints".into()),
+        ));
     }
     for (i, p) in list(case, "pods").iter().enumerate() {
         let pod = pod_from_case(p, &key.namespace, with_uid)?;
-        objects.push((Object::Pod(pod), origin(format!("pods[{i}]"))));
+        objects.push((Object::Pod(pod.into()), origin(format!("pods[{i}]"))));
     }
-    objects.push((Object::Service(svc.clone()), origin("service".into())));
+    objects.push((
+        Object::Service(svc.clone().into()),
+        origin("service".into()),
+    ));
 
     let engine = Engine::from_objects(config_for(&svc), objects);
     let errors: Vec<String> = engine.errors().iter().map(|e| e.to_string()).collect();

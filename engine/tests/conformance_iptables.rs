@@ -215,7 +215,7 @@ fn engine_of(case: &Value) -> svcscope::engine::Engine {
             p.node_port = None;
             p.target_port = None;
         }
-        objects.push(Object::Service(svc));
+        objects.push(Object::Service(svc.into()));
     }
     for (i, v) in case["endpointslices"]
         .as_array()
@@ -228,7 +228,7 @@ fn engine_of(case: &Value) -> svcscope::engine::Engine {
                 nodes.insert(n.to_string());
             }
         }
-        objects.push(Object::EndpointSlice(slice(v, i)));
+        objects.push(Object::EndpointSlice(slice(v, i).into()));
     }
     for (i, n) in nodes.iter().enumerate() {
         let ip = if *n == node {
@@ -241,7 +241,7 @@ fn engine_of(case: &Value) -> svcscope::engine::Engine {
             "status": { "addresses": [{ "type": "InternalIP", "address": ip }] },
         }))
         .expect("node");
-        objects.push(Object::Node(node));
+        objects.push(Object::Node(node.into()));
     }
     for f in case["flow_expectations"].as_array().into_iter().flatten() {
         if let Some(ip) = s(f, "from").strip_prefix("pod ") {
@@ -251,7 +251,7 @@ fn engine_of(case: &Value) -> svcscope::engine::Engine {
                 "status": { "phase": "Running", "podIP": ip },
             }))
             .expect("pod");
-            objects.push(Object::Pod(pod));
+            objects.push(Object::Pod(pod.into()));
         }
     }
     let config = svcscope::Config {

@@ -79,7 +79,7 @@ fn cluster_for(service: &Service) -> Config {
 /// val-031's shared nodePort is rejected by upstream's allocator.)
 fn engine_errors(service: &Service) -> Vec<FieldError> {
     let key = NsName::of(&service.metadata);
-    let objects = vec![(Object::Service(service.clone()), Origin::default())];
+    let objects = vec![(Object::Service(service.clone().into()), Origin::default())];
     Engine::from_objects(cluster_for(service), objects)
         .errors()
         .into_iter()

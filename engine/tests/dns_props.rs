@@ -173,8 +173,12 @@ fn cluster(svcs: &[Svc], pods: &[PodSpec]) -> (Engine, ZoneIndex) {
     };
     let objects = svcs
         .iter()
-        .map(|s| Object::Service(service(s)))
-        .chain(pods.iter().enumerate().map(|(i, p)| Object::Pod(pod(i, p))))
+        .map(|s| Object::Service(service(s).into()))
+        .chain(
+            pods.iter()
+                .enumerate()
+                .map(|(i, p)| Object::Pod(pod(i, p).into())),
+        )
         .map(|o| (o, Origin::default()))
         .collect();
     let engine = Engine::from_objects(config, objects);

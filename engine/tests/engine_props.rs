@@ -112,7 +112,7 @@ fn to_object(op: &Op) -> Option<Object> {
                 type_: "Ready".into(),
                 status: if *ready { "True" } else { "False" }.into(),
             });
-            Object::Pod(p)
+            Object::Pod(p.into())
         }
         Op::Service {
             ns,
@@ -150,7 +150,7 @@ fn to_object(op: &Op) -> Option<Object> {
                 s.spec.type_ = Some("NodePort".into());
             }
             s.spec.publish_not_ready_addresses = publish_not_ready.then_some(true);
-            Object::Service(s)
+            Object::Service(s.into())
         }
         Op::Node { name, zone } => {
             let mut n = Node::default();
@@ -158,7 +158,7 @@ fn to_object(op: &Op) -> Option<Object> {
             n.metadata
                 .labels
                 .insert(LABEL_ZONE.into(), format!("zone-{zone}"));
-            Object::Node(n)
+            Object::Node(n.into())
         }
         Op::Endpoints { ns, name, ip } => {
             let mut e = Endpoints::default();
@@ -175,7 +175,7 @@ fn to_object(op: &Op) -> Option<Object> {
                 }],
                 ..Default::default()
             });
-            Object::Endpoints(e)
+            Object::Endpoints(e.into())
         }
         Op::Delete { .. } => return None,
     })

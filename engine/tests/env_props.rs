@@ -152,7 +152,7 @@ fn object(item: &Item) -> Object {
                 port: 80,
                 ..Default::default()
             }];
-            Object::Service(s)
+            Object::Service(s.into())
         }
         Item::Pod { links, minute } => {
             let mut p = Pod::default();
@@ -171,7 +171,7 @@ fn object(item: &Item) -> Object {
                     .collect(),
                 ..Default::default()
             }];
-            Object::Pod(p)
+            Object::Pod(p.into())
         }
     }
 }

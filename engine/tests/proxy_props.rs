@@ -85,7 +85,7 @@ fn engine_of(svcs: &[Svc], client_node: usize) -> Engine {
             "status": { "addresses": [{ "type": "InternalIP", "address": format!("192.168.0.{}", 10 + n) }] },
         }))
         .unwrap();
-        objects.push(Object::Node(node));
+        objects.push(Object::Node(node.into()));
     }
     for (i, s) in svcs.iter().enumerate() {
         let type_ = ["ClusterIP", "NodePort", "LoadBalancer"][s.type_];
@@ -108,7 +108,7 @@ fn engine_of(svcs: &[Svc], client_node: usize) -> Engine {
             "status": { "loadBalancer": { "ingress": if type_ == "LoadBalancer" { json!([{ "ip": format!("1.2.3.{}", i + 1) }]) } else { json!([]) } } },
         }))
         .unwrap();
-        objects.push(Object::Service(svc));
+        objects.push(Object::Service(svc.into()));
         let endpoints: Vec<_> = s
             .eps
             .iter()
@@ -131,7 +131,7 @@ fn engine_of(svcs: &[Svc], client_node: usize) -> Engine {
             "endpoints": endpoints,
         }))
         .unwrap();
-        objects.push(Object::EndpointSlice(slice));
+        objects.push(Object::EndpointSlice(slice.into()));
     }
     let pod: Pod = serde_json::from_value(json!({
         "metadata": { "namespace": "ns", "name": "client" },
@@ -139,7 +139,7 @@ fn engine_of(svcs: &[Svc], client_node: usize) -> Engine {
         "status": { "phase": "Running", "podIP": format!("10.244.{client_node}.200") },
     }))
     .unwrap();
-    objects.push(Object::Pod(pod));
+    objects.push(Object::Pod(pod.into()));
     Engine::from_objects(
         Config::default(),
         objects

@@ -166,6 +166,7 @@ impl Sink<'_> {
                     .as_deref()
                     .and_then(|k| k.strip_suffix("List"))
                     .filter(|k| !k.is_empty());
+                self.out.objects.reserve(items.len());
                 for (i, item) in items.into_iter().enumerate() {
                     let p = match &path {
                         Some(p) => format!("{p}.items[{i}]"),
@@ -224,7 +225,6 @@ impl Sink<'_> {
         };
         match obj {
             AnyObject::Object(o) => {
-                let o = *o;
                 if o.metadata().name.is_empty() {
                     let at = at(&path);
                     self.error(

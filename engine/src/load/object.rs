@@ -24,7 +24,7 @@ pub(crate) enum AnyObject {
         kind: Option<String>,
         items: Vec<AnyObject>,
     },
-    Object(Box<Object>),
+    Object(Object),
     /// A kind svcscope does not model (kept aside with a note).
     Unknown(Box<Unknown>),
     /// No kind: an item of a typed list (`PodList` items carry none) or
@@ -93,32 +93,32 @@ struct Parts {
 /// Builds the object of `kind` from what was read.
 fn finish(kind: String, api_version: Option<String>, metadata: ObjectMeta, p: Parts) -> AnyObject {
     let obj = match kind.as_str() {
-        "Service" => Object::Service(Service {
+        "Service" => Object::Service(Box::new(Service {
             metadata,
             spec: p.service_spec.unwrap_or_default(),
             status: p.service_status.unwrap_or_default(),
-        }),
-        "Pod" => Object::Pod(Pod {
+        })),
+        "Pod" => Object::Pod(std::sync::Arc::new(Pod {
             metadata,
             spec: p.pod_spec.unwrap_or_default(),
             status: p.pod_status.unwrap_or_default(),
-        }),
-        "Node" => Object::Node(Node {
+        })),
+        "Node" => Object::Node(Box::new(Node {
             metadata,
             spec: p.node_spec.unwrap_or_default(),
             status: p.node_status.unwrap_or_default(),
-        }),
-        "Namespace" => Object::Namespace(Namespace { metadata }),
-        "Endpoints" => Object::Endpoints(Endpoints {
+        })),
+        "Namespace" => Object::Namespace(Box::new(Namespace { metadata })),
+        "Endpoints" => Object::Endpoints(Box::new(Endpoints {
             metadata,
             subsets: p.subsets.unwrap_or_default(),
-        }),
-        "EndpointSlice" => Object::EndpointSlice(EndpointSlice {
+        })),
+        "EndpointSlice" => Object::EndpointSlice(Box::new(EndpointSlice {
             metadata,
             address_type: p.address_type.unwrap_or_default(),
             endpoints: p.slice_endpoints.unwrap_or_default(),
             ports: p.slice_ports.unwrap_or_default(),
-        }),
+        })),
         "ReplicationController" => {
             let s = p.rc_spec.unwrap_or_default();
             // An RC without a selector selects its template's labels
@@ -127,7 +127,7 @@ fn finish(kind: String, api_version: Option<String>, metadata: ObjectMeta, p: Pa
                 .selector
                 .filter(|m| !m.is_empty())
                 .unwrap_or_else(|| s.template.metadata.labels.clone());
-            Object::Workload(Workload {
+            Object::Workload(Box::new(Workload {
                 kind,
                 metadata,
                 replicas: s.replicas,
@@ -137,7 +137,7 @@ fn finish(kind: String, api_version: Option<String>, metadata: ObjectMeta, p: Pa
                 }),
                 service_name: None,
                 template: s.template,
-            })
+            }))
         }
         "CronJob" => {
             let s = p.cronjob_spec.unwrap_or_default().job_template.spec;
@@ -154,18 +154,18 @@ fn finish(kind: String, api_version: Option<String>, metadata: ObjectMeta, p: Pa
             }))
         }
     };
-    AnyObject::Object(Box::new(obj))
+    AnyObject::Object(obj)
 }
 
 fn workload(kind: String, metadata: ObjectMeta, s: WorkloadSpec) -> Object {
-    Object::Workload(Workload {
+    Object::Workload(Box::new(Workload {
         kind,
         metadata,
         replicas: s.replicas,
         selector: s.selector,
         service_name: s.service_name,
         template: s.template,
-    })
+    }))
 }
 
 impl Parts {

@@ -21,17 +21,20 @@ pub use service::*;
 pub use workload::*;
 
 use serde::Serialize;
+use std::sync::Arc;
 
-/// One object of a kind svcscope understands.
+/// One object of a kind svcscope understands. Boxed, so a cluster's worth
+/// of them moves cheaply; pods are shared (`Arc`) because the engine keeps
+/// them in its indexes as they come.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Object {
-    Namespace(Namespace),
-    Node(Node),
-    Pod(Pod),
-    Service(Service),
-    Endpoints(Endpoints),
-    EndpointSlice(EndpointSlice),
-    Workload(Workload),
+    Namespace(Box<Namespace>),
+    Node(Box<Node>),
+    Pod(Arc<Pod>),
+    Service(Box<Service>),
+    Endpoints(Box<Endpoints>),
+    EndpointSlice(Box<EndpointSlice>),
+    Workload(Box<Workload>),
 }
 
 impl Object {
@@ -64,7 +67,7 @@ impl Object {
         match self {
             Object::Namespace(o) => &mut o.metadata,
             Object::Node(o) => &mut o.metadata,
-            Object::Pod(o) => &mut o.metadata,
+            Object::Pod(o) => &mut Arc::make_mut(o).metadata,
             Object::Service(o) => &mut o.metadata,
             Object::Endpoints(o) => &mut o.metadata,
             Object::EndpointSlice(o) => &mut o.metadata,
