@@ -1014,17 +1014,17 @@ impl Engine {
     }
 
     /// The selection of one Service, with why-not when asked.
-    pub fn selection(&self, nn: &NsName, why_not: bool) -> Option<Selection> {
-        let st = self.services.get(nn)?;
+    pub fn selection(&self, nn: &NsName, why_not: bool) -> Option<Selection<'_>> {
+        let (nn, st) = self.services.get_key_value(nn)?;
         let selector = st.selector.as_ref();
         let not_selected = match selector {
             Some(sel) if why_not => selection::why_not(sel, self.cluster.pods_in(&nn.namespace)),
             _ => Vec::new(),
         };
         Some(Selection {
-            service: nn.clone(),
+            service: nn,
             selector: selector.map(|s| s.to_string()),
-            selected: st.selected.keys().map(|k| k.to_string()).collect(),
+            selected: st.selected.keys().map(|k| &**k).collect(),
             not_selected,
         })
     }

@@ -307,7 +307,10 @@ pub fn env_references(pod: &Pod) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for c in pod.spec.containers.iter().chain(&pod.spec.init_containers) {
         for e in &c.env {
-            let Some(v) = &e.value else { continue };
+            // Only `$(` starts a reference; most values have none.
+            let Some(v) = e.value.as_ref().filter(|v| v.contains("$(")) else {
+                continue;
+            };
             expand(v, |var| {
                 if let Some(p) = service_var_prefix(var) {
                     out.insert(p.to_string());

@@ -70,7 +70,7 @@ pub struct ResolveOptions {
 pub struct Resolution<'a> {
     pub config: &'a Config,
     pub services: Vec<ResolvedService<'a>>,
-    pub selections: Vec<Selection>,
+    pub selections: Vec<Selection<'a>>,
     pub endpoints: Vec<&'a Endpoints>,
     pub endpoint_slices: Vec<&'a EndpointSlice>,
     pub diagnostics: Vec<&'a Diagnostic>,

@@ -13,29 +13,31 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The pods a Service selects, and why the others are not selected.
+/// Names are borrowed from the cluster: a whole cluster's selections list
+/// millions of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Selection {
-    pub service: NsName,
+pub struct Selection<'a> {
+    pub service: &'a NsName,
     /// The selector in kubectl syntax; `None` for a selectorless Service.
     pub selector: Option<String>,
     /// Selected pod names (same namespace), sorted.
-    pub selected: Vec<String>,
+    pub selected: Vec<&'a str>,
     /// The other pods of the namespace, grouped by why they are not
     /// selected.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub not_selected: Vec<NotSelected>,
+    pub not_selected: Vec<NotSelected<'a>>,
 }
 
 /// Pods not selected for one reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NotSelected {
+pub struct NotSelected<'a> {
     /// The first requirement (in key order) that the pods' labels fail.
     pub requirement: String,
     pub reason: String,
     /// Sorted pod names.
-    pub pods: Vec<String>,
+    pub pods: Vec<&'a str>,
 }
 
 /// The selector the endpoints controller uses for a Service: `None` when it
@@ -54,13 +56,13 @@ pub fn service_selector(svc: &Service) -> Option<Selector> {
 pub fn why_not<'a>(
     selector: &Selector,
     pods: impl IntoIterator<Item = (&'a NsName, &'a Pod)>,
-) -> Vec<NotSelected> {
+) -> Vec<NotSelected<'a>> {
     let reqs = selector.requirements();
     // The reason depends only on the failing requirement and the pod's
     // value for its key, so that pair is the group: the texts are written
     // once per group, not once per pod.
     // (requirement index, the pod's value) → (labels of one such pod, pods).
-    type Groups<'l> = BTreeMap<(usize, Option<&'l str>), (&'l Labels, Vec<String>)>;
+    type Groups<'l> = BTreeMap<(usize, Option<&'l str>), (&'l Labels, Vec<&'l str>)>;
     let mut groups: Groups = BTreeMap::new();
     for (key, pod) in pods {
         let labels = &pod.metadata.labels;
@@ -72,7 +74,7 @@ pub fn why_not<'a>(
             .entry((i, value))
             .or_insert_with(|| (labels, Vec::new()))
             .1
-            .push(key.name.clone());
+            .push(&key.name);
     }
     let mut out: Vec<NotSelected> = groups
         .into_iter()
