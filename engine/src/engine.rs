@@ -1018,7 +1018,7 @@ impl Engine {
         let (nn, st) = self.services.get_key_value(nn)?;
         let selector = st.selector.as_ref();
         let not_selected = match selector {
-            Some(sel) if why_not => selection::why_not(sel, self.cluster.pods_in(&nn.namespace)),
+            Some(sel) if why_not => self.why_not(&nn.namespace, sel),
             _ => Vec::new(),
         };
         Some(Selection {
@@ -1027,6 +1027,18 @@ impl Engine {
             selected: st.selected.keys().map(|k| &**k).collect(),
             not_selected,
         })
+    }
+
+    /// Why the pods of `ns` that `sel` does not select fail it; through the
+    /// label index where that gives the same answer.
+    fn why_not<'a>(&'a self, ns: &'a str, sel: &Selector) -> Vec<selection::NotSelected<'a>> {
+        let by_value = sel
+            .requirements()
+            .first()
+            .and_then(|r| self.pod_index.get(ns)?.get(&r.key));
+        by_value
+            .and_then(|v| selection::why_not_indexed(sel, v, self.cluster.pods_in(ns).count()))
+            .unwrap_or_else(|| selection::why_not(sel, self.cluster.pods_in(ns)))
     }
 
     /// The whole computed view.

@@ -6,7 +6,8 @@
 //! selected sets up to date; this module owns the selector a Service stands
 //! for and the "why not" explanations.
 
-use crate::cluster::NsName;
+use crate::cluster::{NsName, PodSet};
+use crate::hash::FastMap;
 use crate::model::{Pod, Service};
 use crate::select::{Labels, Operator, Requirement, Selector};
 use serde::Serialize;
@@ -57,25 +58,87 @@ pub fn why_not<'a>(
     selector: &Selector,
     pods: impl IntoIterator<Item = (&'a NsName, &'a Pod)>,
 ) -> Vec<NotSelected<'a>> {
-    let reqs = selector.requirements();
-    // The reason depends only on the failing requirement and the pod's
-    // value for its key, so that pair is the group: the texts are written
-    // once per group, not once per pod.
-    // (requirement index, the pod's value) → (labels of one such pod, pods).
-    type Groups<'l> = BTreeMap<(usize, Option<&'l str>), (&'l Labels, Vec<&'l str>)>;
     let mut groups: Groups = BTreeMap::new();
-    for (key, pod) in pods {
+    group_failures(
+        selector.requirements(),
+        0,
+        pods.into_iter().map(|(k, p)| (k.name.as_str(), p)),
+        &mut groups,
+    );
+    finish_groups(selector, groups)
+}
+
+/// [`why_not`] for a namespace whose pods are indexed by their value of
+/// the selector's first key (`by_value`; `total` pods in the namespace).
+/// The pods failing that first requirement come from the index, so only
+/// the few that pass it have their labels read. `None` when the shortcut
+/// does not apply (the first requirement is not an equality, or some pods
+/// lack its key): use [`why_not`].
+pub fn why_not_indexed<'a>(
+    selector: &Selector,
+    by_value: &'a FastMap<String, PodSet>,
+    total: usize,
+) -> Option<Vec<NotSelected<'a>>> {
+    let reqs = selector.requirements();
+    let first = reqs.first()?;
+    let [want] = first.values.as_slice() else {
+        return None;
+    };
+    if !matches!(first.operator, Operator::Equals | Operator::DoubleEquals)
+        || by_value.values().map(PodSet::len).sum::<usize>() != total
+    {
+        return None;
+    }
+    let mut groups: Groups = BTreeMap::new();
+    for (value, pods) in by_value {
+        if value == want {
+            continue;
+        }
+        if let Some(one) = pods.values().next() {
+            groups.insert(
+                (0, Some(value.as_str())),
+                (&one.metadata.labels, pods.keys().map(|k| &**k).collect()),
+            );
+        }
+    }
+    if let Some(passing) = by_value.get(want) {
+        let pods = passing.iter().map(|(k, p)| (&**k, &**p));
+        group_failures(reqs, 1, pods, &mut groups);
+    }
+    Some(finish_groups(selector, groups))
+}
+
+// The reason depends only on the failing requirement and the pod's value
+// for its key, so that pair is the group: the texts are written once per
+// group, not once per pod.
+// (requirement index, the pod's value) → (labels of one such pod, pods).
+type Groups<'l> = BTreeMap<(usize, Option<&'l str>), (&'l Labels, Vec<&'l str>)>;
+
+/// Files each pod under the first requirement from `from` on it fails.
+fn group_failures<'a>(
+    reqs: &[Requirement],
+    from: usize,
+    pods: impl IntoIterator<Item = (&'a str, &'a Pod)>,
+    groups: &mut Groups<'a>,
+) {
+    for (name, pod) in pods {
         let labels = &pod.metadata.labels;
-        let Some(i) = reqs.iter().position(|r| !r.matches(labels)) else {
+        let Some(i) = reqs[from..].iter().position(|r| !r.matches(labels)) else {
             continue;
         };
+        let i = from + i;
         let value = labels.get(&reqs[i].key).map(String::as_str);
         groups
             .entry((i, value))
             .or_insert_with(|| (labels, Vec::new()))
             .1
-            .push(&key.name);
+            .push(name);
     }
+}
+
+/// Groups as listed: worded, pods sorted, in order of their first pod.
+fn finish_groups<'a>(selector: &Selector, groups: Groups<'a>) -> Vec<NotSelected<'a>> {
+    let reqs = selector.requirements();
     let mut out: Vec<NotSelected> = groups
         .into_iter()
         .map(|((i, _), (labels, mut pods))| {
@@ -157,6 +220,57 @@ mod tests {
         assert_eq!(groups[0].reason, "label app is \"api\", want \"web\"");
         assert_eq!(groups[1].pods, ["bare"]);
         assert_eq!(groups[1].reason, "pod has no label \"app\"");
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+        use std::sync::Arc;
+
+        fn labels() -> impl Strategy<Value = Labels> {
+            prop::collection::btree_map("[ab]", "[xyz]", 0..3)
+        }
+
+        proptest! {
+            /// The index shortcut lists exactly what the full scan lists
+            /// (or declines).
+            #[test]
+            fn indexed_why_not_equals_the_scan(
+                pods in prop::collection::vec(labels(), 0..12),
+                selector in prop::collection::btree_map("[ab]", "[xyz]", 1..3),
+            ) {
+                let pods: Vec<(NsName, Pod)> = pods
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let mut p = Pod::default();
+                        p.metadata.name = format!("p{i:02}");
+                        p.metadata.labels = l;
+                        (NsName::new("ns", &p.metadata.name), p)
+                    })
+                    .collect();
+                let sel = Selector::from_map(&selector);
+                let key = &sel.requirements()[0].key;
+                let mut by_value: FastMap<String, PodSet> = FastMap::default();
+                for (k, p) in &pods {
+                    if let Some(v) = p.metadata.labels.get(key) {
+                        by_value
+                            .entry(v.clone())
+                            .or_default()
+                            .insert(Arc::from(k.name.as_str()), Arc::new(p.clone()));
+                    }
+                }
+                let scan = why_not(&sel, pods.iter().map(|(k, p)| (k, p)));
+                let all_have_key = pods.iter().all(|(_, p)| p.metadata.labels.contains_key(key));
+                match why_not_indexed(&sel, &by_value, pods.len()) {
+                    Some(fast) => {
+                        prop_assert!(all_have_key);
+                        prop_assert_eq!(fast, scan);
+                    }
+                    None => prop_assert!(!all_have_key),
+                }
+            }
+        }
     }
 
     #[test]

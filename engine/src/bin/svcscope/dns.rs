@@ -60,7 +60,7 @@ pub(crate) fn run_dns(args: &Args, config: Config, out: &mut impl Write) -> Resu
         })
         .transpose()?;
     let (engine, loaded) = engine_from(files, config)?;
-    let index = ZoneIndex::from_engine(&engine, opts);
+    let index = ZoneIndex::from_engine(engine, opts);
 
     let (lookup, response) = match &from {
         Some(key) => {
@@ -107,7 +107,7 @@ pub(crate) fn run_dns(args: &Args, config: Config, out: &mut impl Write) -> Resu
         }
     }
     notes(&index, lookup.as_ref(), &response);
-    let rejected = rejected_services(&engine, &index, lookup.as_ref(), &response);
+    let rejected = rejected_services(engine, &index, lookup.as_ref(), &response);
     if !loaded.errors.is_empty() || rejected {
         return Err(Failure::Input);
     }
@@ -118,7 +118,7 @@ pub(crate) fn run_zone(args: &Args, config: Config, out: &mut impl Write) -> Res
     args.allow_only(&["zone", "pod-records"])?;
     let opts = options(args, &config)?;
     let (engine, loaded) = engine_from(&args.positionals, config)?;
-    let index = ZoneIndex::from_engine(&engine, opts);
+    let index = ZoneIndex::from_engine(engine, opts);
     out.write_all(index.zone_file().as_bytes())?;
     // A Service the apiserver rejects has no records: the zone is not what
     // the input asks for.

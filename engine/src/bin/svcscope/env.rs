@@ -44,7 +44,7 @@ pub(crate) fn run(args: &Args, config: Config, out: &mut impl Write) -> Result<(
         return Err(Failure::Input);
     }
     let container = args.option("container");
-    let environment = match env::pod_environment(&engine, &pod_key, container) {
+    let environment = match env::pod_environment(engine, &pod_key, container) {
         Ok(e) => e,
         Err(e) => {
             eprintln_safe(&format!("svcscope: {e}"));

@@ -289,7 +289,12 @@ fn check(files: &[String], config: Config, out: &mut impl Write) -> Result<(), F
     }
     let had_load_errors = !loaded.errors.is_empty();
     // Errors need no Endpoints or diagnostics.
-    let errors = Engine::from_objects_with(config, Views::Selection, loaded.objects).errors();
+    let errors = keep(Engine::from_objects_with(
+        config,
+        Views::Selection,
+        loaded.objects,
+    ))
+    .errors();
     for e in &errors {
         writeln!(out, "{e}")?;
     }
@@ -348,13 +353,22 @@ fn select(
 }
 
 /// Loads files into a fresh engine; prints load errors to stderr.
-pub(crate) fn engine_from(files: &[String], config: Config) -> Result<(Engine, Loaded), Failure> {
+pub(crate) fn engine_from(
+    files: &[String],
+    config: Config,
+) -> Result<(&'static Engine, Loaded), Failure> {
     let mut loaded = load_files(files)?;
     for e in &loaded.errors {
         eprintln_safe(&e.to_string());
     }
     let objects = std::mem::take(&mut loaded.objects);
-    Ok((Engine::from_objects(config, objects), loaded))
+    Ok((keep(Engine::from_objects(config, objects)), loaded))
+}
+
+/// The engine lives until the process exits: freeing a big cluster's
+/// millions of allocations one by one would only delay the exit.
+fn keep(engine: Engine) -> &'static Engine {
+    Box::leak(Box::new(engine))
 }
 
 /// Writes `body` as a JSON document of svcscope's own `kind`, its fields

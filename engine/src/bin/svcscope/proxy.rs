@@ -51,7 +51,7 @@ pub(crate) fn rules(args: &Args, config: Config, out: &mut impl Write) -> Result
     let cidr = cluster_cidr(args)?;
     let family = cidr.map_or(Family::IPv4, |c| c.family());
     let (engine, loaded) = engine_from(&args.positionals, config)?;
-    let mut cfg = node_config(&engine, node, family).unwrap_or_else(|| {
+    let mut cfg = node_config(engine, node, family).unwrap_or_else(|| {
         // kube-proxy still programs Services on a node the input lacks;
         // it only has no IP or zone to go by.
         eprintln_safe(&format!(
@@ -62,7 +62,7 @@ pub(crate) fn rules(args: &Args, config: Config, out: &mut impl Write) -> Result
         c
     });
     cfg.cluster_cidr = cidr;
-    let ports = engine_service_ports(&engine, family);
+    let ports = engine_service_ports(engine, family);
     let text = match mode {
         Mode::Ipvs => ipvsadm_list(&ports, &cfg),
         Mode::Nftables => sync_ruleset(&ports, &cfg, &engine.config().service_cidrs).to_text(),
@@ -130,7 +130,7 @@ pub(crate) fn route(args: &Args, config: Config, out: &mut impl Write) -> Result
         node: args.option("node").map(String::from),
     };
     let (engine, loaded) = engine_from(&args.positionals, config)?;
-    let index = RouteIndex::new(&engine, family, cidr);
+    let index = RouteIndex::new(engine, family, cidr);
     let trace = match index.trace(&req) {
         Ok(t) => t,
         Err(e) => {
