@@ -211,11 +211,13 @@ impl Engine {
         let mut origin = origin;
         origin.seq = self.entry_seq(&key);
         self.set_object_errors(&key, "Pod", &nn, validate::validate_pod(&pod), &origin);
-        let old = self.cluster.insert_pod(key, nn.clone(), pod, origin);
+        let new = Arc::clone(&pod);
+        let old = self.cluster.insert_pod(key, nn, pod, origin);
+        let (ns, name) = (new.metadata.ns(), new.metadata.name.as_str());
         if let Some(old) = &old {
-            self.unindex_pod(&nn, old);
+            self.unindex_pod(ns, name, old);
         }
-        self.index_pod(&nn);
+        self.index_pod(ns, name, &new);
         old
     }
 
@@ -382,7 +384,7 @@ impl Engine {
             }
             "Pod" => {
                 if let Some(pod) = self.cluster.remove_pod(key) {
-                    self.unindex_pod(&nn, &pod);
+                    self.unindex_pod(&nn.namespace, &nn.name, &pod);
                     self.pod_diagnostics.remove(&nn);
                     for svc in self.anchored_services(&nn.namespace, &pod.metadata.labels) {
                         let sk = NsName::new(&nn.namespace, &svc);
@@ -551,21 +553,17 @@ impl Engine {
         }
     }
 
-    fn index_pod(&mut self, nn: &NsName) {
-        let Some(pod) = self.cluster.pods.get(nn) else {
-            return;
-        };
+    fn index_pod(&mut self, namespace: &str, pod_name: &str, pod: &Arc<Pod>) {
         // Look up before inserting: cloning every key on every pod would
         // dominate loading a big cluster.
-        if !self.pod_index.contains_key(&nn.namespace) {
+        if !self.pod_index.contains_key(namespace) {
             self.pod_index
-                .insert(nn.namespace.clone(), FastMap::default());
+                .insert(namespace.to_string(), FastMap::default());
         }
-        let Some(ns) = self.pod_index.get_mut(&nn.namespace) else {
+        let Some(ns) = self.pod_index.get_mut(namespace) else {
             return;
         };
-        let name: Arc<str> = Arc::from(nn.name.as_str());
-        let pod = Arc::clone(pod);
+        let name: Arc<str> = Arc::from(pod_name);
         for (k, v) in &pod.metadata.labels {
             if !ns.contains_key(k) {
                 ns.insert(k.clone(), FastMap::default());
@@ -575,30 +573,30 @@ impl Engine {
             };
             match values.get_mut(v) {
                 Some(pods) => {
-                    pods.insert(Arc::clone(&name), Arc::clone(&pod));
+                    pods.insert(Arc::clone(&name), Arc::clone(pod));
                 }
                 None => {
                     values.insert(
                         v.clone(),
-                        PodSet::from([(Arc::clone(&name), Arc::clone(&pod))]),
+                        PodSet::from([(Arc::clone(&name), Arc::clone(pod))]),
                     );
                 }
             }
         }
-        for prefix in crate::env::env_references(&pod) {
+        for prefix in crate::env::env_references(pod) {
             self.env_refs
-                .entry((nn.namespace.clone(), prefix))
+                .entry((namespace.to_string(), prefix))
                 .or_default()
-                .insert(nn.name.clone());
+                .insert(pod_name.to_string());
         }
     }
 
-    fn unindex_pod(&mut self, nn: &NsName, pod: &Pod) {
-        if let Some(ns) = self.pod_index.get_mut(&nn.namespace) {
+    fn unindex_pod(&mut self, namespace: &str, pod_name: &str, pod: &Pod) {
+        if let Some(ns) = self.pod_index.get_mut(namespace) {
             for (k, v) in &pod.metadata.labels {
                 if let Some(values) = ns.get_mut(k) {
                     if let Some(pods) = values.get_mut(v) {
-                        pods.remove(nn.name.as_str());
+                        pods.remove(pod_name);
                         if pods.is_empty() {
                             values.remove(v);
                         }
@@ -610,9 +608,9 @@ impl Engine {
             }
         }
         for prefix in crate::env::env_references(pod) {
-            let k = (nn.namespace.clone(), prefix);
+            let k = (namespace.to_string(), prefix);
             if let Some(set) = self.env_refs.get_mut(&k) {
-                set.remove(&nn.name);
+                set.remove(pod_name);
                 if set.is_empty() {
                     self.env_refs.remove(&k);
                 }
