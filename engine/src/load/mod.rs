@@ -178,6 +178,21 @@ impl Sink<'_> {
                 }
                 return true;
             }
+            obj => obj,
+        };
+        self.count += 1;
+        if self.count > self.max {
+            self.error(
+                line,
+                None,
+                format!(
+                    "more than {} objects in one input; the rest is not read",
+                    self.max
+                ),
+            );
+            return false;
+        }
+        let obj = match obj {
             AnyObject::Kindless(k) => match item_kind {
                 Some(kind) => match k.with_kind(kind.to_string()) {
                     Ok(obj) => obj,
@@ -204,18 +219,6 @@ impl Sink<'_> {
             },
             obj => obj,
         };
-        self.count += 1;
-        if self.count > self.max {
-            self.error(
-                line,
-                None,
-                format!(
-                    "more than {} objects in one input; the rest is not read",
-                    self.max
-                ),
-            );
-            return false;
-        }
         let origin = |path: Option<String>| Origin {
             file: std::sync::Arc::clone(&self.origin_file),
             line,
