@@ -922,14 +922,7 @@ impl RouteIndex {
                 source_ip: seen,
             });
         }
-        t.distribution = counts
-            .iter()
-            .map(|(i, k)| Share {
-                backend: eps[*i].addr(),
-                connections: *k,
-                fraction: f64::from(*k) / f64::from(connections),
-            })
-            .collect();
+        t.distribution = distribution(eps, &counts, connections);
 
         // The hops of the first connection.
         let first = t.connections[0].clone();
@@ -1139,14 +1132,7 @@ impl RouteIndex {
                 source_ip: node_ip.clone(),
             });
         }
-        t.distribution = counts
-            .iter()
-            .map(|(i, k)| Share {
-                backend: eps[*i].addr(),
-                connections: *k,
-                fraction: f64::from(*k) / f64::from(connections),
-            })
-            .collect();
+        t.distribution = distribution(&eps, &counts, connections);
         let e = eps[0];
         let list: Vec<String> = eps.iter().map(|e| e.addr()).collect();
         t.hops.push(hop(
@@ -1340,6 +1326,23 @@ fn userspace_proxy_port(sp: &ServicePortInfo) -> u16 {
     let key = format!("{}/{}", sp.name_string(), sp.protocol);
     // The modulus keeps the value below 28232, so the sum fits.
     32768 + (fnv1a(key.as_bytes()) % (60999 - 32768 + 1)) as u16
+}
+
+/// How `connections` spread over the endpoints (`counts`: endpoint index
+/// → connections it got).
+fn distribution(
+    eps: &[&super::EndpointInfo],
+    counts: &BTreeMap<usize, u32>,
+    connections: u32,
+) -> Vec<Share> {
+    counts
+        .iter()
+        .map(|(i, k)| Share {
+            backend: eps[*i].addr(),
+            connections: *k,
+            fraction: f64::from(*k) / f64::from(connections),
+        })
+        .collect()
 }
 
 #[cfg(test)]
