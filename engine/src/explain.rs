@@ -224,8 +224,7 @@ pub fn service_diagnostics(
         }
         return out;
     }
-    if let Some(ep) = f.manual_endpoints.filter(|e| !e.subsets.is_empty()) {
-        let _ = ep;
+    if f.manual_endpoints.is_some_and(|e| !e.subsets.is_empty()) {
         out.push(Diagnostic {
             code: "manual-endpoints-overwritten",
             severity: Severity::Warning,
