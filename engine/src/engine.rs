@@ -29,8 +29,15 @@ use std::sync::Arc;
 pub struct ServiceState {
     /// As the apiserver stores it: defaulted and allocated.
     pub service: Service,
-    /// The apiserver would reject it; no view is derived from it.
+    /// The apiserver would refuse to create it as written.
     pub rejected: bool,
+    /// kube-proxy, CoreDNS, kubelet and the endpoints controllers act on
+    /// it: false only when validation fails. A Service refused only by
+    /// allocation (its cluster IPs outside the configured range or taken,
+    /// a node port out of range) is served with the values it carries:
+    /// those components never check ranges, and such input is most often a
+    /// cluster whose ranges differ from the ones svcscope was told.
+    pub served: bool,
     /// `default/kubernetes`, added because the input lacks it.
     pub implicit: bool,
     selector: Option<Selector>,
@@ -476,7 +483,8 @@ impl Engine {
             validate::validate_service(&svc),
             origin.as_ref(),
         );
-        if errors.is_empty() {
+        let served = errors.is_empty();
+        if served {
             let errs = self.alloc.allocate(nn, &mut svc);
             errors = object_errors("Service", nn, "allocation", errs, origin.as_ref());
         }
@@ -486,10 +494,10 @@ impl Engine {
         } else {
             self.service_errors.remove(nn);
         }
-        let selector = if rejected {
-            None
-        } else {
+        let selector = if served {
             selection::service_selector(&svc)
+        } else {
+            None
         };
         let mut selected = PodSet::new();
         if let Some(sel) = &selector {
@@ -518,6 +526,7 @@ impl Engine {
             ServiceState {
                 service: svc,
                 rejected,
+                served,
                 implicit,
                 selector,
                 selected,
@@ -794,7 +803,7 @@ impl Engine {
             changes.services.insert(nn.clone());
             return;
         }
-        let (endpoints, slices, skips) = if st.rejected {
+        let (endpoints, slices, skips) = if !st.served {
             (None, Vec::new(), Vec::new())
         } else if endpoints::is_controller_managed(&st.service) {
             let pods: Vec<&Pod> = st.selected.values().map(|p| &**p).collect();
@@ -851,8 +860,8 @@ impl Engine {
         if self.views == Views::Selection {
             return;
         }
-        let unmatched = !st.rejected && st.selector.is_some() && st.selected.is_empty();
-        let external_name = !st.rejected && st.service.type_() == service_type::EXTERNAL_NAME;
+        let unmatched = st.served && st.selector.is_some() && st.selected.is_empty();
+        let external_name = st.served && st.service.type_() == service_type::EXTERNAL_NAME;
         let elsewhere = match &st.selector {
             Some(sel) if unmatched => self.matching_elsewhere(nn, sel),
             _ => Vec::new(),
@@ -929,13 +938,13 @@ impl Engine {
         changes.pods.insert(nn.clone());
     }
 
-    /// The Services of one namespace the apiserver stores (not rejected),
-    /// defaulted and allocated, by name.
+    /// The Services of one namespace that are served (see
+    /// [`ServiceState::served`]), defaulted and allocated, by name.
     pub fn services_in(&self, ns: &str) -> Vec<(&NsName, &Service)> {
         self.services
             .range(NsName::new(ns, "")..)
             .take_while(|(k, _)| k.namespace == ns)
-            .filter(|(_, s)| !s.rejected)
+            .filter(|(_, s)| s.served)
             .map(|(k, s)| (k, &s.service))
             .collect()
     }
@@ -1049,6 +1058,7 @@ impl Engine {
                 namespace: &k.namespace,
                 name: &k.name,
                 rejected: s.rejected,
+                served: s.rejected.then_some(s.served),
                 implicit: s.implicit,
                 service: &s.service,
             })
@@ -1056,7 +1066,7 @@ impl Engine {
         let selections = self
             .services
             .iter()
-            .filter(|(_, s)| !s.rejected)
+            .filter(|(_, s)| s.served)
             .filter_map(|(k, _)| self.selection(k, opts.why_not))
             .collect();
         let endpoints = self

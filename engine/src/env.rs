@@ -847,7 +847,7 @@ pub fn pod_environment(
     // Pods of `default` find it among their own namespace's Services.
     let master_svc = engine
         .service(&master)
-        .filter(|st| !st.rejected && pod_key.namespace != master.namespace)
+        .filter(|st| st.served && pod_key.namespace != master.namespace)
         .map(|st| (&master, &st.service));
     let own = engine.services_in(&pod_key.namespace);
     let pod_object = ObjectKey::new("Pod", &pod_key.namespace, &pod_key.name);

@@ -776,20 +776,53 @@ fn endpoints_from_the_apiservers_typed_lists() {
         ]);
 }
 
-/// A Service the apiserver would reject gets no endpoints, and `endpoints`
-/// says why and exits 1, as `check` and `resolve` do.
+/// An invalid Service gets no endpoints, and `endpoints` says why and exits
+/// 1, as `check` and `resolve` do.
 #[test]
-fn endpoints_of_a_rejected_service_exit_1() {
-    // 10.0.171.239 lies outside the default 10.96.0.0/12.
-    run(&["endpoints", "examples/load-balancer.json"], None)
-        .code(1)
-        .stderr_has(&["Service lb/my-service: spec.clusterIPs: Invalid: "]);
+fn endpoints_of_an_invalid_service_exit_1() {
     run(
-        &["endpoints", "lb/my-service", "examples/load-balancer.json"],
+        &["endpoints", "engine/tests/fixtures/check/bad-protocol.yaml"],
         None,
     )
     .code(1)
-    .stderr_has(&["Service lb/my-service: spec.clusterIPs: Invalid: "]);
+    .stderr_has(&[
+        "is rejected by the apiserver; no endpoints are written for it:",
+        "NotSupported",
+    ]);
+}
+
+/// A Service refused only by allocation (its cluster IP outside the
+/// configured range, as in a dump of a cluster with other ranges) is still
+/// served with the IP it carries: the controllers, kube-proxy and CoreDNS
+/// never check ranges. `check` still reports the range.
+#[test]
+fn a_service_outside_the_configured_range_is_still_served() {
+    // 10.0.171.239 lies outside the default 10.96.0.0/12.
+    run(
+        &[
+            "endpoints",
+            "lb/my-service",
+            "examples/load-balancer.json",
+            "-o",
+            "json",
+        ],
+        None,
+    )
+    .code(0)
+    .stdout_has(&["\"ip\": \"10.244.1.60\"", "\"kind\": \"EndpointSlice\""]);
+    run(
+        &[
+            "dns",
+            "my-service.lb.svc.cluster.local",
+            "examples/load-balancer.json",
+        ],
+        None,
+    )
+    .code(0)
+    .stdout_has(&["my-service.lb.svc.cluster.local. 5 IN A 10.0.171.239"]);
+    run(&["check", "examples/load-balancer.json"], None)
+        .code(1)
+        .stdout_has(&["Service lb/my-service: spec.clusterIPs: Invalid: "]);
 }
 
 #[test]

@@ -481,29 +481,40 @@ fn zone_file() {
 
 #[test]
 fn input_errors_exit_1() {
-    // Without the 2015 range the apiserver rejects redis-master: it has no
-    // records, and asking for it is an input error.
-    run(
-        &["dns", "redis-master.my-ns.svc.cluster.local", REDIS],
-        None,
-    )
-    .code(1)
-    .stderr_has(&[
-        "Service my-ns/redis-master is rejected",
-        "not in the valid range",
-    ])
-    .golden("dns/redis-master-rejected.txt");
-    run(&["dns", "redis-master", REDIS, FRONTEND], None)
+    // An invalid Service has no records, and asking for it is an input
+    // error.
+    let invalid = "engine/tests/fixtures/check/bad-protocol.yaml";
+    run(&["dns", "web.shop.svc.cluster.local", invalid], None)
         .code(1)
-        .stderr_has(&["Service my-ns/redis-master is rejected"]);
+        .stderr_has(&["Service shop/web is rejected", "NotSupported"])
+        .golden("dns/invalid-service.txt");
+    run(&["dns", "web", invalid, "--from", "shop/nosuch"], None)
+        .code(1)
+        .stderr_has(&["pod shop/nosuch not found"]);
     run(&["dns", "x", REDIS, "--from", "my-ns/nosuch"], None)
         .code(1)
         .stderr_has(&["pod my-ns/nosuch not found"])
         .stdout_empty();
     run(&["dns", "x", "examples/does-not-exist.yaml"], None).code(1);
-    run(&["zone", REDIS], None)
+    run(&["zone", invalid], None)
         .code(1)
-        .stderr_has(&["not in the valid range"]);
+        .stderr_has(&["NotSupported"]);
+}
+
+/// Without the 2015 range redis-master's cluster IP lies outside the
+/// configured one: `check` reports it, but the Service is served with the IP
+/// it carries, as CoreDNS would serve the object a cluster holds.
+#[test]
+fn a_cluster_ip_outside_the_range_is_still_answered() {
+    run(
+        &["dns", "redis-master.my-ns.svc.cluster.local", REDIS],
+        None,
+    )
+    .code(0)
+    .stdout_has(&["redis-master.my-ns.svc.cluster.local. 5 IN A 10.0.0.11"]);
+    run(&["zone", REDIS], None)
+        .code(0)
+        .stdout_has(&["redis-master.my-ns.svc.cluster.local. 5 IN A 10.0.0.11"]);
 }
 
 #[test]

@@ -277,6 +277,50 @@ fn routes_on_the_load_balancer_example() {
         .golden("proxy/route-external-to-lb.json");
 }
 
+/// An IPv6 cluster: kube-proxy's family follows the Services when the node
+/// is not in the input, IPv6 has no KUBE-FIREWALL and keeps `::1` away from
+/// node ports (upstream `TestEnableLocalhostNodePortsIPv6`).
+#[test]
+fn rules_of_an_ipv6_cluster() {
+    let file = "engine/tests/fixtures/proxy/ipv6-node-port.yaml";
+    run(&["rules", "--node", "test-hostname", file], "")
+        .code(0)
+        .stderr_has(&["node \"test-hostname\" is not in the input"])
+        .stdout_lacks(&["KUBE-FIREWALL"])
+        .golden("proxy/rules-ipv6-node-port.txt");
+    // An IPv6 cluster CIDR says the same.
+    run(
+        &[
+            "rules",
+            "--node",
+            "test-hostname",
+            "--cluster-cidr",
+            "fd00:10::/64",
+            file,
+        ],
+        "",
+    )
+    .code(0)
+    .stdout_has(&["-m addrtype --dst-type LOCAL ! -d ::1/128 -j KUBE-NODEPORTS"]);
+}
+
+/// The implicit `default/kubernetes` has no rules (its endpoints, the
+/// apiservers, are not in the input; a real one always has them), and a
+/// trace to it says so instead of calling its IP no Service's.
+#[test]
+fn the_implicit_kubernetes_service_is_not_programmed() {
+    run(&lb(&["rules", "--node", "node-a"]), "")
+        .code(0)
+        .stdout_lacks(&["default/kubernetes"]);
+    for to in ["10.0.0.1:443", "kubernetes.default:443"] {
+        run(&lb(&["route", "--from", "lb/myapp-1", "--to", to]), "")
+            .code(0)
+            .stdout_has(&[
+                "NO SUCH SERVICE: 10.0.0.1 is default/kubernetes, which the input does not hold",
+            ]);
+    }
+}
+
 #[test]
 fn routes_with_local_policy_affinity_and_source_ranges() {
     let cases: &[(&[&str], &str)] = &[

@@ -7,6 +7,7 @@
 //! ports taken in name order.
 
 use super::{categorize, Categorized, EndpointInfo, ProxyConfig, ServicePortInfo};
+use crate::net::Family;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -105,10 +106,16 @@ pub fn sync_rules(ports: &[ServicePortInfo], cfg: &ProxyConfig) -> Rules {
         let cat = categorize(sp, cfg);
         service_port_rules(&mut r, sp, &cat, cfg);
     }
+    // Localhost node ports never work over IPv6, so IPv6 excludes them
+    // (IPv4 allows them: kube-proxy sets `route_localnet`).
+    let not_localhost = match cfg.family {
+        Family::IPv4 => "",
+        Family::IPv6 => " ! -d ::1/128",
+    };
     r.nat.add(
         KUBE_SERVICES,
         format!(
-            "-m comment --comment {} -m addrtype --dst-type LOCAL -j {KUBE_NODEPORTS}",
+            "-m comment --comment {} -m addrtype --dst-type LOCAL{not_localhost} -j {KUBE_NODEPORTS}",
             quoted("kubernetes service nodeports; NOTE: this must be the last rule in this chain")
         ),
     );
@@ -119,6 +126,9 @@ pub fn sync_rules(ports: &[ServicePortInfo], cfg: &ProxyConfig) -> Rules {
 fn base_rules(cfg: &ProxyConfig) -> Rules {
     let mark = cfg.mark();
     let mut r = Rules::default();
+    // KUBE-FIREWALL guards the hole `route_localnet` opens for localhost
+    // node ports, which only IPv4 has.
+    let ipv4 = cfg.family == Family::IPv4;
     for c in [
         KUBE_NODEPORTS,
         KUBE_SERVICES,
@@ -127,19 +137,19 @@ fn base_rules(cfg: &ProxyConfig) -> Rules {
         "KUBE-FORWARD",
         KUBE_PROXY_FIREWALL,
     ] {
-        r.filter.declare(c);
+        if c != "KUBE-FIREWALL" || ipv4 {
+            r.filter.declare(c);
+        }
     }
-    let loopback = match cfg.family {
-        crate::net::Family::IPv4 => "127.0.0.0/8",
-        crate::net::Family::IPv6 => "::1/128",
-    };
-    r.filter.add(
-        "KUBE-FIREWALL",
-        format!(
-            "-m comment --comment {} -d {loopback} ! -s {loopback} -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP",
-            quoted("block incoming localnet connections")
-        ),
-    );
+    if ipv4 {
+        r.filter.add(
+            "KUBE-FIREWALL",
+            format!(
+                "-m comment --comment {} -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP",
+                quoted("block incoming localnet connections")
+            ),
+        );
+    }
     r.filter.add(
         "KUBE-FORWARD",
         "-m conntrack --ctstate INVALID -j DROP".into(),

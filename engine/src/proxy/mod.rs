@@ -442,14 +442,55 @@ fn port_endpoints(
     by_addr.into_values().collect()
 }
 
-/// Every service port the engine's (accepted) Services give kube-proxy of
-/// `family`, in namespace/name order.
+/// Every service port the engine's served Services give kube-proxy of
+/// `family`, in namespace/name order. The implicit `default/kubernetes` is
+/// left out: its endpoints are the apiservers, which the input does not
+/// name, and a real one always has them.
 pub fn engine_service_ports(engine: &Engine, family: Family) -> Vec<ServicePortInfo> {
     engine
         .services()
-        .filter(|(_, st)| !st.rejected)
+        .filter(|(_, st)| st.served && !st.implicit)
         .flat_map(|(key, st)| service_ports(key, &st.service, &st.slices, family))
         .collect()
+}
+
+/// The IP family kube-proxy on node `name` programs when none is asked for
+/// (`cluster_cidr`, when given, decides): that of the node's first
+/// InternalIP, as kube-proxy detects its node IP; for a node the input
+/// lacks, the family most served Services' primary cluster IPs have; else
+/// that of the primary service CIDR.
+pub fn proxy_family(engine: &Engine, name: &str, cluster_cidr: Option<&Cidr>) -> Family {
+    if let Some(c) = cluster_cidr {
+        return c.family();
+    }
+    let node_ip = engine
+        .cluster()
+        .nodes
+        .get(name)
+        .and_then(|n| n.internal_ips().find_map(parse_ip));
+    if let Some(ip) = node_ip {
+        return Family::of(&ip);
+    }
+    let (mut v4, mut v6) = (0usize, 0usize);
+    for (_, st) in engine
+        .services()
+        .filter(|(_, st)| st.served && !st.implicit)
+    {
+        match st.service.cluster_ips().first().and_then(|ip| parse_ip(ip)) {
+            Some(ip) if Family::of(&ip) == Family::IPv6 => v6 += 1,
+            Some(_) => v4 += 1,
+            None => {}
+        }
+    }
+    match (v4, v6) {
+        (0, 0) => engine
+            .config()
+            .service_cidrs
+            .first()
+            .map_or(Family::IPv4, Cidr::family),
+        (v4, v6) if v6 > v4 => Family::IPv6,
+        _ => Family::IPv4,
+    }
 }
 
 /// The proxy config of node `name` in the engine's cluster: its first

@@ -245,6 +245,9 @@ pub struct RouteIndex {
     pods: HashMap<NsName, PodInfo>,
     pods_by_ip: HashMap<IpAddr, NsName>,
     dns: HashMap<NsName, DnsTarget>,
+    /// The cluster IPs of the implicit `default/kubernetes` (whose
+    /// endpoints, the apiservers, the input does not name).
+    implicit_ips: Vec<IpAddr>,
     /// The cluster DNS, which pods ask for Service names.
     zone: ZoneIndex,
 }
@@ -304,7 +307,7 @@ impl RouteIndex {
         }
         let mut dns = HashMap::new();
         for (key, st) in engine.services() {
-            if st.rejected {
+            if !st.served {
                 continue;
             }
             let svc = &st.service;
@@ -325,9 +328,16 @@ impl RouteIndex {
             };
             dns.insert(key.clone(), target);
         }
+        let implicit_ips = engine
+            .services()
+            .filter(|(_, st)| st.implicit)
+            .flat_map(|(_, st)| st.service.cluster_ips())
+            .filter_map(parse_ip)
+            .collect();
         RouteIndex {
             family,
             cluster_cidr,
+            implicit_ips,
             cluster_domain: engine.config().cluster_domain.clone(),
             zone: ZoneIndex::from_engine(
                 engine,
@@ -607,6 +617,14 @@ impl RouteIndex {
                     return;
                 }
             }
+        } else if self.implicit_ips.contains(&dst) {
+            t.verdict = Verdict {
+                kind: VerdictKind::NoSuchService,
+                reason: format!(
+                    "{dst} is default/kubernetes, which the input does not hold: its endpoints are the apiservers; add the Service and its EndpointSlice to trace it"
+                ),
+            };
+            return;
         } else {
             let what = match self.pods_by_ip.get(&dst) {
                 Some(p) => format!("pod {p}"),

@@ -78,6 +78,19 @@ impl Run {
         self
     }
 
+    /// Asserts that standard output contains none of `parts`.
+    pub fn stdout_lacks(&self, parts: &[&str]) -> &Self {
+        for p in parts {
+            assert!(
+                !self.stdout.contains(p),
+                "{}: stdout has {p:?}\n--- stdout\n{}",
+                self.what,
+                self.stdout
+            );
+        }
+        self
+    }
+
     pub fn stdout_empty(&self) -> &Self {
         assert!(
             self.stdout.is_empty(),

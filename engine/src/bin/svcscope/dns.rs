@@ -11,6 +11,7 @@ use std::io::{self, Write};
 use svcscope::config::Config;
 use svcscope::dns::{DnsOptions, PodLookup, RType, Rcode, Response, ZoneIndex};
 use svcscope::engine::Engine;
+use svcscope::resolve::ObjectError;
 use svcscope::NsName;
 
 /// The body of the `-o json` document.
@@ -120,13 +121,17 @@ pub(crate) fn run_zone(args: &Args, config: Config, out: &mut impl Write) -> Res
     let (engine, loaded) = engine_from(&args.positionals, config)?;
     let index = ZoneIndex::from_engine(engine, opts);
     out.write_all(index.zone_file().as_bytes())?;
-    // A Service the apiserver rejects has no records: the zone is not what
-    // the input asks for.
-    let errors = engine.errors();
-    for e in &errors {
+    // An invalid Service has no records: the zone is not what the input
+    // asks for. (Allocation errors alone leave a Service served.)
+    let invalid: Vec<ObjectError> = engine
+        .errors()
+        .into_iter()
+        .filter(|e| e.stage == "validation")
+        .collect();
+    for e in &invalid {
         eprintln_safe(&e.to_string());
     }
-    if !loaded.errors.is_empty() || !errors.is_empty() {
+    if !loaded.errors.is_empty() || !invalid.is_empty() {
         return Err(Failure::Input);
     }
     Ok(())
@@ -191,7 +196,7 @@ fn notes(index: &ZoneIndex, lookup: Option<&PodLookup>, r: &Response) {
 }
 
 /// Reports the queried names that belong to Services the apiserver
-/// rejects (they have no records); true if there are any.
+/// rejects as invalid (they have no records); true if there are any.
 fn rejected_services(
     engine: &Engine,
     index: &ZoneIndex,
@@ -204,7 +209,7 @@ fn rejected_services(
     };
     let zone = &index.options().zone;
     let mut any = false;
-    for (key, _) in engine.services().filter(|(_, st)| st.rejected) {
+    for (key, _) in engine.services().filter(|(_, st)| !st.served) {
         let owner = format!("{}.{}.svc.{zone}.", key.name, key.namespace);
         let hit = names.iter().any(|n| {
             let n = n.to_ascii_lowercase();

@@ -480,7 +480,7 @@ fn endpoints_cmd(
             continue;
         }
         found = true;
-        if st.rejected {
+        if !st.served {
             // The apiserver would not store it, so no controller acts on it.
             rejected = true;
             eprintln_safe(&format!("svcscope: Service {key} is rejected by the apiserver; no endpoints are written for it:"));

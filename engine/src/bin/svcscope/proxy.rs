@@ -11,7 +11,7 @@ use svcscope::proxy::iptables::sync_rules;
 use svcscope::proxy::ipvs::ipvsadm_list;
 use svcscope::proxy::nftables::sync_ruleset;
 use svcscope::proxy::route::{Mode, RouteIndex, RouteRequest};
-use svcscope::proxy::{engine_service_ports, node_config, ProxyConfig};
+use svcscope::proxy::{engine_service_ports, node_config, proxy_family, ProxyConfig};
 
 /// The most connections one run simulates.
 const MAX_CONNECTIONS: u32 = 1_000_000;
@@ -49,8 +49,8 @@ pub(crate) fn rules(args: &Args, config: Config, out: &mut impl Write) -> Result
         .option("node")
         .ok_or_else(|| UsageError("rules needs --node NAME".into()))?;
     let cidr = cluster_cidr(args)?;
-    let family = cidr.map_or(Family::IPv4, |c| c.family());
     let (engine, loaded) = engine_from(&args.positionals, config)?;
+    let family = proxy_family(engine, node, cidr.as_ref());
     let mut cfg = node_config(engine, node, family).unwrap_or_else(|| {
         // kube-proxy still programs Services on a node the input lacks;
         // it only has no IP or zone to go by.
