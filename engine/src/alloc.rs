@@ -93,7 +93,7 @@ impl Allocator {
 
     /// Settles ipFamilies and ipFamilyPolicy as the registry does
     /// (`initIPFamilyFields`). ExternalName Services have neither.
-    fn init_ip_families(&self, svc: &mut Service) -> Result<(), FieldError> {
+    fn init_ip_families(&self, svc: &mut Service) -> Result<(), Vec<FieldError>> {
         let spec = &mut svc.spec;
         if spec.type_.as_deref() == Some(service_type::EXTERNAL_NAME) {
             spec.ip_families.clear();
@@ -101,62 +101,94 @@ impl Allocator {
             return Ok(());
         }
         let dual = self.cidrs.len() == 2;
-        let headless = spec.cluster_ips.first().map(String::as_str) == Some("None");
+        let headless = spec.cluster_ip.as_deref() == Some("None");
         let selectorless = spec.selector.as_ref().is_none_or(|s| s.is_empty());
         // Headless Services without a selector may carry manual endpoints of
         // any family, so they default to every family the cluster has.
-        if headless && selectorless && spec.ip_family_policy.is_none() {
-            spec.ip_family_policy = Some("RequireDualStack".into());
-        }
         if spec.ip_family_policy.is_none() {
-            spec.ip_family_policy = Some("SingleStack".into());
+            let policy = if headless && selectorless {
+                "RequireDualStack"
+            } else {
+                "SingleStack"
+            };
+            spec.ip_family_policy = Some(policy.into());
         }
-        // Families implied by cluster IPs the user chose.
+        let policy = spec.ip_family_policy.clone().unwrap_or_default();
+        let policy_path = "spec.ipFamilyPolicy";
+        // Values below are quoted: Go prints a named string type with %#v.
+        let mut errs = Vec::new();
+        if policy == "SingleStack" {
+            for (n, what) in [
+                (spec.cluster_ips.len(), "cluster IPs"),
+                (spec.ip_families.len(), "IP families"),
+            ] {
+                if n == 2 {
+                    errs.push(FieldError::invalid(
+                        policy_path,
+                        format!("{policy:?}"),
+                        format!("must be 'RequireDualStack' or 'PreferDualStack' when multiple {what} are specified"),
+                    ));
+                }
+            }
+        }
+        // Families implied by cluster IPs the user chose (validation made
+        // sure they agree with the families given).
         let mut families: Vec<Family> = spec
             .ip_families
             .iter()
             .filter_map(|f| Family::parse(f))
             .collect();
-        if !headless {
-            for (i, ip) in spec.cluster_ips.iter().enumerate() {
-                if let Some(f) = crate::net::family_of(ip) {
-                    match families.get(i) {
-                        None => families.push(f),
-                        Some(g) if *g == f => {}
-                        Some(_) => {
-                            return Err(FieldError::invalid(
-                                format!("spec.ipFamilies[{i}]"),
-                                families[i],
-                                format!(
-                                    "must match the family of the IP at clusterIPs[{i}] ({ip})"
-                                ),
-                            ))
-                        }
-                    }
-                }
+        for (i, ip) in spec.cluster_ips.iter().enumerate() {
+            if ip == "None" {
+                break;
             }
-        }
-        let policy = spec.ip_family_policy.clone().unwrap_or_default();
-        if policy == "RequireDualStack" && !dual && !(headless && selectorless) {
-            return Err(FieldError::invalid(
-                "spec.ipFamilyPolicy",
-                &policy,
-                "this cluster is not configured for dual-stack services",
-            ));
-        }
-        for (i, f) in families.iter().enumerate() {
-            if self.cidr_for(*f).is_none() {
-                return Err(FieldError::invalid(
-                    format!("spec.ipFamilies[{i}]"),
-                    f,
-                    "not configured on this cluster",
+            let Some(f) = crate::net::family_of(ip) else {
+                continue;
+            };
+            if i < families.len() {
+                continue;
+            }
+            if self.cidr_for(f).is_some() {
+                families.push(f);
+            } else {
+                errs.push(FieldError::invalid(
+                    format!("spec.clusterIPs[{i}]"),
+                    go_string_slice(&spec.cluster_ips),
+                    format!("{f} is not configured on this cluster"),
                 ));
             }
+        }
+        if !errs.is_empty() {
+            return Err(errs);
         }
         if families.is_empty() {
             families.push(self.primary_family());
         }
-        if families.len() == 1 && dual && policy != "SingleStack" {
+        // Headless without a selector: any family goes, even one the
+        // cluster lacks.
+        if !(headless && selectorless) {
+            if policy == "RequireDualStack" && !dual {
+                errs.push(FieldError::invalid(
+                    policy_path,
+                    format!("{policy:?}"),
+                    "this cluster is not configured for dual-stack services",
+                ));
+            }
+            for (i, f) in families.iter().enumerate() {
+                if self.cidr_for(*f).is_none() {
+                    errs.push(FieldError::invalid(
+                        format!("spec.ipFamilies[{i}]"),
+                        format!("{:?}", f.as_str()),
+                        "not configured on this cluster",
+                    ));
+                }
+            }
+            if !errs.is_empty() {
+                return Err(errs);
+            }
+        }
+        let wants_two = policy != "SingleStack" && (dual || (headless && selectorless));
+        if families.len() == 1 && wants_two {
             let other = match families[0] {
                 Family::IPv4 => Family::IPv6,
                 Family::IPv6 => Family::IPv4,
@@ -171,9 +203,9 @@ impl Allocator {
     /// the errors (the apiserver rejects the create as a whole).
     pub fn allocate(&mut self, key: &NsName, svc: &mut Service) -> Vec<FieldError> {
         let before = svc.clone();
-        if let Err(e) = self.init_ip_families(svc) {
+        if let Err(errs) = self.init_ip_families(svc) {
             *svc = before;
-            return vec![e];
+            return errs;
         }
         let mut ips: Vec<IpAddr> = Vec::new();
         let mut ports: Vec<i32> = Vec::new();

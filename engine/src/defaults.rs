@@ -1,5 +1,5 @@
-//! API defaulting of Services (`SetDefaults_Service` and the v1 conversion
-//! that mirrors `clusterIP` into `clusterIPs`), applied before validation
+//! API defaulting of Services (`SetDefaults_Service`, and `clusterIPs`
+//! filled from `clusterIP` as the registry does), applied before validation
 //! exactly as the apiserver applies it on create.
 //!
 //! IP family fields are not defaulted here: the apiserver fills them while
@@ -38,15 +38,15 @@ pub fn prepare_service(svc: &mut Service) {
     }
 }
 
-/// The v1 → internal conversion mirrors clusterIP and clusterIPs[0].
+/// On create the apiserver fills `clusterIPs` from `clusterIP` for old
+/// clients, never the other way (`normalizeClusterIPs`): new clients set
+/// both, so `clusterIPs` alone fails validation.
 fn mirror_cluster_ips(svc: &mut Service) {
     let spec = &mut svc.spec;
     if spec.cluster_ips.is_empty() {
         if let Some(ip) = spec.cluster_ip.as_deref().filter(|s| !s.is_empty()) {
             spec.cluster_ips = vec![ip.to_string()];
         }
-    } else if spec.cluster_ip.as_deref().unwrap_or("").is_empty() {
-        spec.cluster_ip = spec.cluster_ips.first().cloned();
     }
 }
 
@@ -276,9 +276,10 @@ mod tests {
         s.spec.cluster_ip = Some("None".into());
         default_service(&mut s);
         assert_eq!(s.spec.cluster_ips, vec!["None".to_string()]);
+        // Never the other way: `clusterIPs` alone is for validation to refuse.
         let mut s = svc(None);
         s.spec.cluster_ips = vec!["10.96.0.10".into()];
         default_service(&mut s);
-        assert_eq!(s.spec.cluster_ip.as_deref(), Some("10.96.0.10"));
+        assert_eq!(s.spec.cluster_ip, None);
     }
 }

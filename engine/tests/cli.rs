@@ -163,6 +163,27 @@ const CHECK_CASES: &[CheckCase] = &[
         stderr: &[],
     },
     CheckCase {
+        fixture: "check/cluster-ips-without-cluster-ip.yaml",
+        extra: &[],
+        code: 1,
+        golden: "check/cluster-ips-without-cluster-ip.txt",
+        stderr: &[],
+    },
+    CheckCase {
+        fixture: "check/single-stack-with-two-families.yaml",
+        extra: &["--service-cidr", "10.96.0.0/12,fd00::/108"],
+        code: 1,
+        golden: "check/single-stack-with-two-families.txt",
+        stderr: &[],
+    },
+    CheckCase {
+        fixture: "check/families-the-cluster-lacks.yaml",
+        extra: &[],
+        code: 1,
+        golden: "check/families-the-cluster-lacks.txt",
+        stderr: &[],
+    },
+    CheckCase {
         fixture: "check/cluster-ip-outside-cidr.yaml",
         extra: &[],
         code: 1,
