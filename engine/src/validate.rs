@@ -527,6 +527,22 @@ fn object_meta(meta: &ObjectMeta, name_rule: fn(&str) -> Vec<String>, errs: &mut
     } else {
         push_invalid_msgs(&name, &meta.name, name_rule(&meta.name), errs);
     }
+    if let Some(prefix) = meta.generate_name.as_deref().filter(|g| !g.is_empty()) {
+        // A prefix may end in '-' (the generated suffix follows it):
+        // `maskTrailingDash` swaps the last two bytes for an "a".
+        let bytes = prefix.as_bytes();
+        let masked = if bytes.len() > 1 && prefix.ends_with('-') {
+            format!("{}a", String::from_utf8_lossy(&bytes[..bytes.len() - 2]))
+        } else {
+            prefix.to_string()
+        };
+        push_invalid_msgs(
+            &path.child("generateName"),
+            prefix,
+            name_rule(&masked),
+            errs,
+        );
+    }
     let ns_path = path.child("namespace");
     match meta.ns() {
         "" => errs.push(FieldError::required(&ns_path, "")),
@@ -1776,6 +1792,20 @@ mod tests {
         for t in ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] {
             expect(validate_service(&typed(t)), &[]);
         }
+    }
+
+    #[test]
+    fn generate_name_is_a_name_prefix() {
+        let gen = |g: &str| with(svc(), |s| s.metadata.generate_name = Some(g.into()));
+        expect(gen("-123"), &[("metadata.generateName", Invalid)]);
+        expect(gen(&"a".repeat(64)), &[("metadata.generateName", Invalid)]);
+        // A trailing '-' is fine (the suffix follows); masking it shortens
+        // the prefix by one, so 64 bytes ending in '-' fit.
+        expect(gen("web-"), &[]);
+        expect(gen(&format!("{}-", "a".repeat(63))), &[]);
+        expect(gen("-"), &[("metadata.generateName", Invalid)]);
+        // Masking works on bytes, as upstream, without splitting a char.
+        expect(gen("é-"), &[("metadata.generateName", Invalid)]);
     }
 
     #[test]

@@ -163,6 +163,13 @@ const CHECK_CASES: &[CheckCase] = &[
         stderr: &[],
     },
     CheckCase {
+        fixture: "check/names.yaml",
+        extra: &[],
+        code: 1,
+        golden: "check/names.txt",
+        stderr: &[],
+    },
+    CheckCase {
         fixture: "check/cluster-ips-without-cluster-ip.yaml",
         extra: &[],
         code: 1,

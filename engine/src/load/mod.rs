@@ -10,7 +10,7 @@ mod object;
 pub mod yaml;
 
 use crate::cluster::Origin;
-use crate::model::Object;
+use crate::model::{Object, ObjectKey};
 use object::{AnyObject, Unknown};
 use serde::Serialize;
 use std::fmt;
@@ -229,11 +229,20 @@ impl Sink<'_> {
         match obj {
             AnyObject::Object(o) => {
                 if o.metadata().name.is_empty() {
+                    // The line `check` prints for an object's errors, after
+                    // the position: the object cannot enter the cluster.
+                    let meta = o.metadata();
+                    let ns = ObjectKey::of(&o).namespace;
+                    let detail = if meta.generate_name.as_deref().is_some_and(|g| !g.is_empty()) {
+                        "the apiserver completes generateName on create; svcscope needs the name"
+                    } else {
+                        "name or generateName is required"
+                    };
                     let at = at(&path);
                     self.error(
                         line,
                         None,
-                        format!("{} without metadata.name{at}: name is required", o.kind()),
+                        format!("{} {ns}/{at}: metadata.name: Required: {detail}", o.kind()),
                     );
                 } else {
                     let origin = origin(path);

@@ -10,6 +10,9 @@ pub type StringMap = BTreeMap<String, String>;
 pub struct ObjectMeta {
     #[serde(default)]
     pub name: String,
+    /// The prefix the apiserver completes into a name on create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generate_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
