@@ -457,10 +457,12 @@ pub fn build_slices(
             }
             let serving = pod.is_ready();
             let terminating = pod.is_terminating();
+            let ready = svc.publish_not_ready_addresses() || (serving && !terminating);
+            let zone = node.and_then(|n| n.zone()).filter(|z| !z.is_empty());
             group.push(Endpoint {
                 addresses,
                 conditions: EndpointConditions {
-                    ready: Some(svc.publish_not_ready_addresses() || (serving && !terminating)),
+                    ready: Some(ready),
                     serving: Some(serving),
                     terminating: Some(terminating),
                 },
@@ -469,11 +471,8 @@ pub fn build_slices(
                     .flatten(),
                 target_ref: Some(target_ref(pod)),
                 node_name: node_name.map(String::from),
-                zone: node
-                    .and_then(|n| n.zone())
-                    .filter(|z| !z.is_empty())
-                    .map(String::from),
-                hints: None,
+                zone: zone.map(String::from),
+                hints: ready.then(|| hints(svc, zone, node_name)).flatten(),
             });
         }
         // Slices follow the port lists' order, so names are stable.
@@ -503,6 +502,38 @@ pub fn build_slices(
         }
     }
     (slices, skips)
+}
+
+/// The hints `trafficDistribution` asks the controller to put on a ready
+/// endpoint (`trafficdist`): its zone for PreferClose and PreferSameZone,
+/// its node as well for PreferSameNode. The topology-mode annotation takes
+/// precedence with proportional hints from node capacity, which the input
+/// does not give: none are written then.
+fn hints(svc: &Service, zone: Option<&str>, node: Option<&str>) -> Option<EndpointHints> {
+    let named = |n: Option<&str>| -> Vec<ForZone> {
+        n.map(|name| ForZone { name: name.into() })
+            .into_iter()
+            .collect()
+    };
+    let auto = [ANNOTATION_TOPOLOGY_HINTS, ANNOTATION_TOPOLOGY_MODE]
+        .iter()
+        .find_map(|k| svc.metadata.annotations.get(*k))
+        .is_some_and(|v| v == "Auto" || v == "auto");
+    if auto {
+        return None;
+    }
+    let hints = match svc.spec.traffic_distribution.as_deref()? {
+        "PreferClose" | "PreferSameZone" => EndpointHints {
+            for_zones: named(zone),
+            for_nodes: Vec::new(),
+        },
+        "PreferSameNode" => EndpointHints {
+            for_zones: named(zone),
+            for_nodes: named(node),
+        },
+        _ => return None,
+    };
+    (!hints.for_zones.is_empty() || !hints.for_nodes.is_empty()).then_some(hints)
 }
 
 /// `getEndpointPorts`: every Service port whose targetPort the pod has,

@@ -28,6 +28,7 @@ use crate::field::{FieldError, Path};
 use crate::model::{
     service_type, Container, Endpoint, EndpointAddress, EndpointPort, EndpointSlice,
     EndpointSlicePort, Endpoints, IntOrString, ObjectMeta, Pod, Service, ServicePort,
+    ANNOTATION_TOPOLOGY_HINTS, ANNOTATION_TOPOLOGY_MODE,
 };
 
 type Errors = Vec<FieldError>;
@@ -587,8 +588,6 @@ const IP_FAMILY_POLICIES: &[&str] = &["PreferDualStack", "RequireDualStack", "Si
 const TRAFFIC_DISTRIBUTIONS: &[&str] = &["PreferClose", "PreferSameZone", "PreferSameNode"];
 const MAX_AFFINITY_TIMEOUT: i32 = 86400;
 const ANNOTATION_SOURCE_RANGES: &str = "service.beta.kubernetes.io/load-balancer-source-ranges";
-const ANNOTATION_TOPOLOGY_HINTS: &str = "service.kubernetes.io/topology-aware-hints";
-const ANNOTATION_TOPOLOGY_MODE: &str = "service.kubernetes.io/topology-mode";
 
 /// The Service as the internal API sees it: enumerations as plain strings
 /// ("" when unset, like Go's zero value) and `clusterIPs` mirrored.

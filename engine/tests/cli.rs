@@ -853,6 +853,23 @@ fn a_service_outside_the_configured_range_is_still_served() {
         .stdout_has(&["Service lb/my-service: spec.clusterIPs: Invalid: "]);
 }
 
+/// `trafficDistribution` hints on the slices, and what kube-proxy on each
+/// node makes of them: node hints narrow to the node, zone hints to the
+/// zone, no hints (topology-mode Auto, which needs node capacity) to
+/// nothing.
+#[test]
+fn traffic_distribution_hints() {
+    let f = fixture("endpoints/traffic-distribution.yaml");
+    run(&["endpoints", f.as_str(), "-o", "json"], None)
+        .code(0)
+        .golden("endpoints/traffic-distribution.json");
+    for node in ["n1", "n3"] {
+        run(&["rules", "--node", node, f.as_str()], None)
+            .code(0)
+            .golden(&format!("proxy/rules-traffic-distribution-{node}.txt"));
+    }
+}
+
 #[test]
 fn endpoints_of_an_unknown_service() {
     run(

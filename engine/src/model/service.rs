@@ -140,6 +140,11 @@ pub struct LoadBalancerIngress {
     pub ip_mode: Option<String>,
 }
 
+/// The deprecated annotation asking for topology-aware hints.
+pub const ANNOTATION_TOPOLOGY_HINTS: &str = "service.kubernetes.io/topology-aware-hints";
+/// The annotation asking for topology-aware routing (`Auto`).
+pub const ANNOTATION_TOPOLOGY_MODE: &str = "service.kubernetes.io/topology-mode";
+
 /// Service types, as the API spells them.
 pub mod service_type {
     pub const CLUSTER_IP: &str = "ClusterIP";

@@ -76,6 +76,8 @@ pub struct EndpointInfo {
     pub zone: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub zone_hints: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub node_hints: Vec<String>,
     /// Its KUBE-SEP chain (hashed once, when the service port is built).
     #[serde(skip)]
     pub chain: String,
@@ -175,8 +177,16 @@ pub struct Categorized<'a> {
     pub reachable: Vec<&'a EndpointInfo>,
     /// Some usable endpoint exists anywhere in the cluster.
     pub has_any: bool,
-    /// Zone hints narrowed the cluster endpoints to this node's zone.
+    /// Node or zone hints narrowed the cluster endpoints to this node or
+    /// its zone.
     pub topology: bool,
+}
+
+/// What topology hints narrow cluster endpoints to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Topology {
+    Node,
+    Zone,
 }
 
 /// Splits a service port's endpoints as `CategorizeEndpoints` does.
@@ -185,12 +195,21 @@ pub fn categorize<'a>(sp: &'a ServicePortInfo, cfg: &ProxyConfig) -> Categorized
     let eps = &sp.endpoints;
     let mut use_topology = false;
     if sp.uses_cluster_endpoints() {
-        use_topology = can_use_topology(sp, cfg);
+        let topology = topology_mode(sp, cfg);
+        use_topology = topology.is_some();
         c.topology = use_topology;
         let zone = cfg.node_zone.as_deref().unwrap_or("");
+        let node = cfg.node_name.as_str();
         c.cluster = eps
             .iter()
-            .filter(|e| e.ready && (!use_topology || e.zone_hints.iter().any(|z| z == zone)))
+            .filter(|e| {
+                e.ready
+                    && match topology {
+                        None => true,
+                        Some(Topology::Node) => e.node_hints.iter().any(|n| n == node),
+                        Some(Topology::Zone) => e.zone_hints.iter().any(|z| z == zone),
+                    }
+            })
             .collect();
         // No ready endpoint anywhere: fall back to serving terminating ones.
         if c.cluster.is_empty() {
@@ -240,22 +259,28 @@ pub fn categorize<'a>(sp: &'a ServicePortInfo, cfg: &ProxyConfig) -> Categorized
     c
 }
 
-/// Zone hints apply (`topologyModeFromHints`) when the node has a zone,
-/// every ready endpoint has zone hints and one is hinted for this zone.
-/// kube-proxy reads only the hints; asking for them (`trafficDistribution`,
-/// the topology-mode annotation) is the EndpointSlice controller's business.
-fn can_use_topology(sp: &ServicePortInfo, cfg: &ProxyConfig) -> bool {
-    let Some(zone) = cfg.node_zone.as_deref().filter(|z| !z.is_empty()) else {
-        return false;
-    };
-    let mut for_zone = false;
+/// `topologyModeFromHints`: node hints apply when every ready endpoint has
+/// some and one is for this node; else zone hints, when every ready
+/// endpoint has some and one is for this node's zone. kube-proxy reads
+/// only the hints; asking for them (`trafficDistribution`, the
+/// topology-mode annotation) is the EndpointSlice controller's business.
+fn topology_mode(sp: &ServicePortInfo, cfg: &ProxyConfig) -> Option<Topology> {
+    let zone = cfg.node_zone.as_deref().filter(|z| !z.is_empty());
+    let (mut all_node, mut for_node) = (true, false);
+    let (mut all_zone, mut for_zone) = (true, false);
     for e in sp.endpoints.iter().filter(|e| e.ready) {
-        if e.zone_hints.is_empty() {
-            return false;
-        }
-        for_zone |= e.zone_hints.iter().any(|z| z == zone);
+        all_node &= !e.node_hints.is_empty();
+        for_node |= e.node_hints.iter().any(|n| *n == cfg.node_name);
+        all_zone &= !e.zone_hints.is_empty();
+        for_zone |= zone.is_some_and(|z| e.zone_hints.iter().any(|h| h == z));
     }
-    for_zone
+    if all_node && for_node {
+        Some(Topology::Node)
+    } else if all_zone && for_zone {
+        Some(Topology::Zone)
+    } else {
+        None
+    }
 }
 
 /// The service ports kube-proxy of `family` would program for `svc`, with
@@ -328,10 +353,6 @@ pub fn service_ports(
             .and_then(|t| u32::try_from(t).ok())
             .unwrap_or(10800)
     });
-    let prefer_close = matches!(
-        svc.spec.traffic_distribution.as_deref(),
-        Some("PreferClose" | "PreferSameZone")
-    );
     let mut out = Vec::new();
     for p in &svc.spec.ports {
         let Ok(port) = u16::try_from(p.port) else {
@@ -350,15 +371,6 @@ pub fn service_ports(
                 "KUBE-SEP-{}",
                 hash::chain_hash(&format!("{name}{proto}{}", e.addr()))
             );
-        }
-        if prefer_close {
-            // The EndpointSlice controller hints each endpoint to its own
-            // zone for PreferClose; the engine's slices carry no hints.
-            for e in &mut endpoints {
-                if e.zone_hints.is_empty() {
-                    e.zone_hints.extend(e.zone.clone());
-                }
-            }
         }
         out.push(ServicePortInfo {
             hash: hash::chain_hash(&format!("{name}{proto}")),
@@ -428,6 +440,12 @@ fn port_endpoints(
                     .iter()
                     .flat_map(|h| &h.for_zones)
                     .map(|z| z.name.clone())
+                    .collect(),
+                node_hints: e
+                    .hints
+                    .iter()
+                    .flat_map(|h| &h.for_nodes)
+                    .map(|n| n.name.clone())
                     .collect(),
                 chain: String::new(),
                 pod: e
