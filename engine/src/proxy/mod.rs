@@ -270,7 +270,7 @@ fn topology_mode(sp: &ServicePortInfo, cfg: &ProxyConfig) -> Option<Topology> {
     let (mut all_zone, mut for_zone) = (true, false);
     for e in sp.endpoints.iter().filter(|e| e.ready) {
         all_node &= !e.node_hints.is_empty();
-        for_node |= e.node_hints.iter().any(|n| *n == cfg.node_name);
+        for_node |= e.node_hints.contains(&cfg.node_name);
         all_zone &= !e.zone_hints.is_empty();
         for_zone |= zone.is_some_and(|z| e.zone_hints.iter().any(|h| h == z));
     }
