@@ -215,6 +215,37 @@ fn negative_answers_and_specials() {
         .golden("dns/soa.txt");
 }
 
+/// `pods verified` answers for pods CoreDNS has cached: not one being
+/// deleted, and only by the primary IP.
+#[test]
+fn verified_pod_records_follow_the_pod_cache() {
+    let f = "engine/tests/fixtures/dns/pods.yaml";
+    let ask =
+        |name: &str, qtype: &str| run(&["dns", name, qtype, f, "--pod-records", "verified"], None);
+    ask("10-240-0-7.podns.pod.cluster.local", "A")
+        .code(0)
+        .stdout_has(&[";; status: NXDOMAIN"]);
+    ask("10-240-0-8.podns.pod.cluster.local", "A")
+        .code(0)
+        .stdout_has(&["10-240-0-8.podns.pod.cluster.local. 5 IN A 10.240.0.8"]);
+    ask("fd00--9.podns.pod.cluster.local", "AAAA")
+        .code(0)
+        .stdout_has(&[";; status: NXDOMAIN"]);
+    // Insecure answers any well-formed name.
+    run(
+        &[
+            "dns",
+            "10-240-0-7.podns.pod.cluster.local",
+            f,
+            "--pod-records",
+            "insecure",
+        ],
+        None,
+    )
+    .code(0)
+    .stdout_has(&["10-240-0-7.podns.pod.cluster.local. 5 IN A 10.240.0.7"]);
+}
+
 #[test]
 fn pod_records() {
     let name = "10-244-1-3.my-ns.pod.cluster.local";

@@ -186,7 +186,9 @@ impl ZoneIndex {
         let mut pods = Vec::new();
         for (key, pod) in &cluster.pods {
             let ips: Vec<String> = pod.ips().into_iter().map(String::from).collect();
-            if let Some(primary) = ips.first() {
+            // CoreDNS never caches a pod being deleted (`errPodTerminating`),
+            // so `pods verified` does not find it.
+            if let Some(primary) = ips.first().filter(|_| !pod.is_terminating()) {
                 pod_ips
                     .entry(primary.clone())
                     .or_default()
