@@ -304,6 +304,47 @@ fn rules_of_an_ipv6_cluster() {
     .stdout_has(&["-m addrtype --dst-type LOCAL ! -d ::1/128 -j KUBE-NODEPORTS"]);
 }
 
+/// One Service with `n` ready endpoints, as JSON (slices of 100).
+fn big_service(n: usize) -> String {
+    let mut items = vec![serde_json::json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "big", "namespace": "ns"},
+        "spec": {"clusterIP": "10.96.0.10", "ports": [{"name": "p", "port": 80}]}
+    })];
+    for s in 0..n.div_ceil(100) {
+        let eps: Vec<_> = (s * 100..n.min(s * 100 + 100))
+            .map(
+                |i| serde_json::json!({"addresses": [format!("10.1.{}.{}", i / 250, i % 250 + 1)]}),
+            )
+            .collect();
+        items.push(serde_json::json!({
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": format!("big-{s}"), "namespace": "ns",
+                "labels": {"kubernetes.io/service-name": "big"}},
+            "addressType": "IPv4",
+            "ports": [{"name": "p", "port": 80, "protocol": "TCP"}],
+            "endpoints": eps
+        }));
+    }
+    serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}).to_string()
+}
+
+/// Past 1,000 endpoints kube-proxy runs in large cluster mode: endpoint
+/// rules lose their comments, the Service's own rules keep theirs.
+#[test]
+fn large_cluster_mode_drops_endpoint_comments() {
+    let sep = "-m comment --comment ns/big:p -m tcp -p tcp -j DNAT";
+    let jump = "-m comment --comment \"ns/big:p -> 10.1.0.1:80\"";
+    let cluster_ip = "-m comment --comment \"ns/big:p cluster IP\"";
+    run(&["rules", "--node", "n1", "-"], &big_service(1000))
+        .code(0)
+        .stdout_has(&[sep, jump, cluster_ip]);
+    run(&["rules", "--node", "n1", "-"], &big_service(1001))
+        .code(0)
+        .stdout_has(&[cluster_ip, "-j DNAT --to-destination 10.1.0.1:80"])
+        .stdout_lacks(&[sep, jump]);
+}
+
 /// The implicit `default/kubernetes` has no rules (its endpoints, the
 /// apiservers, are not in the input; a real one always has them), and a
 /// trace to it says so instead of calling its IP no Service's.

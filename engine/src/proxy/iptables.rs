@@ -69,6 +69,28 @@ impl Table {
 pub struct Rules {
     pub filter: Table,
     pub nat: Table,
+    /// Large cluster mode: more endpoints than
+    /// [`LARGE_CLUSTER_ENDPOINTS`], so endpoint rules carry no comments
+    /// (they would grow the ruleset by 40% and more).
+    pub large_cluster: bool,
+}
+
+/// `largeClusterEndpointsThreshold`.
+pub const LARGE_CLUSTER_ENDPOINTS: usize = 1000;
+
+/// Whether a sync of `ports` runs in large cluster mode.
+pub fn is_large_cluster(ports: &[ServicePortInfo]) -> bool {
+    ports.iter().map(|p| p.endpoints.len()).sum::<usize>() > LARGE_CLUSTER_ENDPOINTS
+}
+
+/// `appendServiceCommentLocked`: the comment of an endpoint rule, or
+/// nothing in large cluster mode.
+fn endpoint_comment(large_cluster: bool, text: &str) -> String {
+    if large_cluster {
+        String::new()
+    } else {
+        format!("-m comment --comment {text} ")
+    }
 }
 
 impl Rules {
@@ -99,6 +121,7 @@ fn quoted(s: &str) -> String {
 /// The rules for every service port on the node `cfg` describes.
 pub fn sync_rules(ports: &[ServicePortInfo], cfg: &ProxyConfig) -> Rules {
     let mut r = base_rules(cfg);
+    r.large_cluster = is_large_cluster(ports);
     let mut order: Vec<(&str, &ServicePortInfo)> =
         ports.iter().map(|sp| (sp.name_string(), sp)).collect();
     order.sort_by(|a, b| a.0.cmp(b.0).then_with(|| a.1.protocol.cmp(&b.1.protocol)));
@@ -502,11 +525,11 @@ pub fn service_rules(r: &mut Rules, sp: &ServicePortInfo, cat: &Categorized, cfg
 
     if plan.uses_cluster_chain {
         r.nat.declare(&ch.svc);
-        endpoint_rules(&mut r.nat, sp, &ch.svc, &cat.cluster);
+        endpoint_rules(&mut r.nat, r.large_cluster, sp, &ch.svc, &cat.cluster);
     }
     if plan.uses_local_chain {
         r.nat.declare(&ch.svl);
-        endpoint_rules(&mut r.nat, sp, &ch.svl, &cat.local);
+        endpoint_rules(&mut r.nat, r.large_cluster, sp, &ch.svl, &cat.local);
     }
 }
 
@@ -515,20 +538,16 @@ pub fn endpoint_chain_rules(r: &mut Rules, sp: &ServicePortInfo, ep: &EndpointIn
     let svc = sp.name_string();
     let proto = sp.protocol_lower();
     let chain = sp.endpoint_chain(ep);
-    r.nat.add(
-        chain,
-        format!(
-            "-m comment --comment {svc} -s {} -j {KUBE_MARK_MASQ}",
-            ep.ip
-        ),
-    );
-    let mut rule = format!("-m comment --comment {svc}");
+    let comment = endpoint_comment(r.large_cluster, svc);
+    r.nat
+        .add(chain, format!("{comment}-s {} -j {KUBE_MARK_MASQ}", ep.ip));
+    let mut rule = comment;
     if sp.affinity_timeout.is_some() {
-        let _ = write!(rule, " -m recent --name {chain} --set");
+        let _ = write!(rule, "-m recent --name {chain} --set ");
     }
     let _ = write!(
         rule,
-        " -m {proto} -p {proto} -j DNAT --to-destination {}",
+        "-m {proto} -p {proto} -j DNAT --to-destination {}",
         ep.addr()
     );
     r.nat.add(chain, rule);
@@ -540,34 +559,40 @@ pub fn probability(remaining: usize) -> String {
 }
 
 /// A SVC or SVL chain: affinity checks, then the random cascade.
-fn endpoint_rules(t: &mut Table, sp: &ServicePortInfo, chain: &str, eps: &[&EndpointInfo]) {
+fn endpoint_rules(
+    t: &mut Table,
+    large_cluster: bool,
+    sp: &ServicePortInfo,
+    chain: &str,
+    eps: &[&EndpointInfo],
+) {
     let svc = sp.name_string();
+    let comment = |ep: &EndpointInfo| {
+        endpoint_comment(large_cluster, &quoted(&format!("{svc} -> {}", ep.addr())))
+    };
     if let Some(timeout) = sp.affinity_timeout {
         for ep in eps {
             let sep = sp.endpoint_chain(ep);
             t.add(
                 chain,
                 format!(
-                    "-m comment --comment {} -m recent --name {sep} --rcheck --seconds {timeout} --reap -j {sep}",
-                    quoted(&format!("{svc} -> {}", ep.addr()))
+                    "{}-m recent --name {sep} --rcheck --seconds {timeout} --reap -j {sep}",
+                    comment(ep)
                 ),
             );
         }
     }
     let n = eps.len();
     for (i, ep) in eps.iter().enumerate() {
-        let mut rule = format!(
-            "-m comment --comment {}",
-            quoted(&format!("{svc} -> {}", ep.addr()))
-        );
+        let mut rule = comment(ep);
         if i + 1 < n {
             let _ = write!(
                 rule,
-                " -m statistic --mode random --probability {}",
+                "-m statistic --mode random --probability {} ",
                 probability(n - i)
             );
         }
-        let _ = write!(rule, " -j {}", sp.endpoint_chain(ep));
+        let _ = write!(rule, "-j {}", sp.endpoint_chain(ep));
         t.add(chain, rule);
     }
 }

@@ -248,6 +248,8 @@ pub struct RouteIndex {
     /// The cluster IPs of the implicit `default/kubernetes` (whose
     /// endpoints, the apiservers, the input does not name).
     implicit_ips: Vec<IpAddr>,
+    /// kube-proxy's large cluster mode (no comments on endpoint rules).
+    large_cluster: bool,
     /// The cluster DNS, which pods ask for Service names.
     zone: ZoneIndex,
 }
@@ -338,6 +340,7 @@ impl RouteIndex {
             family,
             cluster_cidr,
             implicit_ips,
+            large_cluster: iptables::is_large_cluster(&ports),
             cluster_domain: engine.config().cluster_domain.clone(),
             zone: ZoneIndex::from_engine(
                 engine,
@@ -948,7 +951,10 @@ impl RouteIndex {
             return;
         };
         let sep = sp.endpoint_chain(e);
-        let mut sep_rules = Rules::default();
+        let mut sep_rules = Rules {
+            large_cluster: self.large_cluster,
+            ..Rules::default()
+        };
         if show {
             iptables::endpoint_chain_rules(&mut sep_rules, sp, e);
         }
