@@ -246,6 +246,26 @@ fn verified_pod_records_follow_the_pod_cache() {
     .stdout_has(&["10-240-0-7.podns.pod.cluster.local. 5 IN A 10.240.0.7"]);
 }
 
+/// NS at a reverse zone's apex names the nameserver in that zone, as
+/// CoreDNS builds it from the zone asked.
+#[test]
+fn ns_at_a_reverse_zone_apex() {
+    run(
+        &[
+            "dns",
+            "0.10.in-addr.arpa.",
+            "NS",
+            REDIS,
+            CIDR_2015,
+            "--zone",
+            "cluster.local,0.10.in-addr.arpa",
+        ],
+        None,
+    )
+    .code(0)
+    .stdout_has(&["0.10.in-addr.arpa. 5 IN NS ns.dns.0.10.in-addr.arpa."]);
+}
+
 #[test]
 fn pod_records() {
     let name = "10-244-1-3.my-ns.pod.cluster.local";

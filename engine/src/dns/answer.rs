@@ -255,9 +255,10 @@ impl ZoneIndex {
 
     /// The nameserver's own names and addresses (upstream's `nsAddrs`):
     /// the cluster DNS Service's, or `ns.dns.<zone>` without an address
-    /// when the input has no such Service.
+    /// when the input has no such Service. Names are built in the zone
+    /// asked, a reverse one included, as upstream builds them.
     fn nameservers(&self, zone: &Zone) -> Vec<(String, Option<IpAddr>)> {
-        let spelled = self.forward_spelling(zone);
+        let spelled = zone.spelled;
         let svc = self.dns_service.and_then(|i| self.services.get(i));
         let mut out = Vec::new();
         match svc.map(|s| (s, &s.kind)) {
