@@ -28,7 +28,6 @@ use crate::cluster::NsName;
 use crate::engine::Engine;
 use crate::model::*;
 use serde::Serialize;
-use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
@@ -180,7 +179,9 @@ pub struct LeftOut {
 /// The Services whose variables a pod gets.
 #[derive(Debug, Clone, Default)]
 pub struct ServiceLinks<'a> {
-    /// Sorted by name; one per name.
+    /// In the order given (one per name, a later one taking an earlier
+    /// one's place). kubelet's order is a Go map's, so any order is
+    /// kubelet's; creation order reads best.
     pub services: Vec<(&'a NsName, &'a Service)>,
     /// Candidates of the pod's namespace and `default/kubernetes` that are
     /// left out, sorted (other namespaces are not listed).
@@ -198,7 +199,7 @@ pub fn select_services<'a>(
     mut created_after_pod: impl FnMut(&NsName) -> bool,
 ) -> ServiceLinks<'a> {
     let master = kubernetes_service_name();
-    let mut by_name: BTreeMap<&'a str, (&'a NsName, &'a Service)> = BTreeMap::new();
+    let mut services: Vec<(&'a NsName, &'a Service)> = Vec::new();
     let mut left_out = Vec::new();
     for (key, svc) in candidates {
         match visibility(pod_namespace, links_enabled, key, svc, || {
@@ -214,20 +215,18 @@ pub fn select_services<'a>(
                 continue;
             }
         }
-        match by_name.entry(&key.name) {
-            Entry::Vacant(e) => {
-                e.insert((key, svc));
-            }
+        match services.iter().position(|(k, _)| k.name == key.name) {
+            None => services.push((key, svc)),
             // The master entry is only added when the name is free ...
-            Entry::Occupied(_) if *key == master => left_out.push(LeftOut {
+            Some(_) if *key == master => left_out.push(LeftOut {
                 service: key.clone(),
                 reason: Visibility::Shadowed,
             }),
             // ... and the pod's namespace overwrites whatever is there
             // (only hand-made inputs hold two same-named Services of one
             // namespace: the later one wins, as in kubelet).
-            Entry::Occupied(mut e) => {
-                let (old, _) = e.insert((key, svc));
+            Some(i) => {
+                let (old, _) = std::mem::replace(&mut services[i], (key, svc));
                 if *old == master {
                     left_out.push(LeftOut {
                         service: old.clone(),
@@ -238,10 +237,7 @@ pub fn select_services<'a>(
         }
     }
     left_out.sort();
-    ServiceLinks {
-        services: by_name.into_values().collect(),
-        left_out,
-    }
+    ServiceLinks { services, left_out }
 }
 
 /// `$(VAR)` expansion as kubelet does it (`expansion.Expand` with
@@ -849,7 +845,10 @@ pub fn pod_environment(
         .service(&master)
         .filter(|st| st.served && pod_key.namespace != master.namespace)
         .map(|st| (&master, &st.service));
-    let own = engine.services_in(&pod_key.namespace);
+    let mut own = engine.services_in(&pod_key.namespace);
+    own.sort_by_cached_key(|(k, _)| {
+        engine.creation_order(&ObjectKey::new("Service", &k.namespace, &k.name))
+    });
     let pod_object = ObjectKey::new("Pod", &pod_key.namespace, &pod_key.name);
     let pod_created = engine.creation_order(&pod_object);
     let links = select_services(

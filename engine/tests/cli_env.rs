@@ -331,3 +331,42 @@ fn help_lists_the_command() {
     r.code(0);
     assert!(r.stdout.contains("env NAMESPACE/POD"), "{}", r.stdout);
 }
+
+/// Service blocks come in creation order (input order without
+/// timestamps), not sorted by name.
+#[test]
+fn service_blocks_follow_creation_order() {
+    let input = r#"
+apiVersion: v1
+kind: Service
+metadata: {name: zeta, namespace: ns}
+spec: {clusterIP: 10.96.0.30, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: alpha, namespace: ns}
+spec: {clusterIP: 10.96.0.31, ports: [{port: 81}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: ns}
+spec: {containers: [{name: c}]}
+"#;
+    let out = run(&["env", "ns/client", "-"], Some(input))
+        .code(0)
+        .stdout
+        .clone();
+    let hosts: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("_SERVICE_HOST="))
+        .collect();
+    assert_eq!(
+        hosts,
+        [
+            "KUBERNETES_SERVICE_HOST=10.96.0.1",
+            "ZETA_SERVICE_HOST=10.96.0.30",
+            "ALPHA_SERVICE_HOST=10.96.0.31"
+        ],
+        "{out}"
+    );
+}
