@@ -29,10 +29,18 @@ impl Table {
     }
 
     fn add(&mut self, chain: &str, rule: String) {
-        self.chains
-            .entry(chain.to_string())
-            .or_default()
-            .push(format!("-A {chain} {rule}"));
+        let mut line = String::with_capacity(4 + chain.len() + rule.len());
+        line.push_str("-A ");
+        line.push_str(chain);
+        line.push(' ');
+        line.push_str(&rule);
+        // Most rules go to a chain already there: no key to allocate.
+        match self.chains.get_mut(chain) {
+            Some(rules) => rules.push(line),
+            None => {
+                self.chains.insert(chain.to_string(), vec![line]);
+            }
+        }
     }
 
     /// The rules of `chain` (empty when it is not there).
@@ -553,9 +561,19 @@ pub fn endpoint_chain_rules(r: &mut Rules, sp: &ServicePortInfo, ep: &EndpointIn
     r.nat.add(chain, rule);
 }
 
-/// `--probability` of the i-th of n rules: 1/(n-i), 10 decimals.
+/// `--probability` of the i-th of n rules: 1/(n-i), 10 decimals, as Go's
+/// `%0.10f` rounds the float. Computed in integers (float formatting is
+/// most of a route trace's time): the float is within 2^-53 of 1/n, far
+/// closer than 1/n ever lies to a rounding boundary, unless it sits on one
+/// (10^10/n ending in .5), where the float's own rounding decides.
 pub fn probability(remaining: usize) -> String {
-    format!("{:.10}", 1.0 / remaining as f64)
+    const SCALE: u128 = 10_000_000_000;
+    let n = remaining.max(1) as u128;
+    if (2 * SCALE) % n == 0 && SCALE % n != 0 {
+        return format!("{:.10}", 1.0 / remaining as f64);
+    }
+    let q = (2 * SCALE + n) / (2 * n);
+    format!("{}.{:010}", q / SCALE, q % SCALE)
 }
 
 /// A SVC or SVL chain: affinity checks, then the random cascade.
@@ -568,7 +586,11 @@ fn endpoint_rules(
 ) {
     let svc = sp.name_string();
     let comment = |ep: &EndpointInfo| {
-        endpoint_comment(large_cluster, &quoted(&format!("{svc} -> {}", ep.addr())))
+        if large_cluster {
+            String::new()
+        } else {
+            format!("-m comment --comment \"{svc} -> {}\" ", ep.addr())
+        }
     };
     if let Some(timeout) = sp.affinity_timeout {
         for ep in eps {
@@ -594,5 +616,17 @@ fn endpoint_rules(
         }
         let _ = write!(rule, "-j {}", sp.endpoint_chain(ep));
         t.add(chain, rule);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::probability;
+
+    #[test]
+    fn probability_matches_float_formatting() {
+        for n in (1..=200_000).chain([1 << 20, 3 << 20, 10_000_000_000, 20_000_000_001]) {
+            assert_eq!(probability(n), format!("{:.10}", 1.0 / n as f64), "{n}");
+        }
     }
 }

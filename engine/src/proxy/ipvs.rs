@@ -31,7 +31,7 @@ pub fn virtual_servers(ports: &[ServicePortInfo], cfg: &ProxyConfig) -> Vec<Virt
         let cat = categorize(sp, cfg);
         let reals = |local: bool| -> Vec<String> {
             let eps: &[&EndpointInfo] = if local { &cat.local } else { &cat.cluster };
-            eps.iter().map(|e| e.addr()).collect()
+            eps.iter().map(|e| e.addr().to_string()).collect()
         };
         let vs = |address: IpAddr, port: u16, local: bool| VirtualServer {
             protocol: sp.protocol.clone(),

@@ -81,6 +81,9 @@ pub struct EndpointInfo {
     /// Its KUBE-SEP chain (hashed once, when the service port is built).
     #[serde(skip)]
     pub chain: String,
+    /// `ip:port`, written once: rules and traces name it many times.
+    #[serde(skip)]
+    addr: String,
     /// The pod behind the endpoint (`targetRef`), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod: Option<String>,
@@ -88,8 +91,8 @@ pub struct EndpointInfo {
 
 impl EndpointInfo {
     /// `ip:port` (`[ip]:port` for IPv6), as `--to-destination` takes it.
-    pub fn addr(&self) -> String {
-        join_host_port(&self.ip, self.port)
+    pub fn addr(&self) -> &str {
+        &self.addr
     }
 
     fn is_local(&self, node: &str) -> bool {
@@ -251,7 +254,7 @@ pub fn categorize<'a>(sp: &'a ServicePortInfo, cfg: &ProxyConfig) -> Categorized
         c.reachable = c.cluster.clone();
         return c;
     }
-    let mut merged: BTreeMap<String, &EndpointInfo> = BTreeMap::new();
+    let mut merged: BTreeMap<&str, &EndpointInfo> = BTreeMap::new();
     for e in c.cluster.iter().chain(&c.local) {
         merged.insert(e.addr(), e);
     }
@@ -448,13 +451,14 @@ fn port_endpoints(
                     .map(|n| n.name.clone())
                     .collect(),
                 chain: String::new(),
+                addr: join_host_port(&ip, port),
                 pod: e
                     .target_ref
                     .as_ref()
                     .filter(|r| r.kind.as_deref() == Some("Pod"))
                     .and_then(|r| r.name.clone()),
             };
-            by_addr.entry(info.addr()).or_insert(info);
+            by_addr.entry(info.addr.clone()).or_insert(info);
         }
     }
     by_addr.into_values().collect()

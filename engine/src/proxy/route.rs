@@ -691,7 +691,10 @@ impl RouteIndex {
         let plan = Plan::new(sp, &cat);
         // The rules are only shown in iptables mode.
         let show = req.mode == Mode::Iptables;
-        let mut rules = Rules::default();
+        let mut rules = Rules {
+            large_cluster: self.large_cluster,
+            ..Rules::default()
+        };
         if show {
             iptables::service_rules(&mut rules, sp, &cat, cfg);
         }
@@ -939,7 +942,7 @@ impl RouteIndex {
             };
             t.connections.push(Connection {
                 index: c,
-                backend: e.addr(),
+                backend: e.addr().to_string(),
                 source_ip: seen,
             });
         }
@@ -1152,13 +1155,13 @@ impl RouteIndex {
             *counts.entry(i).or_default() += 1;
             t.connections.push(Connection {
                 index: c,
-                backend: eps[i].addr(),
+                backend: eps[i].addr().to_string(),
                 source_ip: node_ip.clone(),
             });
         }
         t.distribution = distribution(&eps, &counts, connections);
         let e = eps[0];
-        let list: Vec<String> = eps.iter().map(|e| e.addr()).collect();
+        let list: Vec<String> = eps.iter().map(|e| e.addr().to_string()).collect();
         t.hops.push(hop(
             "loadBalance",
             None,
@@ -1333,7 +1336,7 @@ fn candidates<'a>(
 ) -> Vec<Candidate> {
     let n = eps.len();
     eps.map(|e| Candidate {
-        endpoint: e.addr(),
+        endpoint: e.addr().to_string(),
         pod: e
             .pod
             .as_ref()
@@ -1362,7 +1365,7 @@ fn distribution(
     counts
         .iter()
         .map(|(i, k)| Share {
-            backend: eps[*i].addr(),
+            backend: eps[*i].addr().to_string(),
             connections: *k,
             fraction: f64::from(*k) / f64::from(connections),
         })
