@@ -870,6 +870,20 @@ fn traffic_distribution_hints() {
     }
 }
 
+/// Empty (null) values read as the fields' zero values, as Kubernetes
+/// reads them: nothing to report, and the Service finds its pod.
+#[test]
+fn null_values_are_zero_values() {
+    let f = fixture("check/nulls.yaml");
+    run(&["check", f.as_str()], None).code(0).stdout_empty();
+    run(&["endpoints", "shop/web", f.as_str(), "-o", "json"], None)
+        .code(0)
+        .stdout_has(&["\"ip\": \"10.244.0.3\"", "\"port\": 8080"]);
+    run(&["resolve", f.as_str(), "-o", "json"], None)
+        .code(0)
+        .stdout_has(&["\"tier\": \"\""]);
+}
+
 #[test]
 fn endpoints_of_an_unknown_service() {
     run(

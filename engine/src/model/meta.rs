@@ -8,7 +8,7 @@ pub type StringMap = BTreeMap<String, String>;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectMeta {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub name: String,
     /// The prefix the apiserver completes into a name on create.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17,9 +17,17 @@ pub struct ObjectMeta {
     pub namespace: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
-    #[serde(default, skip_serializing_if = "StringMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::model::string_map",
+        skip_serializing_if = "StringMap::is_empty"
+    )]
     pub labels: StringMap,
-    #[serde(default, skip_serializing_if = "StringMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::model::string_map",
+        skip_serializing_if = "StringMap::is_empty"
+    )]
     pub annotations: StringMap,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_timestamp: Option<String>,
@@ -113,6 +121,6 @@ pub struct ObjectReference {
 /// A `Namespace` object.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Namespace {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub metadata: ObjectMeta,
 }

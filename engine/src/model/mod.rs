@@ -6,6 +6,8 @@
 //! defaulting and validation can tell "unset" from "set to the zero value",
 //! exactly as the apiserver does.
 
+use serde::{Deserialize, Deserializer};
+
 mod endpoints;
 mod meta;
 mod node;
@@ -129,4 +131,26 @@ impl std::fmt::Display for ObjectKey {
             write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
         }
     }
+}
+
+/// Go's JSON decoding leaves a field at its zero value when it reads
+/// `null` (Helm output is full of empty `annotations:` and `env:`); so does
+/// svcscope, for every field that is not an `Option`.
+pub(crate) fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A string map, `null` as empty and `null` values as "" (Go's zero
+/// string).
+pub(crate) fn string_map<'de, D: Deserializer<'de>>(d: D) -> Result<StringMap, D::Error> {
+    let map = Option::<std::collections::BTreeMap<String, Option<String>>>::deserialize(d)?;
+    Ok(map
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v.unwrap_or_default()))
+        .collect())
 }

@@ -4,11 +4,15 @@ use serde::{Deserialize, Serialize};
 /// A `v1.Service`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Service {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub metadata: ObjectMeta,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub spec: ServiceSpec,
-    #[serde(default, skip_serializing_if = "ServiceStatus::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::model::null_as_default",
+        skip_serializing_if = "ServiceStatus::is_empty"
+    )]
     pub status: ServiceStatus,
 }
 
@@ -25,17 +29,35 @@ pub struct ServiceSpec {
     /// either (the endpoints controller skips both).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selector: Option<StringMap>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::model::null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub ports: Vec<ServicePort>,
     #[serde(rename = "clusterIP", default, skip_serializing_if = "Option::is_none")]
     pub cluster_ip: Option<String>,
-    #[serde(rename = "clusterIPs", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "clusterIPs",
+        default,
+        deserialize_with = "crate::model::null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub cluster_ips: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::model::null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub ip_families: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_family_policy: Option<String>,
-    #[serde(rename = "externalIPs", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "externalIPs",
+        default,
+        deserialize_with = "crate::model::null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub external_ips: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_name: Option<String>,
@@ -55,7 +77,11 @@ pub struct ServiceSpec {
         skip_serializing_if = "Option::is_none"
     )]
     pub load_balancer_ip: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::model::null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub load_balancer_source_ranges: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocate_load_balancer_node_ports: Option<bool>,
@@ -71,13 +97,17 @@ pub struct ServiceSpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServicePort {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::model::null_as_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_protocol: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub port: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_port: Option<IntOrString>,
@@ -112,7 +142,7 @@ pub struct ClientIPConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceStatus {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub load_balancer: LoadBalancerStatus,
 }
 
@@ -125,7 +155,11 @@ impl ServiceStatus {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoadBalancerStatus {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::model::null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub ingress: Vec<LoadBalancerIngress>,
 }
 

@@ -21,9 +21,9 @@ pub struct Workload {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PodTemplateSpec {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub metadata: ObjectMeta,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub spec: PodSpec,
 }
 
@@ -48,7 +48,7 @@ pub(crate) struct WorkloadSpec {
     pub selector: Option<LabelSelector>,
     #[serde(default)]
     pub service_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub template: PodTemplateSpec,
 }
 
@@ -60,7 +60,7 @@ pub(crate) struct ReplicationControllerSpec {
     pub replicas: Option<i32>,
     #[serde(default)]
     pub selector: Option<super::StringMap>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub template: PodTemplateSpec,
 }
 
@@ -68,12 +68,12 @@ pub(crate) struct ReplicationControllerSpec {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CronJobSpec {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub job_template: CronJobTemplate,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub(crate) struct CronJobTemplate {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub spec: WorkloadSpec,
 }
