@@ -163,6 +163,20 @@ const CHECK_CASES: &[CheckCase] = &[
         stderr: &[],
     },
     CheckCase {
+        fixture: "check/list-with-a-bad-item.yaml",
+        extra: &[],
+        code: 1,
+        golden: "check/list-with-a-bad-item-yaml.txt",
+        stderr: &[],
+    },
+    CheckCase {
+        fixture: "check/list-with-a-bad-item.json",
+        extra: &[],
+        code: 1,
+        golden: "check/list-with-a-bad-item-json.txt",
+        stderr: &[],
+    },
+    CheckCase {
         fixture: "check/names.yaml",
         extra: &[],
         code: 1,

@@ -13,6 +13,7 @@ use crate::cluster::Origin;
 use crate::model::{Object, ObjectKey};
 use object::{AnyObject, Unknown};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use std::fmt;
 pub use yaml::Limits;
 
@@ -282,11 +283,20 @@ fn load_json(text: &str, sink: &mut Sink) {
                     }
                 }
             }
+            // A bad element: read the others one by one.
+            Err(e) if e.classify() == serde_json::error::Category::Data => {
+                match serde_json::from_str::<Vec<&RawValue>>(text) {
+                    Ok(raw) => take_json_items(text, &raw, "", None, sink),
+                    Err(_) => sink.error(Some(e.line()), Some(e.column()), json_message(&e)),
+                }
+            }
             Err(e) => sink.error(Some(e.line()), Some(e.column()), json_message(&e)),
         }
         return;
     }
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<AnyObject>();
+    // Where `stream` started reading (it restarts after a bad list).
+    let mut base = 0;
     let mut start = 0;
     let mut line = 1;
     loop {
@@ -303,7 +313,7 @@ fn load_json(text: &str, sink: &mut Sink) {
                 if !sink.take(obj, Some(line), None, None) {
                     return;
                 }
-                let end = stream.byte_offset();
+                let end = base + stream.byte_offset();
                 line += text.as_bytes()[start + skipped..end]
                     .iter()
                     .filter(|b| **b == b'\n')
@@ -311,8 +321,124 @@ fn load_json(text: &str, sink: &mut Sink) {
                 start = end;
             }
             Some(Err(e)) => {
-                sink.error(Some(e.line()), Some(e.column()), json_message(&e));
-                return;
+                // A list with a bad item: read its items one by one, so
+                // the others still load and every bad one is reported.
+                let rest = &text[start + skipped..];
+                let list = (e.classify() == serde_json::error::Category::Data)
+                    .then(|| json_list(rest))
+                    .flatten();
+                match list {
+                    Some((list, len)) => {
+                        let item_kind = list_item_kind(list.kind.as_deref());
+                        take_json_items(text, &list.items, "items", item_kind, sink);
+                        line += text.as_bytes()[start + skipped..start + skipped + len]
+                            .iter()
+                            .filter(|b| **b == b'\n')
+                            .count();
+                        start += skipped + len;
+                        stream = serde_json::Deserializer::from_str(&text[start..])
+                            .into_iter::<AnyObject>();
+                        base = start;
+                    }
+                    None => {
+                        let (l, c) = position_in(text, base, e.line(), e.column());
+                        sink.error(Some(l), Some(c), json_message(&e));
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The 1-based line and column in `text` of a position given relative to
+/// `text[offset..]`.
+fn position_in(text: &str, offset: usize, line: usize, column: usize) -> (usize, usize) {
+    LineCursor::new(text).position(offset, line, column)
+}
+
+/// Turns byte offsets, visited in increasing order, into lines and columns
+/// in one pass over the text.
+struct LineCursor<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'a> LineCursor<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCursor {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    /// The line and column of a position given relative to `offset`.
+    fn position(&mut self, offset: usize, line: usize, column: usize) -> (usize, usize) {
+        let to = offset.min(self.text.len());
+        for (i, b) in self.text[self.offset.min(to)..to].iter().enumerate() {
+            if *b == b'\n' {
+                self.line += 1;
+                self.line_start = self.offset + i + 1;
+            }
+        }
+        self.offset = self.offset.max(to);
+        if line <= 1 {
+            (self.line, to - self.line_start + column.max(1))
+        } else {
+            (self.line + line - 1, column)
+        }
+    }
+}
+
+/// The items of a list, kept as text to be read one by one.
+#[derive(serde::Deserialize)]
+struct RawList<'a> {
+    kind: Option<String>,
+    #[serde(borrow)]
+    items: Vec<&'a RawValue>,
+}
+
+/// The list document at the start of `text` and its length, if it is one.
+fn json_list(text: &str) -> Option<(RawList<'_>, usize)> {
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+    let raw = stream.next()?.ok()?;
+    let len = stream.byte_offset();
+    let list: RawList = serde_json::from_str(raw.get()).ok()?;
+    Some((list, len))
+}
+
+/// The kind of a typed list's items (`PodList` → `Pod`).
+fn list_item_kind(kind: Option<&str>) -> Option<&str> {
+    kind.and_then(|k| k.strip_suffix("List"))
+        .filter(|k| !k.is_empty())
+}
+
+/// Reads list items one at a time; a bad one is reported where it is.
+fn take_json_items(
+    text: &str,
+    items: &[&RawValue],
+    prefix: &str,
+    item_kind: Option<&str>,
+    sink: &mut Sink,
+) {
+    let mut cursor = LineCursor::new(text);
+    for (i, raw) in items.iter().enumerate() {
+        // The item's place in the whole text, for positions.
+        let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+        match serde_json::from_str::<AnyObject>(raw.get()) {
+            Ok(obj) => {
+                let (line, _) = cursor.position(offset, 1, 1);
+                if !sink.take(obj, Some(line), Some(format!("{prefix}[{i}]")), item_kind) {
+                    return;
+                }
+            }
+            Err(e) => {
+                let (l, c) = cursor.position(offset, e.line(), e.column());
+                sink.error(Some(l), Some(c), json_message(&e));
             }
         }
     }
@@ -347,12 +473,34 @@ fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink) {
                 }
             }
             Ok(None) => {}
-            Err(e) => {
-                let (l, c) = e.pos.map_or((Some(doc.pos.line), None), |p| {
-                    (Some(p.line), Some(p.column))
-                });
-                sink.error(l, c, e.message);
-            }
+            Err(e) => match doc.root.get("items").map(|n| &n.kind) {
+                // A list with a bad item: read its items one by one.
+                Some(yaml::NodeKind::Seq(items)) => {
+                    let kind = doc.root.get("kind").and_then(yaml::Node::as_str);
+                    let item_kind = list_item_kind(kind);
+                    for (i, item) in items.iter().enumerate() {
+                        match yaml::from_node::<Option<AnyObject>>(item) {
+                            Ok(Some(obj)) => {
+                                let path = Some(format!("items[{i}]"));
+                                if !sink.take(obj, Some(item.pos.line), path, item_kind) {
+                                    return;
+                                }
+                            }
+                            Ok(None) => {}
+                            Err(e) => yaml_error(sink, e, item.pos),
+                        }
+                    }
+                }
+                _ => yaml_error(sink, e, doc.pos),
+            },
         }
     }
+}
+
+/// Reports a decode error at its position, or at `fallback`'s line.
+fn yaml_error(sink: &mut Sink, e: yaml::YamlError, fallback: yaml::Pos) {
+    let (l, c) = e
+        .pos
+        .map_or((Some(fallback.line), None), |p| (Some(p.line), Some(p.column)));
+    sink.error(l, c, e.message);
 }
