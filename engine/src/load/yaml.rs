@@ -987,6 +987,16 @@ fn resolved_kind(r: Resolved, value: String) -> NodeKind {
 // JSON conversion
 // ---------------------------------------------------------------------------
 
+/// A float that sigs.k8s.io/yaml hands on as an integer: it converts YAML
+/// to JSON with Go's `json.Marshal`, which writes whole floats below 1e21
+/// without a fraction (`80.0`, `1e3` and `08` become `80`, `1000` and `8`),
+/// so integer fields take them.
+fn whole_number(f: f64) -> Option<i64> {
+    // 2^63 as a float: every whole float below it fits an i64.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    (f.fract() == 0.0 && f.abs() < LIMIT).then_some(f as i64)
+}
+
 /// Converts a node to JSON. Non-finite floats become `null` (JSON has no
 /// NaN/Infinity); keys are converted as described on [`NodeKind`], with a
 /// collection key (only possible in hand-built trees) becoming its JSON
@@ -998,7 +1008,10 @@ pub fn to_json_value(node: &Node) -> serde_json::Value {
         NodeKind::Bool(b) => Value::Bool(*b),
         NodeKind::Int(i) => Value::from(*i),
         NodeKind::UInt(u) => Value::from(*u),
-        NodeKind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        NodeKind::Float(f) => match whole_number(*f) {
+            Some(i) => Value::from(i),
+            None => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        },
         NodeKind::Str(s) => Value::String(s.clone()),
         NodeKind::Seq(items) => Value::Array(items.iter().map(to_json_value).collect()),
         NodeKind::Map(entries) => {
@@ -1058,7 +1071,13 @@ impl<'de> de::Deserializer<'de> for &'de Node {
                 Err(_) => visitor.visit_i64(*i),
             },
             NodeKind::UInt(u) => visitor.visit_u64(*u),
-            NodeKind::Float(f) => visitor.visit_f64(*f),
+            NodeKind::Float(f) => match whole_number(*f) {
+                Some(i) => match u64::try_from(i) {
+                    Ok(u) => visitor.visit_u64(u),
+                    Err(_) => visitor.visit_i64(i),
+                },
+                None => visitor.visit_f64(*f),
+            },
             NodeKind::Str(s) => visitor.visit_borrowed_str(s),
             NodeKind::Seq(items) => visit_seq(items, visitor),
             NodeKind::Map(entries) => visit_map(entries, visitor),
@@ -1437,6 +1456,23 @@ mod tests {
         assert_eq!(docs[1].pos, p(2, 1));
         assert_eq!(docs[2].pos, p(5, 1));
         assert_eq!(docs[1].root.pos, p(3, 1));
+    }
+
+    #[test]
+    fn whole_floats_reach_integer_fields_as_go_yaml_hands_them_on() {
+        #[derive(Deserialize)]
+        struct Port {
+            port: i32,
+        }
+        for (src, want) in [("port: 80.0", 80), ("port: 1e3", 1000), ("port: 08", 8)] {
+            let docs = parse(src).unwrap();
+            let got: Port = from_node(&docs[0].root).unwrap_or_else(|e| panic!("{src}: {e}"));
+            assert_eq!(got.port, want, "{src}");
+            assert_eq!(to_json_value(&docs[0].root), json!({ "port": want }), "{src}");
+        }
+        let docs = parse("port: 80.5").unwrap();
+        assert!(from_node::<Port>(&docs[0].root).is_err());
+        assert_eq!(to_json_value(&docs[0].root), json!({"port": 80.5}));
     }
 
     #[test]
