@@ -177,6 +177,13 @@ const CHECK_CASES: &[CheckCase] = &[
         stderr: &[],
     },
     CheckCase {
+        fixture: "check/api-versions.yaml",
+        extra: &[],
+        code: 1,
+        golden: "check/api-versions.txt",
+        stderr: &[],
+    },
+    CheckCase {
         fixture: "check/names.yaml",
         extra: &[],
         code: 1,

@@ -266,6 +266,27 @@ impl Sink<'_> {
                     origin,
                 });
             }
+            AnyObject::Unserved(u) => {
+                let served = object::served_versions(&u.kind).unwrap_or_default();
+                let ns = match u.metadata.namespace.as_deref() {
+                    Some(ns) if !ns.is_empty() => ns,
+                    _ if matches!(u.kind.as_str(), "Node" | "Namespace") => "",
+                    _ => crate::model::DEFAULT_NAMESPACE,
+                };
+                let at = at(&path);
+                self.error(
+                    line,
+                    None,
+                    format!(
+                        "{} {ns}/{}{at}: no matches for kind \"{}\" in version \"{}\"; the API serves it as {}",
+                        u.kind,
+                        u.metadata.name,
+                        u.kind,
+                        u.api_version,
+                        served.join(", ")
+                    ),
+                );
+            }
             // Lists and kindless objects were handled above.
             AnyObject::List { .. } | AnyObject::Kindless(_) => {}
         }

@@ -30,6 +30,22 @@ pub(crate) enum AnyObject {
     /// No kind: an item of a typed list (`PodList` items carry none) or
     /// not a Kubernetes object at all; decided by the list around it.
     Kindless(Box<Kindless>),
+    /// A modelled kind under an apiVersion the API does not serve it in
+    /// (kubectl: "no matches for kind").
+    Unserved(Box<Unknown>),
+}
+
+/// The apiVersions a current apiserver serves a modelled kind in.
+pub(crate) fn served_versions(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "Service" | "Pod" | "Node" | "Namespace" | "Endpoints" | "ReplicationController" => {
+            &["v1"]
+        }
+        "EndpointSlice" => &["discovery.k8s.io/v1"],
+        "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" => &["apps/v1"],
+        "Job" | "CronJob" => &["batch/v1"],
+        _ => return None,
+    })
 }
 
 #[derive(Debug)]
@@ -92,6 +108,16 @@ struct Parts {
 
 /// Builds the object of `kind` from what was read.
 fn finish(kind: String, api_version: Option<String>, metadata: ObjectMeta, p: Parts) -> AnyObject {
+    // Typed lists' items carry no apiVersion; the list's is right then.
+    if let (Some(served), Some(v)) = (served_versions(&kind), api_version.as_deref()) {
+        if !v.is_empty() && !served.contains(&v) {
+            return AnyObject::Unserved(Box::new(Unknown {
+                kind,
+                api_version: v.to_string(),
+                metadata,
+            }));
+        }
+    }
     let obj = match kind.as_str() {
         "Service" => Object::Service(Box::new(Service {
             metadata,
