@@ -905,6 +905,26 @@ fn null_values_are_zero_values() {
         .stdout_has(&["\"tier\": \"\""]);
 }
 
+/// Files are read as kubectl reads them: UTF-16 with a byte order mark is
+/// decoded, bytes that are not UTF-8 are an error at their line and column,
+/// and a directory stands for its manifests.
+#[test]
+fn encodings_and_directories() {
+    for f in ["encoding/utf16le.yaml", "encoding/utf16be.yaml"] {
+        let f = fixture(f);
+        run(&["check", f.as_str()], None)
+            .code(1)
+            .stdout_has(&["Service shop/web: spec.ports[0].protocol: NotSupported"]);
+    }
+    let f = fixture("encoding/latin1.yaml");
+    run(&["check", f.as_str()], None)
+        .code(1)
+        .stderr_has(&["latin1.yaml:4:21: not UTF-8 text (byte 0xe9)"]);
+    run(&["select", "app=redis", "examples"], None)
+        .code(0)
+        .stdout_has(&["my-ns/redis-master-0"]);
+}
+
 #[test]
 fn endpoints_of_an_unknown_service() {
     run(

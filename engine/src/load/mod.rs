@@ -69,6 +69,39 @@ pub struct Loaded {
     pub errors: Vec<LoadError>,
 }
 
+/// Turns a file's bytes into text as kubectl reads files: UTF-8, or UTF-16
+/// when a byte order mark says so. Bad bytes are an error at their line
+/// and column.
+pub fn decode(bytes: Vec<u8>) -> Result<String, (usize, usize, String)> {
+    let utf16 = |be: bool| {
+        let units = bytes[2..]
+            .chunks(2)
+            .map(|c| match (be, c) {
+                (true, [a, b]) => u16::from_be_bytes([*a, *b]),
+                (false, [a, b]) => u16::from_le_bytes([*a, *b]),
+                // An odd byte out decodes as the replacement character.
+                _ => 0xFFFD,
+            });
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect::<String>()
+    };
+    match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => return Ok(utf16(false)),
+        Some([0xFE, 0xFF]) => return Ok(utf16(true)),
+        _ => {}
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let bad = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let before = &bytes[..bad];
+        let line = 1 + before.iter().filter(|b| **b == b'\n').count();
+        let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let column = 1 + String::from_utf8_lossy(&before[line_start..]).chars().count();
+        (line, column, format!("not UTF-8 text (byte 0x{:02x})", bytes[bad]))
+    })
+}
+
 /// Loads every input, in order.
 pub fn load(inputs: &[Input], limits: &Limits) -> Loaded {
     let mut out = Loaded::default();

@@ -2140,6 +2140,19 @@ inline:
             }
 
             #[test]
+            fn arbitrary_bytes_decode_or_say_where(
+                bytes in prop::collection::vec(any::<u8>(), 0..64),
+            ) {
+                match crate::load::decode(bytes.clone()) {
+                    Ok(text) => no_panic(&text),
+                    Err((line, column, _)) => {
+                        prop_assert!(line >= 1 && column >= 1);
+                        prop_assert!(std::str::from_utf8(&bytes).is_err());
+                    }
+                }
+            }
+
+            #[test]
             fn arbitrary_chars_never_panic(src in ".{0,100}") {
                 no_panic(&src);
             }

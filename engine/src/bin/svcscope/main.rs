@@ -225,27 +225,39 @@ fn cli_limits() -> Limits {
 /// The texts of the named files (`-` or none: stdin).
 fn read_inputs(files: &[String]) -> Result<Vec<(String, String)>, Failure> {
     let limits = cli_limits();
-    let names: Vec<&str> = if files.is_empty() {
-        vec!["-"]
+    let names: Vec<String> = if files.is_empty() {
+        vec!["-".into()]
     } else {
-        files.iter().map(String::as_str).collect()
+        files.iter().flat_map(|f| expand_dir(f)).collect()
     };
     let mut texts = Vec::new();
     let mut failed = false;
     for name in names {
-        let (display, result) = if name == "-" {
-            let mut s = String::new();
-            let r = io::stdin()
+        let display = if name == "-" {
+            "<stdin>".to_string()
+        } else {
+            name.clone()
+        };
+        let read = if name == "-" {
+            let mut b = Vec::new();
+            io::stdin()
                 .lock()
                 .take(limits.max_bytes as u64 + 1)
-                .read_to_string(&mut s)
-                .map(|_| s);
-            ("<stdin>".to_string(), r)
+                .read_to_end(&mut b)
+                .map(|_| b)
         } else {
-            (name.to_string(), read_file(name, limits.max_bytes))
+            std::fs::File::open(&name).and_then(|f| {
+                let mut b = Vec::new();
+                f.take(limits.max_bytes as u64 + 1).read_to_end(&mut b)?;
+                Ok(b)
+            })
         };
-        match result {
-            Ok(text) => texts.push((display, text)),
+        match read.map(load::decode) {
+            Ok(Ok(text)) => texts.push((display, text)),
+            Ok(Err((line, column, msg))) => {
+                eprintln_safe(&format!("{display}:{line}:{column}: {msg}"));
+                failed = true;
+            }
             Err(e) => {
                 eprintln_safe(&format!("{display}: {e}"));
                 failed = true;
@@ -258,11 +270,25 @@ fn read_inputs(files: &[String]) -> Result<Vec<(String, String)>, Failure> {
     Ok(texts)
 }
 
-fn read_file(path: &str, max: usize) -> io::Result<String> {
-    let f = std::fs::File::open(path)?;
-    let mut s = String::new();
-    f.take(max as u64 + 1).read_to_string(&mut s)?;
-    Ok(s)
+/// A directory stands for its manifests (`.yaml`, `.yml`, `.json`, not
+/// its subdirectories), in name order, as `kubectl -f DIR` reads them.
+fn expand_dir(path: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return vec![path.to_string()];
+    };
+    let mut files: Vec<String> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+        })
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    files
 }
 
 /// Loads the files; prints load errors and notes to stderr.
