@@ -74,14 +74,12 @@ pub struct Loaded {
 /// and column.
 pub fn decode(bytes: Vec<u8>) -> Result<String, (usize, usize, String)> {
     let utf16 = |be: bool| {
-        let units = bytes[2..]
-            .chunks(2)
-            .map(|c| match (be, c) {
-                (true, [a, b]) => u16::from_be_bytes([*a, *b]),
-                (false, [a, b]) => u16::from_le_bytes([*a, *b]),
-                // An odd byte out decodes as the replacement character.
-                _ => 0xFFFD,
-            });
+        let units = bytes[2..].chunks(2).map(|c| match (be, c) {
+            (true, [a, b]) => u16::from_be_bytes([*a, *b]),
+            (false, [a, b]) => u16::from_le_bytes([*a, *b]),
+            // An odd byte out decodes as the replacement character.
+            _ => 0xFFFD,
+        });
         char::decode_utf16(units)
             .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
             .collect::<String>()
@@ -96,9 +94,18 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, (usize, usize, String)> {
         let bytes = e.as_bytes();
         let before = &bytes[..bad];
         let line = 1 + before.iter().filter(|b| **b == b'\n').count();
-        let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-        let column = 1 + String::from_utf8_lossy(&before[line_start..]).chars().count();
-        (line, column, format!("not UTF-8 text (byte 0x{:02x})", bytes[bad]))
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = 1 + String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count();
+        (
+            line,
+            column,
+            format!("not UTF-8 text (byte 0x{:02x})", bytes[bad]),
+        )
     })
 }
 
@@ -553,8 +560,8 @@ fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink) {
 
 /// Reports a decode error at its position, or at `fallback`'s line.
 fn yaml_error(sink: &mut Sink, e: yaml::YamlError, fallback: yaml::Pos) {
-    let (l, c) = e
-        .pos
-        .map_or((Some(fallback.line), None), |p| (Some(p.line), Some(p.column)));
+    let (l, c) = e.pos.map_or((Some(fallback.line), None), |p| {
+        (Some(p.line), Some(p.column))
+    });
     sink.error(l, c, e.message);
 }

@@ -38,9 +38,7 @@ pub(crate) enum AnyObject {
 /// The apiVersions a current apiserver serves a modelled kind in.
 pub(crate) fn served_versions(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
-        "Service" | "Pod" | "Node" | "Namespace" | "Endpoints" | "ReplicationController" => {
-            &["v1"]
-        }
+        "Service" | "Pod" | "Node" | "Namespace" | "Endpoints" | "ReplicationController" => &["v1"],
         "EndpointSlice" => &["discovery.k8s.io/v1"],
         "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" => &["apps/v1"],
         "Job" | "CronJob" => &["batch/v1"],

@@ -632,13 +632,13 @@ fn add_merge_source(m: &mut MapFrame, value: Node) -> Result<(), YamlError> {
     Ok(())
 }
 
-/// Splices merged entries in where `<<` stood. Explicit keys always win
-/// (go-yaml v2 lets a key written *before* `<<` be overridden; v3 and the
-/// YAML merge spec say explicit keys win, which is what manifests expect).
+/// Splices merged entries in where `<<` stood, as go-yaml v2 (and so
+/// kubectl) does: merged keys override keys written before `<<`, keys
+/// written after it override merged ones, and of several merged maps the
+/// first one listed wins.
 fn apply_merges(m: MapFrame) -> Vec<(Node, Node)> {
     let MapFrame {
         mut entries,
-        mut seen,
         merge_at,
         merge_sources,
         ..
@@ -646,16 +646,20 @@ fn apply_merges(m: MapFrame) -> Vec<(Node, Node)> {
     let Some(at) = merge_at else {
         return entries;
     };
+    let tail = entries.split_off(at.min(entries.len()));
+    let text = |k: &Node| key_text(k).ok().map(Cow::into_owned);
+    let after: BTreeSet<String> = tail.iter().filter_map(|(k, _)| text(k)).collect();
     let mut merged = Vec::new();
+    let mut merged_keys = BTreeSet::new();
     for source in merge_sources {
         for (k, v) in source {
-            let Ok(text) = key_text(&k) else { continue };
-            if seen.insert(text.into_owned()) {
+            let Some(t) = text(&k) else { continue };
+            if !after.contains(&t) && merged_keys.insert(t) {
                 merged.push((k, v));
             }
         }
     }
-    let tail = entries.split_off(at.min(entries.len()));
+    entries.retain(|(k, _)| text(k).is_none_or(|t| !merged_keys.contains(&t)));
     entries.extend(merged);
     entries.extend(tail);
     entries
@@ -919,7 +923,7 @@ fn core_tag(tag: &Tag) -> Option<CoreTag> {
 }
 
 /// Resolves one scalar event. Returns the node kind and whether it is the
-/// merge key `<<`. Unknown tags are ignored.
+/// merge key `<<`. A scalar with an unknown tag is a string.
 fn resolve_scalar(
     value: String,
     style: ScalarStyle,
@@ -932,7 +936,8 @@ fn resolve_scalar(
         return Ok((NodeKind::Str(value), false));
     }
     let Some(tag) = tag.and_then(core_tag) else {
-        if !plain {
+        // go-yaml v2 leaves a scalar with a tag it does not know as text.
+        if !plain || tag.is_some() {
             return Ok((NodeKind::Str(value), false));
         }
         return Ok(match resolve_plain(&value) {
@@ -997,6 +1002,29 @@ fn whole_number(f: f64) -> Option<i64> {
     (f.fract() == 0.0 && f.abs() < LIMIT).then_some(f as i64)
 }
 
+// The two below stay out of the recursive functions that call them, whose
+// frames (deep trees recurse once per level) they would otherwise grow.
+
+#[inline(never)]
+fn float_json(f: f64) -> serde_json::Value {
+    match whole_number(f) {
+        Some(i) => serde_json::Value::from(i),
+        None => serde_json::Number::from_f64(f)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+    }
+}
+
+#[inline(never)]
+fn visit_float<'de, V: Visitor<'de>>(f: f64, visitor: V) -> Result<V::Value, YamlError> {
+    match whole_number(f) {
+        Some(i) => match u64::try_from(i) {
+            Ok(u) => visitor.visit_u64(u),
+            Err(_) => visitor.visit_i64(i),
+        },
+        None => visitor.visit_f64(f),
+    }
+}
+
 /// Converts a node to JSON. Non-finite floats become `null` (JSON has no
 /// NaN/Infinity); keys are converted as described on [`NodeKind`], with a
 /// collection key (only possible in hand-built trees) becoming its JSON
@@ -1008,10 +1036,7 @@ pub fn to_json_value(node: &Node) -> serde_json::Value {
         NodeKind::Bool(b) => Value::Bool(*b),
         NodeKind::Int(i) => Value::from(*i),
         NodeKind::UInt(u) => Value::from(*u),
-        NodeKind::Float(f) => match whole_number(*f) {
-            Some(i) => Value::from(i),
-            None => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
-        },
+        NodeKind::Float(f) => float_json(*f),
         NodeKind::Str(s) => Value::String(s.clone()),
         NodeKind::Seq(items) => Value::Array(items.iter().map(to_json_value).collect()),
         NodeKind::Map(entries) => {
@@ -1071,13 +1096,7 @@ impl<'de> de::Deserializer<'de> for &'de Node {
                 Err(_) => visitor.visit_i64(*i),
             },
             NodeKind::UInt(u) => visitor.visit_u64(*u),
-            NodeKind::Float(f) => match whole_number(*f) {
-                Some(i) => match u64::try_from(i) {
-                    Ok(u) => visitor.visit_u64(u),
-                    Err(_) => visitor.visit_i64(i),
-                },
-                None => visitor.visit_f64(*f),
-            },
+            NodeKind::Float(f) => visit_float(*f, visitor),
             NodeKind::Str(s) => visitor.visit_borrowed_str(s),
             NodeKind::Seq(items) => visit_seq(items, visitor),
             NodeKind::Map(entries) => visit_map(entries, visitor),
@@ -1468,7 +1487,11 @@ mod tests {
             let docs = parse(src).unwrap();
             let got: Port = from_node(&docs[0].root).unwrap_or_else(|e| panic!("{src}: {e}"));
             assert_eq!(got.port, want, "{src}");
-            assert_eq!(to_json_value(&docs[0].root), json!({ "port": want }), "{src}");
+            assert_eq!(
+                to_json_value(&docs[0].root),
+                json!({ "port": want }),
+                "{src}"
+            );
         }
         let docs = parse("port: 80.5").unwrap();
         assert!(from_node::<Port>(&docs[0].root).is_err());
@@ -1541,8 +1564,9 @@ inline:
             v["both"],
             json!({"name": "e", "port": 1, "protocol": "TCP"})
         );
-        // Explicit keys win even when written before `<<`.
-        assert_eq!(v["inline"], json!({"name": "mine", "z": 1}));
+        // As in go-yaml v2, a merge overrides keys written before `<<`;
+        // keys written after it win (`svc` above).
+        assert_eq!(v["inline"], json!({"name": "theirs", "z": 1}));
         // Merged entries go where `<<` stood.
         let docs = parse(src).unwrap();
         let keys: Vec<_> = match &docs[0].root.get("svc").unwrap().kind {
@@ -1791,15 +1815,17 @@ inline:
             ("9223372036854775807", json!(i64::MAX)),
             ("-9223372036854775808", json!(i64::MIN)),
             ("18446744073709551615", json!(u64::MAX)),
-            // go-yaml v2 quirks: invalid octal and overflow fall back to float
-            ("08", json!(8.0)),
+            // go-yaml v2 quirks: invalid octal and overflow fall back to
+            // float (whole floats convert to JSON integers, as Go's
+            // json.Marshal writes them)
+            ("08", json!(8)),
             ("18446744073709551616", json!(18446744073709551616.0)),
             // floats
             ("1.5", json!(1.5)),
-            ("-2.5e3", json!(-2500.0)),
-            ("1.", json!(1.0)),
+            ("-2.5e3", json!(-2500)),
+            ("1.", json!(1)),
             (".5", json!(0.5)),
-            ("1e3", json!(1000.0)),
+            ("1e3", json!(1000)),
             // non-finite floats have no JSON form
             (".inf", json!(null)),
             ("-.Inf", json!(null)),
@@ -1849,10 +1875,10 @@ inline:
     }
 
     #[test]
-    fn tags_are_respected_and_unknown_tags_ignored() {
+    fn tags_are_respected_and_unknown_tags_make_strings() {
         assert_eq!(
             one("a: !!str 123\nb: !!int \"12\"\nc: !!float 1\nd: !!bool \"yes\"\ne: ! 12\nf: !!null ''\ng: !custom 7\nh: !!str\ni: !<tag:yaml.org,2002:int> '0x10'\n"),
-            json!({"a": "123", "b": 12, "c": 1.0, "d": true, "e": "12", "f": null, "g": 7, "h": "", "i": 16})
+            json!({"a": "123", "b": 12, "c": 1, "d": true, "e": "12", "f": null, "g": "7", "h": "", "i": 16})
         );
         assert_eq!(
             err("a: !!int abc"),
