@@ -298,44 +298,59 @@ pub fn expand<'i, 'v>(
 }
 
 /// Service-variable prefixes a pod's env values refer to with `$(VAR)`:
-/// `X_SERVICE_HOST`, `X_SERVICE_PORT…` and `X_PORT_<n>_<PROTO>…`.
+/// `X_SERVICE_HOST`, `X_SERVICE_PORT[_NAME]` and `X_PORT_<n>_<PROTO>[…]`.
+/// A reference the container's own earlier variables answer is not one
+/// (kubelet expands against those first).
 pub fn env_references(pod: &Pod) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for c in pod.spec.containers.iter().chain(&pod.spec.init_containers) {
+        let mut own: HashSet<&str> = HashSet::new();
         for e in &c.env {
             // Only `$(` starts a reference; most values have none.
-            let Some(v) = e.value.as_ref().filter(|v| v.contains("$(")) else {
-                continue;
-            };
-            expand(v, |var| {
-                if let Some(p) = service_var_prefix(var) {
-                    out.insert(p.to_string());
-                }
-                None
-            });
+            if let Some(v) = e.value.as_ref().filter(|v| v.contains("$(")) {
+                expand(v, |var| {
+                    if !own.contains(var) {
+                        if let Some(p) = service_var_prefix(var) {
+                            out.insert(p.to_string());
+                        }
+                    }
+                    None
+                });
+            }
+            own.insert(&e.name);
         }
     }
     out
 }
 
+/// The Service prefix of a variable named as kubelet names service
+/// variables (`envvars.FromServices`), matched exactly.
 fn service_var_prefix(var: &str) -> Option<&str> {
-    if let Some(i) = var
-        .find("_SERVICE_HOST")
-        .or_else(|| var.find("_SERVICE_PORT"))
-    {
-        return (i > 0).then(|| &var[..i]);
+    fn prefix(p: &str) -> Option<&str> {
+        Some(p).filter(|p| !p.is_empty())
     }
-    // X_PORT_<n>_<PROTO>[_…]
+    if let Some(p) = var
+        .strip_suffix("_SERVICE_HOST")
+        .or_else(|| var.strip_suffix("_SERVICE_PORT"))
+    {
+        return prefix(p);
+    }
+    // X_SERVICE_PORT_<NAME>
+    if let Some(i) = var.find("_SERVICE_PORT_") {
+        let name = &var[i + 14..];
+        return (!name.is_empty()).then(|| prefix(&var[..i])).flatten();
+    }
+    // X_PORT_<n>_<PROTO>[_PROTO|_PORT|_ADDR]
     let i = var.find("_PORT_")?;
     let rest = &var[i + 6..];
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    let proto = &rest[digits..];
-    (i > 0
-        && digits > 0
-        && ["_TCP", "_UDP", "_SCTP"]
-            .iter()
-            .any(|p| proto.starts_with(p)))
-    .then(|| &var[..i])
+    let after = &rest[digits..];
+    let proto_ok = ["_TCP", "_UDP", "_SCTP"].iter().any(|p| {
+        after
+            .strip_prefix(p)
+            .is_some_and(|tail| ["", "_PROTO", "_PORT", "_ADDR"].contains(&tail))
+    });
+    (digits > 0 && proto_ok).then(|| prefix(&var[..i])).flatten()
 }
 
 /// Where one of the container's own variables gets its value.
@@ -924,6 +939,31 @@ mod tests {
         });
         let refs: Vec<String> = env_references(&p).into_iter().collect();
         assert_eq!(refs, ["DB", "REDIS_MASTER"]);
+    }
+
+    #[test]
+    fn references_are_exact_and_own_variables_answer_first() {
+        let var = |name: &str, value: &str| EnvVar {
+            name: name.into(),
+            value: Some(value.into()),
+            value_from: None,
+        };
+        let mut p = Pod::default();
+        p.spec.containers.push(Container {
+            env: vec![
+                // Defined here first: the reference is the container's own.
+                var("CACHE_SERVICE_HOST", "cache.example.com"),
+                var("CACHE_URL", "redis://$(CACHE_SERVICE_HOST)"),
+                // Not service variables: suffixes must match exactly.
+                var("DB_URL", "$(DB_SERVICE_HOSTNAME) $(Q_PORT_80_TCP_X)"),
+                // Used before the container defines it: the Service's.
+                var("LATE_URL", "$(LATE_SERVICE_PORT_HTTP) $(W_PORT_80_UDP_PROTO)"),
+                var("LATE_SERVICE_PORT_HTTP", "1"),
+            ],
+            ..Default::default()
+        });
+        let refs: Vec<String> = env_references(&p).into_iter().collect();
+        assert_eq!(refs, ["LATE", "W"]);
     }
 
     fn service(name: &str, ip: &str, ports: &[(&str, i32, &str)]) -> Service {

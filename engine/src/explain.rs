@@ -202,29 +202,52 @@ pub fn service_diagnostics(
         return out;
     }
     if !f.has_selector {
-        let has_slices = !f.slices.is_empty();
-        let has_addresses = f.endpoints.is_some_and(|e| {
-            e.subsets
-                .iter()
-                .any(|s| !s.addresses.is_empty() || !s.not_ready_addresses.is_empty())
+        // What kube-proxy and CoreDNS use: ready endpoints (no condition
+        // counts as ready), else serving ones that terminate.
+        let usable = f.slices.iter().flat_map(|s| &s.endpoints).any(|e| {
+            let c = &e.conditions;
+            c.ready != Some(false) || (c.serving == Some(true) && c.terminating == Some(true))
         });
+        let given = !f.slices.is_empty()
+            || f.endpoints.is_some_and(|e| {
+                e.subsets
+                    .iter()
+                    .any(|s| !s.addresses.is_empty() || !s.not_ready_addresses.is_empty())
+            });
         let is_kubernetes = key.namespace == "default" && key.name == "kubernetes";
-        if !(has_slices || has_addresses || is_kubernetes) {
+        if !(usable || is_kubernetes) {
+            let what = if given {
+                "has no selector, and none of the endpoints given for it is ready"
+            } else {
+                "has no selector and no Endpoints or EndpointSlices"
+            };
             out.push(Diagnostic {
                 code: "no-endpoints",
                 severity: Severity::Warning,
-                message: "has no selector and no Endpoints or EndpointSlices: connections are rejected".into(),
+                message: format!("{what}: {}", unreachable_outcome(svc)),
                 details: Vec::new(),
                 objects: vec![me],
                 fix: format!(
-                    "add a selector, or create Endpoints {0} (or an EndpointSlice labelled kubernetes.io/service-name={0}) listing the backends",
+                    "add a selector, or create Endpoints {0} (or an EndpointSlice labelled kubernetes.io/service-name={0}) listing ready backends",
                     key.name
                 ),
             });
         }
         return out;
     }
-    if f.manual_endpoints.is_some_and(|e| !e.subsets.is_empty()) {
+    // The controller's own Endpoints (any dump of a cluster has them) are
+    // labelled so, or are what it computes.
+    let hand_written = |e: &Endpoints| {
+        e.metadata
+            .labels
+            .get(crate::endpoints::LABEL_ENDPOINTS_MANAGED_BY)
+            .is_none_or(|m| m != crate::endpoints::ENDPOINTS_CONTROLLER)
+            && f.endpoints.is_none_or(|c| c.subsets != e.subsets)
+    };
+    if f
+        .manual_endpoints
+        .is_some_and(|e| !e.subsets.is_empty() && hand_written(e))
+    {
         out.push(Diagnostic {
             code: "manual-endpoints-overwritten",
             severity: Severity::Warning,
@@ -443,9 +466,11 @@ fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Cluster) -> Diagnostic {
             fix: "include the running pods in the input (kubectl get pods -o yaml), or check that the workload has been scaled up".into(),
         };
     }
-    // Closest pods: fewest failing requirements, then name.
+    // Closest pods: fewest failing requirements, then name; finished pods
+    // never serve, so they are no candidates.
     let mut scored: Vec<(usize, &NsName, &Pod)> = cluster
         .pods_in(&key.namespace)
+        .filter(|(_, p)| !p.is_terminal())
         .map(|(k, p)| {
             let fails = selector
                 .requirements()
@@ -464,6 +489,8 @@ fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Cluster) -> Diagnostic {
     let mut fix = format!(
         "make the selector {sel_text} match the pods' labels, or label the pods to match it"
     );
+    // The closest pod misses only by letter case: most likely the slip.
+    let mut case_slip = false;
     for (i, (_, k, p)) in closest.iter().enumerate() {
         let failing: Vec<&Requirement> = selector
             .requirements()
@@ -479,6 +506,7 @@ fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Cluster) -> Diagnostic {
         if i == 0 {
             if let [r] = failing.as_slice() {
                 if let Some(v) = p.metadata.labels.get(&r.key) {
+                    case_slip = r.values.first().is_some_and(|w| w.eq_ignore_ascii_case(v));
                     fix = format!(
                         "if pod {} is meant to be selected, set its label {}={} or change the selector to {}={}",
                         k.name,
@@ -514,17 +542,14 @@ fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Cluster) -> Diagnostic {
                 key.namespace
             )
         };
+        // Pods that match already are the likelier intent, unless a pod
+        // here misses only by letter case: the likelier one goes first.
         fix = if closest.is_empty() {
             move_it
+        } else if case_slip {
+            format!("{fix}; otherwise, {move_it}")
         } else {
-            let whose = if elsewhere.len() == 1 {
-                format!("namespace {first}")
-            } else {
-                format!("namespaces {list}")
-            };
-            format!(
-                "{fix}; or, if the pods of {whose} are the ones meant, create the Service there"
-            )
+            format!("{move_it}; otherwise, {fix}")
         };
     }
     Diagnostic {
@@ -668,13 +693,19 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&str, &Pod)]) -> Vec
             .iter()
             .find(|(t, p, _)| *t == target && *p == sp.protocol())
         {
+            // Legal, and it works; worth knowing, as it is often a slip.
             out.push(Diagnostic {
                 code: "ports-collide",
-                severity: Severity::Warning,
-                message: format!("spec.ports[{j}] and spec.ports[{i}] both send {} traffic to targetPort {target}", sp.protocol()),
+                severity: Severity::Info,
+                message: format!(
+                    "spec.ports[{j}] ({}) and spec.ports[{i}] ({}) both send {} traffic to targetPort {target}: clients of either land on the same container port",
+                    svc.spec.ports[*j].port,
+                    sp.port,
+                    sp.protocol()
+                ),
                 details: Vec::new(),
                 objects: vec![me.clone()],
-                fix: "give each Service port its own targetPort, or drop the duplicate port".into(),
+                fix: "fine if both ports are meant to serve the same thing (a second or legacy port); otherwise point each at its own targetPort".into(),
             });
         }
         seen.push((target, sp.protocol(), i));
@@ -705,14 +736,30 @@ fn readiness(
     if only_port_misses {
         return None;
     }
+    // The family the Service's endpoints are of (its first).
+    let family = f.service.spec.ip_families.first().map(String::as_str);
     let mut details = Vec::new();
     for (n, p) in pods {
+        let of_family = |fam: &str| {
+            p.ips()
+                .iter()
+                .any(|ip| crate::net::family_of(ip).is_some_and(|f| f.as_str() == fam))
+        };
         let state = if p.is_terminal() {
             format!("phase {}", p.status.phase.as_deref().unwrap_or("?"))
         } else if p.ips().is_empty() {
             "no IP yet (not scheduled or still starting)".to_string()
+        } else if family.is_some_and(|fam| !of_family(fam)) {
+            format!(
+                "has no {} address, the Service's family",
+                family.unwrap_or_default()
+            )
         } else if p.is_terminating() {
-            "terminating".to_string()
+            if p.is_ready() {
+                "terminating, still serving until it stops".to_string()
+            } else {
+                "terminating".to_string()
+            }
         } else if !p.is_ready() {
             "not Ready".to_string()
         } else {
@@ -725,14 +772,39 @@ fn readiness(
         pods.iter()
             .map(|(n, _)| ObjectRef::new("Pod", &me.namespace, n)),
     );
+    // kube-proxy falls back to endpoints that still serve while they
+    // terminate; a headless Service has no virtual IP, only DNS answers.
+    let draining = f.slices.iter().flat_map(|s| &s.endpoints).any(|e| {
+        e.conditions.serving == Some(true) && e.conditions.terminating == Some(true)
+    });
+    let outcome = if draining && !f.service.is_headless() {
+        "terminating pods still serve (kube-proxy falls back to them) until they stop"
+    } else {
+        unreachable_outcome(f.service)
+    };
+    let fix = if draining {
+        "check that replacement pods start and pass their readiness probes (kubectl get pods, kubectl describe pod)"
+    } else {
+        "check the pods' readiness probes and status (kubectl describe pod), or set publishNotReadyAddresses for peer discovery"
+    };
     Some(Diagnostic {
         code: "no-ready-endpoints",
         severity: Severity::Warning,
-        message: format!("{} pod(s) selected, none ready to serve: connections are rejected", pods.len()),
+        message: format!("{} pod(s) selected, none ready to serve: {outcome}", pods.len()),
         details,
         objects,
-        fix: "check the pods' readiness probes and status (kubectl describe pod), or set publishNotReadyAddresses for peer discovery".into(),
+        fix: fix.into(),
     })
+}
+
+/// What clients meet when a Service has nothing to send them to: a
+/// headless one has no virtual IP, only DNS answers.
+fn unreachable_outcome(svc: &Service) -> &'static str {
+    if svc.is_headless() {
+        "DNS has no address to answer with (NXDOMAIN)"
+    } else {
+        "connections are rejected"
+    }
 }
 
 /// Ordering and visibility problems of the service variables a pod uses.

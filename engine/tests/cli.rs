@@ -1212,6 +1212,24 @@ const EXPLAIN_CASES: &[(&str, i32, &[&str])] = &[
         0,
         &["selector-matches-nothing"],
     ),
+    // Terminating pods that still serve: kube-proxy falls back to them.
+    (
+        "case-terminating-still-serving",
+        0,
+        &["no-ready-endpoints"],
+    ),
+    // Headless: no rejected connections, no DNS answer.
+    (
+        "case-headless-without-endpoints",
+        0,
+        &["no-endpoints", "no-ready-endpoints"],
+    ),
+    // Hand-written Endpoints whose addresses are all not ready.
+    ("case-manual-endpoints-not-ready", 0, &["no-endpoints"]),
+    // The controller's own Endpoints in a dump are not hand-written.
+    ("fp-controller-endpoints-in-a-dump", 0, &[]),
+    // A variable the container defines itself is no service dependency.
+    ("fp-own-variables", 0, &[]),
 ];
 
 #[test]
