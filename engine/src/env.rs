@@ -350,7 +350,9 @@ fn service_var_prefix(var: &str) -> Option<&str> {
             .strip_prefix(p)
             .is_some_and(|tail| ["", "_PROTO", "_PORT", "_ADDR"].contains(&tail))
     });
-    (digits > 0 && proto_ok).then(|| prefix(&var[..i])).flatten()
+    (digits > 0 && proto_ok)
+        .then(|| prefix(&var[..i]))
+        .flatten()
 }
 
 /// Where one of the container's own variables gets its value.
@@ -957,7 +959,10 @@ mod tests {
                 // Not service variables: suffixes must match exactly.
                 var("DB_URL", "$(DB_SERVICE_HOSTNAME) $(Q_PORT_80_TCP_X)"),
                 // Used before the container defines it: the Service's.
-                var("LATE_URL", "$(LATE_SERVICE_PORT_HTTP) $(W_PORT_80_UDP_PROTO)"),
+                var(
+                    "LATE_URL",
+                    "$(LATE_SERVICE_PORT_HTTP) $(W_PORT_80_UDP_PROTO)",
+                ),
                 var("LATE_SERVICE_PORT_HTTP", "1"),
             ],
             ..Default::default()

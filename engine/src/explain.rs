@@ -244,8 +244,7 @@ pub fn service_diagnostics(
             .is_none_or(|m| m != crate::endpoints::ENDPOINTS_CONTROLLER)
             && f.endpoints.is_none_or(|c| c.subsets != e.subsets)
     };
-    if f
-        .manual_endpoints
+    if f.manual_endpoints
         .is_some_and(|e| !e.subsets.is_empty() && hand_written(e))
     {
         out.push(Diagnostic {
@@ -774,9 +773,11 @@ fn readiness(
     );
     // kube-proxy falls back to endpoints that still serve while they
     // terminate; a headless Service has no virtual IP, only DNS answers.
-    let draining = f.slices.iter().flat_map(|s| &s.endpoints).any(|e| {
-        e.conditions.serving == Some(true) && e.conditions.terminating == Some(true)
-    });
+    let draining = f
+        .slices
+        .iter()
+        .flat_map(|s| &s.endpoints)
+        .any(|e| e.conditions.serving == Some(true) && e.conditions.terminating == Some(true));
     let outcome = if draining && !f.service.is_headless() {
         "terminating pods still serve (kube-proxy falls back to them) until they stop"
     } else {
@@ -790,7 +791,10 @@ fn readiness(
     Some(Diagnostic {
         code: "no-ready-endpoints",
         severity: Severity::Warning,
-        message: format!("{} pod(s) selected, none ready to serve: {outcome}", pods.len()),
+        message: format!(
+            "{} pod(s) selected, none ready to serve: {outcome}",
+            pods.len()
+        ),
         details,
         objects,
         fix: fix.into(),

@@ -1213,11 +1213,7 @@ const EXPLAIN_CASES: &[(&str, i32, &[&str])] = &[
         &["selector-matches-nothing"],
     ),
     // Terminating pods that still serve: kube-proxy falls back to them.
-    (
-        "case-terminating-still-serving",
-        0,
-        &["no-ready-endpoints"],
-    ),
+    ("case-terminating-still-serving", 0, &["no-ready-endpoints"]),
     // Headless: no rejected connections, no DNS answer.
     (
         "case-headless-without-endpoints",

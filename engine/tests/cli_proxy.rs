@@ -304,6 +304,52 @@ fn rules_of_an_ipv6_cluster() {
     .stdout_has(&["-m addrtype --dst-type LOCAL ! -d ::1/128 -j KUBE-NODEPORTS"]);
 }
 
+/// Route traces that follow the source's own view: a pod's resolver
+/// (dnsPolicy Default asks the node's, a host-network pod searches its own
+/// namespace), the health check (only local *ready* endpoints pass it) and
+/// the affinity rule of the backend actually chosen.
+#[test]
+fn routes_follow_resolvers_health_checks_and_affinity() {
+    let f = "engine/tests/fixtures/proxy/route-cases.yaml";
+    let route = |from: &str, to: &str| {
+        run(
+            &[
+                "route",
+                "--from",
+                from,
+                "--to",
+                to,
+                f,
+                "examples/nodes.yaml",
+            ],
+            "",
+        )
+    };
+    route("cl/dflt", "api:80").code(0).stdout_has(&[
+        "verdict: NO SUCH SERVICE: api does not resolve to cl/api through the resolver of pod cl/dflt",
+        "answer FORWARDED",
+    ]);
+    route("cl/hostnet2", "api:80")
+        .code(0)
+        .stdout_has(&["dns: api.cl.svc.cluster.local ->", "verdict: DELIVERED"]);
+    route("198.18.0.1", "203.0.113.60:80").code(0).stdout_has(&[
+        "enters node node-b: the first node passing the load balancer's health check (it has a local ready endpoint)",
+        "verdict: DELIVERED: tl/web:http -> 10.244.2.100:8080",
+    ]);
+    let r = route("cl/client-b", "api:80");
+    let out = &r.code(0).stdout;
+    let chosen = out
+        .lines()
+        .find_map(|l| l.strip_prefix("deliver: "))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("a deliver hop");
+    let affinity = out
+        .lines()
+        .find(|l| l.starts_with("affinity:"))
+        .expect("an affinity hop");
+    assert!(affinity.contains(&format!("-> {chosen}\"")), "{out}");
+}
+
 /// One Service with `n` ready endpoints, as JSON (slices of 100).
 fn big_service(n: usize) -> String {
     let mut items = vec![serde_json::json!({

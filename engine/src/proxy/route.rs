@@ -440,11 +440,14 @@ impl RouteIndex {
             .get(key)
             .ok_or_else(|| RouteError(format!("pod {key} not found in the input")))?;
         if pod.host_network {
-            // A host-network pod sends from its node.
+            // A host-network pod sends from its node, but resolves names
+            // as its own DNS policy says, in its own namespace.
             if let Some(cfg) = pod.node.as_ref().and_then(|n| self.nodes.get(n)) {
                 if let Some(ip) = cfg.node_ip {
                     let mut s = Source::node(&cfg.node_name, ip);
                     s.name = format!("pod {key} (host network)");
+                    s.namespace = Some(key.namespace.clone());
+                    s.pod = Some(key.clone());
                     return Ok(s);
                 }
             }
@@ -474,16 +477,8 @@ impl RouteIndex {
         pod.spec.dns_policy = info.dns_policy.clone();
         pod.spec.dns_config = info.dns_config.clone();
         pod.spec.host_network = Some(info.host_network);
-        let qtype = match self.family {
-            Family::IPv4 => RType::A,
-            Family::IPv6 => RType::AAAA,
-        };
-        let lookup = self.zone.resolve_from_pod(&pod, host, qtype);
-        let ip = lookup.answer.answer.iter().find_map(|r| match &r.data {
-            RData::A(ip) => Some(IpAddr::V4(*ip)),
-            RData::Aaaa(ip) => Some(IpAddr::V6(*ip)),
-            _ => None,
-        });
+        let lookup = self.zone.resolve_from_pod(&pod, host, self.qtype());
+        let ip = first_address(&lookup.answer.answer);
         let n = lookup.queries.len();
         let note = format!(
             "{n} DNS quer{} through the pod's search path, answer {}",
@@ -491,6 +486,19 @@ impl RouteIndex {
             lookup.answer.rcode
         );
         Some((note, ip))
+    }
+
+    /// The first address the cluster DNS answers for `fqdn`.
+    fn address_of(&self, fqdn: &str) -> Option<IpAddr> {
+        first_address(&self.zone.answer(fqdn, self.qtype()).answer)
+    }
+
+    /// The address record type of the traced family.
+    fn qtype(&self) -> RType {
+        match self.family {
+            Family::IPv4 => RType::A,
+            Family::IPv6 => RType::AAAA,
+        }
     }
 
     /// Cluster DNS for a Service name; `None` when the trace ends here.
@@ -526,24 +534,48 @@ impl RouteIndex {
             };
             return Ok(None);
         };
-        // Pods resolve through the cluster DNS as they would; its answer
-        // and the index agree, as both come from the same Services.
+        // Pods resolve through their own resolver (the cluster DNS as
+        // their policy and search path lead there); what it answers is what
+        // they connect to. Other sources ask the cluster DNS directly.
         let looked_up = self.lookup(host, src);
         let via = looked_up
             .as_ref()
             .map(|(note, _)| format!("; {note}"))
             .unwrap_or_default();
+        let answered = match &looked_up {
+            Some((_, ip)) => *ip,
+            None => self.address_of(&fqdn),
+        };
         let (detail, ip) = match target {
-            DnsTarget::Proxied(ip) => {
-                let ip = looked_up.and_then(|(_, a)| a).unwrap_or(*ip);
-                (format!("{fqdn} -> {ip} (cluster IP{via})"), Some(ip))
-            }
+            DnsTarget::Proxied(ip) => match (&looked_up, answered) {
+                (Some(_), None) => {
+                    let src_name = &src.name;
+                    t.verdict = Verdict {
+                        kind: VerdictKind::NoSuchService,
+                        reason: format!(
+                            "{host} does not resolve to {key} through the resolver of {src_name}{via}"
+                        ),
+                    };
+                    (format!("{host}: no address{via}"), None)
+                }
+                (_, answered) => {
+                    let ip = answered.unwrap_or(*ip);
+                    (format!("{fqdn} -> {ip} (cluster IP{via})"), Some(ip))
+                }
+            },
             DnsTarget::Headless => {
+                let reason = if answered.is_some() {
+                    format!(
+                        "Service {key} is headless: DNS answers with the pod IPs and clients connect to them directly; kube-proxy writes no rules"
+                    )
+                } else {
+                    format!(
+                        "Service {key} is headless and has no ready endpoints: DNS has no address for it (NXDOMAIN); kube-proxy writes no rules"
+                    )
+                };
                 t.verdict = Verdict {
                     kind: VerdictKind::NotProxied,
-                    reason: format!(
-                        "Service {key} is headless: DNS answers with the pod IPs and clients connect to them directly; kube-proxy writes no rules"
-                    ),
+                    reason,
                 };
                 (format!("{fqdn} -> endpoint IPs (headless{via})"), None)
             }
@@ -646,7 +678,7 @@ impl RouteIndex {
         let node = match (&node_port_node, src.kind) {
             (Some(n), _) => n.clone(),
             (None, SourceKind::Pod | SourceKind::Node) => src.node.clone().unwrap_or_default(),
-            (None, SourceKind::External) => self.ingress_node(req, sp, src),
+            (None, SourceKind::External) => self.ingress_node(req, sp, src, entry),
         };
         let unknown;
         let cfg = match self.nodes.get(&node) {
@@ -667,11 +699,8 @@ impl RouteIndex {
         if src.kind == SourceKind::External && node_port_node.is_none() {
             let why = if req.node.is_some() {
                 "as --node says"
-            } else if sp.external_policy_local
-                && req.mode != Mode::Userspace
-                && self.nodes.contains_key(&node)
-            {
-                "the first node passing the load balancer's health check (it has a local endpoint)"
+            } else if self.health_checked(req, sp, entry) && self.nodes.contains_key(&node) {
+                "the first node passing the load balancer's health check (it has a local ready endpoint)"
             } else {
                 "a node chosen by hashing the client (use --node to pick one)"
             };
@@ -884,11 +913,18 @@ impl RouteIndex {
                             "externalTrafficPolicy Local and no endpoint of {svc} on {node_label}"
                         ),
                     ));
+                    let health = if entry == Entry::LoadBalancer && sp.health_check_node_port != 0 {
+                        format!(
+                            " (the load balancer's health check on node port {} fails there)",
+                            sp.health_check_node_port
+                        )
+                    } else {
+                        String::new()
+                    };
                     t.verdict = Verdict {
                         kind: VerdictKind::Drop,
                         reason: format!(
-                            "{svc} has externalTrafficPolicy Local and no usable endpoint on {node_label}; the packet is dropped (the load balancer's health check on node port {} fails there)",
-                            sp.health_check_node_port
+                            "{svc} has externalTrafficPolicy Local and no usable endpoint on {node_label}; the packet is dropped{health}"
                         ),
                     };
                     return;
@@ -911,7 +947,12 @@ impl RouteIndex {
         let n = eps.len();
         t.candidates = candidates(sp, eps.iter().copied());
         let fallback = if eps.iter().all(|e| !e.ready) {
-            " (no ready endpoint: falling back to serving terminating ones)".to_string()
+            let which = if chain == plan.chains.svl {
+                "local "
+            } else {
+                ""
+            };
+            format!(" (no ready {which}endpoint: falling back to serving terminating ones)")
         } else if cat.topology && chain == plan.chains.svc {
             format!(
                 " (zone hints: only endpoints for zone {})",
@@ -992,7 +1033,7 @@ impl RouteIndex {
             t.hops.push(hop(
                 "affinity",
                 &chain,
-                rule("nat", &chain, "--rcheck"),
+                rule("nat", &chain, &format!("--name {sep} --rcheck")),
                 format!(
                     "sessionAffinity ClientIP: {} sticks to its first backend for {timeout}s",
                     src.ip
@@ -1030,7 +1071,12 @@ impl RouteIndex {
                         src.ip
                     )
                 } else {
-                    format!("source {} becomes {} ({why})", src.ip, first.source_ip)
+                    // MASQUERADE takes the address of the interface the
+                    // packet leaves by; the network plugin decides which.
+                    format!(
+                        "source {} becomes {} ({why}; MASQUERADE takes the egress interface's address, shown here as the node's InternalIP)",
+                        src.ip, first.source_ip
+                    )
                 },
             ));
         }
@@ -1238,20 +1284,34 @@ impl RouteIndex {
         }
     }
 
-    /// The node an outside client's packets enter: `--node`, else for
-    /// `externalTrafficPolicy: Local` the first node passing the load
-    /// balancer's health check (one with a local endpoint), else a node
-    /// picked by hashing the client.
-    fn ingress_node(&self, req: &RouteRequest, sp: &ServicePortInfo, src: &Source) -> String {
+    /// Whether a load balancer health-checks the nodes for this packet:
+    /// one sent to a LoadBalancer address of an `externalTrafficPolicy:
+    /// Local` Service (the userspace proxier predates health checks).
+    fn health_checked(&self, req: &RouteRequest, sp: &ServicePortInfo, entry: Entry) -> bool {
+        entry == Entry::LoadBalancer && sp.external_policy_local && req.mode != Mode::Userspace
+    }
+
+    /// The node an outside client's packets enter: `--node`, else for a
+    /// health-checked load balancer the first node passing the check (one
+    /// with a local *ready* endpoint: kube-proxy's health check server
+    /// counts no terminating ones), else a node picked by hashing the
+    /// client.
+    fn ingress_node(
+        &self,
+        req: &RouteRequest,
+        sp: &ServicePortInfo,
+        src: &Source,
+        entry: Entry,
+    ) -> String {
         if let Some(n) = &req.node {
             return n.clone();
         }
-        // The userspace proxier predates health check node ports.
-        if sp.external_policy_local && req.mode != Mode::Userspace {
-            let healthy = self
-                .nodes
-                .values()
-                .find(|cfg| !categorize(sp, cfg).local.is_empty());
+        if self.health_checked(req, sp, entry) {
+            let healthy = self.nodes.values().find(|cfg| {
+                sp.endpoints
+                    .iter()
+                    .any(|e| e.ready && e.node_name.as_deref() == Some(cfg.node_name.as_str()))
+            });
             if let Some(cfg) = healthy {
                 return cfg.node_name.clone();
             }
@@ -1370,6 +1430,15 @@ fn distribution(
             fraction: f64::from(*k) / f64::from(connections),
         })
         .collect()
+}
+
+/// The first address among DNS records.
+fn first_address(records: &[crate::dns::Record]) -> Option<IpAddr> {
+    records.iter().find_map(|r| match &r.data {
+        RData::A(ip) => Some(IpAddr::V4(*ip)),
+        RData::Aaaa(ip) => Some(IpAddr::V6(*ip)),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
