@@ -620,15 +620,31 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&str, &Pod)]) -> Vec
                                 .map(|nm| format!("{nm}={}/{}", cp.container_port, cp.protocol()))
                         })
                         .collect();
-                    details.push(match other_proto {
-                        Some(cp) => format!(
+                    // Declared on an init container that is no sidecar:
+                    // not a serving port (upstream `FindPort`).
+                    let on_init = p
+                        .spec
+                        .init_containers
+                        .iter()
+                        .find(|c| {
+                            c.ports
+                                .iter()
+                                .any(|cp| cp.name.as_deref() == Some(name.as_str()))
+                        })
+                        .filter(|c| !p.serving_containers().any(|s| std::ptr::eq(s, *c)));
+                    details.push(match (other_proto, on_init) {
+                        (Some(cp), _) => format!(
                             "pod {n}: port {name:?} is {}/{}, not {}",
                             cp.container_port,
                             cp.protocol(),
                             sp.protocol()
                         ),
-                        None if declared.is_empty() => format!("pod {n}: declares no named ports"),
-                        None => format!("pod {n}: has named ports {}", declared.join(", ")),
+                        (None, Some(c)) => format!(
+                            "pod {n}: port {name:?} is on init container {}, which is not a sidecar (it has no restartPolicy: Always)",
+                            c.name
+                        ),
+                        (None, None) if declared.is_empty() => format!("pod {n}: declares no named ports"),
+                        (None, None) => format!("pod {n}: has named ports {}", declared.join(", ")),
                     });
                 }
                 let mut objects = vec![me.clone()];

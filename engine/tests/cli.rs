@@ -1226,6 +1226,17 @@ const EXPLAIN_CASES: &[(&str, i32, &[&str])] = &[
     ("fp-controller-endpoints-in-a-dump", 0, &[]),
     // A variable the container defines itself is no service dependency.
     ("fp-own-variables", 0, &[]),
+    // Named ports: found on a sidecar, not on a plain init container (and
+    // said so), not under another protocol.
+    (
+        "case-named-ports-and-init-containers",
+        1,
+        &[
+            "target-port-name-not-found",
+            "target-port-name-not-found",
+            "target-port-not-declared",
+        ],
+    ),
 ];
 
 #[test]
