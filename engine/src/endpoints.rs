@@ -515,6 +515,7 @@ fn hints(svc: &Service, zone: Option<&str>, node: Option<&str>) -> Option<Endpoi
             .into_iter()
             .collect()
     };
+    let distribution = svc.spec.traffic_distribution.as_deref()?;
     let auto = [ANNOTATION_TOPOLOGY_HINTS, ANNOTATION_TOPOLOGY_MODE]
         .iter()
         .find_map(|k| svc.metadata.annotations.get(*k))
@@ -522,7 +523,7 @@ fn hints(svc: &Service, zone: Option<&str>, node: Option<&str>) -> Option<Endpoi
     if auto {
         return None;
     }
-    let hints = match svc.spec.traffic_distribution.as_deref()? {
+    let hints = match distribution {
         "PreferClose" | "PreferSameZone" => EndpointHints {
             for_zones: named(zone),
             for_nodes: Vec::new(),

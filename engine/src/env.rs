@@ -304,9 +304,16 @@ pub fn expand<'i, 'v>(
 pub fn env_references(pod: &Pod) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for c in pod.spec.containers.iter().chain(&pod.spec.init_containers) {
+        // Only `$(` starts a reference; most containers have none.
+        if !c
+            .env
+            .iter()
+            .any(|e| e.value.as_ref().is_some_and(|v| v.contains("$(")))
+        {
+            continue;
+        }
         let mut own: HashSet<&str> = HashSet::new();
         for e in &c.env {
-            // Only `$(` starts a reference; most values have none.
             if let Some(v) = e.value.as_ref().filter(|v| v.contains("$(")) {
                 expand(v, |var| {
                     if !own.contains(var) {

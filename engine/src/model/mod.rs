@@ -6,6 +6,7 @@
 //! defaulting and validation can tell "unset" from "set to the zero value",
 //! exactly as the apiserver does.
 
+use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 mod endpoints;
@@ -145,12 +146,30 @@ where
 }
 
 /// A string map, `null` as empty and `null` values as "" (Go's zero
-/// string).
+/// string), read in one pass (labels are on every object).
 pub(crate) fn string_map<'de, D: Deserializer<'de>>(d: D) -> Result<StringMap, D::Error> {
-    let map = Option::<std::collections::BTreeMap<String, Option<String>>>::deserialize(d)?;
-    Ok(map
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k, v.unwrap_or_default()))
-        .collect())
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = StringMap;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map of strings")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<StringMap, E> {
+            Ok(StringMap::new())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<StringMap, E> {
+            Ok(StringMap::new())
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<StringMap, D2::Error> {
+            d.deserialize_map(self)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StringMap, A::Error> {
+            let mut out = StringMap::new();
+            while let Some((k, v)) = map.next_entry::<String, Option<String>>()? {
+                out.insert(k, v.unwrap_or_default());
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_option(V)
 }
