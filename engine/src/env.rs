@@ -200,6 +200,8 @@ pub fn select_services<'a>(
 ) -> ServiceLinks<'a> {
     let master = kubernetes_service_name();
     let mut services: Vec<(&'a NsName, &'a Service)> = Vec::new();
+    // Where each name sits in `services`.
+    let mut at: HashMap<&'a str, usize> = HashMap::new();
     let mut left_out = Vec::new();
     for (key, svc) in candidates {
         match visibility(pod_namespace, links_enabled, key, svc, || {
@@ -215,8 +217,11 @@ pub fn select_services<'a>(
                 continue;
             }
         }
-        match services.iter().position(|(k, _)| k.name == key.name) {
-            None => services.push((key, svc)),
+        match at.get(key.name.as_str()).copied() {
+            None => {
+                at.insert(&key.name, services.len());
+                services.push((key, svc));
+            }
             // The master entry is only added when the name is free ...
             Some(_) if *key == master => left_out.push(LeftOut {
                 service: key.clone(),
