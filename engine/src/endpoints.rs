@@ -103,6 +103,12 @@ fn target_ref(pod: &Pod) -> ObjectReference {
     }
 }
 
+/// Whether the EndpointSlice controller manages this slice (its
+/// managed-by label says so); it keeps its hands off any other.
+pub fn is_controller_slice(es: &EndpointSlice) -> bool {
+    es.metadata.labels.get(LABEL_MANAGED_BY).map(String::as_str) == Some(MANAGED_BY_CONTROLLER)
+}
+
 /// Whether the endpoints controllers manage this Service's endpoints.
 pub fn is_controller_managed(svc: &Service) -> bool {
     svc.type_() != service_type::EXTERNAL_NAME

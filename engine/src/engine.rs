@@ -794,6 +794,19 @@ impl Engine {
         }
     }
 
+    /// The EndpointSlices of the input labelled for Service `nn`.
+    fn given_slices<'a>(&'a self, nn: &'a NsName) -> impl Iterator<Item = &'a EndpointSlice> + 'a {
+        self.slices_by_service
+            .get(nn)
+            .into_iter()
+            .flatten()
+            .filter_map(move |s| {
+                self.cluster
+                    .endpoint_slices
+                    .get(&NsName::new(&nn.namespace, s))
+            })
+    }
+
     /// Recomputes a Service's endpoints, slices and diagnostics.
     fn refresh(&mut self, nn: &NsName, changes: &mut Changes) {
         let Some(st) = self.services.get(nn) else {
@@ -808,12 +821,21 @@ impl Engine {
         } else if endpoints::is_controller_managed(&st.service) {
             let pods: Vec<&Pod> = st.selected.values().map(|p| &**p).collect();
             let ep = endpoints::build_endpoints(&st.service, &pods);
-            let (slices, skips) = endpoints::build_slices(
+            let (mut slices, skips) = endpoints::build_slices(
                 &st.service,
                 &pods,
                 NodeInfo {
                     nodes: &self.cluster.nodes,
                 },
+            );
+            // Slices another manager keeps for the Service stay beside the
+            // controller's, and kube-proxy and CoreDNS use them too (they
+            // go by the service-name label alone). The controller's own, as
+            // given, are replaced by what it computes.
+            slices.extend(
+                self.given_slices(nn)
+                    .filter(|es| !endpoints::is_controller_slice(es))
+                    .cloned(),
             );
             (Some(ep), slices, skips)
         } else if st
@@ -828,18 +850,7 @@ impl Engine {
         } else {
             // Selectorless: what the user gave, plus the mirrored slices.
             let ep = self.cluster.endpoints.get(nn).cloned();
-            let mut slices: Vec<EndpointSlice> = self
-                .slices_by_service
-                .get(nn)
-                .into_iter()
-                .flatten()
-                .filter_map(|s| {
-                    self.cluster
-                        .endpoint_slices
-                        .get(&NsName::new(&nn.namespace, s))
-                        .cloned()
-                })
-                .collect();
+            let mut slices: Vec<EndpointSlice> = self.given_slices(nn).cloned().collect();
             if let Some(ep) = &ep {
                 slices.extend(endpoints::mirror_slices(&st.service, ep));
             }

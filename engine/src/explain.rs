@@ -264,7 +264,20 @@ pub fn service_diagnostics(
     }
     let pods: Vec<(&str, &Pod)> = f.selected.iter().map(|(n, p)| (&**n, &**p)).collect();
     if pods.is_empty() {
-        out.push(no_match(f, &me, cluster));
+        // Slices of another manager still route traffic to it.
+        let others = f
+            .slices
+            .iter()
+            .filter(|es| !crate::endpoints::is_controller_slice(es))
+            .flat_map(|es| &es.endpoints)
+            .filter(|e| e.conditions.ready != Some(false))
+            .count();
+        let outcome = if others > 0 {
+            format!("only the {others} ready endpoint(s) of EndpointSlices from another manager serve it")
+        } else {
+            "the Service has no endpoints".to_string()
+        };
+        out.push(no_match(f, &me, cluster, &outcome));
         return out;
     }
     let port_diags = port_diagnostics(svc, &me, &pods);
@@ -428,7 +441,7 @@ fn external_name(
 }
 
 /// Selector matches no pod: name the closest pods and the differing label.
-fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Cluster) -> Diagnostic {
+fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Cluster, outcome: &str) -> Diagnostic {
     let key = f.key;
     let selector = f
         .service
@@ -555,7 +568,7 @@ fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Cluster) -> Diagnostic {
         code: "selector-matches-nothing",
         severity: Severity::Warning,
         message: format!(
-            "selector {sel_text} matches no pod in namespace {}: the Service has no endpoints",
+            "selector {sel_text} matches no pod in namespace {}: {outcome}",
             key.namespace
         ),
         details,

@@ -925,6 +925,35 @@ fn encodings_and_directories() {
         .stdout_has(&["my-ns/redis-master-0"]);
 }
 
+/// EndpointSlices another manager keeps for a Service with a selector stay
+/// beside the controller's, and kube-proxy uses them; a stale slice of the
+/// controller's own is replaced by what it computes.
+#[test]
+fn slices_of_another_manager_are_kept_and_used() {
+    let f = fixture("endpoints/foreign-slice.yaml");
+    run(&["endpoints", "cs/cs", f.as_str(), "-o", "json"], None)
+        .code(0)
+        .stdout_has(&["\"name\": \"cs-custom\"", "10.244.1.140"])
+        .stdout_lacks(&["cs-stale", "10.244.9.9"]);
+    run(
+        &[
+            "route",
+            "--from",
+            "node/node-b",
+            "--to",
+            "cs.cs:80",
+            f.as_str(),
+            "examples/nodes.yaml",
+        ],
+        None,
+    )
+    .code(0)
+    .stdout_has(&["verdict: DELIVERED: cs/cs:http -> 10.244.1.140:8080"]);
+    run(&["explain", f.as_str()], None).code(0).stdout_has(&[
+        "only the 1 ready endpoint(s) of EndpointSlices from another manager serve it",
+    ]);
+}
+
 #[test]
 fn endpoints_of_an_unknown_service() {
     run(
