@@ -266,6 +266,56 @@ fn ns_at_a_reverse_zone_apex() {
     .stdout_has(&["0.10.in-addr.arpa. 5 IN NS ns.dns.0.10.in-addr.arpa."]);
 }
 
+/// `--ttl` is the plugin's `ttl` option: every answer and the SOA minimum,
+/// but not `dns-version` (always 28800); 0 to 3600.
+#[test]
+fn ttl_option() {
+    run(
+        &[
+            "dns",
+            "redis-master.my-ns.svc.cluster.local",
+            REDIS,
+            CIDR_2015,
+            "--ttl",
+            "30",
+        ],
+        None,
+    )
+    .code(0)
+    .stdout_has(&["redis-master.my-ns.svc.cluster.local. 30 IN A 10.0.0.11"]);
+    run(
+        &[
+            "dns",
+            "nope.my-ns.svc.cluster.local",
+            REDIS,
+            CIDR_2015,
+            "--ttl=0",
+        ],
+        None,
+    )
+    .code(0)
+    .stdout_has(&["7200 1800 86400 0"]);
+    run(
+        &[
+            "dns",
+            "dns-version.cluster.local",
+            "TXT",
+            REDIS,
+            "--ttl",
+            "30",
+        ],
+        None,
+    )
+    .code(0)
+    .stdout_has(&["dns-version.cluster.local. 28800 IN TXT"]);
+    run(&["zone", REDIS, CIDR_2015, "--ttl", "60"], None)
+        .code(0)
+        .stdout_has(&["$TTL 60"]);
+    run(&["dns", "x", REDIS, "--ttl", "3601"], None)
+        .code(2)
+        .stderr_has(&["--ttl \"3601\": a number of seconds from 0 to 3600"]);
+}
+
 #[test]
 fn pod_records() {
     let name = "10-244-1-3.my-ns.pod.cluster.local";

@@ -13,6 +13,7 @@ const VALUE_OPTIONS: &[(&str, Option<char>)] = &[
     ("from", None),
     ("zone", None),
     ("pod-records", None),
+    ("ttl", None),
     ("container", Some('c')),
     ("to", None),
     ("protocol", None),

@@ -24,7 +24,8 @@ struct Output<'a, T: Serialize> {
 }
 
 /// The plugin's options: `--zone ZONE[,REVERSE-ZONE…]` (default: the
-/// cluster domain) and `--pod-records`.
+/// cluster domain), `--pod-records` and `--ttl` (0 to 3600, as the plugin's
+/// `ttl` option).
 fn options(args: &Args, config: &Config) -> Result<DnsOptions, UsageError> {
     let mut opts = DnsOptions::for_zone(&config.cluster_domain);
     if let Some(z) = args.option("zone") {
@@ -36,11 +37,20 @@ fn options(args: &Args, config: &Config) -> Result<DnsOptions, UsageError> {
             .parse()
             .map_err(|e| UsageError(format!("--pod-records: {e}")))?;
     }
+    if let Some(t) = args.option("ttl") {
+        opts.ttl = t
+            .parse::<u32>()
+            .ok()
+            .filter(|t| *t <= 3600)
+            .ok_or_else(|| {
+                UsageError(format!("--ttl {t:?}: a number of seconds from 0 to 3600"))
+            })?;
+    }
     Ok(opts)
 }
 
 pub(crate) fn run_dns(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Failure> {
-    args.allow_only(&["output", "from", "zone", "pod-records"])?;
+    args.allow_only(&["output", "from", "zone", "pod-records", "ttl"])?;
     let format = args.output(&["text", "json"])?;
     let opts = options(args, &config)?;
     let (qname, rest) = args
@@ -116,7 +126,7 @@ pub(crate) fn run_dns(args: &Args, config: Config, out: &mut impl Write) -> Resu
 }
 
 pub(crate) fn run_zone(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Failure> {
-    args.allow_only(&["zone", "pod-records"])?;
+    args.allow_only(&["zone", "pod-records", "ttl"])?;
     let opts = options(args, &config)?;
     let (engine, loaded) = engine_from(&args.positionals, config)?;
     let index = ZoneIndex::from_engine(engine, opts);

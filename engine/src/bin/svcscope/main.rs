@@ -38,12 +38,12 @@ Commands:
   endpoints [NAMESPACE/NAME] [FILE…] [-o yaml|json]
                              the Endpoints and EndpointSlices the controllers
                              would write, for one Service or all
-  dns QNAME [TYPE] [FILE…] [--from NAMESPACE/POD] [--zone Z] [--pod-records MODE] [-o text|json]
+  dns QNAME [TYPE] [FILE…] [--from NAMESPACE/POD] [--zone Z] [--pod-records MODE] [--ttl S] [-o text|json]
                              the cluster DNS's answer (dig-like; TYPE A, AAAA,
                              SRV, PTR, CNAME, TXT, SOA, NS or ANY, default A);
                              with --from, every query the pod's resolver sends
                              through its search path, then the answer it gets
-  zone [FILE…] [--zone Z] [--pod-records MODE]
+  zone [FILE…] [--zone Z] [--pod-records MODE] [--ttl S]
                              the cluster zone as an RFC 1035 master file
   explain [FILE…] [-o text|json]
                              diagnostics: what is wrong and how to fix it
