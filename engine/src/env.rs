@@ -302,34 +302,43 @@ pub fn expand<'i, 'v>(
     out
 }
 
-/// Service-variable prefixes a pod's env values refer to with `$(VAR)`:
-/// `X_SERVICE_HOST`, `X_SERVICE_PORT[_NAME]` and `X_PORT_<n>_<PROTO>[…]`.
-/// A reference the container's own earlier variables answer is not one
-/// (kubelet expands against those first).
+/// Service-variable prefixes a pod refers to with `$(VAR)` in its env
+/// values, commands and args: `X_SERVICE_HOST`, `X_SERVICE_PORT[_NAME]` and
+/// `X_PORT_<n>_<PROTO>[…]`. A reference the container's own variables
+/// answer is not one: kubelet expands env values against the variables
+/// defined before them, commands and args against all of them.
 pub fn env_references(pod: &Pod) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
+    let has_ref = |v: &str| v.contains("$(");
     for c in pod.spec.containers.iter().chain(&pod.spec.init_containers) {
         // Only `$(` starts a reference; most containers have none.
-        if !c
+        let in_env = c
             .env
             .iter()
-            .any(|e| e.value.as_ref().is_some_and(|v| v.contains("$(")))
-        {
+            .any(|e| e.value.as_deref().is_some_and(has_ref));
+        let in_command = c.command.iter().chain(&c.args).any(|a| has_ref(a));
+        if !in_env && !in_command {
             continue;
         }
         let mut own: HashSet<&str> = HashSet::new();
-        for e in &c.env {
-            if let Some(v) = e.value.as_ref().filter(|v| v.contains("$(")) {
-                expand(v, |var| {
-                    if !own.contains(var) {
-                        if let Some(p) = service_var_prefix(var) {
-                            out.insert(p.to_string());
-                        }
+        let mut note = |text: &str, own: &HashSet<&str>| {
+            expand(text, |var| {
+                if !own.contains(var) {
+                    if let Some(p) = service_var_prefix(var) {
+                        out.insert(p.to_string());
                     }
-                    None
-                });
+                }
+                None
+            });
+        };
+        for e in &c.env {
+            if let Some(v) = e.value.as_deref().filter(|v| has_ref(v)) {
+                note(v, &own);
             }
             own.insert(&e.name);
+        }
+        for a in c.command.iter().chain(&c.args).filter(|a| has_ref(a)) {
+            note(a, &own);
         }
     }
     out
@@ -977,10 +986,13 @@ mod tests {
                 ),
                 var("LATE_SERVICE_PORT_HTTP", "1"),
             ],
+            // Commands and args see every variable of the container.
+            command: vec!["run".into(), "$(CACHE_SERVICE_HOST)".into()],
+            args: vec!["--db=$(DB_SERVICE_HOST)".into(), "$$(X_SERVICE_HOST)".into()],
             ..Default::default()
         });
         let refs: Vec<String> = env_references(&p).into_iter().collect();
-        assert_eq!(refs, ["LATE", "W"]);
+        assert_eq!(refs, ["DB", "LATE", "W"]);
     }
 
     fn service(name: &str, ip: &str, ports: &[(&str, i32, &str)]) -> Service {

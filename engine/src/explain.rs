@@ -867,7 +867,7 @@ pub fn pod_env_diagnostics(
                 code: "env-service-missing",
                 severity: Severity::Warning,
                 message: format!(
-                    "env refers to $({var}) or similar, but namespace {} has no matching Service",
+                    "a container refers to $({var}) or similar, but namespace {} has no matching Service",
                     nn.namespace
                 ),
                 details: Vec::new(),
@@ -887,7 +887,7 @@ pub fn pod_env_diagnostics(
             Visibility::LinksDisabled => out.push(Diagnostic {
                 code: "env-service-links-disabled",
                 severity: Severity::Warning,
-                message: format!("env refers to $({var}), but enableServiceLinks is false, so kubelet sets no variables for Service {}", sk.name),
+                message: format!("a container refers to $({var}), but enableServiceLinks is false, so kubelet sets no variables for Service {}", sk.name),
                 details: Vec::new(),
                 objects: vec![me.clone(), svc_ref],
                 fix: "set enableServiceLinks: true, or use the DNS name".into(),
@@ -895,7 +895,7 @@ pub fn pod_env_diagnostics(
             Visibility::NoClusterIp => out.push(Diagnostic {
                 code: "env-service-has-no-variables",
                 severity: Severity::Warning,
-                message: format!("env refers to $({var}), but Service {} is headless or ExternalName, which get no variables", sk.name),
+                message: format!("a container refers to $({var}), but Service {} is headless or ExternalName, which get no variables", sk.name),
                 details: Vec::new(),
                 objects: vec![me.clone(), svc_ref],
                 fix: format!("use the DNS name {}.{}.svc instead", sk.name, sk.namespace),
@@ -903,7 +903,7 @@ pub fn pod_env_diagnostics(
             Visibility::CreatedAfterPod => out.push(Diagnostic {
                 code: "env-service-created-after-pod",
                 severity: Severity::Warning,
-                message: format!("env refers to $({var}), but Service {} was created after the pod, so kubelet did not set it; the reference stays literal", sk.name),
+                message: format!("a container refers to $({var}), but Service {} was created after the pod, so kubelet did not set it; the reference stays literal", sk.name),
                 details: vec!["kubelet computes service variables once, when the container starts".into()],
                 objects: vec![me.clone(), svc_ref],
                 fix: "restart the pod (e.g. kubectl rollout restart) after creating the Service, or use its DNS name".into(),

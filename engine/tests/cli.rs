@@ -1253,8 +1253,13 @@ const EXPLAIN_CASES: &[(&str, i32, &[&str])] = &[
     ("case-manual-endpoints-not-ready", 0, &["no-endpoints"]),
     // The controller's own Endpoints in a dump are not hand-written.
     ("fp-controller-endpoints-in-a-dump", 0, &[]),
-    // A variable the container defines itself is no service dependency.
-    ("fp-own-variables", 0, &[]),
+    // A variable the container defines itself is no service dependency;
+    // one its args use is.
+    (
+        "case-own-variables-and-args",
+        0,
+        &["env-service-created-after-pod"],
+    ),
     // Named ports: found on a sidecar, not on a plain init container (and
     // said so), not under another protocol.
     (

@@ -64,6 +64,20 @@ pub struct Container {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub env: Vec<EnvVar>,
+    /// The entrypoint and its arguments: kubelet expands `$(VAR)` in them
+    /// with the container's environment.
+    #[serde(
+        default,
+        deserialize_with = "crate::model::null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub command: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model::null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub args: Vec<String>,
     /// `Always` on an init container makes it a sidecar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<String>,
