@@ -152,8 +152,8 @@ fn service_created_after_the_pod_is_not_set() {
     // explain says so too, for the Services the pods refer to.
     let r = run(&["explain", &f], None);
     for pod_and_service in [
-        "Pod shop/client: env refers to $(CACHE_SERVICE_HOST), but Service cache was created after the pod",
-        "Pod plain/client: env refers to $(AFTER_SERVICE_HOST), but Service after was created after the pod",
+        "Pod shop/client: a container refers to $(CACHE_SERVICE_HOST), but Service cache was created after the pod",
+        "Pod plain/client: a container refers to $(AFTER_SERVICE_HOST), but Service after was created after the pod",
     ] {
         assert!(r.stdout.contains(pod_and_service), "{}", r.stdout);
     }
