@@ -15,7 +15,7 @@ pub mod route;
 
 use crate::cluster::NsName;
 use crate::engine::Engine;
-use crate::model::{EndpointSlice, Service, LABEL_ZONE};
+use crate::model::{EndpointHints, EndpointSlice, ForZone, Service, LABEL_ZONE};
 use crate::net::{parse_cidr_masked, parse_ip, Cidr, Family};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -430,6 +430,9 @@ fn port_endpoints(
                 continue;
             };
             let c = &e.conditions;
+            let hinted = |pick: fn(&EndpointHints) -> &Vec<ForZone>| -> Vec<String> {
+                e.hints.iter().flat_map(pick).map(|z| z.name.clone()).collect()
+            };
             let info = EndpointInfo {
                 ip,
                 port,
@@ -438,18 +441,8 @@ fn port_endpoints(
                 terminating: c.terminating.unwrap_or(false),
                 node_name: e.node_name.clone().filter(|n| !n.is_empty()),
                 zone: e.zone.clone().filter(|z| !z.is_empty()),
-                zone_hints: e
-                    .hints
-                    .iter()
-                    .flat_map(|h| &h.for_zones)
-                    .map(|z| z.name.clone())
-                    .collect(),
-                node_hints: e
-                    .hints
-                    .iter()
-                    .flat_map(|h| &h.for_nodes)
-                    .map(|n| n.name.clone())
-                    .collect(),
+                zone_hints: hinted(|h| &h.for_zones),
+                node_hints: hinted(|h| &h.for_nodes),
                 chain: String::new(),
                 addr: join_host_port(&ip, port),
                 pod: e
