@@ -66,7 +66,9 @@ Commands:
                              endpoints, slices, diagnostics, errors
 
 FILE is a YAML or JSON manifest (multi-document, kind: List, kubectl get -o
-yaml|json output); `-` or no FILE reads stdin. Several files form one cluster.
+yaml|json output; UTF-8, or UTF-16 with a byte order mark), or a directory of
+them (.yaml, .yml, .json); `-` or no FILE reads stdin. Several files form one
+cluster.
 
 Options:
   --service-cidr CIDR[,CIDR]  service IP range(s) (default 10.96.0.0/12)
@@ -77,6 +79,7 @@ Options:
   --zone ZONE[,REVERSE…]      (dns, zone) the zone(s) CoreDNS serves (default: the
                              cluster domain, in-addr.arpa, ip6.arpa)
   --pod-records MODE          (dns, zone) disabled (default), insecure or verified
+  --ttl SECONDS               (dns, zone) TTL of the answers, 0-3600 (default 5)
   -o, --output FORMAT         output format
   -h, --help                  this help
   -V, --version               version
