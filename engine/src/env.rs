@@ -988,7 +988,10 @@ mod tests {
             ],
             // Commands and args see every variable of the container.
             command: vec!["run".into(), "$(CACHE_SERVICE_HOST)".into()],
-            args: vec!["--db=$(DB_SERVICE_HOST)".into(), "$$(X_SERVICE_HOST)".into()],
+            args: vec![
+                "--db=$(DB_SERVICE_HOST)".into(),
+                "$$(X_SERVICE_HOST)".into(),
+            ],
             ..Default::default()
         });
         let refs: Vec<String> = env_references(&p).into_iter().collect();

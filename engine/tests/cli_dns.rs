@@ -316,6 +316,41 @@ fn ttl_option() {
         .stderr_has(&["--ttl \"3601\": a number of seconds from 0 to 3600"]);
 }
 
+/// Any other query type is answered as the plugin answers types it has no
+/// records of: NODATA for a name that exists, NXDOMAIN for one that does
+/// not; `TYPEn` names any type by number.
+#[test]
+fn other_query_types() {
+    let name = "redis-master.my-ns.svc.cluster.local";
+    for t in ["MX", "hinfo", "CAA", "TYPE99"] {
+        run(&["dns", name, t, REDIS, CIDR_2015], None)
+            .code(0)
+            .stdout_has(&[";; status: NOERROR", ";; AUTHORITY"])
+            .stdout_lacks(&[";; ANSWER"]);
+    }
+    run(
+        &[
+            "dns",
+            "nope.my-ns.svc.cluster.local",
+            "HINFO",
+            REDIS,
+            CIDR_2015,
+        ],
+        None,
+    )
+    .code(0)
+    .stdout_has(&[";; status: NXDOMAIN"]);
+    run(&["dns", name, "TYPE1", REDIS, CIDR_2015], None)
+        .code(0)
+        .stdout_has(&[&format!("{name}. 5 IN A 10.0.0.11")]);
+    run(
+        &["dns", name, "-o", "json", "TYPE260", REDIS, CIDR_2015],
+        None,
+    )
+    .code(0)
+    .stdout_has(&["\"qtype\": \"TYPE260\""]);
+}
+
 #[test]
 fn pod_records() {
     let name = "10-244-1-3.my-ns.pod.cluster.local";

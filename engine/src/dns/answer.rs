@@ -109,7 +109,7 @@ impl ZoneIndex {
             RType::NS if base.is_empty() => Ok(self.ns(&zone, &owner)),
             // Upstream looks the name up as for A, only to tell NODATA
             // from NXDOMAIN.
-            RType::NS | RType::ANY => self
+            RType::NS | RType::ANY | RType::Other(_) => self
                 .addresses(&zone, &owner, &name.lower, base, false, &[])
                 .map(|_| Outcome::default()),
         };

@@ -133,7 +133,9 @@ impl DnsOptions {
     }
 }
 
-/// The record types svcscope answers for.
+/// The record types svcscope answers for; any other query type is
+/// `Other` (its number), answered as the plugin answers types it has no
+/// records of: NODATA, or NXDOMAIN for a name that does not exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RType {
     A,
@@ -145,7 +147,38 @@ pub enum RType {
     AAAA,
     SRV,
     ANY,
+    Other(u16),
 }
+
+/// Mnemonics of other query types, with their numbers, as dig names them.
+const OTHER_TYPES: &[(&str, u16)] = &[
+    ("NULL", 10),
+    ("WKS", 11),
+    ("HINFO", 13),
+    ("MINFO", 14),
+    ("MX", 15),
+    ("RP", 17),
+    ("AFSDB", 18),
+    ("LOC", 29),
+    ("NAPTR", 35),
+    ("KX", 36),
+    ("CERT", 37),
+    ("DNAME", 39),
+    ("DS", 43),
+    ("SSHFP", 44),
+    ("RRSIG", 46),
+    ("NSEC", 47),
+    ("DNSKEY", 48),
+    ("TLSA", 52),
+    ("CDS", 59),
+    ("CDNSKEY", 60),
+    ("OPENPGPKEY", 61),
+    ("SVCB", 64),
+    ("HTTPS", 65),
+    ("SPF", 99),
+    ("URI", 256),
+    ("CAA", 257),
+];
 
 impl RType {
     pub const ALL: [RType; 9] = [
@@ -160,8 +193,51 @@ impl RType {
         RType::ANY,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    /// The type's number (RFC 1035 and successors).
+    pub fn code(self) -> u16 {
         match self {
+            RType::A => 1,
+            RType::NS => 2,
+            RType::CNAME => 5,
+            RType::SOA => 6,
+            RType::PTR => 12,
+            RType::TXT => 16,
+            RType::AAAA => 28,
+            RType::SRV => 33,
+            RType::ANY => 255,
+            RType::Other(n) => n,
+        }
+    }
+
+    /// A type name, in any case (`srv` is SRV, as dig reads it), or
+    /// `TYPEn` for any type by number (RFC 3597).
+    pub fn parse(s: &str) -> Option<RType> {
+        let by_code = |n: u16| {
+            RType::ALL
+                .into_iter()
+                .find(|t| t.code() == n)
+                .unwrap_or(RType::Other(n))
+        };
+        if let Some(t) = RType::ALL
+            .into_iter()
+            .find(|t| t.to_string().eq_ignore_ascii_case(s))
+        {
+            return Some(t);
+        }
+        if let Some((_, n)) = OTHER_TYPES.iter().find(|(m, _)| m.eq_ignore_ascii_case(s)) {
+            return Some(RType::Other(*n));
+        }
+        let digits = s
+            .get(..4)
+            .filter(|p| p.eq_ignore_ascii_case("TYPE"))
+            .map(|_| &s[4..])?;
+        digits.parse::<u16>().ok().map(by_code)
+    }
+}
+
+impl fmt::Display for RType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
             RType::A => "A",
             RType::NS => "NS",
             RType::CNAME => "CNAME",
@@ -171,26 +247,18 @@ impl RType {
             RType::AAAA => "AAAA",
             RType::SRV => "SRV",
             RType::ANY => "ANY",
-        }
-    }
-
-    /// A type name, in any case (`srv` is SRV, as dig reads it).
-    pub fn parse(s: &str) -> Option<RType> {
-        RType::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(s))
-    }
-}
-
-impl fmt::Display for RType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+            RType::Other(n) => match OTHER_TYPES.iter().find(|(_, c)| c == n) {
+                Some((m, _)) => m,
+                None => return write!(f, "TYPE{n}"),
+            },
+        };
+        f.write_str(name)
     }
 }
 
 impl Serialize for RType {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+        s.collect_str(self)
     }
 }
 

@@ -431,7 +431,11 @@ fn port_endpoints(
             };
             let c = &e.conditions;
             let hinted = |pick: fn(&EndpointHints) -> &Vec<ForZone>| -> Vec<String> {
-                e.hints.iter().flat_map(pick).map(|z| z.name.clone()).collect()
+                e.hints
+                    .iter()
+                    .flat_map(pick)
+                    .map(|z| z.name.clone())
+                    .collect()
             };
             let info = EndpointInfo {
                 ip,
