@@ -348,7 +348,7 @@ fn other_query_types() {
         None,
     )
     .code(0)
-    .stdout_has(&["\"qtype\": \"TYPE260\""]);
+    .stdout_has(&["\"type\": \"TYPE260\""]);
 }
 
 #[test]
