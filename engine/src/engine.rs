@@ -29,15 +29,12 @@ use std::sync::Arc;
 pub struct ServiceState {
     /// As the apiserver stores it: defaulted and allocated.
     pub service: Service,
-    /// The apiserver would refuse to create it as written.
+    /// The apiserver would refuse to create it as written (validation or
+    /// allocation). The views still show what the controllers, kube-proxy,
+    /// CoreDNS and kubelet do with it as given: none of them validates or
+    /// checks ranges, and such input is most often a dump of a cluster
+    /// whose ranges differ from the ones svcscope was told, or a fixture.
     pub rejected: bool,
-    /// kube-proxy, CoreDNS, kubelet and the endpoints controllers act on
-    /// it: false only when validation fails. A Service refused only by
-    /// allocation (its cluster IPs outside the configured range or taken,
-    /// a node port out of range) is served with the values it carries:
-    /// those components never check ranges, and such input is most often a
-    /// cluster whose ranges differ from the ones svcscope was told.
-    pub served: bool,
     /// `default/kubernetes`, added because the input lacks it.
     pub implicit: bool,
     selector: Option<Selector>,
@@ -483,8 +480,7 @@ impl Engine {
             validate::validate_service(&svc),
             origin.as_ref(),
         );
-        let served = errors.is_empty();
-        if served {
+        if errors.is_empty() {
             let errs = self.alloc.allocate(nn, &mut svc);
             errors = object_errors("Service", nn, "allocation", errs, origin.as_ref());
         }
@@ -494,11 +490,7 @@ impl Engine {
         } else {
             self.service_errors.remove(nn);
         }
-        let selector = if served {
-            selection::service_selector(&svc)
-        } else {
-            None
-        };
+        let selector = selection::service_selector(&svc);
         let mut selected = PodSet::new();
         if let Some(sel) = &selector {
             if let Some(anchor) = sel.requirements().first() {
@@ -526,7 +518,6 @@ impl Engine {
             ServiceState {
                 service: svc,
                 rejected,
-                served,
                 implicit,
                 selector,
                 selected,
@@ -816,9 +807,7 @@ impl Engine {
             changes.services.insert(nn.clone());
             return;
         }
-        let (endpoints, slices, skips) = if !st.served {
-            (None, Vec::new(), Vec::new())
-        } else if endpoints::is_controller_managed(&st.service) {
+        let (endpoints, slices, skips) = if endpoints::is_controller_managed(&st.service) {
             let pods: Vec<&Pod> = st.selected.values().map(|p| &**p).collect();
             let ep = endpoints::build_endpoints(&st.service, &pods);
             let (mut slices, skips) = endpoints::build_slices(
@@ -871,8 +860,8 @@ impl Engine {
         if self.views == Views::Selection {
             return;
         }
-        let unmatched = st.served && st.selector.is_some() && st.selected.is_empty();
-        let external_name = st.served && st.service.type_() == service_type::EXTERNAL_NAME;
+        let unmatched = st.selector.is_some() && st.selected.is_empty();
+        let external_name = st.service.type_() == service_type::EXTERNAL_NAME;
         let elsewhere = match &st.selector {
             Some(sel) if unmatched => self.matching_elsewhere(nn, sel),
             _ => Vec::new(),
@@ -949,13 +938,11 @@ impl Engine {
         changes.pods.insert(nn.clone());
     }
 
-    /// The Services of one namespace that are served (see
-    /// [`ServiceState::served`]), defaulted and allocated, by name.
+    /// The Services of one namespace, defaulted and allocated, by name.
     pub fn services_in(&self, ns: &str) -> Vec<(&NsName, &Service)> {
         self.services
             .range(NsName::new(ns, "")..)
             .take_while(|(k, _)| k.namespace == ns)
-            .filter(|(_, s)| s.served)
             .map(|(k, s)| (k, &s.service))
             .collect()
     }
@@ -1069,16 +1056,14 @@ impl Engine {
                 namespace: &k.namespace,
                 name: &k.name,
                 rejected: s.rejected,
-                served: s.rejected.then_some(s.served),
                 implicit: s.implicit,
                 service: &s.service,
             })
             .collect();
         let selections = self
             .services
-            .iter()
-            .filter(|(_, s)| s.served)
-            .filter_map(|(k, _)| self.selection(k, opts.why_not))
+            .keys()
+            .filter_map(|k| self.selection(k, opts.why_not))
             .collect();
         let endpoints = self
             .services

@@ -878,10 +878,12 @@ pub fn pod_environment(
             })?,
     };
     let master = kubernetes_service_name();
-    // Pods of `default` find it among their own namespace's Services.
+    // Pods of `default` find it among their own namespace's Services. The
+    // implicit one stands in for what the input lacks; its variables would
+    // be a guess, so the input's Services alone are used.
     let master_svc = engine
         .service(&master)
-        .filter(|st| st.served && pod_key.namespace != master.namespace)
+        .filter(|st| !st.implicit && pod_key.namespace != master.namespace)
         .map(|st| (&master, &st.service));
     let mut own = engine.services_in(&pod_key.namespace);
     own.sort_by_cached_key(|(k, _)| {

@@ -17,13 +17,9 @@ use serde::Serialize;
 pub struct ResolvedService<'a> {
     pub namespace: &'a str,
     pub name: &'a str,
-    /// The apiserver would refuse to create this Service (see the errors).
+    /// The apiserver would refuse to create this Service (see the errors);
+    /// the views still show what the components do with it as given.
     pub rejected: bool,
-    /// Refused only by allocation, so still served with the values it
-    /// carries (written only for rejected Services; see
-    /// [`crate::engine::ServiceState::served`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub served: Option<bool>,
     /// Not in the input: `default/kubernetes`, which every cluster has.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub implicit: bool,

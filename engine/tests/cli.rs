@@ -825,19 +825,20 @@ fn endpoints_from_the_apiservers_typed_lists() {
         ]);
 }
 
-/// An invalid Service gets no endpoints, and `endpoints` says why and exits
-/// 1, as `check` and `resolve` do.
+/// An invalid Service still gets the endpoints the controllers write for
+/// it as given (they never validate); `endpoints` notes that the apiserver
+/// would refuse it, and why, and `check` reports it.
 #[test]
-fn endpoints_of_an_invalid_service_exit_1() {
-    run(
-        &["endpoints", "engine/tests/fixtures/check/bad-protocol.yaml"],
-        None,
-    )
-    .code(1)
-    .stderr_has(&[
-        "is rejected by the apiserver; no endpoints are written for it:",
-        "NotSupported",
-    ]);
+fn endpoints_of_an_invalid_service_are_noted() {
+    let f = "engine/tests/fixtures/check/bad-protocol.yaml";
+    run(&["endpoints", "shop/web", f], None)
+        .code(0)
+        .stdout_has(&["kind: Endpoints", "kind: EndpointSlice"])
+        .stderr_has(&[
+            "note: Service shop/web would be rejected by the apiserver; shown as the components treat it as given:",
+            "NotSupported",
+        ]);
+    run(&["check", f], None).code(1).stdout_has(&["NotSupported"]);
 }
 
 /// A Service refused only by allocation (its cluster IP outside the

@@ -27,6 +27,9 @@ fn fixture(name: &str) -> String {
     p
 }
 
+/// What `env` says when the input lacks `default/kubernetes`.
+const NO_KUBERNETES: &str = "note: the input has no default/kubernetes Service";
+
 /// Runs `svcscope ARGS` with `stdin` (none: empty).
 fn run(args: &[&str], stdin: Option<&str>) -> Run {
     support::run(args, stdin.map(str::as_bytes))
@@ -62,7 +65,7 @@ impl Vars for Run {
 fn redis_master_frontend() {
     let r = run(&["env", "my-ns/frontend", REDIS, CIDR_2015], None);
     r.code(0)
-        .stderr_empty()
+        .stderr_has(&[NO_KUBERNETES])
         .golden("env/redis-master-frontend.txt");
     // The seeds' figures.
     for (name, value) in [
@@ -87,7 +90,7 @@ fn redis_master_frontend_json() {
         None,
     );
     r.code(0)
-        .stderr_empty()
+        .stderr_has(&[NO_KUBERNETES])
         .golden("env/redis-master-frontend.json");
     let doc: Value = serde_json::from_str(&r.stdout).expect("JSON");
     assert_eq!(doc["kind"], "Environment");
@@ -120,7 +123,7 @@ fn multi_port_named_ports() {
         None,
     )
     .code(0)
-    .stderr_empty()
+    .stderr_has(&[NO_KUBERNETES])
     .golden("env/multi-port.txt");
 }
 
@@ -184,7 +187,7 @@ fn ipv6_addresses_are_bracketed_in_urls_only() {
         ],
         None,
     );
-    r.code(0).stderr_empty().golden("env/ipv6.txt");
+    r.code(0).stderr_has(&[NO_KUBERNETES]).golden("env/ipv6.txt");
     assert_eq!(r.value("DNS_CACHE_SERVICE_HOST"), Some("fd00:10:96::a"));
     assert_eq!(r.value("DNS_CACHE_PORT"), Some("udp://[fd00:10:96::a]:53"));
 }
@@ -240,7 +243,7 @@ fn expansion_field_refs_and_placeholders() {
         None,
     )
     .code(0)
-    .stderr_empty()
+    .stderr_has(&[NO_KUBERNETES])
     .golden("env/expansion-metrics.txt");
     run(
         &[
@@ -255,7 +258,7 @@ fn expansion_field_refs_and_placeholders() {
         None,
     )
     .code(0)
-    .stderr_empty()
+    .stderr_has(&[NO_KUBERNETES])
     .golden("env/expansion-init-container.txt");
 }
 
@@ -321,8 +324,11 @@ fn load_errors_still_print_and_exit_1() {
     // One broken object: the rest still loads, the exit code says so.
     let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec: {containers: [{name: c}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: ns}\nspec: {ports: x}\n";
     let r = run(&["env", "ns/p", "-"], Some(text));
-    r.code(1).stderr_has(&["<stdin>:9:"]);
-    assert_eq!(r.value("KUBERNETES_SERVICE_HOST"), Some("10.96.0.1"));
+    r.code(1).stderr_has(&["<stdin>:9:", NO_KUBERNETES]);
+    // The pod's environment is still printed (here: no variables at all,
+    // as the implicit default/kubernetes lends none).
+    assert_eq!(r.value("KUBERNETES_SERVICE_HOST"), None);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
 }
 
 #[test]
@@ -337,6 +343,11 @@ fn help_lists_the_command() {
 #[test]
 fn service_blocks_follow_creation_order() {
     let input = r#"
+apiVersion: v1
+kind: Service
+metadata: {name: kubernetes, namespace: default}
+spec: {clusterIP: 10.96.0.1, ports: [{name: https, port: 443}]}
+---
 apiVersion: v1
 kind: Service
 metadata: {name: zeta, namespace: ns}

@@ -102,12 +102,11 @@ pub struct ZoneIndex {
 }
 
 impl ZoneIndex {
-    /// The index of the Services the engine serves (invalid ones have no
-    /// records: the apiserver would not have stored them).
+    /// The index of the engine's Services, as given (see
+    /// [`crate::engine::ServiceState::rejected`]).
     pub fn from_engine(engine: &Engine, opts: DnsOptions) -> ZoneIndex {
         let services = engine
             .services()
-            .filter(|(_, st)| st.served)
             .map(|(k, st)| (k, &st.service, st.slices.as_slice()));
         ZoneIndex::build(opts, engine.config(), engine.cluster(), services)
     }

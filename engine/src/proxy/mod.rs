@@ -468,7 +468,7 @@ fn port_endpoints(
 pub fn engine_service_ports(engine: &Engine, family: Family) -> Vec<ServicePortInfo> {
     engine
         .services()
-        .filter(|(_, st)| st.served && !st.implicit)
+        .filter(|(_, st)| !st.implicit)
         .flat_map(|(key, st)| service_ports(key, &st.service, &st.slices, family))
         .collect()
 }
@@ -491,10 +491,7 @@ pub fn proxy_family(engine: &Engine, name: &str, cluster_cidr: Option<&Cidr>) ->
         return Family::of(&ip);
     }
     let (mut v4, mut v6) = (0usize, 0usize);
-    for (_, st) in engine
-        .services()
-        .filter(|(_, st)| st.served && !st.implicit)
-    {
+    for (_, st) in engine.services().filter(|(_, st)| !st.implicit) {
         match st.service.cluster_ips().first().and_then(|ip| parse_ip(ip)) {
             Some(ip) if Family::of(&ip) == Family::IPv6 => v6 += 1,
             Some(_) => v4 += 1,

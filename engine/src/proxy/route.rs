@@ -309,9 +309,6 @@ impl RouteIndex {
         }
         let mut dns = HashMap::new();
         for (key, st) in engine.services() {
-            if !st.served {
-                continue;
-            }
             let svc = &st.service;
             let target = if svc.type_() == service_type::EXTERNAL_NAME {
                 DnsTarget::ExternalName(svc.spec.external_name.clone().unwrap_or_default())

@@ -5,13 +5,12 @@
 //! reads the options, picks the pod and prints.
 
 use crate::args::{Args, UsageError};
-use crate::{engine_from, eprintln_safe, write_document, Failure};
+use crate::{engine_from, eprintln_safe, note_rejected_service, write_document, Failure};
 use serde::Serialize;
 use std::io::{self, Write};
 use svcscope::config::Config;
 use svcscope::dns::{DnsOptions, PodLookup, RType, Rcode, Response, ZoneIndex};
 use svcscope::engine::Engine;
-use svcscope::resolve::ObjectError;
 use svcscope::NsName;
 
 /// The body of the `-o json` document.
@@ -118,8 +117,8 @@ pub(crate) fn run_dns(args: &Args, config: Config, out: &mut impl Write) -> Resu
         }
     }
     notes(&index, lookup.as_ref(), &response);
-    let rejected = rejected_services(engine, &index, lookup.as_ref(), &response);
-    if !loaded.errors.is_empty() || rejected {
+    note_rejected(engine, &index, lookup.as_ref(), &response);
+    if !loaded.errors.is_empty() {
         return Err(Failure::Input);
     }
     Ok(())
@@ -131,17 +130,13 @@ pub(crate) fn run_zone(args: &Args, config: Config, out: &mut impl Write) -> Res
     let (engine, loaded) = engine_from(&args.positionals, config)?;
     let index = ZoneIndex::from_engine(engine, opts);
     out.write_all(index.zone_file().as_bytes())?;
-    // An invalid Service has no records: the zone is not what the input
-    // asks for. (Allocation errors alone leave a Service served.)
-    let invalid: Vec<ObjectError> = engine
-        .errors()
-        .into_iter()
-        .filter(|e| e.stage == "validation")
-        .collect();
-    for e in &invalid {
-        eprintln_safe(&e.to_string());
+    let rejected = engine.services().filter(|(_, st)| st.rejected).count();
+    if rejected > 0 {
+        eprintln_safe(&format!(
+            "note: {rejected} Service(s) would be rejected by the apiserver (svcscope check says why); the zone shows them as given"
+        ));
     }
-    if !loaded.errors.is_empty() || !invalid.is_empty() {
+    if !loaded.errors.is_empty() {
         return Err(Failure::Input);
     }
     Ok(())
@@ -205,40 +200,22 @@ fn notes(index: &ZoneIndex, lookup: Option<&PodLookup>, r: &Response) {
     }
 }
 
-/// Reports the queried names that belong to Services the apiserver
-/// rejects as invalid (they have no records); true if there are any.
-fn rejected_services(
-    engine: &Engine,
-    index: &ZoneIndex,
-    lookup: Option<&PodLookup>,
-    r: &Response,
-) -> bool {
+/// Notes the queried names that belong to Services the apiserver would
+/// refuse: they are answered as given (CoreDNS never validates).
+fn note_rejected(engine: &Engine, index: &ZoneIndex, lookup: Option<&PodLookup>, r: &Response) {
     let names: Vec<String> = match lookup {
         Some(l) => l.queries.iter().map(|q| q.question.name.clone()).collect(),
         None => vec![r.question.name.clone()],
     };
     let zone = &index.options().zone;
-    let mut any = false;
-    for (key, _) in engine.services().filter(|(_, st)| !st.served) {
+    for (key, _) in engine.services().filter(|(_, st)| st.rejected) {
         let owner = format!("{}.{}.svc.{zone}.", key.name, key.namespace);
         let hit = names.iter().any(|n| {
             let n = n.to_ascii_lowercase();
             n == owner || n.ends_with(&format!(".{owner}"))
         });
-        if !hit {
-            continue;
-        }
-        any = true;
-        eprintln_safe(&format!(
-            "svcscope: Service {key} is rejected by the apiserver; it has no DNS records:"
-        ));
-        let errors = engine.errors();
-        for e in errors
-            .iter()
-            .filter(|e| e.kind == "Service" && e.namespace == key.namespace && e.name == key.name)
-        {
-            eprintln_safe(&format!("  {e}"));
+        if hit {
+            note_rejected_service(engine, key);
         }
     }
-    any
 }

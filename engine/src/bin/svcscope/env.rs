@@ -62,6 +62,12 @@ pub(crate) fn run(args: &Args, config: Config, out: &mut impl Write) -> Result<(
         }
     }
     notes(&environment);
+    let master = svcscope::alloc::kubernetes_service_name();
+    if engine.service(&master).is_some_and(|st| st.implicit) {
+        eprintln_safe(
+            "note: the input has no default/kubernetes Service; in a cluster every pod also gets its KUBERNETES_* variables",
+        );
+    }
     match format {
         "json" => {
             write_document(out, "Environment", &environment)?;

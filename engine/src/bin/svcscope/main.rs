@@ -503,21 +503,13 @@ fn endpoints_cmd(
     let (engine, loaded) = engine_from(files, config)?;
     let mut items = Vec::new();
     let mut found = target.is_none();
-    let mut rejected = false;
     for (key, st) in engine.services() {
         if target.as_ref().is_some_and(|t| t != key) {
             continue;
         }
         found = true;
-        if !st.served {
-            // The apiserver would not store it, so no controller acts on it.
-            rejected = true;
-            eprintln_safe(&format!("svcscope: Service {key} is rejected by the apiserver; no endpoints are written for it:"));
-            for e in engine.errors().iter().filter(|e| {
-                e.kind == "Service" && e.namespace == key.namespace && e.name == key.name
-            }) {
-                eprintln_safe(&format!("  {e}"));
-            }
+        if st.rejected && target.is_some() {
+            note_rejected_service(engine, key);
         }
         if let Some(ep) = &st.endpoints {
             items.push(Item::Endpoints(Typed {
@@ -552,10 +544,25 @@ fn endpoints_cmd(
         }
         _ => out.write_all(emit::to_yaml(&list).map_err(io::Error::from)?.as_bytes())?,
     }
-    if !loaded.errors.is_empty() || rejected {
+    if !loaded.errors.is_empty() {
         return Err(Failure::Input);
     }
     Ok(())
+}
+
+/// Says that a Service the views show would be refused by the apiserver,
+/// and why: the components never validate, so the views use it as given.
+pub(crate) fn note_rejected_service(engine: &Engine, key: &NsName) {
+    eprintln_safe(&format!(
+        "note: Service {key} would be rejected by the apiserver; shown as the components treat it as given:"
+    ));
+    for e in engine
+        .errors()
+        .iter()
+        .filter(|e| e.kind == "Service" && e.namespace == key.namespace && e.name == key.name)
+    {
+        eprintln_safe(&format!("  {e}"));
+    }
 }
 
 fn explain_cmd(
