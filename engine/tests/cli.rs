@@ -346,9 +346,11 @@ fn check_error_lines_have_the_contract_shape() {
                 kind.chars().next().is_some_and(|c| c.is_ascii_uppercase()),
                 "{line:?}"
             );
+            // Only an object without a name lacks one in its line.
             assert!(
-                nn.split_once('/')
-                    .is_some_and(|(ns, n)| !ns.is_empty() && !n.is_empty()),
+                nn.split_once('/').is_some_and(
+                    |(ns, n)| !ns.is_empty() && (!n.is_empty() || field == "metadata.name")
+                ),
                 "{line:?}"
             );
             assert!(
@@ -838,7 +840,9 @@ fn endpoints_of_an_invalid_service_are_noted() {
             "note: Service shop/web would be rejected by the apiserver; shown as the components treat it as given:",
             "NotSupported",
         ]);
-    run(&["check", f], None).code(1).stdout_has(&["NotSupported"]);
+    run(&["check", f], None)
+        .code(1)
+        .stdout_has(&["NotSupported"]);
 }
 
 /// A Service refused only by allocation (its cluster IP outside the

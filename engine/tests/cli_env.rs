@@ -187,7 +187,9 @@ fn ipv6_addresses_are_bracketed_in_urls_only() {
         ],
         None,
     );
-    r.code(0).stderr_has(&[NO_KUBERNETES]).golden("env/ipv6.txt");
+    r.code(0)
+        .stderr_has(&[NO_KUBERNETES])
+        .golden("env/ipv6.txt");
     assert_eq!(r.value("DNS_CACHE_SERVICE_HOST"), Some("fd00:10:96::a"));
     assert_eq!(r.value("DNS_CACHE_PORT"), Some("udp://[fd00:10:96::a]:53"));
 }

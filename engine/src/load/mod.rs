@@ -33,18 +33,33 @@ pub struct LoadError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
     pub message: String,
+    /// The message is an object's error, worded as `check` words them
+    /// (`<Kind> <ns>/<name>: <field.path>: <ErrorType>: <detail>`); it is
+    /// printed first, the place after it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub object: bool,
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.file)?;
-        if let Some(l) = self.line {
-            write!(f, ":{l}")?;
-            if let Some(c) = self.column {
-                write!(f, ":{c}")?;
+        let place = |f: &mut fmt::Formatter<'_>| -> fmt::Result {
+            f.write_str(&self.file)?;
+            if let Some(l) = self.line {
+                write!(f, ":{l}")?;
+                if let Some(c) = self.column {
+                    write!(f, ":{c}")?;
+                }
             }
+            Ok(())
+        };
+        if self.object {
+            write!(f, "{} (", self.message)?;
+            place(f)?;
+            f.write_str(")")
+        } else {
+            place(f)?;
+            write!(f, ": {}", self.message)
         }
-        write!(f, ": {}", self.message)
     }
 }
 
@@ -129,6 +144,7 @@ fn load_one(input: &Input, limits: &Limits, out: &mut Loaded) {
         line,
         column,
         message,
+        object: false,
     };
     if input.text.len() > limits.max_bytes {
         out.errors.push(err(
@@ -175,11 +191,23 @@ struct Sink<'a> {
 
 impl Sink<'_> {
     fn error(&mut self, line: Option<usize>, column: Option<usize>, message: String) {
+        self.push_error(line, column, message, false);
+    }
+
+    /// An error; `object` when it is worded as `check` words an object's.
+    fn push_error(
+        &mut self,
+        line: Option<usize>,
+        column: Option<usize>,
+        message: String,
+        object: bool,
+    ) {
         self.out.errors.push(LoadError {
             file: self.file.to_string(),
             line,
             column,
             message,
+            object,
         });
     }
 
@@ -280,10 +308,11 @@ impl Sink<'_> {
                         "name or generateName is required"
                     };
                     let at = at(&path);
-                    self.error(
+                    self.push_error(
                         line,
                         None,
-                        format!("{} {ns}/{at}: metadata.name: Required: {detail}", o.kind()),
+                        format!("{} {ns}/: metadata.name: Required: {detail}{at}", o.kind()),
+                        true,
                     );
                 } else {
                     let origin = origin(path);
