@@ -1072,7 +1072,7 @@ fn not_a_string(node: &Node) -> YamlError {
                 .to_string()
         }
         NodeKind::Bool(b) => {
-            format!("boolean {b} (yes/no/on/off/true/false are booleans in YAML); quote it")
+            format!("boolean {b} (y/n, yes/no, on/off and true/false are booleans in the YAML kubectl reads); quote it")
         }
         NodeKind::Int(i) => format!("integer {i}; quote it"),
         NodeKind::UInt(u) => format!("integer {u}; quote it"),
