@@ -27,7 +27,8 @@ use std::sync::Arc;
 /// Everything computed for one Service.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceState {
-    /// As the apiserver stores it: defaulted and allocated.
+    /// As the apiserver stores it: defaulted and allocated (a rejected one
+    /// defaulted, with the values it carries).
     pub service: Service,
     /// The apiserver would refuse to create it as written (validation or
     /// allocation). The views still show what the controllers, kube-proxy,

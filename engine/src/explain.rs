@@ -644,7 +644,7 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&str, &Pod)]) -> Vec
                                 .iter()
                                 .any(|cp| cp.name.as_deref() == Some(name.as_str()))
                         })
-                        .filter(|c| !p.serving_containers().any(|s| std::ptr::eq(s, *c)));
+                        .filter(|c| !c.is_sidecar());
                     details.push(match (other_proto, on_init) {
                         (Some(cp), _) => format!(
                             "pod {n}: port {name:?} is {}/{}, not {}",
