@@ -231,10 +231,7 @@ impl Sink<'_> {
             AnyObject::List { kind, items } => {
                 // `kubectl get` emits `kind: List`; the API emits `PodList`
                 // etc. whose items may omit their kind.
-                let item_kind = kind
-                    .as_deref()
-                    .and_then(|k| k.strip_suffix("List"))
-                    .filter(|k| !k.is_empty());
+                let item_kind = list_item_kind(kind.as_deref());
                 self.out.objects.reserve(items.len());
                 for (i, item) in items.into_iter().enumerate() {
                     let p = match &path {
