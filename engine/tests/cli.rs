@@ -184,6 +184,13 @@ const CHECK_CASES: &[CheckCase] = &[
         stderr: &[],
     },
     CheckCase {
+        fixture: "check/duplicate-label.json",
+        extra: &[],
+        code: 1,
+        golden: "check/duplicate-label.txt",
+        stderr: &[],
+    },
+    CheckCase {
         fixture: "check/names.yaml",
         extra: &[],
         code: 1,

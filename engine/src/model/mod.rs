@@ -146,7 +146,8 @@ where
 }
 
 /// A string map, `null` as empty and `null` values as "" (Go's zero
-/// string), read in one pass (labels are on every object).
+/// string), read in one pass (labels are on every object); a key given
+/// twice is an error, as for struct fields and in YAML.
 pub(crate) fn string_map<'de, D: Deserializer<'de>>(d: D) -> Result<StringMap, D::Error> {
     struct V;
     impl<'de> Visitor<'de> for V {
@@ -166,6 +167,10 @@ pub(crate) fn string_map<'de, D: Deserializer<'de>>(d: D) -> Result<StringMap, D
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StringMap, A::Error> {
             let mut out = StringMap::new();
             while let Some((k, v)) = map.next_entry::<String, Option<String>>()? {
+                // As for every other field: a key given twice is an error.
+                if out.contains_key(&k) {
+                    return Err(de::Error::custom(format!("duplicate key `{k}`")));
+                }
                 out.insert(k, v.unwrap_or_default());
             }
             Ok(out)
