@@ -539,13 +539,14 @@ impl RouteIndex {
             .as_ref()
             .map(|(note, _)| format!("; {note}"))
             .unwrap_or_default();
-        let answered = match &looked_up {
+        let answered = || match &looked_up {
             Some((_, ip)) => *ip,
             None => self.address_of(&fqdn),
         };
         let (detail, ip) = match target {
-            DnsTarget::Proxied(ip) => match (&looked_up, answered) {
-                (Some(_), None) => {
+            // Other sources get the cluster IP the index holds.
+            DnsTarget::Proxied(ip) => match looked_up.as_ref().map(|(_, a)| *a) {
+                Some(None) => {
                     let src_name = &src.name;
                     t.verdict = Verdict {
                         kind: VerdictKind::NoSuchService,
@@ -555,13 +556,13 @@ impl RouteIndex {
                     };
                     (format!("{host}: no address{via}"), None)
                 }
-                (_, answered) => {
-                    let ip = answered.unwrap_or(*ip);
+                answered => {
+                    let ip = answered.flatten().unwrap_or(*ip);
                     (format!("{fqdn} -> {ip} (cluster IP{via})"), Some(ip))
                 }
             },
             DnsTarget::Headless => {
-                let reason = if answered.is_some() {
+                let reason = if answered().is_some() {
                     format!(
                         "Service {key} is headless: DNS answers with the pod IPs and clients connect to them directly; kube-proxy writes no rules"
                     )
