@@ -1078,27 +1078,12 @@ impl RouteIndex {
                 },
             ));
         }
-        let whose = whose(sp, e);
-        t.hops.push(Hop {
-            step: "deliver",
-            node: e.node_name.clone(),
-            chain: None,
-            rule: None,
-            detail: format!("{}{whose} sees source {}", e.addr(), first.source_ip),
-        });
-        t.verdict = Verdict {
-            kind: VerdictKind::Delivered,
-            reason: format!(
-                "{svc} -> {}{whose}, source seen {}{}",
-                e.addr(),
-                first.source_ip,
-                if masqueraded {
-                    " (masqueraded)"
-                } else {
-                    " (preserved)"
-                }
-            ),
+        let how = if masqueraded {
+            "masqueraded"
+        } else {
+            "preserved"
         };
+        deliver(t, sp, e, &first.source_ip, how);
     }
 
     /// The 2015 userspace proxier: iptables only redirects the service
@@ -1236,21 +1221,13 @@ impl RouteIndex {
                 e.addr()
             ),
         ));
-        let whose = whose(sp, e);
-        t.hops.push(Hop {
-            step: "deliver",
-            node: e.node_name.clone(),
-            chain: None,
-            rule: None,
-            detail: format!("{}{whose} sees source {node_ip}", e.addr()),
-        });
-        t.verdict = Verdict {
-            kind: VerdictKind::Delivered,
-            reason: format!(
-                "{svc} -> {}{whose}, source seen {node_ip} (kube-proxy's own connection)",
-                e.addr()
-            ),
-        };
+        deliver(
+            t,
+            sp,
+            e,
+            &node_ip.to_string(),
+            "kube-proxy's own connection",
+        );
     }
 
     /// REJECT when the Service has no endpoints, DROP when a Local policy
@@ -1378,6 +1355,27 @@ fn split_host_port(s: &str) -> Result<(&str, u16), RouteError> {
 /// kernel for a random free port; a hash of the service port name into
 /// Linux's default ephemeral range (32768-60999) keeps traces stable.
 /// Which pod and node an endpoint is, as ` (pod ns/name on node)`.
+/// The trace's last hop and verdict: `e` gets the packet and sees `source`
+/// (`how` says why that source).
+fn deliver(t: &mut Trace, sp: &ServicePortInfo, e: &super::EndpointInfo, source: &str, how: &str) {
+    let whose = whose(sp, e);
+    t.hops.push(Hop {
+        step: "deliver",
+        node: e.node_name.clone(),
+        chain: None,
+        rule: None,
+        detail: format!("{}{whose} sees source {source}", e.addr()),
+    });
+    t.verdict = Verdict {
+        kind: VerdictKind::Delivered,
+        reason: format!(
+            "{} -> {}{whose}, source seen {source} ({how})",
+            sp.name_string(),
+            e.addr()
+        ),
+    };
+}
+
 fn whose(sp: &ServicePortInfo, e: &super::EndpointInfo) -> String {
     match (&e.pod, &e.node_name) {
         (Some(p), Some(n)) => format!(" (pod {}/{p} on {n})", sp.service.namespace),
