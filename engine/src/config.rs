@@ -68,6 +68,15 @@ pub struct Config {
     pub node_port_range: PortRange,
     /// The cluster DNS zone (kubelet's `--cluster-domain`).
     pub cluster_domain: String,
+    /// API defaulting before validation, as the apiserver does on every
+    /// decode. Off (`check --no-defaults`), validation sees Services as
+    /// given: what upstream's validation unit tests exercise.
+    #[serde(skip_serializing_if = "is_true")]
+    pub defaulting: bool,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 fn ser_display_vec<S: serde::Serializer, T: fmt::Display>(
@@ -86,6 +95,7 @@ impl Default for Config {
                 last: 32767,
             },
             cluster_domain: "cluster.local".into(),
+            defaulting: true,
         }
     }
 }

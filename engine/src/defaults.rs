@@ -13,28 +13,17 @@ use crate::model::{
 /// `v1.DefaultClientIPServiceAffinitySeconds`: three hours.
 pub const DEFAULT_CLIENT_IP_TIMEOUT_SECONDS: i32 = 10800;
 
-/// Whether a Service already carries every field API defaulting always sets
-/// (`type`, `sessionAffinity`, and `protocol` and `targetPort` on every
-/// port), as `kubectl get -o yaml` prints stored objects. Such a Service is
-/// validated as given: defaulting it again could only hide what it lacks.
-pub fn looks_defaulted(svc: &Service) -> bool {
-    svc.spec.type_.is_some()
-        && svc.spec.session_affinity.is_some()
-        && svc
-            .spec
-            .ports
-            .iter()
-            .all(|p| p.protocol.is_some() && p.target_port.is_some())
-}
-
 /// What the apiserver does to a Service on create before validating it:
-/// defaulting for manifests, only the v1 conversion for stored objects
-/// (see [`looks_defaulted`]).
-pub fn prepare_service(svc: &mut Service) {
-    if looks_defaulted(svc) {
-        mirror_cluster_ips(svc);
-    } else {
+/// API defaulting (`SetDefaults_Service` runs on every decode and only fills
+/// unset fields, so a fully written manifest and a `kubectl get -o yaml`
+/// dump are defaulted alike), then the registry's `clusterIPs` mirroring.
+/// Without `defaulting` (`check --no-defaults`) only the mirroring is done:
+/// validation sees the object as given, as upstream's validation tests do.
+pub fn prepare_service(svc: &mut Service, defaulting: bool) {
+    if defaulting {
         default_service(svc);
+    } else {
+        mirror_cluster_ips(svc);
     }
 }
 
@@ -233,22 +222,54 @@ mod tests {
     }
 
     #[test]
-    fn stored_objects_are_not_defaulted_again() {
+    fn explicit_manifests_are_defaulted_too() {
+        // Every always-defaulted field spelled out, as kubectl get prints
+        // stored objects: the rest is still filled in.
         let mut s = svc(Some("LoadBalancer"));
-        s.spec.session_affinity = Some(String::new());
+        s.spec.session_affinity = Some("ClientIP".into());
         s.spec.ports[0].protocol = Some("TCP".into());
         s.spec.ports[0].target_port = Some(IntOrString::Int(80));
-        assert!(looks_defaulted(&s));
-        prepare_service(&mut s);
-        assert_eq!(s.spec.session_affinity.as_deref(), Some(""));
-        assert_eq!(s.spec.allocate_load_balancer_node_ports, None);
-        let mut hand_written = svc(Some("LoadBalancer"));
-        assert!(!looks_defaulted(&hand_written));
-        prepare_service(&mut hand_written);
-        assert_eq!(
-            hand_written.spec.allocate_load_balancer_node_ports,
-            Some(true)
-        );
+        prepare_service(&mut s, true);
+        assert_eq!(s.spec.allocate_load_balancer_node_ports, Some(true));
+        assert_eq!(s.spec.external_traffic_policy.as_deref(), Some("Cluster"));
+        assert_eq!(s.spec.internal_traffic_policy.as_deref(), Some("Cluster"));
+        let t = s.spec.session_affinity_config.unwrap().client_ip.unwrap();
+        assert_eq!(t.timeout_seconds, Some(10800));
+        // Set fields are never changed.
+        let mut s = svc(Some("NodePort"));
+        s.spec.external_traffic_policy = Some("Local".into());
+        s.spec.internal_traffic_policy = Some("Local".into());
+        prepare_service(&mut s, true);
+        assert_eq!(s.spec.external_traffic_policy.as_deref(), Some("Local"));
+        assert_eq!(s.spec.internal_traffic_policy.as_deref(), Some("Local"));
+    }
+
+    #[test]
+    fn without_defaulting_only_cluster_ips_are_mirrored() {
+        let mut s = svc(Some("NodePort"));
+        s.spec.cluster_ip = Some("10.96.0.20".into());
+        prepare_service(&mut s, false);
+        assert_eq!(s.spec.external_traffic_policy, None);
+        assert_eq!(s.spec.internal_traffic_policy, None);
+        assert_eq!(s.spec.session_affinity, None);
+        assert_eq!(s.spec.cluster_ips, vec!["10.96.0.20".to_string()]);
+    }
+
+    #[test]
+    fn defaulting_twice_is_defaulting_once() {
+        for t in [
+            None,
+            Some("NodePort"),
+            Some("LoadBalancer"),
+            Some("ExternalName"),
+        ] {
+            let mut once = svc(t);
+            once.spec.session_affinity = Some("ClientIP".into());
+            default_service(&mut once);
+            let mut twice = once.clone();
+            default_service(&mut twice);
+            assert_eq!(once, twice, "{t:?}");
+        }
     }
 
     #[test]

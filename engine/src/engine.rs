@@ -179,7 +179,7 @@ impl Engine {
         }
         for (s, _) in staged.values() {
             let mut d = (**s).clone();
-            prepare_service(&mut d);
+            prepare_service(&mut d, self.config.defaulting);
             self.alloc.avoid(&d);
         }
         let mut order: Vec<(NsName, Box<Service>, Origin)> =
@@ -466,7 +466,8 @@ impl Engine {
         let previous = self.services.get(nn).map(|s| s.service.clone());
         self.drop_service(nn);
         let mut svc = given;
-        prepare_service(&mut svc);
+        // The apiserver creates its own Service defaulted, whatever a lint asks.
+        prepare_service(&mut svc, self.config.defaulting || implicit);
         if let Some(prev) = &previous {
             keep_allocations(&mut svc, prev);
         }

@@ -306,7 +306,69 @@ const CHECK_CASES: &[CheckCase] = &[
         golden: "check/empty.txt",
         stderr: &[],
     },
+    // Written out in full, as kubectl apply accepts them: defaulted anyway.
+    CheckCase {
+        fixture: "check/explicit-manifests.yaml",
+        extra: &[],
+        code: 0,
+        golden: "check/empty.txt",
+        stderr: &[],
+    },
+    // Validated as given: the errors of upstream's ValidateService.
+    CheckCase {
+        fixture: "check/explicit-manifests.yaml",
+        extra: &["--no-defaults"],
+        code: 1,
+        golden: "check/explicit-manifests-no-defaults.txt",
+        stderr: &[],
+    },
 ];
+
+#[test]
+fn explicit_manifests_are_defaulted_as_the_apiserver_does() {
+    let f = fixture("check/explicit-manifests.yaml");
+    let r = run(&["resolve", f.as_str(), "-o", "json"], None);
+    r.code(0).stderr_empty();
+    let doc: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let spec = |name: &str| -> Value {
+        doc["services"]
+            .as_array()
+            .expect("services")
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no Service {name}"))["service"]["spec"]
+            .clone()
+    };
+    for name in ["node-port", "cluster-ip", "load-balancer", "client-ip"] {
+        assert_eq!(spec(name)["internalTrafficPolicy"], "Cluster", "{name}");
+    }
+    for name in ["node-port", "load-balancer"] {
+        assert_eq!(spec(name)["externalTrafficPolicy"], "Cluster", "{name}");
+    }
+    assert_eq!(spec("load-balancer")["allocateLoadBalancerNodePorts"], true);
+    assert_eq!(
+        spec("client-ip")["sessionAffinityConfig"]["clientIP"]["timeoutSeconds"],
+        10800
+    );
+    // The other faces say nothing of a rejection.
+    run(&["endpoints", "explicit/node-port", f.as_str()], None)
+        .code(0)
+        .stderr_empty();
+    run(&["explain", f.as_str()], None)
+        .code(0)
+        .stdout_lacks(&["service-rejected"]);
+}
+
+#[test]
+fn no_defaults_applies_to_check_only() {
+    let f = fixture("check/explicit-manifests.yaml");
+    run(
+        &["resolve", f.as_str(), "-o", "json", "--no-defaults"],
+        None,
+    )
+    .code(2)
+    .stderr_has(&["--no-defaults does not apply to this command"]);
+}
 
 #[test]
 fn check_fixtures() {

@@ -24,7 +24,11 @@ const VALUE_OPTIONS: &[(&str, Option<char>)] = &[
 ];
 
 /// Options that are switches.
-const FLAGS: &[(&str, Option<char>)] = &[("help", Some('h')), ("version", Some('V'))];
+const FLAGS: &[(&str, Option<char>)] = &[
+    ("help", Some('h')),
+    ("version", Some('V')),
+    ("no-defaults", None),
+];
 
 #[derive(Debug, Default)]
 pub struct Args {
@@ -105,9 +109,13 @@ impl Args {
         self.flags.iter().any(|f| f == name)
     }
 
-    /// Rejects options the command does not use.
+    /// Rejects options and switches the command does not use.
     pub fn allow_only(&self, allowed: &[&str]) -> Result<(), UsageError> {
-        for name in self.options.keys() {
+        let switches = self
+            .flags
+            .iter()
+            .filter(|f| !matches!(f.as_str(), "help" | "version"));
+        for name in self.options.keys().chain(switches) {
             if !allowed.contains(&name.as_str()) && !GLOBAL.contains(&name.as_str()) {
                 return Err(UsageError(format!(
                     "option --{name} does not apply to this command"

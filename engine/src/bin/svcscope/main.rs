@@ -31,8 +31,11 @@ svcscope: Kubernetes Service semantics, computed from manifests
 Usage: svcscope COMMAND [ARGS…] [FILE…] [OPTIONS]
 
 Commands:
-  check [FILE…]              validate every object; one line per error:
+  check [FILE…] [--no-defaults]
+                             validate every object; one line per error:
                              <Kind> <namespace>/<name>: <field.path>: <ErrorType>: <detail>
+                             (--no-defaults: validate Services as given, without
+                             API defaulting)
   select SELECTOR [FILE…]    pods matched by a label selector (kubectl syntax, or a
                              LabelSelector as JSON/YAML), as namespace/name
   endpoints [NAMESPACE/NAME] [FILE…] [-o yaml|json]
@@ -163,7 +166,11 @@ fn run(args: &Args, out: &mut impl Write) -> Result<(), Failure> {
     let config = config(args)?;
     match command {
         "check" => {
-            args.allow_only(&[])?;
+            args.allow_only(&["no-defaults"])?;
+            let config = Config {
+                defaulting: !args.flag("no-defaults"),
+                ..config
+            };
             check(&args.positionals, config, out)
         }
         "select" => {
