@@ -175,6 +175,7 @@ fn main() {
             connections: 1,
             mode: Mode::Iptables,
             node: None,
+            cluster_cidr: None,
         };
         let trace = index.trace(&req).expect("trace");
         let t = Instant::now();

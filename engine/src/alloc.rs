@@ -9,12 +9,12 @@
 //! and linear probing, so the same input always gets the same values and a
 //! Service keeps its IP when unrelated Services come and go.
 
-use crate::cluster::NsName;
 use crate::config::{Config, PortRange};
 use crate::field::FieldError;
 use crate::hash::fnv1a_parts;
 use crate::model::{service_type, Service};
 use crate::net::{Cidr, Family};
+use crate::objects::NsName;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 

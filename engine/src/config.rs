@@ -56,9 +56,13 @@ impl Serialize for PortRange {
     }
 }
 
-/// The settings, with kubeadm's defaults.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The settings, with kubeadm's defaults. Read from a document as the
+/// JavaScript API takes it: `{ serviceCidr: "10.0.0.0/16" }` (one CIDR, a
+/// dual-stack pair as `"a,b"` or `["a", "b"]`; `serviceCidrs` as `resolve`
+/// prints it also reads), `nodePortRange: "30000-32767"`,
+/// `clusterDomain`, `defaulting`, `maxInputBytes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", try_from = "ConfigSpec")]
 pub struct Config {
     /// `--service-cluster-ip-range`: the primary CIDR, then optionally a
     /// second one of the other family (dual-stack).
@@ -73,6 +77,65 @@ pub struct Config {
     /// given: what upstream's validation unit tests exercise.
     #[serde(skip_serializing_if = "is_true")]
     pub defaulting: bool,
+    /// The largest input text one load reads (64 MiB by default: a
+    /// browser tab's worth; the CLI raises it for whole-cluster dumps).
+    #[serde(skip)]
+    pub max_input_bytes: usize,
+}
+
+/// [`Config`] as a document gives it, every field optional.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ConfigSpec {
+    #[serde(default, alias = "serviceCidrs")]
+    service_cidr: Option<OneOrMany>,
+    #[serde(default)]
+    node_port_range: Option<String>,
+    #[serde(default)]
+    cluster_domain: Option<String>,
+    #[serde(default)]
+    defaulting: Option<bool>,
+    #[serde(default)]
+    max_input_bytes: Option<usize>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl TryFrom<ConfigSpec> for Config {
+    type Error = crate::error::Error;
+    fn try_from(spec: ConfigSpec) -> Result<Config, Self::Error> {
+        use crate::error::Error;
+        let mut c = Config::default();
+        if let Some(v) = spec.service_cidr {
+            let text = match v {
+                OneOrMany::One(s) => s,
+                OneOrMany::Many(v) => v.join(","),
+            };
+            c.service_cidrs = Config::parse_service_cidrs(&text)
+                .map_err(|e| Error::bad_argument("serviceCidr", format!("{text:?}: {e}")))?;
+        }
+        if let Some(v) = spec.node_port_range {
+            c.node_port_range = v
+                .parse()
+                .map_err(|e| Error::bad_argument("nodePortRange", format!("{v:?}: {e}")))?;
+        }
+        if let Some(v) = spec.cluster_domain {
+            c.cluster_domain = Config::parse_cluster_domain(&v)
+                .map_err(|e| Error::bad_argument("clusterDomain", format!("{v:?}: {e}")))?;
+        }
+        if let Some(d) = spec.defaulting {
+            c.defaulting = d;
+        }
+        if let Some(n) = spec.max_input_bytes {
+            c.max_input_bytes = n;
+        }
+        Ok(c)
+    }
 }
 
 fn is_true(b: &bool) -> bool {
@@ -96,6 +159,7 @@ impl Default for Config {
             },
             cluster_domain: "cluster.local".into(),
             defaulting: true,
+            max_input_bytes: crate::load::Limits::default().max_bytes,
         }
     }
 }
@@ -140,6 +204,14 @@ impl Config {
         }
     }
 
+    /// The loader's limits for this cluster's inputs.
+    pub fn limits(&self) -> crate::load::Limits {
+        crate::load::Limits {
+            max_bytes: self.max_input_bytes,
+            ..crate::load::Limits::default()
+        }
+    }
+
     pub fn is_dual_stack(&self) -> bool {
         self.service_cidrs.len() == 2
     }
@@ -169,6 +241,29 @@ mod tests {
         );
         assert!(Config::parse_service_cidrs("10.0.0.0/16,10.1.0.0/16").is_err());
         assert!(Config::parse_service_cidrs("10.0.0.1/16").is_err());
+    }
+
+    #[test]
+    fn reads_from_the_js_spelling_and_round_trips() {
+        let c: Config = serde_json::from_str(r#"{"serviceCidr": "10.0.0.0/16"}"#).unwrap();
+        assert_eq!(c.service_cidrs[0].to_string(), "10.0.0.0/16");
+        let c: Config =
+            serde_json::from_str(r#"{"serviceCidr": ["10.0.0.0/16", "fd00::/108"], "nodePortRange": "30000-30100", "clusterDomain": "example.org"}"#)
+                .unwrap();
+        assert!(c.is_dual_stack());
+        assert_eq!(c.node_port_range.last, 30100);
+        let back: Config = serde_json::from_value(serde_json::to_value(&c).unwrap()).unwrap();
+        assert_eq!(back, c);
+        let e = serde_json::from_str::<Config>(r#"{"serviceCidr": "10.0.0.1/16"}"#).unwrap_err();
+        assert!(
+            e.to_string().starts_with("serviceCidr \"10.0.0.1/16\""),
+            "{e}"
+        );
+        assert!(serde_json::from_str::<Config>(r#"{"serviceCIDR": "x"}"#).is_err());
+        assert_eq!(
+            serde_json::from_str::<Config>("{}").unwrap(),
+            Config::default()
+        );
     }
 
     #[test]

@@ -13,9 +13,9 @@
 //! - Manual Endpoints of selectorless Services are repacked too, then
 //!   mirrored: one slice per subset and family, at most 1000 addresses.
 
-use crate::cluster::NsName;
 use crate::model::*;
 use crate::net::Family;
+use crate::objects::NsName;
 use std::collections::BTreeMap;
 
 /// `maxCapacity` of the endpoints controller: larger Endpoints are truncated.

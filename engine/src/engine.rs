@@ -7,7 +7,6 @@
 //! construction; the property tests check that they do.
 
 use crate::alloc::{kubernetes_service_name, Allocator};
-use crate::cluster::{Cluster, NsName, Origin, PodSet};
 use crate::config::Config;
 use crate::defaults::prepare_service;
 use crate::endpoints::{self, NodeInfo, SliceSkip};
@@ -15,6 +14,7 @@ use crate::explain::{self, Diagnostic, ServiceFacts};
 use crate::field::FieldError;
 use crate::hash::FastMap;
 use crate::model::*;
+use crate::objects::{NsName, Objects, Origin, PodSet};
 use crate::resolve::{
     implicit_kubernetes_service, ObjectError, Resolution, ResolveOptions, ResolvedService,
 };
@@ -28,8 +28,8 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceState {
     /// As the apiserver stores it: defaulted and allocated (a rejected one
-    /// defaulted, with the values it carries).
-    pub service: Service,
+    /// defaulted, with the values it carries). Shared with the views.
+    pub service: Arc<Service>,
     /// The apiserver would refuse to create it as written (validation or
     /// allocation). The views still show what the controllers, kube-proxy,
     /// CoreDNS and kubelet do with it as given: none of them validates or
@@ -39,10 +39,14 @@ pub struct ServiceState {
     /// `default/kubernetes`, added because the input lacks it.
     pub implicit: bool,
     selector: Option<Selector>,
+    /// Defaulted, before allocation, and its validation errors: what
+    /// allocation starts from whenever another Service changes.
+    prepared: Arc<Service>,
+    validation_errors: Vec<ObjectError>,
     /// The selected pods (same namespace), by name.
     pub selected: PodSet,
-    pub endpoints: Option<Endpoints>,
-    pub slices: Vec<EndpointSlice>,
+    pub endpoints: Option<Arc<Endpoints>>,
+    pub slices: Arc<Vec<EndpointSlice>>,
     pub slice_skips: Vec<SliceSkip>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -63,12 +67,24 @@ pub enum Views {
 pub struct CreationOrder(bool, i64, u64);
 
 /// What one change touched.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Changes {
     /// Services whose views were recomputed.
     pub services: BTreeSet<NsName>,
     /// Pods whose diagnostics were recomputed.
     pub pods: BTreeSet<NsName>,
+}
+
+impl Changes {
+    /// Adds what another change touched.
+    pub fn extend(&mut self, other: Changes) {
+        self.services.extend(other.services);
+        self.pods.extend(other.pods);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.services.is_empty() && self.pods.is_empty()
+    }
 }
 
 /// ns → label key → label value → pods. Names and pods are shared: a pod
@@ -78,7 +94,7 @@ type LabelIndex = FastMap<String, FastMap<String, FastMap<String, PodSet>>>;
 #[derive(Debug, Clone)]
 pub struct Engine {
     config: Config,
-    cluster: Cluster,
+    cluster: Objects,
     alloc: Allocator,
     services: BTreeMap<NsName, ServiceState>,
     /// Errors of objects other than Services, by object.
@@ -115,7 +131,7 @@ impl Engine {
         let mut e = Engine {
             alloc: Allocator::new(&config),
             config,
-            cluster: Cluster::default(),
+            cluster: Objects::default(),
             services: BTreeMap::new(),
             object_errors: BTreeMap::new(),
             service_errors: BTreeMap::new(),
@@ -149,15 +165,23 @@ impl Engine {
     }
 
     fn load(&mut self, objects: Vec<(Object, Origin)>) {
+        self.apply_all(objects);
+    }
+
+    /// Adds or replaces many objects at once, as one load of their files:
+    /// the result is the same as applying them one by one (their order is
+    /// their creation order where timestamps do not say otherwise), but
+    /// Services are allocated, and dependent views refreshed, once.
+    pub fn apply_all(&mut self, objects: Vec<(Object, Origin)>) -> Changes {
+        let mut changes = Changes::default();
         self.cluster.origins.reserve(objects.len());
-        // Everything but Services first: Services then find their pods in
-        // the index instead of every pod looking for its Services (there
-        // are none yet, so pods only need indexing). Values Services ask
-        // for by name are set aside before anything is allocated
-        // automatically, so input order never causes a conflict.
+        // Pods need only indexing while no Service can select them; the
+        // Services added here find their pods in the index instead.
+        let selecting = self.services.values().any(|st| st.selector.is_some());
+        // Services go in after everything else, so that they find their
+        // pods in the index.
         let mut staged: BTreeMap<NsName, (Box<Service>, Origin)> = BTreeMap::new();
         for (obj, mut origin) in objects {
-            // Creation order follows the input.
             match obj {
                 Object::Service(mut s) => {
                     s.metadata.default_namespace();
@@ -169,31 +193,23 @@ impl Engine {
                     };
                     staged.insert(nn, (s, origin));
                 }
-                Object::Pod(pod) => {
+                Object::Pod(pod) if !selecting => {
+                    let nn = NsName::of(&pod.metadata);
                     self.insert_pod(pod, origin);
+                    changes.pods.insert(nn);
                 }
-                obj => {
-                    self.apply(obj, origin);
-                }
+                obj => changes.extend(self.apply(obj, origin)),
             }
         }
-        for (s, _) in staged.values() {
-            let mut d = (**s).clone();
-            prepare_service(&mut d, self.config.defaulting);
-            self.alloc.avoid(&d);
-        }
-        let mut order: Vec<(NsName, Box<Service>, Origin)> =
-            staged.into_iter().map(|(k, (s, o))| (k, s, o)).collect();
-        order.sort_by_cached_key(|(k, s, _)| {
-            let key = ObjectKey::new("Service", &k.namespace, &k.name);
-            (self.creation_rank(&key, &s.metadata), k.clone())
-        });
-        for (_, s, origin) in order {
-            self.apply_in_order(Object::Service(s), origin);
+        if !staged.is_empty() {
+            let keys: BTreeSet<NsName> = staged.keys().cloned().collect();
+            for (nn, (s, origin)) in staged {
+                self.set_service(&nn, *s, origin);
+            }
+            self.reallocate(&keys, &mut changes);
         }
         // An ExternalName may name a Service stored after it; pods that use
         // service variables are checked once every Service is in.
-        let mut changes = Changes::default();
         self.refresh_external_names(&mut changes);
         let users: BTreeSet<NsName> = self
             .env_refs
@@ -203,6 +219,7 @@ impl Engine {
         for p in users {
             self.refresh_pod_diagnostics(&p, &mut changes);
         }
+        changes
     }
 
     /// Stores and indexes a pod, without refreshing anything; returns the
@@ -230,7 +247,7 @@ impl Engine {
         &self.config
     }
 
-    pub fn cluster(&self) -> &Cluster {
+    pub fn cluster(&self) -> &Objects {
         &self.cluster
     }
 
@@ -315,9 +332,8 @@ impl Engine {
         match obj {
             Object::Service(svc) => {
                 let nn = NsName::of(&svc.metadata);
-                self.cluster.origins.insert(key, origin);
-                self.cluster.services.insert(nn.clone(), (*svc).clone());
-                self.store_service(&nn, *svc, false, &mut changes);
+                self.set_service(&nn, *svc, origin);
+                self.reallocate(&BTreeSet::from([nn]), &mut changes);
             }
             Object::Pod(pod) => {
                 let nn = NsName::of(&pod.metadata);
@@ -381,10 +397,13 @@ impl Engine {
                     self.service_errors.remove(&nn);
                     changes.services.insert(nn.clone());
                     self.refresh_env_diagnostics(&nn, &mut changes);
-                    self.refresh_external_names(&mut changes);
                     if nn == kubernetes_service_name() {
-                        self.ensure_kubernetes();
+                        self.add_implicit_kubernetes();
                     }
+                    // Values it held may now go to the Services that
+                    // would have had them without it.
+                    self.reallocate(&BTreeSet::new(), &mut changes);
+                    self.refresh_external_names(&mut changes);
                 }
             }
             "Pod" => {
@@ -426,12 +445,22 @@ impl Engine {
 
     /// Adds the implicit `default/kubernetes` when the input has none.
     fn ensure_kubernetes(&mut self) {
+        if self.add_implicit_kubernetes() {
+            let k = kubernetes_service_name();
+            self.reallocate(&BTreeSet::from([k]), &mut Changes::default());
+        }
+    }
+
+    /// Stands the implicit `default/kubernetes` in (unallocated) when the
+    /// input has none; whether it did.
+    fn add_implicit_kubernetes(&mut self) -> bool {
         let k = kubernetes_service_name();
         if self.services.contains_key(&k) {
-            return;
+            return false;
         }
-        let mut changes = Changes::default();
-        self.store_service(&k, implicit_kubernetes_service(), true, &mut changes);
+        let st = self.prepare(&k, implicit_kubernetes_service(), true, None);
+        self.install_selection(&k, st);
+        true
     }
 
     fn set_object_errors(
@@ -455,46 +484,56 @@ impl Engine {
         }
     }
 
-    /// Defaults, validates, allocates and selects for one Service.
-    fn store_service(
-        &mut self,
+    /// Stores a given Service, defaulted and validated, with its selection;
+    /// [`Engine::reallocate`] then gives it (and the others) their values.
+    fn set_service(&mut self, nn: &NsName, given: Service, origin: Origin) {
+        let key = ObjectKey::new("Service", &nn.namespace, &nn.name);
+        self.cluster.origins.insert(key.clone(), origin.clone());
+        self.cluster.services.insert(nn.clone(), given.clone());
+        let st = self.prepare(nn, given, false, Some(&origin));
+        self.install_selection(nn, st);
+    }
+
+    /// A Service's state before allocation: defaulted, validated, with its
+    /// selector; nothing selected yet.
+    fn prepare(
+        &self,
         nn: &NsName,
         given: Service,
         implicit: bool,
-        changes: &mut Changes,
-    ) {
-        let previous = self.services.get(nn).map(|s| s.service.clone());
-        self.drop_service(nn);
+        origin: Option<&Origin>,
+    ) -> ServiceState {
         let mut svc = given;
         // The apiserver creates its own Service defaulted, whatever a lint asks.
         prepare_service(&mut svc, self.config.defaulting || implicit);
-        if let Some(prev) = &previous {
-            keep_allocations(&mut svc, prev);
-        }
-        let origin = self
-            .cluster
-            .origin(&ObjectKey::new("Service", &nn.namespace, &nn.name))
-            .cloned();
-        let mut errors = object_errors(
+        let validation_errors = object_errors(
             "Service",
             nn,
             "validation",
             validate::validate_service(&svc),
-            origin.as_ref(),
+            origin,
         );
-        if errors.is_empty() {
-            let errs = self.alloc.allocate(nn, &mut svc);
-            errors = object_errors("Service", nn, "allocation", errs, origin.as_ref());
+        let prepared = Arc::new(svc);
+        ServiceState {
+            service: Arc::clone(&prepared),
+            rejected: !validation_errors.is_empty(),
+            implicit,
+            selector: selection::service_selector(&prepared),
+            prepared,
+            validation_errors,
+            selected: PodSet::new(),
+            endpoints: None,
+            slices: Arc::default(),
+            slice_skips: Vec::new(),
+            diagnostics: Vec::new(),
         }
-        let rejected = !errors.is_empty();
-        if rejected {
-            self.service_errors.insert(nn.clone(), errors);
-        } else {
-            self.service_errors.remove(nn);
-        }
-        let selector = selection::service_selector(&svc);
-        let mut selected = PodSet::new();
-        if let Some(sel) = &selector {
+    }
+
+    /// Replaces a Service's state with `st`, indexing its selector and
+    /// selecting its pods.
+    fn install_selection(&mut self, nn: &NsName, mut st: ServiceState) {
+        self.drop_service(nn);
+        if let Some(sel) = &st.selector {
             if let Some(anchor) = sel.requirements().first() {
                 let value = anchor.values.first().cloned().unwrap_or_default();
                 self.selector_index
@@ -510,27 +549,73 @@ impl Engine {
                     .and_then(|m| m.get(&value));
                 for (name, pod) in candidates.into_iter().flatten() {
                     if sel.matches(&pod.metadata.labels) {
-                        selected.insert(Arc::clone(name), Arc::clone(pod));
+                        st.selected.insert(Arc::clone(name), Arc::clone(pod));
                     }
                 }
             }
         }
-        self.services.insert(
-            nn.clone(),
-            ServiceState {
-                service: svc,
-                rejected,
-                implicit,
-                selector,
-                selected,
-                endpoints: None,
-                slices: Vec::new(),
-                slice_skips: Vec::new(),
-                diagnostics: Vec::new(),
-            },
-        );
-        self.refresh(nn, changes);
-        self.refresh_env_diagnostics(nn, changes);
+        self.services.insert(nn.clone(), st);
+    }
+
+    /// Allocates every Service afresh, as one load of the cluster would:
+    /// the values Services ask for are set aside first (so a request wins
+    /// over a value the engine chose on its own, in whatever order they
+    /// came), then each Service is allocated in creation order. Services
+    /// whose stored form or errors change, and those in `dirty`, have their
+    /// views refreshed.
+    fn reallocate(&mut self, dirty: &BTreeSet<NsName>, changes: &mut Changes) {
+        let mut alloc = Allocator::new(&self.config);
+        for st in self.services.values() {
+            alloc.avoid(&st.prepared);
+        }
+        let mut order: Vec<(CreationOrder, NsName)> = self
+            .services
+            .iter()
+            .map(|(k, st)| {
+                let key = ObjectKey::new("Service", &k.namespace, &k.name);
+                (self.creation_rank(&key, &st.prepared.metadata), k.clone())
+            })
+            .collect();
+        order.sort();
+        let mut changed = Vec::new();
+        for (_, nn) in order {
+            let Some(st) = self.services.get(&nn) else {
+                continue;
+            };
+            let (service, errors) = if st.validation_errors.is_empty() {
+                let mut svc = (*st.prepared).clone();
+                let errs = alloc.allocate(&nn, &mut svc);
+                let origin =
+                    self.cluster
+                        .origin(&ObjectKey::new("Service", &nn.namespace, &nn.name));
+                let errors = object_errors("Service", &nn, "allocation", errs, origin);
+                if errors.is_empty() {
+                    (Arc::new(svc), errors)
+                } else {
+                    (Arc::clone(&st.prepared), errors)
+                }
+            } else {
+                (Arc::clone(&st.prepared), st.validation_errors.clone())
+            };
+            let current = self.service_errors.get(&nn).map_or(&[][..], Vec::as_slice);
+            if dirty.contains(&nn) || *st.service != *service || current != errors.as_slice() {
+                changed.push((nn, service, errors));
+            }
+        }
+        self.alloc = alloc;
+        for (nn, service, errors) in changed {
+            if let Some(st) = self.services.get_mut(&nn) {
+                st.service = service;
+                st.rejected = !errors.is_empty();
+            }
+            if errors.is_empty() {
+                self.service_errors.remove(&nn);
+            } else {
+                self.service_errors.insert(nn.clone(), errors);
+            }
+            self.refresh(&nn, changes);
+            self.refresh_env_diagnostics(&nn, changes);
+        }
         self.refresh_external_names(changes);
     }
 
@@ -848,8 +933,8 @@ impl Engine {
             (ep, slices, Vec::new())
         };
         if let Some(st) = self.services.get_mut(nn) {
-            st.endpoints = endpoints;
-            st.slices = slices;
+            st.endpoints = endpoints.map(Arc::new);
+            st.slices = Arc::new(slices);
             st.slice_skips = skips;
         }
         self.refresh_diagnostics(nn, changes);
@@ -874,7 +959,7 @@ impl Engine {
             rejected: st.rejected,
             has_selector: st.selector.is_some(),
             selected: &st.selected,
-            endpoints: st.endpoints.as_ref(),
+            endpoints: st.endpoints.as_deref(),
             slices: &st.slices,
             slice_skips: &st.slice_skips,
             manual_endpoints: self.cluster.endpoints.get(nn),
@@ -945,7 +1030,7 @@ impl Engine {
         self.services
             .range(NsName::new(ns, "")..)
             .take_while(|(k, _)| k.namespace == ns)
-            .map(|(k, s)| (k, &s.service))
+            .map(|(k, s)| (k, &*s.service))
             .collect()
     }
 
@@ -987,9 +1072,9 @@ impl Engine {
                 c.services
                     .get(k)
                     .cloned()
-                    .unwrap_or_else(|| st.service.clone())
+                    .unwrap_or_else(|| (*st.service).clone())
             } else {
-                st.service.clone()
+                (*st.service).clone()
             };
             svc.metadata.namespace = Some(k.namespace.clone());
             push(Object::Service(svc.into()));
@@ -1007,17 +1092,89 @@ impl Engine {
             .collect()
     }
 
-    /// Every error, sorted.
+    /// Every error, sorted, each at its object's current place.
     pub fn errors(&self) -> Vec<ObjectError> {
         let mut v: Vec<ObjectError> = self
             .service_errors
             .values()
             .chain(self.object_errors.values())
             .flatten()
-            .cloned()
+            .map(|e| {
+                let key = ObjectKey::new(&e.kind, &e.namespace, &e.name);
+                ObjectError {
+                    origin: self.cluster.origin(&key).cloned().or(e.origin.clone()),
+                    ..e.clone()
+                }
+            })
             .collect();
         v.sort();
         v
+    }
+
+    /// Where an object came from, when it is in the cluster.
+    pub fn origin(&self, key: &ObjectKey) -> Option<&Origin> {
+        self.cluster.origin(key)
+    }
+
+    /// When `obj` is what the cluster already holds under its key, from the
+    /// same file, only its place (line, list path) is updated and nothing
+    /// needs recomputing: whether that was so.
+    pub fn keep_if_unchanged(&mut self, obj: &Object, origin: &Origin) -> bool {
+        let key = ObjectKey::of(obj);
+        let Some(stored) = self.cluster.origins.get(&key) else {
+            return false;
+        };
+        if stored.file != origin.file {
+            return false;
+        }
+        let mut given = obj.clone();
+        given.default_namespace();
+        if !self.cluster.holds(&given) {
+            return false;
+        }
+        let seq = stored.seq;
+        self.cluster.origins.insert(
+            key,
+            Origin {
+                seq,
+                ..origin.clone()
+            },
+        );
+        true
+    }
+
+    /// A Service's selection as the whole view carries it: the why-not
+    /// as counts and a few examples per reason.
+    pub fn selection_summary(
+        &self,
+        nn: &NsName,
+    ) -> Option<crate::cluster::documents::SelectionSummary> {
+        use crate::cluster::documents::{NotSelectedSummary, SelectionSummary, WHY_NOT_EXAMPLES};
+        let (nn, st) = self.services.get_key_value(nn)?;
+        let not_selected = match &st.selector {
+            Some(sel) => self
+                .why_not(&nn.namespace, sel)
+                .into_iter()
+                .map(|g| NotSelectedSummary {
+                    requirement: g.requirement,
+                    reason: g.reason,
+                    count: g.pods.len(),
+                    examples: g
+                        .pods
+                        .iter()
+                        .take(WHY_NOT_EXAMPLES)
+                        .map(|p| p.to_string())
+                        .collect(),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        Some(SelectionSummary {
+            service: nn.clone(),
+            selector: st.selector.as_ref().map(|s| s.to_string()),
+            selected: st.selected.keys().cloned().collect(),
+            not_selected,
+        })
     }
 
     /// The selection of one Service, with why-not when asked.
@@ -1070,9 +1227,13 @@ impl Engine {
         let endpoints = self
             .services
             .values()
-            .filter_map(|s| s.endpoints.as_ref())
+            .filter_map(|s| s.endpoints.as_deref())
             .collect();
-        let endpoint_slices = self.services.values().flat_map(|s| &s.slices).collect();
+        let endpoint_slices = self
+            .services
+            .values()
+            .flat_map(|s| s.slices.iter())
+            .collect();
         let diagnostics = self
             .services
             .values()
@@ -1087,45 +1248,6 @@ impl Engine {
             endpoint_slices,
             diagnostics,
             errors: self.errors(),
-        }
-    }
-}
-
-/// On update the apiserver keeps what it allocated when the new spec
-/// leaves it unset (cluster IPs are immutable; node ports are carried over).
-fn keep_allocations(svc: &mut Service, prev: &Service) {
-    let same_kind_of_ip = svc.type_() != service_type::EXTERNAL_NAME
-        && prev.type_() != service_type::EXTERNAL_NAME
-        && svc.is_headless() == prev.is_headless();
-    if same_kind_of_ip && svc.spec.cluster_ips.is_empty() && !prev.spec.cluster_ips.is_empty() {
-        svc.spec.cluster_ip = prev.spec.cluster_ip.clone();
-        svc.spec.cluster_ips = prev.spec.cluster_ips.clone();
-        if svc.spec.ip_families.is_empty() {
-            svc.spec.ip_families = prev.spec.ip_families.clone();
-        }
-        if svc.spec.ip_family_policy.is_none() {
-            svc.spec.ip_family_policy = prev.spec.ip_family_policy.clone();
-        }
-    }
-    let wants_ports = matches!(
-        svc.type_(),
-        service_type::NODE_PORT | service_type::LOAD_BALANCER
-    );
-    if wants_ports {
-        for p in &mut svc.spec.ports {
-            if p.node_port.unwrap_or(0) == 0 {
-                p.node_port = prev
-                    .spec
-                    .ports
-                    .iter()
-                    .find(|q| q.port == p.port && q.protocol() == p.protocol())
-                    .and_then(|q| q.node_port);
-            }
-        }
-        if svc.spec.health_check_node_port.unwrap_or(0) == 0
-            && svc.spec.external_traffic_policy.as_deref() == Some("Local")
-        {
-            svc.spec.health_check_node_port = prev.spec.health_check_node_port;
         }
     }
 }

@@ -24,9 +24,10 @@
 //! Services sorted by name.
 
 use crate::alloc::kubernetes_service_name;
-use crate::cluster::NsName;
 use crate::engine::Engine;
+use crate::error::Error;
 use crate::model::*;
+use crate::objects::NsName;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -155,7 +156,7 @@ pub fn visibility(
     svc: &Service,
     created_after_pod: impl FnOnce() -> bool,
 ) -> Visibility {
-    let master = key.namespace == crate::cluster::DEFAULT_NAMESPACE && key.name == "kubernetes";
+    let master = key.namespace == crate::objects::DEFAULT_NAMESPACE && key.name == "kubernetes";
     if !master && key.namespace != pod_namespace {
         Visibility::OtherNamespace
     } else if !master && !links_enabled {
@@ -442,9 +443,28 @@ pub struct Environment {
     pub services: Vec<ServiceVariables>,
     pub left_out: Vec<LeftOut>,
     pub conflicts: Vec<Conflict>,
+    /// The apiserver would refuse the pod, so no kubelet runs it: it has
+    /// no variables (the notes say why).
+    pub rejected: bool,
+    /// What a reader would not guess from the variables alone.
+    pub notes: Vec<String>,
 }
 
 impl Environment {
+    /// The environment of a pod the apiserver would refuse: none.
+    pub fn rejected(pod: NsName, container: String, notes: Vec<String>) -> Self {
+        Environment {
+            pod,
+            container,
+            own: Vec::new(),
+            services: Vec::new(),
+            left_out: Vec::new(),
+            conflicts: Vec::new(),
+            rejected: true,
+            notes,
+        }
+    }
+
     /// Every variable, in order: `(name, value)`.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.own
@@ -493,6 +513,10 @@ impl Serialize for Environment {
             variables: Vec<Item<'a>>,
             left_out: &'a [LeftOut],
             conflicts: &'a [Conflict],
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            rejected: bool,
+            #[serde(skip_serializing_if = "<[String]>::is_empty")]
+            notes: &'a [String],
         }
         let own = self.own.iter().map(|v| Item {
             name: &v.name,
@@ -519,6 +543,8 @@ impl Serialize for Environment {
             variables: own.chain(services).collect(),
             left_out: &self.left_out,
             conflicts: &self.conflicts,
+            rejected: self.rejected,
+            notes: &self.notes,
         }
         .serialize(s)
     }
@@ -720,6 +746,8 @@ pub fn container_environment(
         services,
         left_out: links.left_out,
         conflicts,
+        rejected: false,
+        notes: Vec::new(),
     }
 }
 
@@ -791,37 +819,6 @@ fn field_value(pod: &Pod, path: &str) -> Option<String> {
     Some(map.get(key).cloned().unwrap_or_default())
 }
 
-/// Why no environment can be computed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EnvError {
-    PodNotFound(NsName),
-    NoContainers(NsName),
-    ContainerNotFound {
-        pod: NsName,
-        container: String,
-        /// The pod's containers, init containers marked `(init)`.
-        available: Vec<String>,
-    },
-}
-
-impl fmt::Display for EnvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EnvError::PodNotFound(p) => write!(f, "pod {p} not found in the input"),
-            EnvError::NoContainers(p) => write!(f, "pod {p} has no containers"),
-            EnvError::ContainerNotFound {
-                pod,
-                container,
-                available,
-            } => write!(
-                f,
-                "pod {pod} has no container {container:?} (it has: {})",
-                available.join(", ")
-            ),
-        }
-    }
-}
-
 /// The pod's containers for messages: app containers, then init
 /// containers marked `(init)`, as kubectl lists them.
 pub fn container_names(pod: &Pod) -> Vec<String> {
@@ -857,34 +854,37 @@ pub fn pod_environment(
     engine: &Engine,
     pod_key: &NsName,
     container: Option<&str>,
-) -> Result<Environment, EnvError> {
+) -> Result<Environment, Error> {
     let pod = engine
         .cluster()
         .pods
         .get(pod_key)
-        .ok_or_else(|| EnvError::PodNotFound(pod_key.clone()))?;
+        .ok_or_else(|| Error::not_found("Pod", pod_key))?;
     let c = match container {
-        None => default_container(pod).ok_or_else(|| EnvError::NoContainers(pod_key.clone()))?,
+        None => default_container(pod).ok_or_else(|| Error::NoContainers {
+            pod: pod_key.clone(),
+        })?,
         Some(name) => pod
             .spec
             .containers
             .iter()
             .chain(&pod.spec.init_containers)
             .find(|c| c.name == name)
-            .ok_or_else(|| EnvError::ContainerNotFound {
+            .ok_or_else(|| Error::ContainerNotFound {
                 pod: pod_key.clone(),
                 container: name.to_string(),
                 available: container_names(pod),
             })?,
     };
     let master = kubernetes_service_name();
-    // Pods of `default` find it among their own namespace's Services. The
-    // implicit one stands in for what the input lacks; its variables would
-    // be a guess, so the input's Services alone are used.
+    // Every pod gets the master Service's variables, whether the input has
+    // it or the engine stands it in (first address of the service range, as
+    // the apiserver gives it). Pods of `default` find it among their own
+    // namespace's Services.
     let master_svc = engine
         .service(&master)
-        .filter(|st| !st.implicit && pod_key.namespace != master.namespace)
-        .map(|st| (&master, &st.service));
+        .filter(|_| pod_key.namespace != master.namespace)
+        .map(|st| (&master, &*st.service));
     let mut own = engine.services_in(&pod_key.namespace);
     own.sort_by_cached_key(|(k, _)| {
         engine.creation_order(&ObjectKey::new("Service", &k.namespace, &k.name))
@@ -900,7 +900,50 @@ pub fn pod_environment(
             engine.creation_order(&svc) > pod_created
         },
     );
-    Ok(container_environment(pod, c, links))
+    let mut environment = container_environment(pod, c, links);
+    environment.notes = notes(
+        &environment,
+        container.is_none().then(|| container_names(pod)),
+    );
+    Ok(environment)
+}
+
+/// What a reader would not guess from the variables alone: Services left
+/// out for their creation time or shadowed, names several Services set,
+/// and the container picked when none was named (`defaulted` lists the
+/// pod's containers then).
+fn notes(e: &Environment, defaulted: Option<Vec<String>>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(names) = defaulted.filter(|n| n.len() > 1) {
+        out.push(format!(
+            "defaulted container {:?} out of: {}",
+            e.container,
+            names.join(", ")
+        ));
+    }
+    for l in &e.left_out {
+        match l.reason {
+            Visibility::CreatedAfterPod => out.push(format!(
+                "Service {} was created after the pod, so its variables are not set (kubelet sets them when a container starts)",
+                l.service
+            )),
+            Visibility::Shadowed => out.push(format!(
+                "Service {}/kubernetes replaces {}: the KUBERNETES_* variables are its",
+                e.pod.namespace, l.service
+            )),
+            _ => {}
+        }
+    }
+    for c in &e.conflicts {
+        let services: Vec<String> = c.services.iter().map(|s| s.to_string()).collect();
+        out.push(format!(
+            "{} is set by Services {}; kubelet keeps one of them at random (shown: {})",
+            c.name,
+            services.join(", "),
+            services.first().map_or("", String::as_str)
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -6,11 +6,11 @@
 //! ExternalName and selectorless Services are not "dangling"; a numeric
 //! targetPort works whether or not a container declares it.
 
-use crate::cluster::{Cluster, NsName, PodSet};
 use crate::config::Config;
 use crate::endpoints::{self, SliceSkip};
 use crate::env::{self, Visibility};
 use crate::model::*;
+use crate::objects::{NsName, Objects, PodSet};
 use crate::resolve::ObjectError;
 use crate::select::{Requirement, Selector};
 use crate::selection::why_failed;
@@ -186,7 +186,7 @@ pub struct ServiceFacts<'a> {
 /// Every diagnostic of one Service.
 pub fn service_diagnostics(
     f: &ServiceFacts,
-    cluster: &Cluster,
+    cluster: &Objects,
     config: &Config,
 ) -> Vec<Diagnostic> {
     let key = f.key;
@@ -371,7 +371,7 @@ fn rejected(f: &ServiceFacts, me: &ObjectRef, config: &Config) -> Vec<Diagnostic
 fn external_name(
     svc: &Service,
     me: &ObjectRef,
-    cluster: &Cluster,
+    cluster: &Objects,
     config: &Config,
 ) -> Vec<Diagnostic> {
     let target = svc
@@ -441,7 +441,7 @@ fn external_name(
 }
 
 /// Selector matches no pod: name the closest pods and the differing label.
-fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Cluster, outcome: &str) -> Diagnostic {
+fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Objects, outcome: &str) -> Diagnostic {
     let key = f.key;
     let selector = f
         .service

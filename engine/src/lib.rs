@@ -20,12 +20,14 @@ pub mod emit;
 pub mod endpoints;
 pub mod engine;
 pub mod env;
+pub mod error;
 pub mod explain;
 pub mod field;
 pub mod hash;
 pub mod load;
 pub mod model;
 pub mod net;
+pub mod objects;
 pub mod proxy;
 pub mod resolve;
 pub mod select;
@@ -33,17 +35,9 @@ pub mod selection;
 pub mod time;
 pub mod validate;
 
-pub use cluster::{Cluster, NsName, Origin};
+pub use cluster::Cluster;
 pub use config::Config;
+pub use error::Error;
 pub use load::{load, Input, Limits, Loaded};
+pub use objects::{NsName, Objects, Origin};
 pub use resolve::{Resolution, ResolveOptions};
-
-/// Builds a cluster from loaded objects (later objects replace earlier ones
-/// with the same kind, namespace and name, as `kubectl apply` would).
-pub fn cluster_from(objects: impl IntoIterator<Item = (model::Object, Origin)>) -> Cluster {
-    let mut c = Cluster::default();
-    for (obj, origin) in objects {
-        c.apply(obj, origin);
-    }
-    c
-}

@@ -3,11 +3,11 @@
 //! pods each selects, the Endpoints and EndpointSlices the controllers
 //! write, diagnostics, and every error an object would be rejected with.
 
-use crate::cluster::Origin;
 use crate::config::Config;
 use crate::explain::Diagnostic;
 use crate::field::FieldError;
 use crate::model::{EndpointSlice, Endpoints, IntOrString, Service, ServicePort};
+use crate::objects::Origin;
 use crate::selection::Selection;
 use serde::Serialize;
 

@@ -189,6 +189,33 @@ impl Selector {
         Ok(Selector::Requirements(reqs))
     }
 
+    /// A selector as a caller gives it: kubectl's text syntax, or a
+    /// `LabelSelector` object, as an object or as its JSON or YAML text
+    /// (text starting with `{`, `matchLabels` or `matchExpressions`).
+    pub fn from_arg(arg: &crate::cluster::options::SelectorArg) -> Result<Selector, String> {
+        use crate::cluster::options::SelectorArg;
+        let text = match arg {
+            SelectorArg::Object(ls) => {
+                return Selector::from_label_selector(Some(ls)).map_err(|e| e.to_string())
+            }
+            SelectorArg::Text(t) => t,
+        };
+        let t = text.trim_start();
+        let is_object =
+            t.starts_with('{') || t.starts_with("matchLabels") || t.starts_with("matchExpressions");
+        if !is_object {
+            return Selector::parse(text).map_err(|e| e.to_string());
+        }
+        let limits = crate::load::Limits::default();
+        let docs = crate::load::yaml::parse_documents(text, &limits).map_err(|e| e.to_string())?;
+        let [doc] = docs.as_slice() else {
+            return Err("expected one LabelSelector object".into());
+        };
+        let ls: LabelSelector =
+            crate::load::yaml::from_node(&doc.root).map_err(|e| e.to_string())?;
+        Selector::from_label_selector(Some(&ls)).map_err(|e| e.to_string())
+    }
+
     /// A Service `spec.selector`: one `=` requirement per entry, without
     /// validation (API validation already ran). An empty map is Everything;
     /// whether a *missing* selector means "selectorless" is the caller's call.

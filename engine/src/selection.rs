@@ -6,9 +6,9 @@
 //! selected sets up to date; this module owns the selector a Service stands
 //! for and the "why not" explanations.
 
-use crate::cluster::{NsName, PodSet};
 use crate::hash::FastMap;
 use crate::model::{Pod, Service};
+use crate::objects::{NsName, PodSet};
 use crate::select::{Labels, Operator, Requirement, Selector};
 use serde::Serialize;
 use std::collections::BTreeMap;

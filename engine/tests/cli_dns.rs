@@ -313,7 +313,7 @@ fn ttl_option() {
         .stdout_has(&["$TTL 60"]);
     run(&["dns", "x", REDIS, "--ttl", "3601"], None)
         .code(2)
-        .stderr_has(&["--ttl \"3601\": a number of seconds from 0 to 3600"]);
+        .stderr_has(&["--ttl 3601: a number of seconds from 0 to 3600"]);
 }
 
 /// Any other query type is answered as the plugin answers types it has no
@@ -635,10 +635,10 @@ fn input_errors_exit_1() {
     // What cannot be answered at all is an input error.
     run(&["dns", "web", invalid, "--from", "shop/nosuch"], None)
         .code(1)
-        .stderr_has(&["pod shop/nosuch not found"]);
+        .stderr_has(&["Pod shop/nosuch not found"]);
     run(&["dns", "x", REDIS, "--from", "my-ns/nosuch"], None)
         .code(1)
-        .stderr_has(&["pod my-ns/nosuch not found"])
+        .stderr_has(&["Pod my-ns/nosuch not found"])
         .stdout_empty();
     run(&["dns", "x", "examples/does-not-exist.yaml"], None).code(1);
 }
@@ -672,7 +672,7 @@ fn usage_errors_exit_2() {
         .stderr_has(&["--zone"]);
     run(&["dns", "x", REDIS, "-o", "yaml"], None).code(2);
     run(&["dns", "x", REDIS, "--from", "a/b/c"], None).code(2);
-    run(&["zone", REDIS, "-o", "json"], None).code(2);
+    run(&["zone", REDIS, "-o", "yaml"], None).code(2);
     run(&["zone", REDIS, "--from", "my-ns/frontend"], None).code(2);
 }
 

@@ -27,9 +27,6 @@ fn fixture(name: &str) -> String {
     p
 }
 
-/// What `env` says when the input lacks `default/kubernetes`.
-const NO_KUBERNETES: &str = "note: the input has no default/kubernetes Service";
-
 /// Runs `svcscope ARGS` with `stdin` (none: empty).
 fn run(args: &[&str], stdin: Option<&str>) -> Run {
     support::run(args, stdin.map(str::as_bytes))
@@ -65,8 +62,15 @@ impl Vars for Run {
 fn redis_master_frontend() {
     let r = run(&["env", "my-ns/frontend", REDIS, CIDR_2015], None);
     r.code(0)
-        .stderr_has(&[NO_KUBERNETES])
+        .stderr_empty()
         .golden("env/redis-master-frontend.txt");
+    // Every pod gets the master Service's variables, the input has it or
+    // not: its address is the first of the service range.
+    assert_eq!(r.value("KUBERNETES_SERVICE_HOST"), Some("10.0.0.1"));
+    assert_eq!(
+        r.value("KUBERNETES_PORT_443_TCP"),
+        Some("tcp://10.0.0.1:443")
+    );
     // The seeds' figures.
     for (name, value) in [
         ("REDIS_MASTER_SERVICE_HOST", "10.0.0.11"),
@@ -90,7 +94,7 @@ fn redis_master_frontend_json() {
         None,
     );
     r.code(0)
-        .stderr_has(&[NO_KUBERNETES])
+        .stderr_empty()
         .golden("env/redis-master-frontend.json");
     let doc: Value = serde_json::from_str(&r.stdout).expect("JSON");
     assert_eq!(doc["kind"], "Environment");
@@ -116,6 +120,38 @@ fn the_same_from_stdin() {
         .golden("env/redis-master-frontend.txt");
 }
 
+/// Files and namespaces as kubectl takes them: `-f` (repeatable), `-n`
+/// for a bare pod name and for objects that name no namespace.
+#[test]
+fn kubectl_style_files_and_namespace() {
+    let want = run(&["env", "my-ns/frontend", REDIS, CIDR_2015], None);
+    want.code(0);
+    for args in [
+        &["env", "my-ns/frontend", "-f", REDIS, CIDR_2015][..],
+        &[
+            "env",
+            "frontend",
+            "-n",
+            "my-ns",
+            "--filename",
+            REDIS,
+            CIDR_2015,
+        ][..],
+    ] {
+        let r = run(args, None);
+        r.code(0);
+        assert_eq!(r.stdout, want.stdout, "{args:?}");
+    }
+    // A pod without a namespace lands in -n's.
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, env: [{name: A, value: x}]}]}\n";
+    let r = run(&["env", "p", "-n", "team", "-f", "-"], Some(pod));
+    r.code(0);
+    assert_eq!(r.value("A"), Some("x"));
+    run(&["env", "team/p", "-"], Some(pod))
+        .code(1)
+        .stderr_has(&["Pod team/p not found"]);
+}
+
 #[test]
 fn multi_port_named_ports() {
     run(
@@ -123,7 +159,7 @@ fn multi_port_named_ports() {
         None,
     )
     .code(0)
-    .stderr_has(&[NO_KUBERNETES])
+    .stderr_empty()
     .golden("env/multi-port.txt");
 }
 
@@ -187,9 +223,7 @@ fn ipv6_addresses_are_bracketed_in_urls_only() {
         ],
         None,
     );
-    r.code(0)
-        .stderr_has(&[NO_KUBERNETES])
-        .golden("env/ipv6.txt");
+    r.code(0).stderr_empty().golden("env/ipv6.txt");
     assert_eq!(r.value("DNS_CACHE_SERVICE_HOST"), Some("fd00:10:96::a"));
     assert_eq!(r.value("DNS_CACHE_PORT"), Some("udp://[fd00:10:96::a]:53"));
 }
@@ -245,7 +279,7 @@ fn expansion_field_refs_and_placeholders() {
         None,
     )
     .code(0)
-    .stderr_has(&[NO_KUBERNETES])
+    .stderr_empty()
     .golden("env/expansion-metrics.txt");
     run(
         &[
@@ -260,7 +294,7 @@ fn expansion_field_refs_and_placeholders() {
         None,
     )
     .code(0)
-    .stderr_has(&[NO_KUBERNETES])
+    .stderr_empty()
     .golden("env/expansion-init-container.txt");
 }
 
@@ -272,7 +306,7 @@ fn unknown_pod_or_container_exits_1() {
     run(&["env", "my-ns/nope", REDIS, CIDR_2015], None)
         .code(1)
         .stdout_empty()
-        .stderr_has(&["svcscope: pod my-ns/nope not found in the input"]);
+        .stderr_has(&["svcscope: Pod my-ns/nope not found in the input"]);
     run(
         &["env", "my-ns/frontend", REDIS, CIDR_2015, "-c", "nope"],
         None,
@@ -301,17 +335,10 @@ fn usage_errors_exit_2() {
     for (args, message) in [
         (&["env"][..], "env needs NAMESPACE/POD"),
         (&["env", REDIS], "env needs NAMESPACE/POD before the files"),
-        (
-            &["env", "my-ns/"],
-            "env needs NAMESPACE/POD, got \"my-ns/\"",
-        ),
+        (&["env", "my-ns/"], "pod \"my-ns/\": expected NAMESPACE/POD"),
         (
             &["env", "my-ns/frontend", REDIS, "-o", "yaml"],
             "unsupported output format \"yaml\"",
-        ),
-        (
-            &["env", "my-ns/frontend", REDIS, "-n", "my-ns"],
-            "option --namespace does not apply to this command",
         ),
     ] {
         run(args, None)
@@ -326,11 +353,10 @@ fn load_errors_still_print_and_exit_1() {
     // One broken object: the rest still loads, the exit code says so.
     let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec: {containers: [{name: c}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: ns}\nspec: {ports: x}\n";
     let r = run(&["env", "ns/p", "-"], Some(text));
-    r.code(1).stderr_has(&["<stdin>:9:", NO_KUBERNETES]);
-    // The pod's environment is still printed (here: no variables at all,
-    // as the implicit default/kubernetes lends none).
-    assert_eq!(r.value("KUBERNETES_SERVICE_HOST"), None);
-    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    r.code(1).stderr_has(&["<stdin>:9:"]);
+    // The pod's environment is still printed: the master Service's
+    // variables, which every pod gets.
+    assert_eq!(r.value("KUBERNETES_SERVICE_HOST"), Some("10.96.0.1"));
 }
 
 #[test]

@@ -577,13 +577,13 @@ fn usage_and_input_errors() {
     .stderr_has(&["--connections"]);
     run(&lb(&["route", "--from", "lb/ghost", "--to", "a.b:80"]), "")
         .code(1)
-        .stderr_has(&["pod lb/ghost not found"]);
+        .stderr_has(&["Pod lb/ghost not found"]);
     run(
         &lb(&["route", "--from", "lb/myapp-1", "--to", "my-service.lb"]),
         "",
     )
-    .code(1)
-    .stderr_has(&["HOST:PORT"]);
+    .code(2)
+    .stderr_has(&["--to \"my-service.lb\": expected HOST:PORT"]);
     run(&lb(&["rules", "--node", "node-z"]), "")
         .code(0)
         .stderr_has(&["node \"node-z\" is not in the input"]);

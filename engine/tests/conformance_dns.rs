@@ -345,7 +345,7 @@ fn index(fixture: Option<&str>, cluster: &Value, case: &Value) -> Result<ZoneInd
         .iter()
         .flat_map(|e| e.services())
         .filter(|(_, st)| !st.rejected)
-        .map(|(k, st)| (k, &st.service, st.slices.as_slice()));
+        .map(|(k, st)| (k, &*st.service, st.slices.as_slice()));
     Ok(ZoneIndex::build(
         opts,
         engines[0].config(),

@@ -302,6 +302,7 @@ fn flow_expectations() {
                 connections: 64,
                 mode: Mode::Iptables,
                 node: Some(node.clone()),
+                cluster_cidr: None,
             };
             let t = index.trace(&req).expect("trace");
             let what = format!("{id}: {} -> {}", s(f, "from"), s(f, "to"));

@@ -178,6 +178,7 @@ fn requests(engine: &Engine, i: usize) -> Vec<(RouteRequest, Option<String>)> {
                         connections: 16,
                         mode: Mode::Iptables,
                         node: node_opt,
+                        cluster_cidr: None,
                     },
                     node.clone(),
                 ));

@@ -9,11 +9,11 @@
 
 use super::name::endpoint_label;
 use super::DnsOptions;
-use crate::cluster::{Cluster, NsName};
 use crate::config::Config;
 use crate::endpoints::LABEL_SERVICE_NAME;
 use crate::engine::Engine;
 use crate::model::{service_type, EndpointSlice, Service};
+use crate::objects::{NsName, Objects};
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
@@ -107,7 +107,7 @@ impl ZoneIndex {
     pub fn from_engine(engine: &Engine, opts: DnsOptions) -> ZoneIndex {
         let services = engine
             .services()
-            .map(|(k, st)| (k, &st.service, st.slices.as_slice()));
+            .map(|(k, st)| (k, &*st.service, st.slices.as_slice()));
         ZoneIndex::build(opts, engine.config(), engine.cluster(), services)
     }
 
@@ -118,7 +118,7 @@ impl ZoneIndex {
     pub fn build<'a>(
         opts: DnsOptions,
         config: &Config,
-        cluster: &Cluster,
+        cluster: &Objects,
         services: impl IntoIterator<Item = (&'a NsName, &'a Service, &'a [EndpointSlice])>,
     ) -> ZoneIndex {
         let opts = normalize(opts);

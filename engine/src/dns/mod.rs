@@ -28,6 +28,7 @@ mod zone;
 pub use index::ZoneIndex;
 pub use name::endpoint_label;
 pub use resolver::{PodLookup, ResolvConf};
+pub use zone::zone_text;
 
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -42,7 +43,7 @@ pub const DNS_VERSION_TTL: u32 = 28800;
 pub const DNS_SCHEMA_VERSION: &str = "1.1.0";
 
 /// Which `<a-b-c-d>.<ns>.pod.<zone>` names are answered (`pods` option).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PodRecords {
     /// The plugin's default: no pod records.

@@ -76,7 +76,7 @@ impl ZoneIndex {
             .namespace
             .as_deref()
             .filter(|n| !n.is_empty())
-            .unwrap_or(crate::cluster::DEFAULT_NAMESPACE);
+            .unwrap_or(crate::objects::DEFAULT_NAMESPACE);
         let asked = pod
             .spec
             .dns_policy

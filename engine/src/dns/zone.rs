@@ -16,11 +16,11 @@ const SERVICE: &[RType] = &[RType::A, RType::AAAA, RType::CNAME, RType::SRV];
 const PORT: &[RType] = &[RType::SRV];
 
 impl ZoneIndex {
-    /// `$ORIGIN`, `$TTL`, the SOA, then the records in DNSSEC canonical
-    /// order (names compared label by label from the right, lower case),
-    /// then by type and data. Pod records are listed for the pods the input
-    /// has, when the pod mode answers for them.
-    pub fn zone_file(&self) -> String {
+    /// The SOA, then the records in DNSSEC canonical order (names
+    /// compared label by label from the right, lower case), then by type
+    /// and data. Pod records are listed for the pods the input has, when
+    /// the pod mode answers for them.
+    pub fn zone_records(&self) -> Vec<Record> {
         let zone = &self.opts.zone;
         let mut names: Vec<(String, &[RType])> = vec![
             (zone.clone(), APEX),
@@ -75,15 +75,26 @@ impl ZoneIndex {
         records.sort_by_cached_key(|r| (canonical_key(&r.name), r.rtype(), r.data.clone()));
         records.dedup();
 
-        let soa = self.answer(zone, RType::SOA);
-        let mut out = String::new();
-        let _ = writeln!(out, "$ORIGIN {zone}.");
-        let _ = writeln!(out, "$TTL {}", self.opts.ttl);
-        for r in soa.answer.iter().chain(&records) {
-            let _ = writeln!(out, "{r}");
-        }
+        let mut out = self.answer(zone, RType::SOA).answer;
+        out.extend(records);
         out
     }
+
+    /// The zone as an RFC 1035 master file ([`zone_text`]).
+    pub fn zone_file(&self) -> String {
+        zone_text(&self.opts.zone, self.opts.ttl, &self.zone_records())
+    }
+}
+
+/// `$ORIGIN`, `$TTL`, then one record per line.
+pub fn zone_text(zone: &str, ttl: u32, records: &[Record]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "$ORIGIN {zone}.");
+    let _ = writeln!(out, "$TTL {ttl}");
+    for r in records {
+        let _ = writeln!(out, "{r}");
+    }
+    out
 }
 
 /// Labels from the right, lower case: DNSSEC canonical name order.

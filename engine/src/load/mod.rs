@@ -9,8 +9,8 @@
 mod object;
 pub mod yaml;
 
-use crate::cluster::Origin;
 use crate::model::{Object, ObjectKey};
+use crate::objects::Origin;
 use object::{AnyObject, Unknown};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -131,6 +131,47 @@ pub fn load(inputs: &[Input], limits: &Limits) -> Loaded {
         load_one(input, limits, &mut out);
     }
     out
+}
+
+/// Whether svcscope models objects of `kind` (others are kept aside as
+/// ignored).
+pub fn is_modelled_kind(kind: &str) -> bool {
+    object::served_versions(kind).is_some()
+}
+
+/// The UTF-16 column (1-based) of the `column`th character (1-based) of
+/// line `line` of `text`: what JavaScript editors count.
+pub fn utf16_column(text: &str, line: usize, column: usize) -> usize {
+    let Some(l) = text.split('\n').nth(line.saturating_sub(1)) else {
+        return column;
+    };
+    let before: usize = l
+        .chars()
+        .take(column.saturating_sub(1))
+        .map(char::len_utf16)
+        .sum();
+    // A column past the line's end (an error at its end) keeps the excess.
+    let excess = column.saturating_sub(1).saturating_sub(l.chars().count());
+    1 + before + excess
+}
+
+/// Reads one object from a manifest text (YAML or JSON), as
+/// `Cluster::apply` takes it from a face that holds a parsed document.
+pub fn parse_object(text: &str) -> Result<Object, crate::error::Error> {
+    let loaded = load_str("<object>", text, &Limits::default());
+    let bad = |message: String| crate::error::Error::BadObject { message };
+    if let Some(e) = loaded.errors.first() {
+        return Err(bad(e.to_string()));
+    }
+    if let Some(i) = loaded.ignored.first() {
+        return Err(bad(format!("{} {}: {}", i.kind, i.name, i.note)));
+    }
+    let mut objects = loaded.objects;
+    match objects.len() {
+        1 => Ok(objects.remove(0).0),
+        0 => Err(bad("no object given".into())),
+        n => Err(bad(format!("{n} objects given; apply takes one"))),
+    }
 }
 
 /// Loads one input text.

@@ -48,25 +48,27 @@ impl Table {
         self.chains.get(chain).map_or(&[], Vec::as_slice)
     }
 
+    /// The chains in upstream's normalised order: KUBE-NODEPORTS and
+    /// KUBE-SERVICES first, the rest by name.
+    pub fn ordered_chains(&self) -> impl Iterator<Item = (&str, &[String])> {
+        let first = [KUBE_NODEPORTS, KUBE_SERVICES]
+            .into_iter()
+            .filter_map(|c| self.chains.get_key_value(c));
+        let rest = self
+            .chains
+            .iter()
+            .filter(|(k, _)| k.as_str() != KUBE_NODEPORTS && k.as_str() != KUBE_SERVICES);
+        first.chain(rest).map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
     /// `iptables-restore` input: header, declarations, rules, COMMIT.
     fn render(&self, name: &str, out: &mut Vec<String>) {
         out.push(format!("*{name}"));
-        let mut order: Vec<&String> = Vec::with_capacity(self.chains.len());
-        for first in [KUBE_NODEPORTS, KUBE_SERVICES] {
-            if let Some((k, _)) = self.chains.get_key_value(first) {
-                order.push(k);
-            }
-        }
-        order.extend(
-            self.chains
-                .keys()
-                .filter(|k| k.as_str() != KUBE_NODEPORTS && k.as_str() != KUBE_SERVICES),
-        );
-        for chain in &order {
+        for (chain, _) in self.ordered_chains() {
             out.push(format!(":{chain} - [0:0]"));
         }
-        for chain in &order {
-            out.extend(self.chains[chain.as_str()].iter().cloned());
+        for (_, rules) in self.ordered_chains() {
+            out.extend(rules.iter().cloned());
         }
         out.push("COMMIT".to_string());
     }

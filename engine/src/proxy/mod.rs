@@ -13,10 +13,10 @@ pub mod ipvs;
 pub mod nftables;
 pub mod route;
 
-use crate::cluster::NsName;
 use crate::engine::Engine;
 use crate::model::{EndpointHints, EndpointSlice, ForZone, Service, LABEL_ZONE};
 use crate::net::{parse_cidr_masked, parse_ip, Cidr, Family};
+use crate::objects::NsName;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -521,4 +521,86 @@ pub fn node_config(engine: &Engine, name: &str, family: Family) -> Option<ProxyC
         .find(|ip| Family::of(ip) == family);
     cfg.node_zone = node.metadata.labels.get(LABEL_ZONE).cloned();
     Some(cfg)
+}
+
+/// The rules kube-proxy in `mode` writes for `ports` on the node `cfg`
+/// describes, as a document: each table's chains and rules (and
+/// nftables' sets and maps), IPVS's virtual servers, and the text the
+/// mode's own tool prints. Node, family and notes are the caller's.
+pub fn rules_document(
+    mode: route::Mode,
+    ports: &[ServicePortInfo],
+    cfg: &ProxyConfig,
+    service_cidrs: &[Cidr],
+) -> Result<crate::cluster::documents::ProxyRules, crate::error::Error> {
+    use crate::cluster::documents::{ProxyRules, RuleChain, RuleSet, RuleTable};
+    let doc = |tables, virtual_servers, text| ProxyRules {
+        node: cfg.node_name.clone(),
+        mode,
+        family: cfg.family.as_str(),
+        tables,
+        virtual_servers,
+        text,
+        notes: Vec::new(),
+    };
+    Ok(match mode {
+        route::Mode::Iptables => {
+            let rules = iptables::sync_rules(ports, cfg);
+            let table = |name: &str, t: &iptables::Table| RuleTable {
+                name: name.to_string(),
+                chains: t
+                    .ordered_chains()
+                    .map(|(c, rules)| RuleChain {
+                        name: c.to_string(),
+                        rules: rules.to_vec(),
+                    })
+                    .collect(),
+                sets: Vec::new(),
+            };
+            let tables = vec![table("filter", &rules.filter), table("nat", &rules.nat)];
+            doc(tables, Vec::new(), rules.to_text())
+        }
+        route::Mode::Nftables => {
+            let rs = nftables::sync_ruleset(ports, cfg, service_cidrs);
+            let table = RuleTable {
+                name: "kube-proxy".into(),
+                chains: rs
+                    .chains
+                    .iter()
+                    .map(|c| RuleChain {
+                        name: c.name.clone(),
+                        rules: c.rules.clone(),
+                    })
+                    .collect(),
+                sets: rs
+                    .sets
+                    .iter()
+                    .map(|s| RuleSet {
+                        kind: s.kind,
+                        name: s.name.clone(),
+                        elements: s.elements.clone(),
+                    })
+                    .collect(),
+            };
+            doc(vec![table], Vec::new(), rs.to_text())
+        }
+        route::Mode::Ipvs => {
+            let servers = ipvs::virtual_servers(ports, cfg)
+                .into_iter()
+                .map(|vs| crate::cluster::documents::VirtualServer {
+                    protocol: vs.protocol,
+                    address: join_host_port(&vs.address, vs.port),
+                    scheduler: "rr",
+                    persistent: vs.persistent,
+                    real_servers: vs.reals,
+                })
+                .collect();
+            doc(Vec::new(), servers, ipvs::ipvsadm_list(ports, cfg))
+        }
+        route::Mode::Userspace => return Err(crate::error::Error::Unsupported {
+            what:
+                "the userspace proxy's rules are not modelled: use mode iptables, ipvs or nftables"
+                    .into(),
+        }),
+    })
 }

@@ -15,21 +15,22 @@
 
 use super::iptables::{self, Plan, Rules};
 use super::{categorize, join_host_port, node_config, ProxyConfig, ServicePortInfo};
-use crate::cluster::NsName;
 use crate::dns::{DnsOptions, RData, RType, ZoneIndex};
 use crate::engine::Engine;
+use crate::error::Error;
 use crate::hash::fnv1a;
 use crate::model::service_type;
 use crate::net::{parse_ip, Cidr, Family};
-use serde::Serialize;
+use crate::objects::NsName;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 use std::net::IpAddr;
 
 /// The proxy mode a trace models.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
+    #[default]
     Iptables,
     Ipvs,
     Nftables,
@@ -48,29 +49,52 @@ impl Mode {
     }
 }
 
-/// What to trace.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What to trace, as the CLI's `route` options and the JS API's
+/// `route({ from, to, … })` give it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RouteRequest {
     /// `NAMESPACE/POD`, `node/NAME` or an IP.
     pub from: String,
     /// `HOST:PORT`: a Service DNS name or an IP.
     pub to: String,
-    /// `TCP`, `UDP` or `SCTP`.
+    /// `TCP` (the default), `UDP` or `SCTP`, in any case.
+    #[serde(default = "default_protocol")]
     pub protocol: String,
+    /// How many connections to simulate (1 to 1,000,000; default 1).
+    #[serde(default = "one")]
     pub connections: u32,
+    #[serde(default)]
     pub mode: Mode,
     /// The node an outside client's packets enter (default: chosen as a
     /// load balancer would).
+    #[serde(default)]
     pub node: Option<String>,
+    /// kube-proxy's `--cluster-cidr` (the local-traffic detector).
+    #[serde(default)]
+    pub cluster_cidr: Option<String>,
 }
 
-/// Input the trace cannot work with (unknown pod, bad address…).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RouteError(pub String);
+fn default_protocol() -> String {
+    "TCP".into()
+}
 
-impl fmt::Display for RouteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+fn one() -> u32 {
+    1
+}
+
+impl RouteRequest {
+    /// A request with the defaults: TCP, one connection, iptables.
+    pub fn new(from: &str, to: &str) -> Self {
+        RouteRequest {
+            from: from.to_string(),
+            to: to.to_string(),
+            protocol: default_protocol(),
+            connections: 1,
+            mode: Mode::default(),
+            node: None,
+            cluster_cidr: None,
+        }
     }
 }
 
@@ -358,7 +382,7 @@ impl RouteIndex {
 
     /// Traces `req`; bad input (unknown pod, unparsable address) is an
     /// error value.
-    pub fn trace(&self, req: &RouteRequest) -> Result<Trace, RouteError> {
+    pub fn trace(&self, req: &RouteRequest) -> Result<Trace, Error> {
         let src = self.source(&req.from)?;
         let (host, port) = split_host_port(&req.to)?;
         let protocol = req.protocol.to_ascii_uppercase();
@@ -394,14 +418,17 @@ impl RouteIndex {
         Ok(t)
     }
 
-    fn source(&self, from: &str) -> Result<Source, RouteError> {
+    fn source(&self, from: &str) -> Result<Source, Error> {
         if let Some(name) = from.strip_prefix("node/") {
             let cfg = self
                 .nodes
                 .get(name)
-                .ok_or_else(|| RouteError(format!("node {name:?} not found in the input")))?;
+                .ok_or_else(|| Error::not_found("Node", &NsName::new("", name)))?;
             let ip = cfg.node_ip.ok_or_else(|| {
-                RouteError(format!("node {name:?} has no {} InternalIP", self.family))
+                Error::bad_argument(
+                    "from",
+                    format!("{from:?}: node {name:?} has no {} InternalIP", self.family),
+                )
             })?;
             return Ok(Source::node(name, ip));
         }
@@ -424,18 +451,19 @@ impl RouteIndex {
         let key = NsName::parse(from)
             .filter(|_| from.contains('/'))
             .ok_or_else(|| {
-                RouteError(format!(
-                    "--from {from:?}: expected NAMESPACE/POD, node/NAME or an IP"
-                ))
+                Error::bad_argument(
+                    "from",
+                    format!("{from:?}: expected NAMESPACE/POD, node/NAME or an IP"),
+                )
             })?;
         self.pod_source(&key)
     }
 
-    fn pod_source(&self, key: &NsName) -> Result<Source, RouteError> {
+    fn pod_source(&self, key: &NsName) -> Result<Source, Error> {
         let pod = self
             .pods
             .get(key)
-            .ok_or_else(|| RouteError(format!("pod {key} not found in the input")))?;
+            .ok_or_else(|| Error::not_found("Pod", key))?;
         if pod.host_network {
             // A host-network pod sends from its node, but resolves names
             // as its own DNS policy says, in its own namespace.
@@ -449,9 +477,12 @@ impl RouteIndex {
                 }
             }
         }
-        let ip = pod
-            .ip
-            .ok_or_else(|| RouteError(format!("pod {key} has no {} IP", self.family)))?;
+        let ip = pod.ip.ok_or_else(|| {
+            Error::bad_argument(
+                "from",
+                format!("\"{key}\": the pod has no {} IP", self.family),
+            )
+        })?;
         Ok(Source {
             kind: SourceKind::Pod,
             ip,
@@ -504,7 +535,7 @@ impl RouteIndex {
         host: &str,
         src: &Source,
         t: &mut Trace,
-    ) -> Result<Option<IpAddr>, RouteError> {
+    ) -> Result<Option<IpAddr>, Error> {
         let lower = host.trim_end_matches('.').to_ascii_lowercase();
         let zone = format!(".svc.{}", self.cluster_domain.trim_end_matches('.'));
         let stem = lower
@@ -516,10 +547,13 @@ impl RouteIndex {
             [name, ns] => NsName::new(ns, name),
             [name] => NsName::new(src.namespace.as_deref().unwrap_or("default"), name),
             _ => {
-                return Err(RouteError(format!(
-                    "--to {host:?}: not a Service name (svc.ns[.svc.{}])",
-                    self.cluster_domain
-                )))
+                return Err(Error::bad_argument(
+                    "to",
+                    format!(
+                        "{host:?}: not a Service name (svc.ns[.svc.{}])",
+                        self.cluster_domain
+                    ),
+                ))
             }
         };
         let fqdn = format!("{}.{}{zone}", key.name, key.namespace);
@@ -1341,8 +1375,8 @@ impl Source {
 }
 
 /// `HOST:PORT` or `[V6]:PORT`.
-fn split_host_port(s: &str) -> Result<(&str, u16), RouteError> {
-    let bad = || RouteError(format!("--to {s:?}: expected HOST:PORT"));
+fn split_host_port(s: &str) -> Result<(&str, u16), Error> {
+    let bad = || Error::bad_argument("to", format!("{s:?}: expected HOST:PORT"));
     let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
     if host.is_empty() || (host.contains(':') && !host.starts_with('[')) {
         return Err(bad());

@@ -21,13 +21,18 @@ const VALUE_OPTIONS: &[(&str, Option<char>)] = &[
     ("mode", None),
     ("node", None),
     ("cluster-cidr", None),
+    ("filename", Some('f')),
 ];
+
+/// Value options that may be given more than once (in order).
+const REPEATABLE: &[&str] = &["filename"];
 
 /// Options that are switches.
 const FLAGS: &[(&str, Option<char>)] = &[
     ("help", Some('h')),
     ("version", Some('V')),
     ("no-defaults", None),
+    ("recursive", Some('R')),
 ];
 
 #[derive(Debug, Default)]
@@ -35,6 +40,8 @@ pub struct Args {
     pub command: Option<String>,
     pub positionals: Vec<String>,
     options: BTreeMap<String, String>,
+    /// Every value of a repeatable option, in order.
+    repeated: BTreeMap<String, Vec<String>>,
     flags: Vec<String>,
 }
 
@@ -86,7 +93,9 @@ impl Args {
                         .next()
                         .ok_or_else(|| UsageError(format!("option --{name} needs a value")))?,
                 };
-                if args.options.insert(name.clone(), value).is_some() {
+                if REPEATABLE.contains(&name.as_str()) {
+                    args.repeated.entry(name).or_default().push(value);
+                } else if args.options.insert(name.clone(), value).is_some() {
                     return Err(UsageError(format!("option --{name} given twice")));
                 }
             } else if FLAGS.iter().any(|(l, _)| *l == name) {
@@ -105,6 +114,11 @@ impl Args {
         self.options.get(name).map(String::as_str)
     }
 
+    /// Every value of a repeatable option, in the order given.
+    pub fn values(&self, name: &str) -> &[String] {
+        self.repeated.get(name).map_or(&[], Vec::as_slice)
+    }
+
     pub fn flag(&self, name: &str) -> bool {
         self.flags.iter().any(|f| f == name)
     }
@@ -115,7 +129,12 @@ impl Args {
             .flags
             .iter()
             .filter(|f| !matches!(f.as_str(), "help" | "version"));
-        for name in self.options.keys().chain(switches) {
+        for name in self
+            .options
+            .keys()
+            .chain(switches)
+            .chain(self.repeated.keys())
+        {
             if !allowed.contains(&name.as_str()) && !GLOBAL.contains(&name.as_str()) {
                 return Err(UsageError(format!(
                     "option --{name} does not apply to this command"
@@ -141,7 +160,14 @@ impl Args {
 }
 
 /// Options every command takes.
-const GLOBAL: &[&str] = &["service-cidr", "node-port-range", "cluster-domain"];
+const GLOBAL: &[&str] = &[
+    "service-cidr",
+    "node-port-range",
+    "cluster-domain",
+    "filename",
+    "recursive",
+    "namespace",
+];
 
 #[cfg(test)]
 mod tests {
@@ -176,6 +202,25 @@ mod tests {
         assert!(parse(&["check", "-o"]).is_err());
         assert!(parse(&["check", "-o", "a", "-o", "b"]).is_err());
         assert!(parse(&["check", "--help=x"]).is_err());
+    }
+
+    #[test]
+    fn files_as_kubectl_takes_them() {
+        let a = parse(&[
+            "env",
+            "ns/p",
+            "-f",
+            "a.yaml",
+            "--filename=b.yaml",
+            "-R",
+            "-n",
+            "x",
+        ])
+        .unwrap();
+        assert_eq!(a.values("filename"), ["a.yaml", "b.yaml"]);
+        assert!(a.flag("recursive"));
+        assert_eq!(a.option("namespace"), Some("x"));
+        assert_eq!(a.positionals, ["ns/p"]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The cluster: every loaded object by kind, namespace and name, with where
-//! it came from. Objects enter through [`Cluster::apply`] and leave through
-//! [`Cluster::delete`], as with `kubectl apply` / `kubectl delete`.
+//! it came from. Objects enter through [`Objects::apply`] and leave through
+//! [`Objects::delete`], as with `kubectl apply` / `kubectl delete`.
 
 use crate::hash::FastMap;
 use crate::model::*;
@@ -103,7 +103,7 @@ impl fmt::Display for Origin {
 /// All objects of the cluster. Maps are ordered so that every view derived
 /// from them is deterministic.
 #[derive(Debug, Clone, Default)]
-pub struct Cluster {
+pub struct Objects {
     pub namespaces: BTreeMap<String, Namespace>,
     pub nodes: BTreeMap<String, Node>,
     pub services: BTreeMap<NsName, Service>,
@@ -120,7 +120,7 @@ pub struct Cluster {
 
 pub use crate::model::DEFAULT_NAMESPACE;
 
-impl Cluster {
+impl Objects {
     /// Adds or replaces an object; returns the object it replaced.
     pub fn apply(&mut self, mut obj: Object, origin: Origin) -> Option<Object> {
         obj.default_namespace();
@@ -200,6 +200,21 @@ impl Cluster {
         }
     }
 
+    /// Whether the cluster holds exactly `obj` (namespace defaulted) under
+    /// its key, as given.
+    pub fn holds(&self, obj: &Object) -> bool {
+        let nn = NsName::of(obj.metadata());
+        match obj {
+            Object::Namespace(o) => self.namespaces.get(&o.metadata.name) == Some(&**o),
+            Object::Node(o) => self.nodes.get(&o.metadata.name) == Some(&**o),
+            Object::Service(o) => self.services.get(&nn) == Some(&**o),
+            Object::Pod(o) => self.pods.get(&nn).is_some_and(|p| **p == **o),
+            Object::Endpoints(o) => self.endpoints.get(&nn) == Some(&**o),
+            Object::EndpointSlice(o) => self.endpoint_slices.get(&nn) == Some(&**o),
+            Object::Workload(o) => self.workloads.get(&(o.kind.clone(), nn)) == Some(&**o),
+        }
+    }
+
     pub fn origin(&self, key: &ObjectKey) -> Option<&Origin> {
         self.origins.get(key)
     }
@@ -240,7 +255,7 @@ mod tests {
 
     #[test]
     fn apply_defaults_namespace_and_replaces() {
-        let mut c = Cluster::default();
+        let mut c = Objects::default();
         assert!(c.apply(pod(None, "a"), Origin::default()).is_none());
         assert!(c.pods.contains_key(&NsName::new("default", "a")));
         assert!(c
@@ -251,7 +266,7 @@ mod tests {
 
     #[test]
     fn pods_in_namespace_are_scoped() {
-        let mut c = Cluster::default();
+        let mut c = Objects::default();
         for (ns, n) in [("a", "x"), ("ab", "y"), ("a", "z"), ("b", "w")] {
             c.apply(pod(Some(ns), n), Origin::default());
         }
@@ -261,7 +276,7 @@ mod tests {
 
     #[test]
     fn delete_removes() {
-        let mut c = Cluster::default();
+        let mut c = Objects::default();
         c.apply(pod(Some("a"), "x"), Origin::default());
         assert!(c.delete(&ObjectKey::new("Pod", "a", "x")).is_some());
         assert!(c.pods.is_empty() && c.origins.is_empty());

@@ -1,0 +1,386 @@
+//! The results of [`super::Cluster`]'s methods: owned, serializable, and
+//! exactly the documents the CLI's `-o json` prints (the JavaScript API
+//! returns the same), so the faces cannot drift apart. Big parts are
+//! shared (`Arc`) with the engine rather than copied.
+
+use crate::config::Config;
+use crate::model::{EndpointSlice, Endpoints, ObjectKey, Service};
+use serde::{Serialize, Serializer};
+use std::ops::Deref;
+use std::sync::Arc;
+
+// The pieces of the results, wherever the engine keeps them.
+pub use crate::dns::{PodLookup, Question, RType, Rcode, Record, ResolvConf, Response};
+pub use crate::engine::Changes;
+pub use crate::env::{Conflict, Environment, LeftOut, Source, Variable, Visibility};
+pub use crate::explain::{Diagnostic, ObjectRef, Severity};
+pub use crate::field::{ErrorType, FieldError};
+pub use crate::load::{Ignored, LoadError};
+pub use crate::objects::{NsName, Origin};
+pub use crate::proxy::route::{Candidate, Connection, Hop, Share, Trace, Verdict, VerdictKind};
+pub use crate::resolve::ObjectError;
+
+/// svcscope's own documents carry this `apiVersion` (alpha: the shapes
+/// may change).
+pub const API_VERSION: &str = "svcscope.dev/v1alpha1";
+
+/// A result with its `apiVersion` and `kind`; reads as its body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Document<T> {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub body: T,
+}
+
+impl<T> Document<T> {
+    pub(crate) fn new(kind: &'static str, body: T) -> Self {
+        Document {
+            api_version: API_VERSION,
+            kind,
+            body,
+        }
+    }
+
+    pub fn into_inner(self) -> T {
+        self.body
+    }
+}
+
+impl<T> Deref for Document<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.body
+    }
+}
+
+/// What one [`super::Cluster::load`] read, and what it changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadReport {
+    /// The objects the text holds, in order.
+    pub objects: Vec<ObjectKey>,
+    /// Syntax and decoding errors, at their line and column.
+    pub errors: Vec<LoadError>,
+    /// Objects of kinds svcscope does not model.
+    pub ignored: Vec<Ignored>,
+    pub changes: Changes,
+}
+
+/// What `check` reports: every reason the apiserver would refuse the
+/// input (`svcscope check`, one line per error).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckReport {
+    pub load_errors: Vec<LoadError>,
+    pub errors: Vec<ObjectError>,
+}
+
+impl CheckReport {
+    pub fn is_clean(&self) -> bool {
+        self.load_errors.is_empty() && self.errors.is_empty()
+    }
+}
+
+/// A Service after defaulting and allocation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedService {
+    pub namespace: String,
+    pub name: String,
+    /// The apiserver would refuse to create this Service (see the errors);
+    /// the views still show what the components do with it as given.
+    pub rejected: bool,
+    /// Not in the input: `default/kubernetes`, which every cluster has.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub implicit: bool,
+    pub service: Arc<Service>,
+}
+
+/// The pods a Service selects, and why every other pod of its namespace
+/// is not selected (the full why-not of `svcscope selection`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Selection {
+    pub service: NsName,
+    /// The selector in kubectl syntax; `None` for a selectorless Service.
+    pub selector: Option<String>,
+    /// Selected pod names (same namespace), sorted.
+    pub selected: Vec<String>,
+    /// The other pods of the namespace, grouped by the first requirement
+    /// (in key order) they fail and why.
+    pub not_selected: Vec<NotSelected>,
+}
+
+/// Pods not selected for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotSelected {
+    pub requirement: String,
+    pub reason: String,
+    /// Sorted pod names.
+    pub pods: Vec<String>,
+}
+
+impl Selection {
+    /// The text `svcscope selection` prints.
+    pub fn to_text(&self) -> String {
+        let mut s = format!(
+            "Service {}: selector {}\n",
+            self.service,
+            self.selector.as_deref().unwrap_or("<none>")
+        );
+        s.push_str(&format!("selected ({}):", self.selected.len()));
+        for p in &self.selected {
+            s.push(' ');
+            s.push_str(p);
+        }
+        s.push('\n');
+        for g in &self.not_selected {
+            s.push_str(&format!(
+                "not selected ({}), {}: {}\n",
+                g.pods.len(),
+                g.requirement,
+                g.reason
+            ));
+            for p in &g.pods {
+                s.push_str(&format!("  {p}\n"));
+            }
+        }
+        s
+    }
+}
+
+/// How many examples a [`SelectionSummary`] names per reason.
+pub const WHY_NOT_EXAMPLES: usize = 3;
+
+/// A Service's selection as `resolve` carries it: the selected pods, and
+/// per reason only the count of pods not selected and a few examples
+/// ([`super::Cluster::selection`] has them all).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SelectionSummary {
+    pub service: NsName,
+    pub selector: Option<String>,
+    pub selected: Vec<Arc<str>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_selected: Vec<NotSelectedSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotSelectedSummary {
+    pub requirement: String,
+    pub reason: String,
+    pub count: usize,
+    /// The first pods in name order, at most [`WHY_NOT_EXAMPLES`].
+    pub examples: Vec<String>,
+}
+
+/// Lists kept in the engine's own shared pieces (one per Service),
+/// serialized as one flat list.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SharedList<T>(pub(crate) Vec<Arc<Vec<T>>>);
+
+impl<T> SharedList<T> {
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.0.iter().flat_map(|v| v.iter())
+    }
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|v| v.len()).sum()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|v| v.is_empty())
+    }
+}
+
+impl<T: Serialize> Serialize for SharedList<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// The whole computed view (`svcscope resolve -o json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resolution {
+    pub load_errors: Vec<LoadError>,
+    pub ignored: Vec<Ignored>,
+    pub config: Config,
+    pub services: Vec<ResolvedService>,
+    pub selections: Vec<SelectionSummary>,
+    pub endpoints: Vec<Arc<Endpoints>>,
+    pub endpoint_slices: SharedList<EndpointSlice>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub errors: Vec<ObjectError>,
+}
+
+/// An API object with its apiVersion and kind, as kubectl prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Typed<T> {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub object: Arc<T>,
+}
+
+/// One item of an [`EndpointsList`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum EndpointsItem {
+    Endpoints(Typed<Endpoints>),
+    EndpointSlice(Typed<EndpointSlice>),
+}
+
+/// The `v1` `List` of Endpoints and EndpointSlices the controllers write
+/// (`svcscope endpoints`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointsList {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub items: Vec<EndpointsItem>,
+}
+
+/// The cluster zone (`svcscope zone`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Zone {
+    pub zone: String,
+    pub ttl: u32,
+    /// The SOA first, then every record in DNSSEC canonical order.
+    pub records: Vec<Record>,
+    /// As an RFC 1035 master file.
+    pub text: String,
+    /// What the zone does not say by itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The pod whose resolver looked a name up, or the plain query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum DnsResult {
+    /// From a pod (`dns --from`): its resolv.conf, every query of the
+    /// search-path walk, and the answer the application gets.
+    Lookup(PodLookup),
+    /// One query to the cluster DNS.
+    Response(Response),
+}
+
+/// What the cluster DNS answers (`svcscope dns`): a `PodLookup` document
+/// when asked from a pod, else a `DnsResponse`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DnsAnswer {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod: Option<NsName>,
+    #[serde(flatten)]
+    pub result: DnsResult,
+    /// What the answer alone does not say (forwarded names, Services the
+    /// apiserver would refuse, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl DnsAnswer {
+    /// The response the application gets.
+    pub fn response(&self) -> &Response {
+        match &self.result {
+            DnsResult::Lookup(l) => &l.answer,
+            DnsResult::Response(r) => r,
+        }
+    }
+
+    /// dig-like text: each query of a pod's search path with its rcode,
+    /// `;; status`, then the non-empty sections, one record per line.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        if let DnsResult::Lookup(l) = &self.result {
+            for q in &l.queries {
+                out.push_str(&format!(
+                    ";; query {} {} -> {}\n",
+                    q.question.name, q.question.qtype, q.rcode
+                ));
+            }
+        }
+        let r = self.response();
+        out.push_str(&format!(";; status: {}\n", r.rcode));
+        for (heading, records) in [
+            ("ANSWER", &r.answer),
+            ("AUTHORITY", &r.authority),
+            ("ADDITIONAL", &r.additional),
+        ] {
+            if records.is_empty() {
+                continue;
+            }
+            out.push_str(&format!(";; {heading}\n"));
+            for rec in records {
+                out.push_str(&format!("{rec}\n"));
+            }
+        }
+        out
+    }
+}
+
+/// One chain and its rules, each as the mode's own tool prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleChain {
+    pub name: String,
+    pub rules: Vec<String>,
+}
+
+/// An nftables set or map and its elements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleSet {
+    /// `set` or `map`.
+    pub kind: &'static str,
+    pub name: String,
+    pub elements: Vec<String>,
+}
+
+/// One table: iptables' `filter` and `nat`, or nftables' `kube-proxy`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleTable {
+    pub name: String,
+    pub chains: Vec<RuleChain>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<RuleSet>,
+}
+
+/// An IPVS virtual server and its real servers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VirtualServer {
+    pub protocol: String,
+    /// `ip:port`.
+    pub address: String,
+    pub scheduler: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub persistent: Option<u32>,
+    /// `ip:port` of each real server.
+    pub real_servers: Vec<String>,
+}
+
+/// What kube-proxy programs on one node (`svcscope rules`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProxyRules {
+    pub node: String,
+    pub mode: crate::proxy::route::Mode,
+    /// `IPv4` or `IPv6`: kube-proxy runs one proxier per family.
+    pub family: &'static str,
+    pub tables: Vec<RuleTable>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub virtual_servers: Vec<VirtualServer>,
+    /// The rules as `iptables-save`, `ipvsadm -Ln` or `nft list table`
+    /// print them.
+    pub text: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}

@@ -1,0 +1,734 @@
+//! The front door: [`Cluster`], the one way every face (the CLI, the
+//! JavaScript package, the playground) asks the engine anything. It holds
+//! the incremental engine and the files it was given, takes arguments as
+//! the faces spell them, and answers with owned documents ([`documents`])
+//! that serialize to exactly what `svcscope … -o json` prints.
+//!
+//! # What an object the apiserver would refuse contributes
+//!
+//! [`Cluster::check`] (and `explain`'s `service-rejected`, and `resolve`'s
+//! `errors`) report every object the apiserver would refuse: invalid, or
+//! asking for a cluster IP or node port outside the configured ranges or
+//! taken by an earlier object. Every other view shows such an object as
+//! the components would treat it *as given*, because none of them
+//! validates: the endpoint controllers select its pods and write its
+//! Endpoints and EndpointSlices, CoreDNS answers for it, kube-proxy writes
+//! rules for it, kubelet gives pods its variables. Such input is most
+//! often a dump of a cluster whose ranges differ from the ones svcscope
+//! was given, or a test fixture. One exception follows from the same
+//! reasoning: a *pod* the apiserver would refuse is never stored, so no
+//! kubelet runs it and [`Cluster::env`] gives it no environment (the
+//! result says why).
+//!
+//! # Changes
+//!
+//! The views are a function of the objects and their creation order,
+//! however they arrived: one [`Cluster::load`], a load per document, or an
+//! [`Cluster::apply`] per object give the same answers. Values a Service
+//! asks for (cluster IPs, node ports) win over values the engine chose on
+//! its own, in every path.
+
+pub mod documents;
+pub mod options;
+
+use crate::config::Config;
+use crate::dns::{self, PodRecords, RType, Rcode, ZoneIndex};
+use crate::engine::{Changes, Engine};
+use crate::env::{self, Environment};
+use crate::error::Error;
+use crate::explain::Diagnostic;
+use crate::load::{self, Ignored, Input, LoadError};
+use crate::model::{Object, ObjectKey};
+use crate::net::{parse_ip, Cidr, Family};
+use crate::objects::{NsName, Origin};
+use crate::proxy::route::{Mode, RouteIndex, RouteRequest, Trace};
+use crate::proxy::{self, ProxyConfig};
+use crate::select::Selector;
+use documents::*;
+use options::*;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// The most connections one route trace simulates.
+pub const MAX_CONNECTIONS: u32 = 1_000_000;
+
+/// A cluster built from manifests, and every question svcscope answers
+/// about it.
+///
+/// ```
+/// use svcscope::{Cluster, Config};
+/// use svcscope::cluster::options::LoadOptions;
+///
+/// let mut c = Cluster::new(Config::default());
+/// let report = c.load(
+///     "kind: Service\napiVersion: v1\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n",
+///     &LoadOptions::named("web.yaml"),
+/// );
+/// assert!(report.errors.is_empty());
+/// assert!(c.check().is_clean());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    engine: Engine,
+    /// What each loaded file gave, in the order files were first loaded.
+    files: Vec<FileState>,
+}
+
+#[derive(Debug, Clone)]
+struct FileState {
+    name: String,
+    objects: Vec<ObjectKey>,
+    errors: Vec<LoadError>,
+    ignored: Vec<Ignored>,
+}
+
+/// The origin of objects given to [`Cluster::apply`].
+const APPLIED: &str = "<applied>";
+
+impl Cluster {
+    /// An empty cluster (it has only the implicit `default/kubernetes`).
+    pub fn new(config: Config) -> Self {
+        Cluster {
+            engine: Engine::new(config),
+            files: Vec::new(),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        self.engine.config()
+    }
+
+    /// Reads a text (YAML or JSON: multi-document streams, `kind: List`,
+    /// `kubectl get -o yaml|json` output) and adds or replaces its
+    /// objects. Loading the same `filename` again replaces what it gave
+    /// before: objects it no longer holds are deleted. Problems in the
+    /// text are data in the report, never an error.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::LoadOptions;
+    /// let mut c = Cluster::new(Config::default());
+    /// let r = c.load("kind: Pod\napiVersion: v1\nmetadata: {name: a, labels: {app: web}}\n", &LoadOptions::named("a.yaml"));
+    /// assert_eq!(r.objects.len(), 1);
+    /// let r = c.load("kind: Pod\napiVersion: v1\nmetadata: {name: [}\n", &LoadOptions::named("a.yaml"));
+    /// assert_eq!(r.errors[0].line, Some(3));
+    /// ```
+    pub fn load(&mut self, text: &str, opts: &LoadOptions) -> LoadReport {
+        let limits = self.engine.config().limits();
+        let mut loaded = load::load(
+            &[Input {
+                name: &opts.filename,
+                text,
+            }],
+            &limits,
+        );
+        if opts.columns == Columns::Utf16 {
+            for e in &mut loaded.errors {
+                e.column = match (e.line, e.column) {
+                    (Some(l), Some(c)) => Some(load::utf16_column(text, l, c)),
+                    (_, c) => c,
+                };
+            }
+        }
+        if let Some(ns) = opts.namespace.as_deref().filter(|n| !n.is_empty()) {
+            for (obj, _) in &mut loaded.objects {
+                if obj.is_namespaced()
+                    && obj.metadata().namespace.as_deref().unwrap_or("").is_empty()
+                {
+                    obj.metadata_mut().namespace = Some(ns.to_string());
+                }
+            }
+        }
+        self.replace_file(&opts.filename, loaded)
+    }
+
+    /// [`Cluster::load`] for bytes: UTF-8, or UTF-16 with a byte order
+    /// mark, as kubectl decodes files; invalid bytes are reported at their
+    /// line and column.
+    pub fn load_bytes(&mut self, bytes: &[u8], opts: &LoadOptions) -> LoadReport {
+        match load::decode(bytes.to_vec()) {
+            Ok(text) => self.load(&text, opts),
+            Err((line, column, message)) => {
+                let loaded = load::Loaded {
+                    errors: vec![LoadError {
+                        file: opts.filename.clone(),
+                        line: Some(line),
+                        column: Some(column),
+                        message,
+                        object: false,
+                    }],
+                    ..Default::default()
+                };
+                self.replace_file(&opts.filename, loaded)
+            }
+        }
+    }
+
+    fn replace_file(&mut self, name: &str, loaded: load::Loaded) -> LoadReport {
+        let keys: Vec<ObjectKey> = loaded
+            .objects
+            .iter()
+            .map(|(o, _)| ObjectKey::of(o))
+            .collect();
+        let mut changes = Changes::default();
+        let previous = self.files.iter().position(|f| f.name == name);
+        let mut objects = loaded.objects;
+        if let Some(i) = previous {
+            let old = self.files.remove(i);
+            let now: HashSet<&ObjectKey> = keys.iter().collect();
+            for k in old.objects.iter().filter(|k| !now.contains(k)) {
+                // Another file may have taken the object over since.
+                if self.engine.origin(k).is_some_and(|o| &*o.file == name) {
+                    changes.extend(self.engine.delete(k));
+                }
+            }
+            // What the file still says as before only moves (its line).
+            objects.retain(|(obj, origin)| !self.engine.keep_if_unchanged(obj, origin));
+            self.files.insert(
+                i,
+                FileState {
+                    name: name.to_string(),
+                    objects: keys.clone(),
+                    errors: loaded.errors.clone(),
+                    ignored: loaded.ignored.clone(),
+                },
+            );
+        } else {
+            self.files.push(FileState {
+                name: name.to_string(),
+                objects: keys.clone(),
+                errors: loaded.errors.clone(),
+                ignored: loaded.ignored.clone(),
+            });
+        }
+        changes.extend(self.engine.apply_all(objects));
+        LoadReport {
+            objects: keys,
+            errors: loaded.errors,
+            ignored: loaded.ignored,
+            changes,
+        }
+    }
+
+    /// Adds or replaces one object (as `kubectl apply`), reporting what
+    /// changed.
+    pub fn apply(&mut self, object: Object) -> Changes {
+        let origin = Origin {
+            file: Arc::from(APPLIED),
+            ..Origin::default()
+        };
+        self.engine.apply(object, origin)
+    }
+
+    /// Removes one object (as `kubectl delete`), reporting what changed.
+    pub fn delete(&mut self, kind: &str, namespace: &str, name: &str) -> Result<Changes, Error> {
+        let known = crate::load::is_modelled_kind(kind);
+        if !known {
+            return Err(Error::UnknownKind {
+                kind: kind.to_string(),
+            });
+        }
+        let namespaced = !matches!(kind, "Node" | "Namespace");
+        let namespace = match (namespaced, namespace) {
+            (false, _) => "",
+            (true, "") => crate::model::DEFAULT_NAMESPACE,
+            (true, ns) => ns,
+        };
+        let key = ObjectKey::new(kind, namespace, name);
+        if self.engine.origin(&key).is_none() {
+            return Err(Error::not_found(kind, &NsName::new(namespace, name)));
+        }
+        Ok(self.engine.delete(&key))
+    }
+
+    /// Forgets every object and file; the configuration stays.
+    pub fn clear(&mut self) {
+        *self = Cluster::new(self.engine.config().clone());
+    }
+
+    /// Every reason the apiserver would refuse the input: the files'
+    /// syntax errors, then each object's errors (validation with
+    /// Kubernetes' field paths, then allocation), sorted.
+    pub fn check(&self) -> Document<CheckReport> {
+        Document::new(
+            "CheckReport",
+            CheckReport {
+                load_errors: self.load_errors(),
+                errors: self.engine.errors(),
+            },
+        )
+    }
+
+    fn load_errors(&self) -> Vec<LoadError> {
+        self.files.iter().flat_map(|f| f.errors.clone()).collect()
+    }
+
+    /// The pods a label selector matches (kubectl's syntax, or a
+    /// `LabelSelector` object), in one namespace or all, sorted.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::LoadOptions;
+    /// let mut c = Cluster::new(Config::default());
+    /// c.load("kind: Pod\napiVersion: v1\nmetadata: {name: a, labels: {app: web}}\n", &LoadOptions::named("a.yaml"));
+    /// assert_eq!(c.select("app in (web, api)", None).unwrap().len(), 1);
+    /// assert_eq!(c.select("app in (", None).unwrap_err().code(), "bad-selector");
+    /// ```
+    pub fn select(
+        &self,
+        selector: impl Into<SelectorArg>,
+        namespace: Option<&str>,
+    ) -> Result<Vec<NsName>, Error> {
+        let arg = selector.into();
+        let sel = Selector::from_arg(&arg).map_err(|message| Error::BadSelector {
+            selector: match &arg {
+                SelectorArg::Text(t) => t.clone(),
+                SelectorArg::Object(o) => serde_json::to_string(o).unwrap_or_default(),
+            },
+            message,
+        })?;
+        Ok(self
+            .engine
+            .cluster()
+            .pods
+            .iter()
+            .filter(|(k, _)| namespace.is_none_or(|ns| ns == k.namespace))
+            .filter(|(_, p)| sel.matches(&p.metadata.labels))
+            .map(|(k, _)| k.clone())
+            .collect())
+    }
+
+    /// Every Service as the apiserver stores it (defaulted, allocated), in
+    /// namespace/name order, the implicit `default/kubernetes` included.
+    pub fn services(&self) -> Vec<ResolvedService> {
+        self.engine
+            .services()
+            .map(|(k, st)| ResolvedService {
+                namespace: k.namespace.clone(),
+                name: k.name.clone(),
+                rejected: st.rejected,
+                implicit: st.implicit,
+                service: Arc::clone(&st.service),
+            })
+            .collect()
+    }
+
+    /// The pods a Service (`NAMESPACE/NAME`, or `NAME` in `default`)
+    /// selects, and why each other pod of its namespace is not selected.
+    pub fn selection(&self, service: &str) -> Result<Document<Selection>, Error> {
+        let nn = parse_ref("service", service)?;
+        let s = self
+            .engine
+            .selection(&nn, true)
+            .ok_or_else(|| Error::not_found("Service", &nn))?;
+        Ok(Document::new(
+            "Selection",
+            Selection {
+                service: nn.clone(),
+                selector: s.selector,
+                selected: s.selected.iter().map(|p| p.to_string()).collect(),
+                not_selected: s
+                    .not_selected
+                    .into_iter()
+                    .map(|g| NotSelected {
+                        requirement: g.requirement,
+                        reason: g.reason,
+                        pods: g.pods.iter().map(|p| p.to_string()).collect(),
+                    })
+                    .collect(),
+            },
+        ))
+    }
+
+    /// The Endpoints and EndpointSlices the controllers write, for one
+    /// Service or (`None`) all, as a `v1` `List`.
+    pub fn endpoints(&self, service: Option<&str>) -> Result<EndpointsList, Error> {
+        let target = service.map(|s| parse_ref("service", s)).transpose()?;
+        if let Some(t) = &target {
+            if self.engine.service(t).is_none() {
+                return Err(Error::not_found("Service", t));
+            }
+        }
+        let mut items = Vec::new();
+        for (key, st) in self.engine.services() {
+            if target.as_ref().is_some_and(|t| t != key) {
+                continue;
+            }
+            if let Some(ep) = &st.endpoints {
+                items.push(EndpointsItem::Endpoints(Typed {
+                    api_version: "v1",
+                    kind: "Endpoints",
+                    object: Arc::clone(ep),
+                }));
+            }
+            for es in st.slices.iter() {
+                items.push(EndpointsItem::EndpointSlice(Typed {
+                    api_version: "discovery.k8s.io/v1",
+                    kind: "EndpointSlice",
+                    object: Arc::new(es.clone()),
+                }));
+            }
+        }
+        Ok(EndpointsList {
+            api_version: "v1",
+            kind: "List",
+            items,
+        })
+    }
+
+    /// Every diagnostic: what is wrong and how to fix it, Services first,
+    /// then pods.
+    pub fn explain(&self) -> Vec<Diagnostic> {
+        self.engine.diagnostics()
+    }
+
+    /// The whole computed view: Services as stored, selections (why-not as
+    /// counts and examples per reason), Endpoints, EndpointSlices,
+    /// diagnostics and every error.
+    pub fn resolve(&self) -> Document<Resolution> {
+        let e = &self.engine;
+        let mut ignored = Vec::new();
+        for f in &self.files {
+            ignored.extend(f.ignored.iter().cloned());
+        }
+        Document::new(
+            "Resolution",
+            Resolution {
+                load_errors: self.load_errors(),
+                ignored,
+                config: e.config().clone(),
+                services: self.services(),
+                selections: e
+                    .services()
+                    .filter_map(|(k, _)| e.selection_summary(k))
+                    .collect(),
+                endpoints: e
+                    .services()
+                    .filter_map(|(_, s)| s.endpoints.clone())
+                    .collect(),
+                endpoint_slices: SharedList(
+                    e.services()
+                        .filter(|(_, s)| !s.slices.is_empty())
+                        .map(|(_, s)| Arc::clone(&s.slices))
+                        .collect(),
+                ),
+                diagnostics: e.diagnostics(),
+                errors: e.errors(),
+            },
+        )
+    }
+
+    /// The plugin options of a DNS question or zone, checked.
+    fn dns_options(&self, opts: &ZoneOptions) -> Result<dns::DnsOptions, Error> {
+        let mut o = dns::DnsOptions::for_zone(&self.engine.config().cluster_domain);
+        if let Some(z) = &opts.zone {
+            o.set_zones(z)
+                .map_err(|e| Error::bad_argument("zone", format!("{z:?}: {e}")))?;
+        }
+        if let Some(m) = opts.pod_records {
+            o.pod_records = m;
+        }
+        if let Some(t) = opts.ttl {
+            if t > 3600 {
+                return Err(Error::bad_argument(
+                    "ttl",
+                    format!("{t}: a number of seconds from 0 to 3600"),
+                ));
+            }
+            o.ttl = t;
+        }
+        Ok(o)
+    }
+
+    /// What the cluster DNS answers for `name` and `qtype` (`A`, `AAAA`,
+    /// `SRV`, `PTR`, `CNAME`, `TXT`, `SOA`, `NS`, `ANY`, `TYPEn`…), or,
+    /// with `query.from`, what a pod's resolver sends through its search
+    /// path and the answer it gets.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::{DnsQuery, LoadOptions};
+    /// let mut c = Cluster::new(Config::default());
+    /// c.load("kind: Service\napiVersion: v1\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n", &LoadOptions::named("web.yaml"));
+    /// let a = c.dns("web.shop.svc.cluster.local", "A", &DnsQuery::default()).unwrap();
+    /// assert_eq!(a.response().answer.len(), 1);
+    /// ```
+    pub fn dns(
+        &self,
+        name: &str,
+        qtype: &str,
+        query: &DnsQuery,
+    ) -> Result<Document<DnsAnswer>, Error> {
+        let rtype = RType::parse(qtype).ok_or_else(|| {
+            Error::bad_argument("type", format!("{qtype:?}: not a DNS record type"))
+        })?;
+        let opts = self.dns_options(&query.options)?;
+        let from = query
+            .from
+            .as_deref()
+            .map(|f| parse_pod_ref("from", f))
+            .transpose()?;
+        let index = ZoneIndex::from_engine(&self.engine, opts);
+        let (kind, result) = match &from {
+            Some(key) => {
+                let pod = self
+                    .engine
+                    .cluster()
+                    .pods
+                    .get(key)
+                    .ok_or_else(|| Error::not_found("Pod", key))?;
+                (
+                    "PodLookup",
+                    DnsResult::Lookup(index.resolve_from_pod(pod, name, rtype)),
+                )
+            }
+            None => (
+                "DnsResponse",
+                DnsResult::Response(index.answer(name, rtype)),
+            ),
+        };
+        let mut answer = DnsAnswer {
+            pod: from,
+            result,
+            notes: Vec::new(),
+        };
+        answer.notes = self.dns_notes(&index, &answer);
+        Ok(Document::new(kind, answer))
+    }
+
+    /// What an answer alone does not say.
+    fn dns_notes(&self, index: &ZoneIndex, a: &DnsAnswer) -> Vec<String> {
+        let mut notes = Vec::new();
+        let r = a.response();
+        let lookup = match &a.result {
+            DnsResult::Lookup(l) => Some(l),
+            DnsResult::Response(_) => None,
+        };
+        if let Some(l) = lookup {
+            notes.extend(l.resolv_conf.notes.iter().cloned());
+            if r.rcode != Rcode::Forwarded {
+                for q in l.queries.iter().filter(|q| q.rcode == Rcode::Forwarded) {
+                    notes.push(format!(
+                        "{} went upstream, which svcscope does not model; the walk goes on as if upstream had no such name",
+                        q.question.name
+                    ));
+                }
+            }
+        }
+        let zone = &index.options().zone;
+        match (&r.forwarded, r.rcode) {
+            (Some(name), Rcode::Forwarded) if lookup.is_some_and(|l| !l.resolv_conf.cluster_dns) => {
+                notes.push(format!(
+                    "the pod's resolver does not ask the cluster DNS; {name} goes to {}",
+                    lookup
+                        .and_then(|l| l.resolv_conf.nameservers.first())
+                        .map_or("the node's resolver", String::as_str)
+                ))
+            }
+            (Some(name), Rcode::Forwarded) => notes.push(format!(
+                "{name} is outside the cluster zone {zone}.: the cluster DNS forwards it upstream, which svcscope does not model"
+            )),
+            (Some(name), _) => notes.push(format!(
+                "{name} is outside the cluster zone {zone}.: the cluster DNS asks upstream for its records, which svcscope does not model"
+            )),
+            (None, Rcode::FormErr) => notes.push(format!(
+                "{} is not a valid domain name (an empty label, a label over 63 octets, or over 253 in all)",
+                r.question.name
+            )),
+            _ => {}
+        }
+        // Names of Services the apiserver would refuse are answered as
+        // given (CoreDNS never validates).
+        let names: Vec<String> = match lookup {
+            Some(l) => l
+                .queries
+                .iter()
+                .map(|q| q.question.name.to_ascii_lowercase())
+                .collect(),
+            None => vec![r.question.name.to_ascii_lowercase()],
+        };
+        for (key, _) in self.engine.services().filter(|(_, st)| st.rejected) {
+            let owner = format!("{}.{}.svc.{zone}.", key.name, key.namespace);
+            if names
+                .iter()
+                .any(|n| *n == owner || n.ends_with(&format!(".{owner}")))
+            {
+                notes.extend(self.rejected_notes("Service", key));
+            }
+        }
+        notes
+    }
+
+    /// Says that an object the views show would be refused, and why.
+    fn rejected_notes(&self, kind: &str, key: &NsName) -> Vec<String> {
+        let mut notes = vec![format!(
+            "{kind} {key} would be rejected by the apiserver; shown as the components treat it as given:"
+        )];
+        notes.extend(
+            self.engine
+                .errors()
+                .iter()
+                .filter(|e| e.kind == kind && e.namespace == key.namespace && e.name == key.name)
+                .map(|e| format!("  {e}")),
+        );
+        notes
+    }
+
+    /// The cluster zone, every record the answers give, as a master file.
+    pub fn zone(&self, opts: &ZoneOptions) -> Result<Document<Zone>, Error> {
+        let o = self.dns_options(opts)?;
+        let (zone, ttl) = (o.zone.clone(), o.ttl);
+        let index = ZoneIndex::from_engine(&self.engine, o);
+        let records = index.zone_records();
+        let text = dns::zone_text(&zone, ttl, &records);
+        let rejected = self.engine.services().filter(|(_, st)| st.rejected).count();
+        let notes = (rejected > 0)
+            .then(|| format!("{rejected} Service(s) would be rejected by the apiserver (check says why); the zone shows them as given"))
+            .into_iter()
+            .collect();
+        Ok(Document::new(
+            "Zone",
+            Zone {
+                zone,
+                ttl,
+                records,
+                text,
+                notes,
+            },
+        ))
+    }
+
+    /// The environment kubelet gives one container of a pod (the default
+    /// container when `container` is `None`): its own variables, then the
+    /// Services'.
+    pub fn env(&self, pod: &str, container: Option<&str>) -> Result<Document<Environment>, Error> {
+        let key = parse_pod_ref("pod", pod)?;
+        let pod_errors: Vec<String> = self
+            .engine
+            .errors()
+            .iter()
+            .filter(|e| e.kind == "Pod" && e.namespace == key.namespace && e.name == key.name)
+            .map(|e| format!("  {e}"))
+            .collect();
+        let mut environment = env::pod_environment(&self.engine, &key, container)?;
+        if !pod_errors.is_empty() {
+            // Never stored, so no kubelet runs it.
+            environment = Environment::rejected(key.clone(), environment.container, {
+                let mut n = vec![format!(
+                    "Pod {key} is rejected by the apiserver; it has no environment:"
+                )];
+                n.extend(pod_errors);
+                n
+            });
+        }
+        Ok(Document::new("Environment", environment))
+    }
+
+    /// The way of a connection through kube-proxy's dataplane: every hop
+    /// with the rule that matched, and the verdict.
+    pub fn route(&self, req: &RouteRequest) -> Result<Document<Trace>, Error> {
+        let mut req = req.clone();
+        req.protocol = req.protocol.to_ascii_uppercase();
+        if !matches!(req.protocol.as_str(), "TCP" | "UDP" | "SCTP") {
+            return Err(Error::bad_argument(
+                "protocol",
+                format!("{:?}: use TCP, UDP or SCTP", req.protocol),
+            ));
+        }
+        if !(1..=MAX_CONNECTIONS).contains(&req.connections) {
+            return Err(Error::bad_argument(
+                "connections",
+                format!("{}: a number from 1 to {MAX_CONNECTIONS}", req.connections),
+            ));
+        }
+        let cidr = parse_cluster_cidr(req.cluster_cidr.as_deref())?;
+        // An IPv6 destination is traced by the IPv6 proxier; a name by the
+        // proxier of the cluster CIDR's family, else the primary one.
+        let host = req.to.rsplit_once(':').map_or(req.to.as_str(), |(h, _)| h);
+        let family = parse_ip(host.trim_start_matches('[').trim_end_matches(']'))
+            .map(|ip| Family::of(&ip))
+            .or(cidr.map(|c| c.family()))
+            .unwrap_or_else(|| self.primary_family());
+        let index = RouteIndex::new(&self.engine, family, cidr);
+        Ok(Document::new("RouteTrace", index.trace(&req)?))
+    }
+
+    fn primary_family(&self) -> Family {
+        self.engine
+            .config()
+            .service_cidrs
+            .first()
+            .map_or(Family::IPv4, Cidr::family)
+    }
+
+    /// The rules kube-proxy programs on a node, in one mode.
+    pub fn rules(&self, req: &RulesRequest) -> Result<Document<ProxyRules>, Error> {
+        let cidr = parse_cluster_cidr(req.cluster_cidr.as_deref())?;
+        if req.node.is_empty() {
+            return Err(Error::bad_argument("node", "\"\": a node name is needed"));
+        }
+        let node = req.node.as_str();
+        let family = proxy::proxy_family(&self.engine, node, cidr.as_ref());
+        let mut notes = Vec::new();
+        let mut cfg = proxy::node_config(&self.engine, node, family).unwrap_or_else(|| {
+            // kube-proxy still programs Services on a node the input lacks;
+            // it only has no IP or zone to go by.
+            notes.push(format!(
+                "node {node:?} is not in the input; no node IP or zone known"
+            ));
+            let mut c = ProxyConfig::new(node);
+            c.family = family;
+            c
+        });
+        cfg.cluster_cidr = cidr;
+        let ports = proxy::engine_service_ports(&self.engine, family);
+        let rules =
+            proxy::rules_document(req.mode, &ports, &cfg, &self.engine.config().service_cidrs)?;
+        Ok(Document::new(
+            "ProxyRules",
+            ProxyRules {
+                node: node.to_string(),
+                mode: req.mode,
+                family: family.as_str(),
+                notes,
+                ..rules
+            },
+        ))
+    }
+}
+
+/// `NAMESPACE/NAME`, or `NAME` in `default`.
+fn parse_ref(argument: &str, s: &str) -> Result<NsName, Error> {
+    NsName::parse(s)
+        .ok_or_else(|| Error::bad_argument(argument, format!("{s:?}: expected NAMESPACE/NAME")))
+}
+
+/// A pod reference: `NAMESPACE/POD`, or `POD` in `default`.
+fn parse_pod_ref(argument: &str, s: &str) -> Result<NsName, Error> {
+    NsName::parse(s)
+        .ok_or_else(|| Error::bad_argument(argument, format!("{s:?}: expected NAMESPACE/POD")))
+}
+
+fn parse_cluster_cidr(s: Option<&str>) -> Result<Option<Cidr>, Error> {
+    s.map(|v| {
+        v.parse::<Cidr>()
+            .map_err(|e| Error::bad_argument("clusterCidr", format!("{v:?}: {e}")))
+    })
+    .transpose()
+}
+
+/// The mode a ruleset or trace models, from its name.
+pub fn parse_mode(s: &str) -> Result<Mode, Error> {
+    Mode::parse(s).ok_or_else(|| {
+        Error::bad_argument(
+            "mode",
+            format!("{s:?}: use one of iptables, ipvs, nftables, userspace"),
+        )
+    })
+}
+
+/// The pod records mode, from its name.
+pub fn parse_pod_records(s: &str) -> Result<PodRecords, Error> {
+    s.parse()
+        .map_err(|e: String| Error::bad_argument("podRecords", e))
+}
