@@ -32,6 +32,7 @@ pub mod proxy;
 pub mod resolve;
 pub mod select;
 pub mod selection;
+pub mod similar;
 pub mod time;
 pub mod validate;
 

@@ -1,0 +1,241 @@
+//! How close a name someone typed is to a name that exists: the one
+//! measure behind every "did you mean" (selector values, port names,
+//! Service and namespace names, `$(VAR)` references, misspelled fields).
+//!
+//! Cheap slips that are not edits come first — letter case, `-` vs `_` vs
+//! `.`, a missing or extra plural `s` — then Damerau–Levenshtein edits
+//! (the optimal string alignment form: a swap of two neighbours is one
+//! edit), allowed in proportion to the name's length so that short,
+//! unrelated names are never "close". Ties are broken by the candidate's
+//! text, so answers never depend on input order.
+
+use std::cmp::Ordering;
+
+/// How a typed name differs from a candidate, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Slip {
+    /// Only letter case differs (`MyApp` / `myapp`).
+    Case,
+    /// Only the separators `-`, `_`, `.` differ, maybe with case
+    /// (`redis_master` / `redis-master`).
+    Separator,
+    /// A plural `s` more or less (`replica` / `replicas`).
+    Plural,
+    /// This many insertions, deletions, substitutions or swaps of
+    /// neighbours, case ignored.
+    Edits(usize),
+}
+
+impl Slip {
+    /// Words for a message: "differs only in letter case", …
+    pub fn describe(self) -> String {
+        match self {
+            Slip::Case => "differs only in letter case".into(),
+            Slip::Separator => "differs only in its separators (-, _, .)".into(),
+            Slip::Plural => "differs by a plural s".into(),
+            Slip::Edits(1) => "one letter off".into(),
+            Slip::Edits(n) => format!("{n} letters off"),
+        }
+    }
+}
+
+/// The most edits a name of `len` characters may be off and still be
+/// taken for a slip: none up to two characters (any edit makes another
+/// name), one up to five, then one more per four (`htpp`→`http`,
+/// `paymnets`→`payments`, `redis-mastr`→`redis-master`).
+pub fn max_edits(len: usize) -> usize {
+    match len {
+        0..=2 => 0,
+        3..=5 => 1,
+        _ => 1 + (len - 2) / 4,
+    }
+}
+
+/// How `typed` differs from `candidate`, when it is close enough to be a
+/// slip; `None` when equal or unrelated.
+pub fn compare(typed: &str, candidate: &str) -> Option<Slip> {
+    if typed == candidate || typed.is_empty() || candidate.is_empty() {
+        return None;
+    }
+    let (a, b) = (fold_case(typed), fold_case(candidate));
+    if a == b {
+        return Some(Slip::Case);
+    }
+    if fold_separators(&a) == fold_separators(&b) {
+        return Some(Slip::Separator);
+    }
+    if a.strip_suffix('s') == Some(b.as_str()) || b.strip_suffix('s') == Some(a.as_str()) {
+        return Some(Slip::Plural);
+    }
+    let shorter = a.chars().count().min(b.chars().count());
+    let limit = max_edits(shorter);
+    if limit == 0 {
+        return None;
+    }
+    osa_distance(&a, &b, limit).map(Slip::Edits)
+}
+
+/// The candidates close to `typed`, best first (slip, then candidate text).
+pub fn ranked<'a>(
+    typed: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Vec<(&'a str, Slip)> {
+    let mut out: Vec<(&str, Slip)> = candidates
+        .into_iter()
+        .filter_map(|c| compare(typed, c).map(|s| (c, s)))
+        .collect();
+    out.sort_by(|x, y| x.1.cmp(&y.1).then_with(|| x.0.cmp(y.0)));
+    out.dedup_by(|x, y| x.0 == y.0);
+    out
+}
+
+/// The best candidate for `typed`, if any is close.
+pub fn closest<'a>(
+    typed: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<(&'a str, Slip)> {
+    candidates
+        .into_iter()
+        .filter_map(|c| compare(typed, c).map(|s| (c, s)))
+        .min_by(|x, y| match x.1.cmp(&y.1) {
+            Ordering::Equal => x.0.cmp(y.0),
+            o => o,
+        })
+}
+
+fn fold_case(s: &str) -> String {
+    s.chars().flat_map(char::to_lowercase).collect()
+}
+
+fn fold_separators(s: &str) -> String {
+    s.chars()
+        .map(|c| if matches!(c, '_' | '.') { '-' } else { c })
+        .collect()
+}
+
+/// Optimal string alignment distance over characters, or `None` once it
+/// is certainly above `limit` (the row minimum only grows).
+fn osa_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    let w = b.len() + 1;
+    // Three rows: two back (for swaps), the previous, the current.
+    let mut prev2 = vec![0usize; w];
+    let mut prev: Vec<usize> = (0..w).collect();
+    let mut cur = vec![0usize; w];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..w {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > limit {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[b.len()];
+    (d <= limit).then_some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slips_and_edits() {
+        let cases: &[(&str, &str, Option<Slip>)] = &[
+            ("MyApp", "myapp", Some(Slip::Case)),
+            ("targetport", "targetPort", Some(Slip::Case)),
+            ("IP", "ip", Some(Slip::Case)),
+            ("redis_master", "redis-master", Some(Slip::Separator)),
+            ("Redis.Master", "redis-master", Some(Slip::Separator)),
+            ("replica", "replicas", Some(Slip::Plural)),
+            ("labels", "label", Some(Slip::Plural)),
+            // Swaps of neighbours are one edit.
+            ("paymnets", "payments", Some(Slip::Edits(1))),
+            ("htpp", "http", Some(Slip::Edits(1))),
+            ("lables", "labels", Some(Slip::Edits(1))),
+            ("protectionDoamin", "protectionDomain", Some(Slip::Edits(1))),
+            // Insertions, deletions, substitutions.
+            ("redis-mastr", "redis-master", Some(Slip::Edits(1))),
+            ("imagePullPolcy", "imagePullPolicy", Some(Slip::Edits(1))),
+            ("slector", "selector", Some(Slip::Edits(1))),
+            ("REDIS_MASTR_SERVICE_HOST", "REDIS_MASTER_SERVICE_HOST", Some(Slip::Edits(1))),
+            ("contianerPort", "containerPort", Some(Slip::Edits(1))),
+            ("frontned", "frontend", Some(Slip::Edits(1))),
+            // Unrelated names are not close, short ones least of all.
+            ("web", "api", None),
+            ("db", "dns", None),
+            ("checkout", "payments", None),
+            ("app", "tier", None),
+            ("a", "b", None),
+            ("ab", "ac", None),
+            ("redis", "mysql", None),
+            // Equal or empty: nothing to suggest.
+            ("http", "http", None),
+            ("", "http", None),
+            ("http", "", None),
+            // Unicode is compared by character.
+            ("café", "cafe", Some(Slip::Edits(1))),
+            ("ñandú", "Ñandú", Some(Slip::Case)),
+        ];
+        for (typed, cand, want) in cases {
+            assert_eq!(compare(typed, cand), *want, "{typed:?} vs {cand:?}");
+        }
+    }
+
+    #[test]
+    fn allowance_grows_with_length() {
+        assert_eq!(max_edits(1), 0);
+        assert_eq!(max_edits(3), 1);
+        assert_eq!(max_edits(5), 1);
+        assert_eq!(max_edits(8), 2);
+        assert_eq!(max_edits(253), 63);
+        let long_a = "a".repeat(253);
+        let mut long_b = long_a.clone();
+        long_b.replace_range(100..102, "bc");
+        assert_eq!(compare(&long_a, &long_b), Some(Slip::Edits(2)));
+        assert_eq!(compare(&long_a, &"b".repeat(253)), None);
+        // Two edits on a short name are too many.
+        assert_eq!(compare("htp", "http2"), None);
+    }
+
+    #[test]
+    fn ranking_is_best_first_and_deterministic() {
+        let cands = ["payments-v2", "Payments", "payment", "paymnets", "checkout"];
+        let r = ranked("payments", cands);
+        let names: Vec<&str> = r.iter().map(|(c, _)| *c).collect();
+        assert_eq!(names, ["Payments", "payment", "paymnets"]);
+        let mut rev = cands;
+        rev.reverse();
+        assert_eq!(ranked("payments", rev), r);
+        // Equal slips: the candidate text decides.
+        assert_eq!(closest("htp", ["htpx", "http", "htpa"]), Some(("htpa", Slip::Edits(1))));
+        assert_eq!(closest("zzz", ["http"]), None);
+    }
+
+    #[test]
+    fn distance_matches_the_textbook() {
+        for (a, b, d) in [
+            ("kitten", "sitting", 3),
+            ("ca", "ac", 1),
+            ("abc", "ca", 3), // OSA, not unrestricted Damerau–Levenshtein
+            ("", "abc", 3),
+            ("flaw", "lawn", 2),
+        ] {
+            assert_eq!(osa_distance(a, b, 10), Some(d), "{a} {b}");
+        }
+        assert_eq!(osa_distance("kitten", "sitting", 2), None);
+    }
+}
