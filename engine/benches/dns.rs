@@ -11,8 +11,8 @@ use std::time::Instant;
 /// The allocator the CLI uses, so the figures are the CLI's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use svcscope::dns::{DnsOptions, RType, ZoneIndex};
-use svcscope::engine::Engine;
+use svcscope::internals::dns::{DnsOptions, RType, ZoneIndex};
+use svcscope::internals::engine::Engine;
 use svcscope::model::*;
 use svcscope::{Config, Origin};
 

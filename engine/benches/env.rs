@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 /// The allocator the CLI uses, so the figures are the CLI's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use svcscope::engine::Engine;
-use svcscope::env::pod_environment;
+use svcscope::internals::engine::Engine;
+use svcscope::internals::env::pod_environment;
 use svcscope::model::*;
 use svcscope::{Config, NsName, Origin};
 

@@ -13,12 +13,12 @@ use std::time::{Duration, Instant};
 /// The allocator the CLI uses, so the figures are the CLI's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use svcscope::engine::Engine;
+use svcscope::internals::engine::Engine;
+use svcscope::internals::net::Family;
+use svcscope::internals::proxy::iptables::sync_rules;
+use svcscope::internals::proxy::route::{Mode, RouteIndex, RouteRequest};
+use svcscope::internals::proxy::{engine_service_ports, node_config};
 use svcscope::model::*;
-use svcscope::net::Family;
-use svcscope::proxy::iptables::sync_rules;
-use svcscope::proxy::route::{Mode, RouteIndex, RouteRequest};
-use svcscope::proxy::{engine_service_ports, node_config};
 use svcscope::{Config, Origin};
 
 const SERVICES: usize = 10_000;

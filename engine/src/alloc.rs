@@ -32,11 +32,6 @@ pub struct Allocator {
     wanted_ports: HashSet<i32>,
 }
 
-/// The `default/kubernetes` Service, which every cluster has.
-pub fn kubernetes_service_name() -> NsName {
-    NsName::new("default", "kubernetes")
-}
-
 /// `ipallocator.calculateRangeOffset`: the size of the static band.
 fn ip_static_band(size: u128) -> u128 {
     const MIN: u128 = 16;
@@ -125,7 +120,7 @@ impl Allocator {
                 if n == 2 {
                     errs.push(FieldError::invalid(
                         policy_path,
-                        format!("{policy:?}"),
+                        crate::field::go_quote(&policy),
                         format!("must be 'RequireDualStack' or 'PreferDualStack' when multiple {what} are specified"),
                     ));
                 }
@@ -170,7 +165,7 @@ impl Allocator {
             if policy == "RequireDualStack" && !dual {
                 errs.push(FieldError::invalid(
                     policy_path,
-                    format!("{policy:?}"),
+                    crate::field::go_quote(&policy),
                     "this cluster is not configured for dual-stack services",
                 ));
             }
@@ -178,7 +173,7 @@ impl Allocator {
                 if self.cidr_for(*f).is_none() {
                     errs.push(FieldError::invalid(
                         format!("spec.ipFamilies[{i}]"),
-                        format!("{:?}", f.as_str()),
+                        crate::field::go_quote(f.as_str()),
                         "not configured on this cluster",
                     ));
                 }
@@ -296,7 +291,7 @@ impl Allocator {
                     ip
                 }
                 None => {
-                    let preferred = (*key == kubernetes_service_name() && i == 0)
+                    let preferred = (*key == crate::master::name() && i == 0)
                         .then(|| cidr.nth(1))
                         .flatten()
                         .filter(|ip| !self.ips.contains_key(ip));
@@ -520,7 +515,7 @@ impl Allocator {
 
 /// Renders a string slice the way `field.Invalid` prints a Go `[]string`.
 fn go_string_slice(v: &[String]) -> String {
-    let items: Vec<String> = v.iter().map(|s| format!("{s:?}")).collect();
+    let items: Vec<String> = v.iter().map(|s| crate::field::go_quote(s)).collect();
     format!("[]string{{{}}}", items.join(", "))
 }
 
@@ -560,7 +555,7 @@ mod tests {
     fn kubernetes_gets_first_ip() {
         let mut a = Allocator::new(&Config::default());
         let mut k = svc("ClusterIP", &[(443, None)]);
-        assert!(a.allocate(&kubernetes_service_name(), &mut k).is_empty());
+        assert!(a.allocate(&crate::master::name(), &mut k).is_empty());
         assert_eq!(k.spec.cluster_ip.as_deref(), Some("10.96.0.1"));
         assert_eq!(k.spec.ip_families, ["IPv4"]);
         assert_eq!(k.spec.ip_family_policy.as_deref(), Some("SingleStack"));

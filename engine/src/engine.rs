@@ -6,18 +6,16 @@
 //! by one, so a full recompute and a sequence of changes agree by
 //! construction; the property tests check that they do.
 
-use crate::alloc::{kubernetes_service_name, Allocator};
+use crate::alloc::Allocator;
 use crate::config::Config;
 use crate::defaults::prepare_service;
 use crate::endpoints::{self, NodeInfo, SliceSkip};
 use crate::explain::{self, Diagnostic, ServiceFacts};
 use crate::field::FieldError;
+use crate::field::ObjectError;
 use crate::hash::FastMap;
 use crate::model::*;
 use crate::objects::{NsName, Objects, Origin, PodSet};
-use crate::resolve::{
-    implicit_kubernetes_service, ObjectError, Resolution, ResolveOptions, ResolvedService,
-};
 use crate::select::Selector;
 use crate::selection::{self, Selection};
 use crate::validate;
@@ -268,7 +266,7 @@ impl Engine {
             .as_deref()
             .and_then(crate::time::parse_rfc3339);
         let seq = self.cluster.origins.get(key).map_or(u64::MAX, |o| o.seq);
-        let k8s = kubernetes_service_name();
+        let k8s = crate::master::name();
         let is_k8s =
             key.kind == "Service" && key.namespace == k8s.namespace && key.name == k8s.name;
         CreationOrder(!is_k8s, ts.unwrap_or(i64::MAX), seq)
@@ -397,7 +395,7 @@ impl Engine {
                     self.service_errors.remove(&nn);
                     changes.services.insert(nn.clone());
                     self.refresh_env_diagnostics(&nn, &mut changes);
-                    if nn == kubernetes_service_name() {
+                    if nn == crate::master::name() {
                         self.add_implicit_kubernetes();
                     }
                     // Values it held may now go to the Services that
@@ -446,7 +444,7 @@ impl Engine {
     /// Adds the implicit `default/kubernetes` when the input has none.
     fn ensure_kubernetes(&mut self) {
         if self.add_implicit_kubernetes() {
-            let k = kubernetes_service_name();
+            let k = crate::master::name();
             self.reallocate(&BTreeSet::from([k]), &mut Changes::default());
         }
     }
@@ -454,11 +452,11 @@ impl Engine {
     /// Stands the implicit `default/kubernetes` in (unallocated) when the
     /// input has none; whether it did.
     fn add_implicit_kubernetes(&mut self) -> bool {
-        let k = kubernetes_service_name();
+        let k = crate::master::name();
         if self.services.contains_key(&k) {
             return false;
         }
-        let st = self.prepare(&k, implicit_kubernetes_service(), true, None);
+        let st = self.prepare(&k, crate::master::implicit_service(), true, None);
         self.install_selection(&k, st);
         true
     }
@@ -1203,52 +1201,6 @@ impl Engine {
         by_value
             .and_then(|v| selection::why_not_indexed(sel, v, self.cluster.pods_in(ns).count()))
             .unwrap_or_else(|| selection::why_not(sel, self.cluster.pods_in(ns)))
-    }
-
-    /// The whole computed view.
-    /// The view borrows the engine's state: serialising it copies nothing.
-    pub fn resolution(&self, opts: ResolveOptions) -> Resolution<'_> {
-        let services = self
-            .services
-            .iter()
-            .map(|(k, s)| ResolvedService {
-                namespace: &k.namespace,
-                name: &k.name,
-                rejected: s.rejected,
-                implicit: s.implicit,
-                service: &s.service,
-            })
-            .collect();
-        let selections = self
-            .services
-            .keys()
-            .filter_map(|k| self.selection(k, opts.why_not))
-            .collect();
-        let endpoints = self
-            .services
-            .values()
-            .filter_map(|s| s.endpoints.as_deref())
-            .collect();
-        let endpoint_slices = self
-            .services
-            .values()
-            .flat_map(|s| s.slices.iter())
-            .collect();
-        let diagnostics = self
-            .services
-            .values()
-            .flat_map(|s| &s.diagnostics)
-            .chain(self.pod_diagnostics.values().flatten())
-            .collect();
-        Resolution {
-            config: &self.config,
-            services,
-            selections,
-            endpoints,
-            endpoint_slices,
-            diagnostics,
-            errors: self.errors(),
-        }
     }
 }
 

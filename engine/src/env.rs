@@ -23,7 +23,6 @@
 //! spec order, then one block per Service in `FromServices` order, the
 //! Services sorted by name.
 
-use crate::alloc::kubernetes_service_name;
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::model::*;
@@ -156,7 +155,7 @@ pub fn visibility(
     svc: &Service,
     created_after_pod: impl FnOnce() -> bool,
 ) -> Visibility {
-    let master = key.namespace == crate::objects::DEFAULT_NAMESPACE && key.name == "kubernetes";
+    let master = crate::master::is_master(&key.namespace, &key.name);
     if !master && key.namespace != pod_namespace {
         Visibility::OtherNamespace
     } else if !master && !links_enabled {
@@ -199,7 +198,7 @@ pub fn select_services<'a>(
     candidates: impl IntoIterator<Item = (&'a NsName, &'a Service)>,
     mut created_after_pod: impl FnMut(&NsName) -> bool,
 ) -> ServiceLinks<'a> {
-    let master = kubernetes_service_name();
+    let master = crate::master::name();
     let mut services: Vec<(&'a NsName, &'a Service)> = Vec::new();
     // Where each name sits in `services`.
     let mut at: HashMap<&'a str, usize> = HashMap::new();
@@ -876,7 +875,7 @@ pub fn pod_environment(
                 available: container_names(pod),
             })?,
     };
-    let master = kubernetes_service_name();
+    let master = crate::master::name();
     // Every pod gets the master Service's variables, whether the input has
     // it or the engine stands it in (first address of the service range, as
     // the apiserver gives it). Pods of `default` find it among their own

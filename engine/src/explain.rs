@@ -9,9 +9,9 @@
 use crate::config::Config;
 use crate::endpoints::{self, SliceSkip};
 use crate::env::{self, Visibility};
+use crate::field::ObjectError;
 use crate::model::*;
 use crate::objects::{NsName, Objects, PodSet};
-use crate::resolve::ObjectError;
 use crate::select::{Requirement, Selector};
 use crate::selection::why_failed;
 use serde::Serialize;
@@ -214,7 +214,7 @@ pub fn service_diagnostics(
                     .iter()
                     .any(|s| !s.addresses.is_empty() || !s.not_ready_addresses.is_empty())
             });
-        let is_kubernetes = key.namespace == "default" && key.name == "kubernetes";
+        let is_kubernetes = crate::master::is_master(&key.namespace, &key.name);
         if !(usable || is_kubernetes) {
             let what = if given {
                 "has no selector, and none of the endpoints given for it is ready"
@@ -422,7 +422,7 @@ fn external_name(
     if let Some(rest) = target.strip_suffix(&format!(".svc.{zone}")) {
         if let [svc_name, ns] = rest.split('.').collect::<Vec<_>>().as_slice() {
             objects.push(ObjectRef::new("Service", ns, svc_name));
-            let always_there = *ns == "default" && *svc_name == "kubernetes";
+            let always_there = crate::master::is_master(ns, svc_name);
             if !always_there && !cluster.services.contains_key(&NsName::new(ns, svc_name)) {
                 details.push(format!(
                     "Service {ns}/{svc_name} is not in the input; if it does not exist, the name does not resolve"

@@ -1,6 +1,7 @@
 //! Field errors as the apiserver reports them (`field.Error`): a field path,
 //! an error type and a detail.
 
+use crate::objects::Origin;
 use serde::Serialize;
 use std::fmt;
 
@@ -228,6 +229,93 @@ impl From<&Path> for String {
     }
 }
 
+/// Go's `%q` for a string, so messages quote values the way upstream does.
+/// Printability of non-ASCII characters is approximated (controls,
+/// whitespace, format characters and private use are escaped).
+pub(crate) fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if go_is_print(c) => out.push(c),
+            c if (c as u32) < 0x80 => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if (c as u32) < 0x10000 => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => {
+                out.push_str(&format!("\\U{:08x}", c as u32));
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn go_is_print(c: char) -> bool {
+    if c.is_ascii() {
+        return (' '..='~').contains(&c);
+    }
+    let u = c as u32;
+    let format_or_private = matches!(
+        u,
+        0xAD | 0x600..=0x605
+            | 0x61C
+            | 0x6DD
+            | 0x70F
+            | 0x180E
+            | 0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x206F
+            | 0xE000..=0xF8FF
+            | 0xFEFF
+            | 0xFFF9..=0xFFFB
+            | 0xF0000..
+    );
+    !c.is_control() && !c.is_whitespace() && !format_or_private
+}
+
+/// One error of one object.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectError {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    /// `validation` (the object is malformed) or `allocation` (it conflicts
+    /// with the cluster's ranges or other objects).
+    pub stage: &'static str,
+    #[serde(flatten)]
+    pub error: FieldError,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+}
+
+impl std::fmt::Display for ObjectError {
+    /// `<Kind> <namespace>/<name>: <field.path>: <ErrorType>: <detail>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{} {}: {}", self.kind, self.name, self.error)
+        } else {
+            write!(
+                f,
+                "{} {}/{}: {}",
+                self.kind, self.namespace, self.name, self.error
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,5 +333,13 @@ mod tests {
             Path::new("x").index(usize::MAX).as_str(),
             format!("x[{}]", usize::MAX)
         );
+    }
+
+    #[test]
+    fn go_quote_matches_go() {
+        assert_eq!(go_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(go_quote("\0\x7f\n"), "\"\\x00\\x7f\\n\"");
+        assert_eq!(go_quote("é\u{a0}\u{200b}"), "\"é\\u00a0\\u200b\"");
+        assert_eq!(go_quote("\u{f0000}"), "\"\\U000f0000\"");
     }
 }

@@ -25,7 +25,7 @@
 //!   requirements sharing a key can therefore differ for very large selectors.
 
 use std::collections::BTreeMap;
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -177,7 +177,7 @@ impl Selector {
                 other => {
                     return Err(SelectorError::new(format!(
                         "{} is not a valid label selector operator",
-                        go_quote(other)
+                        crate::field::go_quote(other)
                     )))
                 }
             };
@@ -385,7 +385,7 @@ fn new_requirement(key: &str, op: Operator, values: &[String]) -> Result<Require
                 if v.parse::<i64>().is_err() {
                     errs.push(format!(
                         "values[{i}]: Invalid value: {}: for 'Gt', 'Lt' operators, the value must be an integer",
-                        go_quote(v)
+                        crate::field::go_quote(v)
                     ));
                 }
             }
@@ -393,11 +393,11 @@ fn new_requirement(key: &str, op: Operator, values: &[String]) -> Result<Require
         _ => {}
     }
     for (i, v) in values.iter().enumerate() {
-        let problems = label_value_errors(v);
+        let problems = crate::names::label_value(v);
         if !problems.is_empty() {
             errs.push(format!(
                 "values[{i}][{key}]: Invalid value: {}: {}",
-                go_quote(v),
+                crate::field::go_quote(v),
                 problems.join("; ")
             ));
         }
@@ -434,202 +434,16 @@ fn aggregate(errs: Vec<String>) -> String {
 /// `validateLabelKey`: the field path is `<nil>` when called by the string
 /// parser and `key` from `NewRequirement`, exactly as upstream prints them.
 fn validate_label_key(key: &str, path: &str) -> Result<(), String> {
-    let problems = qualified_name_errors(key);
+    let problems = crate::names::qualified_name(key);
     if problems.is_empty() {
         Ok(())
     } else {
         Err(format!(
             "{path}: Invalid value: {}: {}",
-            go_quote(key),
+            crate::field::go_quote(key),
             problems.join("; ")
         ))
     }
-}
-
-const QUALIFIED_NAME_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
-const QUALIFIED_NAME_MSG: &str = "must consist of alphanumeric characters, '-', '_' or '.', \
-     and must start and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_FMT: &str =
-    "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
-const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case \
-     alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric \
-     characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-
-/// `validation.RegexError`, including its double space before "or".
-fn regex_error(msg: &str, fmt: &str, examples: &[&str]) -> String {
-    let mut out = format!("{msg} (e.g. ");
-    for (i, ex) in examples.iter().enumerate() {
-        if i > 0 {
-            out.push_str(" or ");
-        }
-        let _ = write!(out, "'{ex}', ");
-    }
-    let _ = write!(out, "regex used for validation is '{fmt}')");
-    out
-}
-
-fn max_len_error(n: usize) -> String {
-    format!("must be no more than {n} characters")
-}
-
-/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`, ASCII only.
-fn is_qualified_token(s: &str) -> bool {
-    let b = s.as_bytes();
-    match (b.first(), b.last()) {
-        (Some(first), Some(last)) => {
-            first.is_ascii_alphanumeric()
-                && last.is_ascii_alphanumeric()
-                && b.iter()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-        }
-        _ => false,
-    }
-}
-
-/// One DNS-1123 label: `[a-z0-9]([-a-z0-9]*[a-z0-9])?` (no length cap here:
-/// upstream's subdomain regex does not bound individual labels).
-fn is_dns1123_label_shape(s: &str) -> bool {
-    let b = s.as_bytes();
-    let edge = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    match (b.first(), b.last()) {
-        (Some(first), Some(last)) => {
-            edge(first) && edge(last) && b.iter().all(|c| edge(c) || *c == b'-')
-        }
-        _ => false,
-    }
-}
-
-/// `validation.IsDNS1123Subdomain`.
-fn dns1123_subdomain_errors(s: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    if s.len() > 253 {
-        errs.push(max_len_error(253));
-    }
-    if !s.split('.').all(is_dns1123_label_shape) {
-        errs.push(regex_error(
-            DNS1123_SUBDOMAIN_MSG,
-            DNS1123_SUBDOMAIN_FMT,
-            &["example.com"],
-        ));
-    }
-    errs
-}
-
-/// `validation.IsQualifiedName`: `[prefix/]name`, prefix a DNS-1123
-/// subdomain, name at most 63 characters.
-fn qualified_name_errors(value: &str) -> Vec<String> {
-    let examples = ["MyName", "my.name", "123-abc"];
-    let mut errs = Vec::new();
-    let parts: Vec<&str> = value.split('/').collect();
-    let name = match parts.as_slice() {
-        [name] => *name,
-        [prefix, name] => {
-            if prefix.is_empty() {
-                errs.push("prefix part must be non-empty".to_owned());
-            } else {
-                errs.extend(
-                    dns1123_subdomain_errors(prefix)
-                        .into_iter()
-                        .map(|m| format!("prefix part {m}")),
-                );
-            }
-            *name
-        }
-        _ => {
-            errs.push(format!(
-                "a qualified name {} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
-                regex_error(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, &examples)
-            ));
-            return errs;
-        }
-    };
-    if name.is_empty() {
-        errs.push("name part must be non-empty".to_owned());
-    } else if name.len() > 63 {
-        errs.push(format!("name part {}", max_len_error(63)));
-    }
-    // Not an `else`: upstream reports an empty name twice (empty + regex).
-    if !is_qualified_token(name) {
-        errs.push(format!(
-            "name part {}",
-            regex_error(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, &examples)
-        ));
-    }
-    errs
-}
-
-/// `validation.IsValidLabelValue`: empty, or a qualified-name token of at
-/// most 63 characters.
-fn label_value_errors(value: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    if value.len() > 63 {
-        errs.push(max_len_error(63));
-    }
-    if !value.is_empty() && !is_qualified_token(value) {
-        errs.push(regex_error(
-            LABEL_VALUE_MSG,
-            &format!("({QUALIFIED_NAME_FMT})?"),
-            &["MyValue", "my_value", "12345"],
-        ));
-    }
-    errs
-}
-
-/// Go's `%q` for a string, so messages quote values the way upstream does.
-/// Printability of non-ASCII characters is approximated (controls,
-/// whitespace, format characters and private use are escaped).
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if go_is_print(c) => out.push(c),
-            c if (c as u32) < 0x80 => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if (c as u32) < 0x10000 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\U{:08x}", c as u32);
-            }
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn go_is_print(c: char) -> bool {
-    if c.is_ascii() {
-        return (' '..='~').contains(&c);
-    }
-    let u = c as u32;
-    let format_or_private = matches!(
-        u,
-        0xAD | 0x600..=0x605
-            | 0x61C
-            | 0x6DD
-            | 0x70F
-            | 0x180E
-            | 0x200B..=0x200F
-            | 0x202A..=0x202E
-            | 0x2060..=0x206F
-            | 0xE000..=0xF8FF
-            | 0xFEFF
-            | 0xFFF9..=0xFFFB
-            | 0xF0000..
-    );
-    !c.is_control() && !c.is_whitespace() && !format_or_private
 }
 
 /// Go's `%#v` for the `[]string` handed to `field.Invalid`.
@@ -639,7 +453,7 @@ fn go_slice(values: &[String]) -> String {
     if values.is_empty() {
         return "[]string(nil)".to_owned();
     }
-    let quoted: Vec<String> = values.iter().map(|v| go_quote(v)).collect();
+    let quoted: Vec<String> = values.iter().map(|v| crate::field::go_quote(v)).collect();
     format!("[]string{{{}}}", quoted.join(", "))
 }
 
@@ -1490,14 +1304,6 @@ mod tests {
         // Key and value errors together are aggregated in brackets.
         let both = err(serde_json::json!({"matchLabels": {"-k": "-v"}}));
         assert!(both.starts_with("[key: Invalid value: \"-k\"") && both.ends_with("')]"));
-    }
-
-    #[test]
-    fn go_quote_matches_go() {
-        assert_eq!(go_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
-        assert_eq!(go_quote("\0\x7f\n"), "\"\\x00\\x7f\\n\"");
-        assert_eq!(go_quote("é\u{a0}\u{200b}"), "\"é\\u00a0\\u200b\"");
-        assert_eq!(go_quote("\u{f0000}"), "\"\\U000f0000\"");
     }
 
     // ---- property tests ----------------------------------------------------

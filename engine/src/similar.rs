@@ -171,7 +171,11 @@ mod tests {
             ("redis-mastr", "redis-master", Some(Slip::Edits(1))),
             ("imagePullPolcy", "imagePullPolicy", Some(Slip::Edits(1))),
             ("slector", "selector", Some(Slip::Edits(1))),
-            ("REDIS_MASTR_SERVICE_HOST", "REDIS_MASTER_SERVICE_HOST", Some(Slip::Edits(1))),
+            (
+                "REDIS_MASTR_SERVICE_HOST",
+                "REDIS_MASTER_SERVICE_HOST",
+                Some(Slip::Edits(1)),
+            ),
             ("contianerPort", "containerPort", Some(Slip::Edits(1))),
             ("frontned", "frontend", Some(Slip::Edits(1))),
             // Unrelated names are not close, short ones least of all.
@@ -221,7 +225,10 @@ mod tests {
         rev.reverse();
         assert_eq!(ranked("payments", rev), r);
         // Equal slips: the candidate text decides.
-        assert_eq!(closest("htp", ["htpx", "http", "htpa"]), Some(("htpa", Slip::Edits(1))));
+        assert_eq!(
+            closest("htp", ["htpx", "http", "htpa"]),
+            Some(("htpa", Slip::Edits(1)))
+        );
         assert_eq!(closest("zzz", ["http"]), None);
     }
 

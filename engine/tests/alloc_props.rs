@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use svcscope::engine::Engine;
+use svcscope::internals::engine::Engine;
 use svcscope::model::{Object, Service, ServicePort};
 use svcscope::{Config, Origin};
 
@@ -104,7 +104,7 @@ proptest! {
         let mut ports = BTreeSet::new();
         for (svc, (svc_ips, svc_ports)) in &got {
             for ip in svc_ips {
-                let parsed = svcscope::net::parse_ip(ip).expect("an IP");
+                let parsed = svcscope::internals::net::parse_ip(ip).expect("an IP");
                 let off = cfg.service_cidrs[0].offset_of(&parsed).expect("in the range");
                 prop_assert!(off > 0 && off < 31, "{svc}: {ip} is the network or broadcast address");
                 prop_assert!(ips.insert(ip.clone()), "{svc}: {ip} given twice");

@@ -744,7 +744,7 @@ fn select_with_bad_input_exits_1() {
 
 /// Parses `endpoints -o yaml` output with the project's own YAML reader.
 fn yaml_to_json(text: &str) -> Value {
-    use svcscope::load::yaml::{parse_documents, to_json_value, Limits};
+    use svcscope::internals::load::yaml::{parse_documents, to_json_value, Limits};
     let docs = parse_documents(text, &Limits::default()).expect("endpoints -o yaml is YAML");
     assert_eq!(docs.len(), 1, "one YAML document");
     to_json_value(&docs[0].root)
@@ -1114,7 +1114,7 @@ fn json_codes(stdout: &str) -> Vec<String> {
 
 #[test]
 fn explain_each_code_alone() {
-    for (code, _) in svcscope::explain::CODES {
+    for (code, _) in svcscope::internals::explain::CODES {
         let f = code_fixture(code);
         let json = run(&["explain", &f, "-o", "json"], None);
         let v: Value = serde_json::from_str(&json.stdout).expect("explain -o json is JSON");
@@ -1158,7 +1158,10 @@ fn explain_each_code_alone() {
 #[test]
 fn every_explain_fixture_is_a_code_or_a_named_case() {
     // A fixture for a code that no longer exists is a sign of drift.
-    let codes: BTreeSet<&str> = svcscope::explain::CODES.iter().map(|(c, _)| *c).collect();
+    let codes: BTreeSet<&str> = svcscope::internals::explain::CODES
+        .iter()
+        .map(|(c, _)| *c)
+        .collect();
     for e in std::fs::read_dir(root().join("engine/tests/fixtures/explain")).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
         let stem = name.strip_suffix(".yaml").unwrap_or(&name);

@@ -17,10 +17,10 @@ mod common;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
-use svcscope::engine::Engine;
+use svcscope::internals::engine::Engine;
+use svcscope::internals::net::Cidr;
 use svcscope::model::{Object, Service};
-use svcscope::net::Cidr;
-use svcscope::resolve::ObjectError;
+use svcscope::internals::field::ObjectError;
 use svcscope::{Config, NsName, Origin};
 
 const FILE: &str = "validation.yaml";

@@ -26,10 +26,12 @@ mod common;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use svcscope::dns::{endpoint_label, DnsOptions, PodRecords, RData, RType, Record, ZoneIndex};
-use svcscope::engine::Engine;
+use svcscope::internals::dns::{
+    endpoint_label, DnsOptions, PodRecords, RData, RType, Record, ZoneIndex,
+};
+use svcscope::internals::engine::Engine;
+use svcscope::internals::net::{parse_cidr_masked, Cidr, Family};
 use svcscope::model::{Object, Service};
-use svcscope::net::{parse_cidr_masked, Cidr, Family};
 use svcscope::{Config, Origin};
 
 const FILE: &str = "dns.yaml";

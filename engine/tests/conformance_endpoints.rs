@@ -29,10 +29,10 @@ mod common;
 
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use svcscope::endpoints::{LABEL_MANAGED_BY, MANAGED_BY_CONTROLLER};
-use svcscope::engine::Engine;
+use svcscope::internals::endpoints::{LABEL_MANAGED_BY, MANAGED_BY_CONTROLLER};
+use svcscope::internals::engine::Engine;
+use svcscope::internals::net::{family_of, parse_cidr_masked, Cidr, Family};
 use svcscope::model::{EndpointSlice, Endpoints, Node, Object, Pod, Service};
-use svcscope::net::{family_of, parse_cidr_masked, Cidr, Family};
 use svcscope::{Config, NsName, Origin};
 
 const FILE: &str = "endpoints.yaml";
@@ -185,7 +185,7 @@ fn config_for(svc: &Service) -> Config {
     }
     for ip in ips {
         let Some(fam) = family_of(ip) else { continue };
-        let addr = svcscope::net::parse_ip(ip).expect("parsed above");
+        let addr = svcscope::internals::net::parse_ip(ip).expect("parsed above");
         let Some(slot) = config.service_cidrs.iter_mut().find(|c| c.family() == fam) else {
             continue;
         };

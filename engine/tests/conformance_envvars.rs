@@ -1,5 +1,5 @@
 //! The service environment-variable cases of
-//! `shared/conformance/envvars.yaml`, run through [`svcscope::env`].
+//! `shared/conformance/envvars.yaml`, run through [`svcscope::internals::env`].
 //!
 //! `scope: FromServices` cases call [`env::from_services`] on the Services
 //! as given. `scope: kubelet` cases select the Services a pod of
@@ -15,7 +15,7 @@ mod common;
 
 use serde_json::Value;
 use std::collections::BTreeSet;
-use svcscope::env;
+use svcscope::internals::env;
 use svcscope::model::{Container, EnvVar, Pod, Service};
 use svcscope::NsName;
 

@@ -1,17 +1,17 @@
 //! Data-driven conformance: `shared/conformance/iptables.yaml`, the rules
 //! kube-proxy's iptables proxier writes for small fixtures. Each case's
 //! Services and EndpointSlices go through the proxy model
-//! (`svcscope::proxy::service_ports`) and the rule writer; the output must
+//! (`svcscope::internals::proxy::service_ports`) and the rule writer; the output must
 //! equal the expected `iptables-restore` lines of both tables, line for
 //! line.
 
 mod common;
 
 use serde_json::{json, Map, Value};
+use svcscope::internals::net::{parse_ip, Family};
+use svcscope::internals::proxy::iptables::sync_rules;
+use svcscope::internals::proxy::{service_ports, ProxyConfig, ServicePortInfo};
 use svcscope::model::{EndpointSlice, Service};
-use svcscope::net::{parse_ip, Family};
-use svcscope::proxy::iptables::sync_rules;
-use svcscope::proxy::{service_ports, ProxyConfig, ServicePortInfo};
 use svcscope::NsName;
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -169,7 +169,7 @@ fn iptables_conformance() {
 
 #[test]
 fn naming_facts() {
-    use svcscope::proxy::hash::chain_hash;
+    use svcscope::internals::proxy::hash::chain_hash;
     let doc = common::load_conformance("iptables.yaml");
     let facts = doc["naming_facts"].as_array().expect("naming facts");
     assert!(!facts.is_empty());
@@ -195,7 +195,7 @@ fn naming_facts() {
 /// The case as engine objects: selectorless Services with the given
 /// slices, this node (on upstream's test IP) and the other nodes named,
 /// and a pod for each `pod <ip>` flow source.
-fn engine_of(case: &Value) -> svcscope::engine::Engine {
+fn engine_of(case: &Value) -> svcscope::internals::engine::Engine {
     use svcscope::model::{Node, Object, Pod};
     use svcscope::Origin;
     let node = s(&case["proxier_config"], "node_name")
@@ -258,7 +258,7 @@ fn engine_of(case: &Value) -> svcscope::engine::Engine {
         service_cidrs: vec!["172.30.0.0/16".parse().expect("cidr")],
         ..Default::default()
     };
-    svcscope::engine::Engine::from_objects(
+    svcscope::internals::engine::Engine::from_objects(
         config,
         objects
             .into_iter()
@@ -269,7 +269,7 @@ fn engine_of(case: &Value) -> svcscope::engine::Engine {
 
 #[test]
 fn flow_expectations() {
-    use svcscope::proxy::route::{Mode, RouteIndex, RouteRequest, VerdictKind};
+    use svcscope::internals::proxy::route::{Mode, RouteIndex, RouteRequest, VerdictKind};
     let doc = common::load_conformance("iptables.yaml");
     let mut checked = 0;
     for case in doc["cases"].as_array().expect("cases") {

@@ -1,11 +1,11 @@
 //! Runs every case of the shared conformance file `selectors.yaml` against
-//! `svcscope::select`. The file lives outside the repository (beside the
+//! `svcscope::internals::select`. The file lives outside the repository (beside the
 //! clone, same relative layout in CI); a missing file is a failure, not a skip.
 
 mod common;
 
 use serde_json::Value;
-use svcscope::select::{LabelSelector, Labels, Selector};
+use svcscope::internals::select::{LabelSelector, Labels, Selector};
 
 const FILE: &str = "selectors.yaml";
 
@@ -38,7 +38,7 @@ fn labels_of(v: &Value) -> Result<Labels, String> {
 
 /// Builds the selector a case describes (see the file's `conventions:`).
 fn selector_of(v: &Value) -> Result<Result<Selector, String>, String> {
-    let to_msg = |e: svcscope::select::SelectorError| e.message;
+    let to_msg = |e: svcscope::internals::select::SelectorError| e.message;
     Ok(match v {
         Value::String(s) => Selector::parse(s).map_err(to_msg),
         Value::Null => Selector::from_label_selector(None).map_err(to_msg),

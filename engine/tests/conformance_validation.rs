@@ -1,5 +1,5 @@
 //! Runs every `stage: validation` case of the shared conformance file
-//! `validation.yaml` against `svcscope::validate::validate_service`. The
+//! `validation.yaml` against `svcscope::internals::validate::validate_service`. The
 //! `stage: allocation` cases belong to the allocator and are skipped here.
 //! The file lives outside the repository (beside the clone, same relative
 //! layout in CI); a missing file is a failure, not a skip.
@@ -8,10 +8,10 @@ mod common;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use svcscope::engine::Engine;
-use svcscope::field::FieldError;
+use svcscope::internals::engine::Engine;
+use svcscope::internals::field::FieldError;
+use svcscope::internals::validate::validate_service;
 use svcscope::model::{Object, Service};
-use svcscope::validate::validate_service;
 use svcscope::{Config, NsName, Origin};
 
 const FILE: &str = "validation.yaml";
@@ -59,7 +59,7 @@ fn cluster_for(service: &Service) -> Config {
             // Wide enough that the IP is not the range's first usable
             // address, which `default/kubernetes` holds.
             let bits = if ip.contains(':') { 7 } else { 6 };
-            svcscope::net::parse_cidr_masked(&format!("{ip}/{bits}"))
+            svcscope::internals::net::parse_cidr_masked(&format!("{ip}/{bits}"))
         })
         .collect();
     Config {

@@ -3,10 +3,9 @@
 //! dump) is checked, and defaulting is idempotent.
 
 use proptest::prelude::*;
-use svcscope::defaults::default_service;
-use svcscope::engine::Engine;
+use svcscope::internals::defaults::default_service;
 use svcscope::model::*;
-use svcscope::{Config, Origin};
+use svcscope::{Cluster, Config};
 
 fn arb_port(i: usize) -> impl Strategy<Value = ServicePort> {
     (
@@ -65,17 +64,17 @@ fn arb_service() -> impl Strategy<Value = Service> {
         )
 }
 
-/// The Service's errors and its stored form, as `resolve` gives them.
+/// The Service's errors (`check`) and its stored form (`resolve`).
 fn check(svc: &Service) -> (Vec<String>, Service) {
-    let objects = vec![(Object::Service(svc.clone().into()), Origin::default())];
-    let engine = Engine::from_objects(Config::default(), objects);
-    let errors = engine.errors().iter().map(|e| e.to_string()).collect();
-    let stored = engine
-        .resolution(Default::default())
+    let mut c = Cluster::new(Config::default());
+    c.apply(Object::Service(svc.clone().into()));
+    let errors = c.check().errors.iter().map(|e| e.to_string()).collect();
+    let stored = c
+        .resolve()
         .services
         .iter()
         .find(|s| s.name == "web")
-        .map(|s| s.service.clone())
+        .map(|s| (*s.service).clone())
         .expect("the Service is in the view");
     (errors, stored)
 }

@@ -9,8 +9,8 @@
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-use svcscope::dns::{DnsOptions, PodRecords, RData, RType, Rcode, ZoneIndex};
-use svcscope::engine::Engine;
+use svcscope::internals::dns::{DnsOptions, PodRecords, RData, RType, Rcode, ZoneIndex};
+use svcscope::internals::engine::Engine;
 use svcscope::model::*;
 use svcscope::{Config, Origin};
 

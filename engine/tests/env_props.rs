@@ -1,12 +1,12 @@
 //! Property tests of the service environment variables
-//! ([`svcscope::env`]): the names kubelet generates are shell identifiers,
+//! ([`svcscope::internals::env`]): the names kubelet generates are shell identifiers,
 //! `$(VAR)` expansion takes any string without panicking, and a Service
 //! created after the pod never shows up in its environment, with `explain`
 //! agreeing on why.
 
 use proptest::prelude::*;
-use svcscope::engine::Engine;
-use svcscope::env::{self, Visibility};
+use svcscope::internals::engine::Engine;
+use svcscope::internals::env::{self, Visibility};
 use svcscope::model::*;
 use svcscope::{Config, NsName, Origin};
 

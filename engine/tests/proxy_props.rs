@@ -11,12 +11,12 @@
 
 use proptest::prelude::*;
 use serde_json::json;
-use svcscope::engine::Engine;
+use svcscope::internals::engine::Engine;
+use svcscope::internals::net::Family;
+use svcscope::internals::proxy::iptables::sync_rules;
+use svcscope::internals::proxy::route::{Mode, RouteIndex, RouteRequest, Trace, VerdictKind};
+use svcscope::internals::proxy::{engine_service_ports, node_config};
 use svcscope::model::{EndpointSlice, Node, Object, Pod, Service};
-use svcscope::net::Family;
-use svcscope::proxy::iptables::sync_rules;
-use svcscope::proxy::route::{Mode, RouteIndex, RouteRequest, Trace, VerdictKind};
-use svcscope::proxy::{engine_service_ports, node_config};
 use svcscope::{Config, Origin};
 
 const NODES: usize = 3;

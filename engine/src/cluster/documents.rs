@@ -14,11 +14,11 @@ pub use crate::dns::{PodLookup, Question, RType, Rcode, Record, ResolvConf, Resp
 pub use crate::engine::Changes;
 pub use crate::env::{Conflict, Environment, LeftOut, Source, Variable, Visibility};
 pub use crate::explain::{Diagnostic, ObjectRef, Severity};
+pub use crate::field::ObjectError;
 pub use crate::field::{ErrorType, FieldError};
 pub use crate::load::{Ignored, LoadError};
 pub use crate::objects::{NsName, Origin};
 pub use crate::proxy::route::{Candidate, Connection, Hop, Share, Trace, Verdict, VerdictKind};
-pub use crate::resolve::ObjectError;
 
 /// svcscope's own documents carry this `apiVersion` (alpha: the shapes
 /// may change).

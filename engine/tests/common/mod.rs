@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use std::path::PathBuf;
-use svcscope::load::yaml::{parse_documents, to_json_value, Limits};
+use svcscope::internals::load::yaml::{parse_documents, to_json_value, Limits};
 
 /// The parsed conformance file `name` (e.g. `selectors.yaml`). A missing
 /// file fails the test: the cases are the point.

@@ -5,12 +5,12 @@ use crate::args::{Args, UsageError};
 use crate::{cluster_from, eprintln_safe, Failure};
 use serde::Serialize;
 use std::io::{self, Write};
+use svcscope::cluster::documents::{RType, Severity};
+use svcscope::cluster::options::RouteRequest;
 use svcscope::cluster::options::{DnsQuery, RulesRequest, ZoneOptions};
 use svcscope::cluster::{parse_mode, parse_pod_records};
 use svcscope::config::Config;
 use svcscope::emit;
-use svcscope::explain::Severity;
-use svcscope::proxy::route::RouteRequest;
 use svcscope::{Cluster, NsName};
 
 pub(crate) fn run(
@@ -338,7 +338,7 @@ fn dns(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Failure>
         .ok_or_else(|| UsageError("dns needs a QNAME".into()))?;
     // The second word is a type only when it names one; else it is a file.
     let (qtype, files) = match rest.split_first() {
-        Some((t, files)) if svcscope::dns::RType::parse(t).is_some() => (t.as_str(), files),
+        Some((t, files)) if RType::parse(t).is_some() => (t.as_str(), files),
         _ => ("A", rest),
     };
     let query = DnsQuery {

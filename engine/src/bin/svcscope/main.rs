@@ -15,7 +15,6 @@ use std::io::{self, Read, Write};
 use std::process::ExitCode;
 use svcscope::cluster::options::LoadOptions;
 use svcscope::config::Config;
-use svcscope::load;
 use svcscope::{Cluster, Error};
 
 const USAGE: &str = "\
@@ -293,7 +292,7 @@ fn read_inputs(names: &[String], limit: usize) -> Result<Vec<(String, String)>, 
                 Ok(b)
             })
         };
-        match read.map(load::decode) {
+        match read.map(svcscope::decode) {
             Ok(Ok(text)) => texts.push((display, text)),
             Ok(Err((line, column, msg))) => {
                 eprintln_safe(&format!("{display}:{line}:{column}: {msg}"));
