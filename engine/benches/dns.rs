@@ -97,7 +97,7 @@ fn main() {
     }
     let engine = Engine::from_objects(Config::default(), generate());
     let t = Instant::now();
-    let index = ZoneIndex::from_engine(&engine, DnsOptions::default());
+    let index = ZoneIndex::from_state(&engine.state(), DnsOptions::default());
     println!(
         "index of {SERVICES} services: built in {:.1} ms",
         t.elapsed().as_secs_f64() * 1e3

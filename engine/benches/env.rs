@@ -114,7 +114,7 @@ fn main() {
         let mut vars = 0;
         for _ in 0..runs {
             let t = Instant::now();
-            let env = pod_environment(&engine, &key, None).expect("the pod exists");
+            let env = pod_environment(&engine.state(), &key, None).expect("the pod exists");
             let d = t.elapsed();
             best = best.min(d);
             total += d;

@@ -17,7 +17,7 @@ use svcscope::internals::engine::Engine;
 use svcscope::internals::net::Family;
 use svcscope::internals::proxy::iptables::sync_rules;
 use svcscope::internals::proxy::route::{Mode, RouteIndex, RouteRequest};
-use svcscope::internals::proxy::{engine_service_ports, node_config};
+use svcscope::internals::proxy::{node_config, stored_service_ports};
 use svcscope::model::*;
 use svcscope::{Config, Origin};
 
@@ -133,13 +133,13 @@ fn main() {
         t.elapsed()
     );
 
-    let mut cfg = node_config(&engine, "node-3", Family::IPv4).expect("node-3");
+    let mut cfg = node_config(&engine.state(), "node-3", Family::IPv4).expect("node-3");
     cfg.cluster_cidr = Some("10.0.0.0/8".parse().expect("cidr"));
     const RULE_RUNS: u32 = 5;
     let t = Instant::now();
     let mut lines = 0;
     for _ in 0..RULE_RUNS {
-        let ports = engine_service_ports(&engine, Family::IPv4);
+        let ports = stored_service_ports(&engine.state(), Family::IPv4);
         let text = sync_rules(&ports, &cfg).to_text();
         lines = text.lines().count();
         black_box(text);
@@ -150,7 +150,7 @@ fn main() {
     );
 
     let t = Instant::now();
-    let index = RouteIndex::new(&engine, Family::IPv4, cfg.cluster_cidr);
+    let index = RouteIndex::new(&engine.state(), Family::IPv4, cfg.cluster_cidr);
     println!("route index: built in {:.2?}", t.elapsed());
     let requests = [
         ("pod -> Service name", "ns-7/client", "svc-1007.ns-7:80"),

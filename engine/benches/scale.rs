@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 /// The allocator the CLI uses, so the figures are the CLI's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use svcscope::cluster::options::LoadOptions;
 use svcscope::internals::engine::{Engine, Views};
 use svcscope::internals::load::{load_str, Limits};
 use svcscope::model::{Object, ObjectKey, Pod};
-use svcscope::cluster::options::LoadOptions;
 use svcscope::{Cluster, Config, Origin};
 
 const SERVICES: usize = 10_000;

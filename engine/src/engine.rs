@@ -9,7 +9,7 @@
 use crate::alloc::Allocator;
 use crate::config::Config;
 use crate::defaults::prepare_service;
-use crate::endpoints::{self, NodeInfo, SliceSkip};
+use crate::endpoints::{self, NodeInfo};
 use crate::explain::{self, Diagnostic, ServiceFacts};
 use crate::field::FieldError;
 use crate::field::ObjectError;
@@ -18,36 +18,10 @@ use crate::model::*;
 use crate::objects::{NsName, Objects, Origin, PodSet};
 use crate::select::Selector;
 use crate::selection::{self, Selection};
+pub use crate::state::{CreationOrder, ServiceState, State};
 use crate::validate;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-
-/// Everything computed for one Service.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServiceState {
-    /// As the apiserver stores it: defaulted and allocated (a rejected one
-    /// defaulted, with the values it carries). Shared with the views.
-    pub service: Arc<Service>,
-    /// The apiserver would refuse to create it as written (validation or
-    /// allocation). The views still show what the controllers, kube-proxy,
-    /// CoreDNS and kubelet do with it as given: none of them validates or
-    /// checks ranges, and such input is most often a dump of a cluster
-    /// whose ranges differ from the ones svcscope was told, or a fixture.
-    pub rejected: bool,
-    /// `default/kubernetes`, added because the input lacks it.
-    pub implicit: bool,
-    selector: Option<Selector>,
-    /// Defaulted, before allocation, and its validation errors: what
-    /// allocation starts from whenever another Service changes.
-    prepared: Arc<Service>,
-    validation_errors: Vec<ObjectError>,
-    /// The selected pods (same namespace), by name.
-    pub selected: PodSet,
-    pub endpoints: Option<Arc<Endpoints>>,
-    pub slices: Arc<Vec<EndpointSlice>>,
-    pub slice_skips: Vec<SliceSkip>,
-    pub diagnostics: Vec<Diagnostic>,
-}
 
 /// How much an engine computes for each Service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,10 +33,6 @@ pub enum Views {
     /// `svcscope check` needs, without the controllers' work.
     Selection,
 }
-
-/// A position in creation order: later compares greater.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct CreationOrder(bool, i64, u64);
 
 /// What one change touched.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -241,6 +211,15 @@ impl Engine {
         old
     }
 
+    /// What the views read: the objects and every Service as stored.
+    pub fn state(&self) -> State<'_> {
+        State {
+            config: &self.config,
+            objects: &self.cluster,
+            services: &self.services,
+        }
+    }
+
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -257,49 +236,14 @@ impl Engine {
         self.services.iter()
     }
 
-    /// The order the apiserver would have created objects in:
-    /// `default/kubernetes` first, then by `creationTimestamp` (objects
-    /// without one as if created now), then the order they were applied.
-    fn creation_rank(&self, key: &ObjectKey, meta: &ObjectMeta) -> CreationOrder {
-        let ts = meta
-            .creation_timestamp
-            .as_deref()
-            .and_then(crate::time::parse_rfc3339);
-        let seq = self.cluster.origins.get(key).map_or(u64::MAX, |o| o.seq);
-        let k8s = crate::master::name();
-        let is_k8s =
-            key.kind == "Service" && key.namespace == k8s.namespace && key.name == k8s.name;
-        CreationOrder(!is_k8s, ts.unwrap_or(i64::MAX), seq)
-    }
-
-    /// Where an object stands in creation order (`None` if it does not
-    /// exist); compare two to learn which was created first.
+    /// See [`State::creation_order`].
     pub fn creation_order(&self, key: &ObjectKey) -> Option<CreationOrder> {
-        Some(self.creation_rank(key, self.metadata_of(key)?))
+        self.state().creation_order(key)
     }
 
-    fn metadata_of(&self, key: &ObjectKey) -> Option<&ObjectMeta> {
-        let nn = NsName::new(&key.namespace, &key.name);
-        match key.kind.as_str() {
-            "Service" => self.services.get(&nn).map(|s| &s.service.metadata),
-            "Pod" => self.cluster.pods.get(&nn).map(|p| &p.metadata),
-            "Endpoints" => self.cluster.endpoints.get(&nn).map(|e| &e.metadata),
-            "EndpointSlice" => self.cluster.endpoint_slices.get(&nn).map(|e| &e.metadata),
-            "Node" => self.cluster.nodes.get(&key.name).map(|n| &n.metadata),
-            "Namespace" => self.cluster.namespaces.get(&key.name).map(|n| &n.metadata),
-            kind => self
-                .cluster
-                .workloads
-                .get(&(kind.to_string(), nn))
-                .map(|w| &w.metadata),
-        }
-    }
-
-    /// Whether object `a` was created after object `b` (both must exist).
-    /// This is what decides, for example, whether kubelet gave a pod the
-    /// variables of a Service.
+    /// See [`State::created_after`].
     pub fn created_after(&self, a: &ObjectKey, b: &ObjectKey) -> Option<bool> {
-        Some(self.creation_order(a)? > self.creation_order(b)?)
+        self.state().created_after(a, b)
     }
 
     /// Where an object stands in the order objects entered: an object
@@ -571,7 +515,10 @@ impl Engine {
             .iter()
             .map(|(k, st)| {
                 let key = ObjectKey::new("Service", &k.namespace, &k.name);
-                (self.creation_rank(&key, &st.prepared.metadata), k.clone())
+                (
+                    self.state().creation_rank(&key, &st.prepared.metadata),
+                    k.clone(),
+                )
             })
             .collect();
         order.sort();
@@ -1013,23 +960,18 @@ impl Engine {
             let k = ObjectKey::new("Service", &svc_nn.namespace, &svc_nn.name);
             self.created_after(&k, &pod_key).unwrap_or(false)
         };
-        let diags =
-            explain::pod_env_diagnostics(nn, pod, &self.services_in(&nn.namespace), &created_after);
+        let diags = explain::pod_env_diagnostics(
+            nn,
+            pod,
+            &self.state().services_in(&nn.namespace),
+            &created_after,
+        );
         if diags.is_empty() {
             self.pod_diagnostics.remove(nn);
         } else {
             self.pod_diagnostics.insert(nn.clone(), diags);
         }
         changes.pods.insert(nn.clone());
-    }
-
-    /// The Services of one namespace, defaulted and allocated, by name.
-    pub fn services_in(&self, ns: &str) -> Vec<(&NsName, &Service)> {
-        self.services
-            .range(NsName::new(ns, "")..)
-            .take_while(|(k, _)| k.namespace == ns)
-            .map(|(k, s)| (k, &*s.service))
-            .collect()
     }
 
     /// The objects as the apiserver stores them (Services defaulted and

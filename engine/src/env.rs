@@ -23,10 +23,10 @@
 //! spec order, then one block per Service in `FromServices` order, the
 //! Services sorted by name.
 
-use crate::engine::Engine;
 use crate::error::Error;
 use crate::model::*;
 use crate::objects::NsName;
+use crate::state::State;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -850,12 +850,12 @@ pub fn default_container(pod: &Pod) -> Option<&Container> {
 /// (the default container when `container` is `None`; init containers can
 /// be named too). Services the apiserver would reject are not seen.
 pub fn pod_environment(
-    engine: &Engine,
+    state: &State,
     pod_key: &NsName,
     container: Option<&str>,
 ) -> Result<Environment, Error> {
-    let pod = engine
-        .cluster()
+    let pod = state
+        .objects
         .pods
         .get(pod_key)
         .ok_or_else(|| Error::not_found("Pod", pod_key))?;
@@ -880,23 +880,23 @@ pub fn pod_environment(
     // it or the engine stands it in (first address of the service range, as
     // the apiserver gives it). Pods of `default` find it among their own
     // namespace's Services.
-    let master_svc = engine
+    let master_svc = state
         .service(&master)
         .filter(|_| pod_key.namespace != master.namespace)
         .map(|st| (&master, &*st.service));
-    let mut own = engine.services_in(&pod_key.namespace);
+    let mut own = state.services_in(&pod_key.namespace);
     own.sort_by_cached_key(|(k, _)| {
-        engine.creation_order(&ObjectKey::new("Service", &k.namespace, &k.name))
+        state.creation_order(&ObjectKey::new("Service", &k.namespace, &k.name))
     });
     let pod_object = ObjectKey::new("Pod", &pod_key.namespace, &pod_key.name);
-    let pod_created = engine.creation_order(&pod_object);
+    let pod_created = state.creation_order(&pod_object);
     let links = select_services(
         &pod_key.namespace,
         pod.enable_service_links(),
         master_svc.into_iter().chain(own),
         |k| {
             let svc = ObjectKey::new("Service", &k.namespace, &k.name);
-            engine.creation_order(&svc) > pod_created
+            state.creation_order(&svc) > pod_created
         },
     );
     let mut environment = container_environment(pod, c, links);

@@ -44,6 +44,7 @@ mod proxy;
 mod select;
 mod selection;
 mod similar;
+mod state;
 mod time;
 mod validate;
 
@@ -59,6 +60,6 @@ pub mod internals {
     }
     reexport!(
         alloc, defaults, dns, endpoints, engine, env, explain, field, hash, load, master, net,
-        objects, proxy, select, selection, similar, time, validate
+        objects, proxy, select, selection, similar, state, time, validate
     );
 }

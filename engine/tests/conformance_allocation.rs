@@ -18,9 +18,9 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use svcscope::internals::engine::Engine;
+use svcscope::internals::field::ObjectError;
 use svcscope::internals::net::Cidr;
 use svcscope::model::{Object, Service};
-use svcscope::internals::field::ObjectError;
 use svcscope::{Config, NsName, Origin};
 
 const FILE: &str = "validation.yaml";

@@ -288,7 +288,7 @@ fn flow_expectations() {
         let cidr = case["proxier_config"]["cluster_cidr_for_local_detection"]
             .as_str()
             .map(|c| c.parse().expect("cidr"));
-        let index = RouteIndex::new(&engine, Family::IPv4, cidr);
+        let index = RouteIndex::new(&engine.state(), Family::IPv4, cidr);
         for f in flows {
             let from = match s(f, "from").strip_prefix("pod ") {
                 Some(ip) => format!("flows/client-{}", ip.replace('.', "-")),

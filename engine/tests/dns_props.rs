@@ -184,7 +184,7 @@ fn cluster(svcs: &[Svc], pods: &[PodSpec]) -> (Engine, ZoneIndex) {
     let engine = Engine::from_objects(config, objects);
     let mut opts = DnsOptions::for_zone(ZONE);
     opts.pod_records = PodRecords::Verified;
-    let index = ZoneIndex::from_engine(&engine, opts);
+    let index = ZoneIndex::from_state(&engine.state(), opts);
     (engine, index)
 }
 

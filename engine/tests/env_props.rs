@@ -210,10 +210,10 @@ fn timeline() -> impl Strategy<Value = Vec<Item>> {
 fn check(engine: &Engine) -> Result<(), TestCaseError> {
     let pod_key = NsName::new(NS, "client");
     let pod_obj = ObjectKey::new("Pod", NS, "client");
-    let env = env::pod_environment(engine, &pod_key, None).expect("the pod exists");
+    let env = env::pod_environment(&engine.state(), &pod_key, None).expect("the pod exists");
     let pod = &engine.cluster().pods[&pod_key];
     let diags = engine.diagnostics();
-    for (key, svc) in engine.services_in(NS) {
+    for (key, svc) in engine.state().services_in(NS) {
         let after = engine
             .created_after(&ObjectKey::new("Service", NS, &key.name), &pod_obj)
             .expect("both exist");

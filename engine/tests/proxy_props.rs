@@ -15,7 +15,7 @@ use svcscope::internals::engine::Engine;
 use svcscope::internals::net::Family;
 use svcscope::internals::proxy::iptables::sync_rules;
 use svcscope::internals::proxy::route::{Mode, RouteIndex, RouteRequest, Trace, VerdictKind};
-use svcscope::internals::proxy::{engine_service_ports, node_config};
+use svcscope::internals::proxy::{node_config, stored_service_ports};
 use svcscope::model::{EndpointSlice, Node, Object, Pod, Service};
 use svcscope::{Config, Origin};
 
@@ -253,8 +253,8 @@ proptest! {
     fn traces_hold_their_promises(svcs in prop::collection::vec(arb_svc(), 1..4), client_node in 0..NODES) {
         let engine = engine_of(&svcs, client_node);
         let cidr = Some(CLUSTER_CIDR.parse().unwrap());
-        let index = RouteIndex::new(&engine, Family::IPv4, cidr);
-        let again = RouteIndex::new(&engine, Family::IPv4, cidr);
+        let index = RouteIndex::new(&engine.state(), Family::IPv4, cidr);
+        let again = RouteIndex::new(&engine.state(), Family::IPv4, cidr);
         let pod_node = format!("n{client_node}");
         for (i, svc) in svcs.iter().enumerate() {
             for (req, np_node) in requests(&engine, i) {
@@ -270,8 +270,8 @@ proptest! {
     #[test]
     fn cascades_are_uniform(svcs in prop::collection::vec(arb_svc(), 1..4), node in 0..NODES) {
         let engine = engine_of(&svcs, 0);
-        let ports = engine_service_ports(&engine, Family::IPv4);
-        let mut cfg = node_config(&engine, &format!("n{node}"), Family::IPv4).unwrap();
+        let ports = stored_service_ports(&engine.state(), Family::IPv4);
+        let mut cfg = node_config(&engine.state(), &format!("n{node}"), Family::IPv4).unwrap();
         cfg.cluster_cidr = Some(CLUSTER_CIDR.parse().unwrap());
         let rules = sync_rules(&ports, &cfg);
         prop_assert_eq!(&rules, &sync_rules(&ports, &cfg));

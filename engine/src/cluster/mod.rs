@@ -468,7 +468,7 @@ impl Cluster {
             .as_deref()
             .map(|f| parse_pod_ref("from", f))
             .transpose()?;
-        let index = ZoneIndex::from_engine(&self.engine, opts);
+        let index = ZoneIndex::from_state(&self.engine.state(), opts);
         let (kind, result) = match &from {
             Some(key) => {
                 let pod = self
@@ -578,7 +578,7 @@ impl Cluster {
     pub fn zone(&self, opts: &ZoneOptions) -> Result<Document<Zone>, Error> {
         let o = self.dns_options(opts)?;
         let (zone, ttl) = (o.zone.clone(), o.ttl);
-        let index = ZoneIndex::from_engine(&self.engine, o);
+        let index = ZoneIndex::from_state(&self.engine.state(), o);
         let records = index.zone_records();
         let text = dns::zone_text(&zone, ttl, &records);
         let rejected = self.engine.services().filter(|(_, st)| st.rejected).count();
@@ -610,7 +610,7 @@ impl Cluster {
             .filter(|e| e.kind == "Pod" && e.namespace == key.namespace && e.name == key.name)
             .map(|e| format!("  {e}"))
             .collect();
-        let mut environment = env::pod_environment(&self.engine, &key, container)?;
+        let mut environment = env::pod_environment(&self.engine.state(), &key, container)?;
         if !pod_errors.is_empty() {
             // Never stored, so no kubelet runs it.
             environment = Environment::rejected(key.clone(), environment.container, {
@@ -649,7 +649,7 @@ impl Cluster {
             .map(|ip| Family::of(&ip))
             .or(cidr.map(|c| c.family()))
             .unwrap_or_else(|| self.primary_family());
-        let index = RouteIndex::new(&self.engine, family, cidr);
+        let index = RouteIndex::new(&self.engine.state(), family, cidr);
         Ok(Document::new("RouteTrace", index.trace(&req)?))
     }
 
@@ -668,9 +668,9 @@ impl Cluster {
             return Err(Error::bad_argument("node", "\"\": a node name is needed"));
         }
         let node = req.node.as_str();
-        let family = proxy::proxy_family(&self.engine, node, cidr.as_ref());
+        let family = proxy::proxy_family(&self.engine.state(), node, cidr.as_ref());
         let mut notes = Vec::new();
-        let mut cfg = proxy::node_config(&self.engine, node, family).unwrap_or_else(|| {
+        let mut cfg = proxy::node_config(&self.engine.state(), node, family).unwrap_or_else(|| {
             // kube-proxy still programs Services on a node the input lacks;
             // it only has no IP or zone to go by.
             notes.push(format!(
@@ -681,7 +681,7 @@ impl Cluster {
             c
         });
         cfg.cluster_cidr = cidr;
-        let ports = proxy::engine_service_ports(&self.engine, family);
+        let ports = proxy::stored_service_ports(&self.engine.state(), family);
         let rules =
             proxy::rules_document(req.mode, &ports, &cfg, &self.engine.config().service_cidrs)?;
         Ok(Document::new(

@@ -11,9 +11,9 @@ use super::name::endpoint_label;
 use super::DnsOptions;
 use crate::config::Config;
 use crate::endpoints::LABEL_SERVICE_NAME;
-use crate::engine::Engine;
 use crate::model::{service_type, EndpointSlice, Service};
 use crate::objects::{NsName, Objects};
+use crate::state::State;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
@@ -74,7 +74,7 @@ pub(crate) struct SvcEntry {
 }
 
 /// The cluster's DNS data, indexed for answering. Build it once with
-/// [`ZoneIndex::from_engine`]; it does not follow later engine changes.
+/// [`ZoneIndex::from_state`]; it does not follow later engine changes.
 #[derive(Debug, Clone)]
 pub struct ZoneIndex {
     pub(crate) opts: DnsOptions,
@@ -103,12 +103,12 @@ pub struct ZoneIndex {
 
 impl ZoneIndex {
     /// The index of the engine's Services, as given (see
-    /// [`crate::engine::ServiceState::rejected`]).
-    pub fn from_engine(engine: &Engine, opts: DnsOptions) -> ZoneIndex {
-        let services = engine
+    /// [`crate::state::ServiceState::rejected`]).
+    pub fn from_state(state: &State, opts: DnsOptions) -> ZoneIndex {
+        let services = state
             .services()
             .map(|(k, st)| (k, &*st.service, st.slices.as_slice()));
-        ZoneIndex::build(opts, engine.config(), engine.cluster(), services)
+        ZoneIndex::build(opts, state.config, state.objects, services)
     }
 
     /// The index of the given stored Services (defaulted and allocated) with

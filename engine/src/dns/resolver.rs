@@ -323,7 +323,7 @@ mod tests {
 
     fn index() -> ZoneIndex {
         let engine = Engine::new(Config::default());
-        ZoneIndex::from_engine(&engine, DnsOptions::default())
+        ZoneIndex::from_state(&engine.state(), DnsOptions::default())
     }
 
     fn pod(policy: Option<&str>, cfg: Option<PodDnsConfig>) -> Pod {

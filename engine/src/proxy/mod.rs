@@ -13,10 +13,10 @@ pub mod ipvs;
 pub mod nftables;
 pub mod route;
 
-use crate::engine::Engine;
 use crate::model::{EndpointHints, EndpointSlice, ForZone, Service, LABEL_ZONE};
 use crate::net::{parse_cidr_masked, parse_ip, Cidr, Family};
 use crate::objects::NsName;
+use crate::state::State;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -465,8 +465,8 @@ fn port_endpoints(
 /// `family`, in namespace/name order. The implicit `default/kubernetes` is
 /// left out: its endpoints are the apiservers, which the input does not
 /// name, and a real one always has them.
-pub fn engine_service_ports(engine: &Engine, family: Family) -> Vec<ServicePortInfo> {
-    engine
+pub fn stored_service_ports(state: &State, family: Family) -> Vec<ServicePortInfo> {
+    state
         .services()
         .filter(|(_, st)| !st.implicit)
         .flat_map(|(key, st)| service_ports(key, &st.service, &st.slices, family))
@@ -478,12 +478,12 @@ pub fn engine_service_ports(engine: &Engine, family: Family) -> Vec<ServicePortI
 /// InternalIP, as kube-proxy detects its node IP; for a node the input
 /// lacks, the family most served Services' primary cluster IPs have; else
 /// that of the primary service CIDR.
-pub fn proxy_family(engine: &Engine, name: &str, cluster_cidr: Option<&Cidr>) -> Family {
+pub fn proxy_family(state: &State, name: &str, cluster_cidr: Option<&Cidr>) -> Family {
     if let Some(c) = cluster_cidr {
         return c.family();
     }
-    let node_ip = engine
-        .cluster()
+    let node_ip = state
+        .objects
         .nodes
         .get(name)
         .and_then(|n| n.internal_ips().find_map(parse_ip));
@@ -491,7 +491,7 @@ pub fn proxy_family(engine: &Engine, name: &str, cluster_cidr: Option<&Cidr>) ->
         return Family::of(&ip);
     }
     let (mut v4, mut v6) = (0usize, 0usize);
-    for (_, st) in engine.services().filter(|(_, st)| !st.implicit) {
+    for (_, st) in state.services().filter(|(_, st)| !st.implicit) {
         match st.service.cluster_ips().first().and_then(|ip| parse_ip(ip)) {
             Some(ip) if Family::of(&ip) == Family::IPv6 => v6 += 1,
             Some(_) => v4 += 1,
@@ -499,8 +499,8 @@ pub fn proxy_family(engine: &Engine, name: &str, cluster_cidr: Option<&Cidr>) ->
         }
     }
     match (v4, v6) {
-        (0, 0) => engine
-            .config()
+        (0, 0) => state
+            .config
             .service_cidrs
             .first()
             .map_or(Family::IPv4, Cidr::family),
@@ -511,8 +511,8 @@ pub fn proxy_family(engine: &Engine, name: &str, cluster_cidr: Option<&Cidr>) ->
 
 /// The proxy config of node `name` in the engine's cluster: its first
 /// InternalIP of `family` and its zone label. `None`: no such node.
-pub fn node_config(engine: &Engine, name: &str, family: Family) -> Option<ProxyConfig> {
-    let node = engine.cluster().nodes.get(name)?;
+pub fn node_config(state: &State, name: &str, family: Family) -> Option<ProxyConfig> {
+    let node = state.objects.nodes.get(name)?;
     let mut cfg = ProxyConfig::new(name);
     cfg.family = family;
     cfg.node_ip = node

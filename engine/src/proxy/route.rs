@@ -16,12 +16,12 @@
 use super::iptables::{self, Plan, Rules};
 use super::{categorize, join_host_port, node_config, ProxyConfig, ServicePortInfo};
 use crate::dns::{DnsOptions, RData, RType, ZoneIndex};
-use crate::engine::Engine;
 use crate::error::Error;
 use crate::hash::fnv1a;
 use crate::model::service_type;
 use crate::net::{parse_ip, Cidr, Family};
 use crate::objects::NsName;
+use crate::state::State;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -279,8 +279,8 @@ pub struct RouteIndex {
 }
 
 impl RouteIndex {
-    pub fn new(engine: &Engine, family: Family, cluster_cidr: Option<Cidr>) -> Self {
-        let ports = super::engine_service_ports(engine, family);
+    pub fn new(state: &State, family: Family, cluster_cidr: Option<Cidr>) -> Self {
+        let ports = super::stored_service_ports(state, family);
         let mut vips: HashMap<IpAddr, Vec<(usize, Entry)>> = HashMap::new();
         for (i, sp) in ports.iter().enumerate() {
             vips.entry(sp.cluster_ip)
@@ -293,7 +293,7 @@ impl RouteIndex {
                 vips.entry(*ip).or_default().push((i, Entry::LoadBalancer));
             }
         }
-        let cluster = engine.cluster();
+        let cluster = state.objects;
         let mut node_ips = HashMap::new();
         let mut nodes = BTreeMap::new();
         for (name, node) in &cluster.nodes {
@@ -304,7 +304,7 @@ impl RouteIndex {
                     }
                 }
             }
-            if let Some(mut cfg) = node_config(engine, name, family) {
+            if let Some(mut cfg) = node_config(state, name, family) {
                 cfg.cluster_cidr = cluster_cidr;
                 nodes.insert(name.clone(), cfg);
             }
@@ -332,7 +332,7 @@ impl RouteIndex {
             );
         }
         let mut dns = HashMap::new();
-        for (key, st) in engine.services() {
+        for (key, st) in state.services() {
             let svc = &st.service;
             let target = if svc.type_() == service_type::EXTERNAL_NAME {
                 DnsTarget::ExternalName(svc.spec.external_name.clone().unwrap_or_default())
@@ -351,7 +351,7 @@ impl RouteIndex {
             };
             dns.insert(key.clone(), target);
         }
-        let implicit_ips = engine
+        let implicit_ips = state
             .services()
             .filter(|(_, st)| st.implicit)
             .flat_map(|(_, st)| st.service.cluster_ips())
@@ -362,11 +362,11 @@ impl RouteIndex {
             cluster_cidr,
             implicit_ips,
             large_cluster: iptables::is_large_cluster(&ports),
-            cluster_domain: engine.config().cluster_domain.clone(),
-            zone: ZoneIndex::from_engine(
-                engine,
+            cluster_domain: state.config.cluster_domain.clone(),
+            zone: ZoneIndex::from_state(
+                state,
                 DnsOptions {
-                    zone: engine.config().cluster_domain.clone(),
+                    zone: state.config.cluster_domain.clone(),
                     ..DnsOptions::default()
                 },
             ),
