@@ -145,6 +145,14 @@ impl Cluster {
     /// [`Cluster::load`] for bytes: UTF-8, or UTF-16 with a byte order
     /// mark, as kubectl decodes files; invalid bytes are reported at their
     /// line and column.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::LoadOptions;
+    /// let mut c = Cluster::new(Config::default());
+    /// let r = c.load_bytes(b"kind: Pod\nmetadata: {name: \xff}\n", &LoadOptions::named("x.yaml"));
+    /// assert_eq!((r.errors[0].line, r.errors[0].column), (Some(2), Some(18)));
+    /// ```
     pub fn load_bytes(&mut self, bytes: &[u8], opts: &LoadOptions) -> LoadReport {
         match load::decode(bytes.to_vec()) {
             Ok(text) => self.load(&text, opts),
@@ -212,6 +220,18 @@ impl Cluster {
 
     /// Adds or replaces one object (as `kubectl apply`), reporting what
     /// changed.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// let pod = svcscope::parse_object(r#"{"apiVersion": "v1", "kind": "Pod",
+    ///     "metadata": {"name": "web-2", "namespace": "shop", "labels": {"app": "web"}},
+    ///     "status": {"phase": "Running", "podIP": "10.244.1.6"}}"#).unwrap();
+    /// let changes = c.apply(pod);
+    /// assert_eq!(changes.services.iter().next().unwrap().name, "web");
+    /// ```
     pub fn apply(&mut self, object: Object) -> Changes {
         let origin = Origin {
             file: Arc::from(APPLIED),
@@ -221,6 +241,15 @@ impl Cluster {
     }
 
     /// Removes one object (as `kubectl delete`), reporting what changed.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// assert!(c.delete("Pod", "shop", "web-1").is_ok());
+    /// assert_eq!(c.delete("Pod", "shop", "web-1").unwrap_err().code(), "not-found");
+    /// ```
     pub fn delete(&mut self, kind: &str, namespace: &str, name: &str) -> Result<Changes, Error> {
         let known = crate::load::is_modelled_kind(kind);
         if !known {
@@ -242,6 +271,15 @@ impl Cluster {
     }
 
     /// Forgets every object and file; the configuration stays.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// c.clear();
+    /// assert_eq!(c.services().len(), 1); // default/kubernetes, always there
+    /// ```
     pub fn clear(&mut self) {
         *self = Cluster::new(self.engine.config().clone());
     }
@@ -249,6 +287,16 @@ impl Cluster {
     /// Every reason the apiserver would refuse the input: the files'
     /// syntax errors, then each object's errors (validation with
     /// Kubernetes' field paths, then allocation), sorted.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// assert!(c.check().is_clean());
+    /// c.load("apiVersion: v1\nkind: Service\nmetadata: {name: bad}\nspec: {ports: [{port: 80, protocol: HTTP}]}\n", &LoadOptions::named("bad.yaml"));
+    /// assert_eq!(c.check().errors[0].error.field, "spec.ports[0].protocol");
+    /// ```
     pub fn check(&self) -> Document<CheckReport> {
         Document::new(
             "CheckReport",
@@ -315,6 +363,14 @@ impl Cluster {
 
     /// The pods a Service (`NAMESPACE/NAME`, or `NAME` in `default`)
     /// selects, and why each other pod of its namespace is not selected.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// assert_eq!(c.selection("shop/web").unwrap().selected, ["web-1"]);
+    /// ```
     pub fn selection(&self, service: &str) -> Result<Document<Selection>, Error> {
         let nn = parse_ref("service", service)?;
         let s = self
@@ -342,6 +398,15 @@ impl Cluster {
 
     /// The Endpoints and EndpointSlices the controllers write, for one
     /// Service or (`None`) all, as a `v1` `List`.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// let list = c.endpoints(Some("shop/web")).unwrap();
+    /// assert_eq!(list.items.len(), 2); // the Endpoints and one EndpointSlice
+    /// ```
     pub fn endpoints(&self, service: Option<&str>) -> Result<EndpointsList, Error> {
         let target = service.map(|s| parse_ref("service", s)).transpose()?;
         if let Some(t) = &target {
@@ -378,6 +443,15 @@ impl Cluster {
 
     /// Every diagnostic: what is wrong and how to fix it, Services first,
     /// then pods.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// c.load("apiVersion: v1\nkind: Service\nmetadata: {name: typo, namespace: shop}\nspec: {selector: {app: Web}, ports: [{port: 80}]}\n", &LoadOptions::named("typo.yaml"));
+    /// assert!(c.explain().iter().any(|d| d.code == "selector-matches-nothing"));
+    /// ```
     pub fn explain(&self) -> Vec<Diagnostic> {
         self.engine.diagnostics()
     }
@@ -385,6 +459,16 @@ impl Cluster {
     /// The whole computed view: Services as stored, selections (why-not as
     /// counts and examples per reason), Endpoints, EndpointSlices,
     /// diagnostics and every error.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// let r = c.resolve();
+    /// assert_eq!(r.kind, "Resolution");
+    /// assert_eq!(r.endpoint_slices.len(), 1);
+    /// ```
     pub fn resolve(&self) -> Document<Resolution> {
         let e = &self.engine;
         let mut ignored = Vec::new();
@@ -575,6 +659,15 @@ impl Cluster {
     }
 
     /// The cluster zone, every record the answers give, as a master file.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// let z = c.zone(&ZoneOptions::default()).unwrap();
+    /// assert!(z.text.contains("web.shop.svc.cluster.local."));
+    /// ```
     pub fn zone(&self, opts: &ZoneOptions) -> Result<Document<Zone>, Error> {
         let o = self.dns_options(opts)?;
         let (zone, ttl) = (o.zone.clone(), o.ttl);
@@ -601,6 +694,16 @@ impl Cluster {
     /// The environment kubelet gives one container of a pod (the default
     /// container when `container` is `None`): its own variables, then the
     /// Services'.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// let env = c.env("shop/web-1", None).unwrap();
+    /// let url = env.iter().find(|(n, _)| *n == "URL").unwrap().1;
+    /// assert!(url.starts_with("http://10.")); // $(WEB_SERVICE_HOST), expanded
+    /// ```
     pub fn env(&self, pod: &str, container: Option<&str>) -> Result<Document<Environment>, Error> {
         let key = parse_pod_ref("pod", pod)?;
         let pod_errors: Vec<String> = self
@@ -626,6 +729,15 @@ impl Cluster {
 
     /// The way of a connection through kube-proxy's dataplane: every hop
     /// with the rule that matched, and the verdict.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// let t = c.route(&RouteRequest::new("shop/web-1", "web:80")).unwrap();
+    /// assert!(t.to_text().contains("DELIVERED"));
+    /// ```
     pub fn route(&self, req: &RouteRequest) -> Result<Document<Trace>, Error> {
         let mut req = req.clone();
         req.protocol = req.protocol.to_ascii_uppercase();
@@ -662,6 +774,15 @@ impl Cluster {
     }
 
     /// The rules kube-proxy programs on a node, in one mode.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// let r = c.rules(&RulesRequest::new("node-a", Mode::Iptables)).unwrap();
+    /// assert!(r.text.contains("KUBE-SVC-"));
+    /// ```
     pub fn rules(&self, req: &RulesRequest) -> Result<Document<ProxyRules>, Error> {
         let cidr = parse_cluster_cidr(req.cluster_cidr.as_deref())?;
         if req.node.is_empty() {
