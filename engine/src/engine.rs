@@ -35,6 +35,7 @@ pub enum Views {
 }
 
 /// What one change touched.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Changes {
     /// Services whose views were recomputed.
