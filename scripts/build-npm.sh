@@ -62,7 +62,9 @@ names=$(node -e 'console.log(Object.keys(require(process.argv[1])).join(" "))' "
 echo "== npm: TypeScript declarations (generated from the Rust types)"
 cargo run -q -p svcscope-wasm --features ts --bin svcscope-dts > "$work/types.d.ts"
 {
-  cat "$work/web/svcscope.d.ts"
+  # wasm-bindgen types the raw exports of InitOutput with `any`; they are
+  # the module's internals, `unknown` to a caller.
+  sed '/^ *readonly /s/: any\b/: unknown/g' "$work/web/svcscope.d.ts"
   echo
   echo "// The arguments and results, generated from the Rust types that"
   echo "// read and write them (svcscope-dts)."

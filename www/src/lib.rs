@@ -18,6 +18,8 @@ use svcscope::cluster::options::{
     Columns, Config, DnsQuery, LoadOptions, RouteRequest, RulesRequest, SelectorArg, ZoneOptions,
 };
 use wasm_bindgen::prelude::*;
+#[cfg(feature = "bench")]
+use wasm_bindgen::JsCast;
 
 // The TypeScript names of arguments and results (declared by the
 // generated part of `svcscope.d.ts`).
@@ -186,6 +188,21 @@ impl Cluster {
     /// The whole computed view.
     pub fn resolve(&self) -> Fallible<ResolutionJs> {
         to_js(&self.inner.resolve())
+    }
+
+    /// `resolve()` built object by object (serde-wasm-bindgen), for the
+    /// boundary measurement (www/bench/).
+    #[cfg(feature = "bench")]
+    #[wasm_bindgen(js_name = resolveObjects)]
+    pub fn resolve_objects(&self) -> Fallible<ResolutionJs> {
+        boundary::objects(&self.inner.resolve()).map(JsCast::unchecked_into)
+    }
+
+    /// `endpoints()` built object by object, for the boundary measurement.
+    #[cfg(feature = "bench")]
+    #[wasm_bindgen(js_name = endpointsObjects)]
+    pub fn endpoints_objects(&self) -> Fallible<EndpointsListJs> {
+        boundary::objects(&self.inner.endpoints(None)?).map(JsCast::unchecked_into)
     }
 
     /// What the cluster DNS answers for a name and record type, or with

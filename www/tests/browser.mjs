@@ -12,11 +12,12 @@ import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 const { chromium } = require(process.env.PLAYWRIGHT_CORE);
 const [dir, page] = process.argv.slice(2);
+const root = path.resolve(dir);
 const types = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".css": "text/css", ".json": "application/json" };
 
 const server = http.createServer(async (req, res) => {
-  const file = path.join(dir, decodeURIComponent(new URL(req.url, "http://x").pathname));
-  if (!file.startsWith(path.resolve(dir))) return res.writeHead(403).end();
+  const file = path.join(root, decodeURIComponent(new URL(req.url, "http://x").pathname));
+  if (!file.startsWith(root)) return res.writeHead(403).end();
   try {
     const body = await readFile(file);
     res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" }).end(body);
@@ -42,6 +43,9 @@ try {
   await p.waitForFunction(() => document.title === "ok" || document.title.startsWith("wrong"), null, { timeout: 30000 }).catch(() => {});
   const title = await p.title();
   if (title !== "ok") problems.push(`title: ${title}`);
+  // A page that measures leaves its figures here.
+  const result = await p.evaluate(() => document.body.dataset.result);
+  if (result) console.log(result);
 } finally {
   await browser.close();
   server.close();
@@ -50,4 +54,4 @@ if (problems.length) {
   console.error(`${url}:\n  ${problems.join("\n  ")}`);
   process.exit(1);
 }
-console.log(`${page}: ok`);
+console.error(`${page}: ok`);
