@@ -161,10 +161,10 @@ impl Engine {
                     };
                     staged.insert(nn, (s, origin));
                 }
+                // No view of such a pod is computed until a Service
+                // selects it (below), so none is reported changed.
                 Object::Pod(pod) if !selecting => {
-                    let nn = NsName::of(&pod.metadata);
                     self.insert_pod(pod, origin);
-                    changes.pods.insert(nn);
                 }
                 obj => changes.extend(self.apply(obj, origin)),
             }
