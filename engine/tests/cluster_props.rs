@@ -309,7 +309,7 @@ fn load_each(objects: &[Object]) -> Cluster {
     let mut c = Cluster::new(config());
     for (i, o) in objects.iter().enumerate() {
         let r = c.load(
-            &manifest(o).to_string(),
+            manifest(o).to_string(),
             &LoadOptions::named(&format!("doc-{i}.json")),
         );
         assert!(r.errors.is_empty(), "{:?}", r.errors);
