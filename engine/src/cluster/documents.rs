@@ -19,6 +19,7 @@ pub use crate::field::{ErrorType, FieldError};
 pub use crate::load::{Ignored, LoadError};
 pub use crate::objects::{NsName, Origin};
 pub use crate::proxy::route::{Candidate, Connection, Hop, Share, Trace, Verdict, VerdictKind};
+pub use crate::selection::{NotSelectedSummary, WHY_NOT_EXAMPLES};
 
 /// svcscope's own documents carry this `apiVersion` (alpha: the shapes
 /// may change).
@@ -159,9 +160,6 @@ impl Selection {
     }
 }
 
-/// How many examples a [`SelectionSummary`] names per reason.
-pub const WHY_NOT_EXAMPLES: usize = 3;
-
 /// A Service's selection as `resolve` carries it: the selected pods, and
 /// per reason only the count of pods not selected and a few examples
 /// ([`super::Cluster::selection`] has them all).
@@ -175,17 +173,6 @@ pub struct SelectionSummary {
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_selected: Vec<NotSelectedSummary>,
-}
-
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NotSelectedSummary {
-    pub requirement: String,
-    pub reason: String,
-    pub count: usize,
-    /// The first pods in name order, at most [`WHY_NOT_EXAMPLES`].
-    pub examples: Vec<String>,
 }
 
 /// Lists kept in the engine's own shared pieces (one per Service),
