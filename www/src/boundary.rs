@@ -1,10 +1,11 @@
 //! Where values cross into JavaScript: results out, errors thrown.
 //!
 //! Results go out as one JSON string that JavaScript's `JSON.parse` turns
-//! into plain objects (maps as objects, not `Map`): measured faster than
-//! building the objects one by one through serde-wasm-bindgen for the large
-//! results (`resolve`, `endpoints`) and no slower for the small ones; the
-//! figures are printed by `www/bench/boundary.sh`.
+//! into plain objects (maps as objects, not `Map`): in Chromium measured
+//! faster than building the objects one by one through serde-wasm-bindgen
+//! for the large results (`resolve` about half the time, `endpoints` a
+//! little faster); Node's V8 builds objects faster than it parses, but the
+//! package is for pages first. `www/bench/boundary.sh` prints the figures.
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
