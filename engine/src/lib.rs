@@ -18,8 +18,9 @@
 //!     "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: shop}\nspec:\n  selector: {app: db}\n  ports: [{port: 5432}]\n",
 //!     &LoadOptions::named("db.yaml"),
 //! );
-//! let answer = c.dns("db.shop.svc.cluster.local", "A", &DnsQuery::default()).unwrap();
+//! let answer = c.dns("db.shop.svc.cluster.local", "A", &DnsQuery::default())?;
 //! assert_eq!(answer.to_text().lines().next(), Some(";; status: NOERROR"));
+//! # Ok::<(), svcscope::Error>(())
 //! ```
 //!
 //! Inside, data flows one way: manifests are read into the model, the
