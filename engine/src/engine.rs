@@ -316,6 +316,9 @@ impl Engine {
             }
             Object::Workload(w) => {
                 let ns = w.metadata.ns().to_string();
+                let nn = NsName::of(&w.metadata);
+                let errs = validate::validate_workload(&w);
+                self.set_object_errors(&key, &w.kind, &nn, errs, &origin);
                 self.cluster.apply(Object::Workload(w), origin);
                 self.refresh_namespace_diagnostics(&ns, &mut changes);
             }
