@@ -39,9 +39,11 @@ use scheduler::NodeIpam;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-/// The most pods the controllers keep in one cluster; a workload that
-/// wants more gets a note, never an unbounded allocation.
+/// The most pods the controllers keep in one cluster, and for one
+/// workload: a workload that wants more (`replicas: 100000000`) gets what
+/// fits and a note, never an unbounded allocation.
 pub const MAX_PODS: usize = 100_000;
+pub const MAX_PODS_PER_WORKLOAD: usize = 10_000;
 
 /// Where the controllers' objects come from, for messages.
 pub const ORIGIN: &str = "<controllers>";
@@ -131,6 +133,8 @@ pub struct Controllers {
     owned: BTreeMap<ObjectKey, BTreeSet<String>>,
     /// The objects the controllers made that still exist.
     made: BTreeSet<ObjectKey>,
+    /// How many of them are pods.
+    made_pods: usize,
     /// Pods put to terminating by the last change; gone at the next (their
     /// grace period is over by then).
     terminating: BTreeSet<NsName>,
@@ -145,6 +149,7 @@ struct View<'a> {
     pods: BTreeMap<NsName, Arc<Pod>>,
     gone: BTreeSet<NsName>,
     workloads: BTreeMap<(String, NsName), Workload>,
+    gone_workloads: BTreeSet<(String, NsName)>,
     nodes: BTreeMap<String, Node>,
 }
 
@@ -155,6 +160,7 @@ impl<'a> View<'a> {
             pods: BTreeMap::new(),
             gone: BTreeSet::new(),
             workloads: BTreeMap::new(),
+            gone_workloads: BTreeSet::new(),
             nodes: BTreeMap::new(),
         }
     }
@@ -171,21 +177,84 @@ impl<'a> View<'a> {
 
     fn workload(&self, kind: &str, nn: &NsName) -> Option<&Workload> {
         let k = (kind.to_string(), nn.clone());
+        if self.gone_workloads.contains(&k) {
+            return None;
+        }
         self.workloads
             .get(&k)
             .or_else(|| self.objects.workloads.get(&k))
     }
 
-    fn nodes(&self) -> impl Iterator<Item = &Node> {
-        let planned = self.nodes.values();
-        let stored = self
-            .objects
-            .nodes
-            .values()
-            .filter(|n| !self.nodes.contains_key(&n.metadata.name));
-        let mut all: Vec<&Node> = planned.chain(stored).collect();
+    /// Every node, in name order.
+    fn nodes(&self) -> Vec<&Node> {
+        if self.nodes.is_empty() {
+            return self.objects.nodes.values().collect();
+        }
+        let mut all: Vec<&Node> = self.nodes.values().collect();
+        all.extend(
+            self.objects
+                .nodes
+                .values()
+                .filter(|n| !self.nodes.contains_key(&n.metadata.name)),
+        );
         all.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
-        all.into_iter()
+        all
+    }
+
+    fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes
+            .get(name)
+            .or_else(|| self.objects.nodes.get(name))
+    }
+}
+
+/// Where one owner's new pods can go, worked out once per reconcile of
+/// that owner: every node's first failing filter (load aside), and a
+/// score per node, `(owner's pods, pods)` packed in one integer so that
+/// placing thousands of pods on thousands of nodes stays a tight scan.
+struct Placement {
+    names: Vec<String>,
+    unfit: Vec<Option<scheduler::Unfit>>,
+    load: Vec<usize>,
+    own: Vec<usize>,
+    /// `own << 32 | load` for nodes that can take a pod, else `u64::MAX`.
+    score: Vec<u64>,
+}
+
+impl Placement {
+    fn rescore(&mut self, i: usize) {
+        self.score[i] = if self.unfit[i].is_none() && self.load[i] < scheduler::MAX_PODS_PER_NODE {
+            ((self.own[i] as u64) << 32) | self.load[i] as u64
+        } else {
+            u64::MAX
+        };
+    }
+
+    /// The node for one more pod, or the scheduler's message.
+    fn pick(&mut self, rng: &mut Rng) -> Result<String, String> {
+        let best = self.score.iter().copied().min().unwrap_or(u64::MAX);
+        if best == u64::MAX {
+            let reasons: Vec<scheduler::Unfit> = self
+                .unfit
+                .iter()
+                .map(|u| u.clone().unwrap_or(scheduler::Unfit::TooManyPods))
+                .collect();
+            return Err(scheduler::fit_error(self.names.len(), &reasons));
+        }
+        let ties = self.score.iter().filter(|s| **s == best).count();
+        // Upstream picks among the best-scored nodes at random.
+        let k = scheduler::draw(ties, rng);
+        let i = self
+            .score
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s == best)
+            .nth(k)
+            .map_or(0, |(i, _)| i);
+        self.load[i] += 1;
+        self.own[i] += 1;
+        self.rescore(i);
+        Ok(self.names[i].clone())
     }
 }
 
@@ -307,6 +376,7 @@ impl Controllers {
                 .workloads
                 .contains_key(&(kind.to_string(), NsName::new(&k.namespace, &k.name))),
         });
+        self.made_pods = self.made.iter().filter(|k| k.kind == "Pod").count();
         self.on_node.clear();
         self.owned.clear();
         let mut ipam = BTreeMap::new();
@@ -436,6 +506,12 @@ impl Controllers {
     /// Objects the controllers made whose owner is gone are deleted (the
     /// garbage collector's cascade).
     fn collect_garbage(&mut self, view: &mut View, plan: &mut Plan) {
+        // A ReplicaSet goes first, then the pods it owned.
+        while self.collect_orphans(view, plan) {}
+    }
+
+    /// One round of [`Controllers::collect_garbage`]; whether it found any.
+    fn collect_orphans(&mut self, view: &mut View, plan: &mut Plan) -> bool {
         let mut orphans = Vec::new();
         for k in &self.made {
             let owner = match k.kind.as_str() {
@@ -455,17 +531,20 @@ impl Controllers {
                 orphans.push(k.clone());
             }
         }
+        let found = !orphans.is_empty();
         for k in orphans {
             let nn = NsName::new(&k.namespace, &k.name);
             if k.kind == "Pod" {
                 self.forget_pod(&nn, view);
                 view.gone.insert(nn);
             } else {
-                view.workloads.remove(&(k.kind.clone(), nn));
+                view.workloads.remove(&(k.kind.clone(), nn.clone()));
+                view.gone_workloads.insert((k.kind.clone(), nn));
+                self.made.remove(&k);
             }
-            self.made.remove(&k);
             plan.delete.push(k);
         }
+        found
     }
 
     /// Pods without a controller that a workload's selector matches are
@@ -531,28 +610,34 @@ impl Controllers {
     }
 
     /// The ReplicaSet whose template is the Deployment's (the
-    /// pod-template-hash label aside), as upstream finds it.
+    /// pod-template-hash label aside), as upstream finds it: first the one
+    /// named by the hash, then any other of the namespace.
     fn find_replica_set(&self, d: &Workload, view: &View) -> Option<String> {
         let ns = d.metadata.ns();
-        let mut names: BTreeSet<String> = view
-            .objects
-            .workloads
-            .keys()
-            .filter(|(k, nn)| k == "ReplicaSet" && nn.namespace == ns)
-            .map(|(_, nn)| nn.name.clone())
-            .collect();
-        names.extend(
-            view.workloads
-                .keys()
-                .filter(|(k, nn)| k == "ReplicaSet" && nn.namespace == ns)
-                .map(|(_, nn)| nn.name.clone()),
-        );
-        names.into_iter().find(|name| {
+        let current = |name: &str| {
             view.workload("ReplicaSet", &NsName::new(ns, name))
                 .is_some_and(|rs| {
                     owned_by(&rs.metadata, d) && same_template(&rs.template, &d.template)
                 })
-        })
+        };
+        let hashed = format!(
+            "{}-{}",
+            d.metadata.name,
+            template_hash::pod_template_hash(&d.template)
+        );
+        if current(&hashed) {
+            return Some(hashed);
+        }
+        let start = ("ReplicaSet".to_string(), NsName::new(ns, ""));
+        let in_ns = |m: &'_ BTreeMap<(String, NsName), Workload>| -> Vec<String> {
+            m.range(start.clone()..)
+                .take_while(|((k, nn), _)| k == "ReplicaSet" && nn.namespace == ns)
+                .map(|((_, nn), _)| nn.name.clone())
+                .collect()
+        };
+        let mut names: BTreeSet<String> = in_ns(&view.objects.workloads).into_iter().collect();
+        names.extend(in_ns(&view.workloads));
+        names.into_iter().find(|n| current(n))
     }
 
     fn reconcile_deployment(&mut self, k: &ObjectKey, view: &mut View, plan: &mut Plan) {
@@ -608,9 +693,12 @@ impl Controllers {
 
     fn plan_workload(&mut self, w: Workload, view: &mut View, plan: &mut Plan) {
         let key = (w.kind.clone(), NsName::of(&w.metadata));
-        plan.apply.retain(|o| {
-            !matches!(o, Object::Workload(x) if x.kind == key.0 && NsName::of(&x.metadata) == key.1)
-        });
+        if view.workloads.contains_key(&key) {
+            // Planned already in this change: the later version replaces it.
+            plan.apply.retain(|o| {
+                !matches!(o, Object::Workload(x) if x.kind == key.0 && NsName::of(&x.metadata) == key.1)
+            });
+        }
         plan.apply.push(Object::Workload(Box::new(w.clone())));
         view.workloads.insert(key, w);
     }
@@ -701,8 +789,9 @@ impl Controllers {
                         self.terminate(&NsName::new(&k.namespace, &name), view, plan);
                     }
                 }
+                let mut placement = None;
                 for _ in have..want {
-                    if !self.create_pod(k, &w, None, None, view, plan) {
+                    if !self.create_pod(k, &w, None, None, &mut placement, view, plan) {
                         break;
                     }
                 }
@@ -740,12 +829,13 @@ impl Controllers {
         for (_, name) in extra.into_iter().rev() {
             self.remove_now(&NsName::new(&k.namespace, &name), view, plan);
         }
+        let mut placement = None;
         for i in 0..want {
             let pod_nn = NsName::new(&k.namespace, &format!("{}-{i}", k.name));
             if view.pod(&pod_nn).is_some() {
                 continue;
             }
-            if !self.create_pod(k, w, Some(i), None, view, plan) {
+            if !self.create_pod(k, w, Some(i), None, &mut placement, view, plan) {
                 break;
             }
         }
@@ -760,7 +850,7 @@ impl Controllers {
         plan: &mut Plan,
     ) {
         let tolerations = daemon_set_tolerations();
-        let nodes: Vec<Node> = view.nodes().cloned().collect();
+        let nodes: Vec<Node> = view.nodes().into_iter().cloned().collect();
         let mut placed: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (name, p) in &mine {
             if let Some(n) = p.spec.node_name.as_deref() {
@@ -774,7 +864,7 @@ impl Controllers {
             let fits = scheduler::fits(&w.template.spec, &tolerations, node, 0).is_ok();
             let here = placed.remove(name).unwrap_or_default();
             if fits && here.is_empty() {
-                if !self.create_pod(k, w, None, Some(name), view, plan) {
+                if !self.create_pod(k, w, None, Some(name), &mut None, view, plan) {
                     break;
                 }
             } else if !fits {
@@ -798,13 +888,14 @@ impl Controllers {
         w: &Workload,
         ordinal: Option<usize>,
         node: Option<&str>,
+        placement: &mut Option<Placement>,
         view: &mut View,
         plan: &mut Plan,
     ) -> bool {
-        let alive = self.made.iter().filter(|k| k.kind == "Pod").count();
-        if alive >= MAX_PODS {
+        let owned = self.owned.get(owner).map_or(0, BTreeSet::len);
+        if self.made_pods >= MAX_PODS || owned >= MAX_PODS_PER_WORKLOAD {
             let note = format!(
-                "{} {}/{}: the controllers keep at most {MAX_PODS} pods in a cluster; the rest of its pods are not created",
+                "{} {}/{}: the controllers make at most {MAX_PODS_PER_WORKLOAD} pods for a workload and {MAX_PODS} in a cluster; the rest of its pods are not created",
                 owner.kind, owner.namespace, owner.name
             );
             if !plan.notes.contains(&note) {
@@ -832,7 +923,7 @@ impl Controllers {
         };
         let mut pod = self.pod_from_template(owner, w, &name, ordinal);
         let nn = NsName::new(&ns, &name);
-        self.schedule(owner, &mut pod, node, view);
+        self.schedule(owner, &mut pod, node, placement, view);
         pod.metadata.uid = Some(self.uid_of("Pod", &pod.metadata));
         if let Some(n) = pod.spec.node_name.clone() {
             *self.on_node.entry(n).or_default() += 1;
@@ -841,7 +932,9 @@ impl Controllers {
             .entry(owner.clone())
             .or_default()
             .insert(name.clone());
-        self.made.insert(key_of("Pod", &ns, &name));
+        if self.made.insert(key_of("Pod", &ns, &name)) {
+            self.made_pods += 1;
+        }
         let pod = Arc::new(pod);
         view.gone.remove(&nn);
         view.pods.insert(nn, Arc::clone(&pod));
@@ -929,45 +1022,63 @@ impl Controllers {
         }
     }
 
+    fn load(&self, node: &str) -> usize {
+        self.on_node.get(node).copied().unwrap_or(0)
+    }
+
+    /// The nodes `owner`'s pods of `spec` can go to (the load is checked
+    /// as pods are placed).
+    fn placement(&self, owner: &ObjectKey, spec: &PodSpec, view: &View) -> Placement {
+        let own = self.owner_pods_per_node(owner, view);
+        let nodes = view.nodes();
+        let mut p = Placement {
+            names: nodes.iter().map(|n| n.metadata.name.clone()).collect(),
+            unfit: nodes
+                .iter()
+                .map(|n| scheduler::fits(spec, &[], n, 0).err())
+                .collect(),
+            load: nodes.iter().map(|n| self.load(&n.metadata.name)).collect(),
+            own: nodes
+                .iter()
+                .map(|n| own.get(n.metadata.name.as_str()).copied().unwrap_or(0))
+                .collect(),
+            score: vec![0; nodes.len()],
+        };
+        for i in 0..nodes.len() {
+            p.rescore(i);
+        }
+        p
+    }
+
     /// Places the pod (on `node` for a DaemonSet) and gives it its IPs and
     /// status, or leaves it Pending with the scheduler's reason.
-    fn schedule(&mut self, owner: &ObjectKey, pod: &mut Pod, node: Option<&str>, view: &View) {
-        let nodes: Vec<&Node> = view.nodes().collect();
+    fn schedule(
+        &mut self,
+        owner: &ObjectKey,
+        pod: &mut Pod,
+        node: Option<&str>,
+        placement: &mut Option<Placement>,
+        view: &View,
+    ) {
         let chosen = match node {
             Some(n) => Ok(n.to_string()),
             None => {
-                let mut reasons = Vec::new();
-                let mut candidates: Vec<(&str, usize, usize)> = Vec::new();
-                let own: BTreeMap<&str, usize> = self.owner_pods_per_node(owner, view);
-                for n in &nodes {
-                    let name = n.metadata.name.as_str();
-                    let load = self.on_node.get(name).copied().unwrap_or(0);
-                    match scheduler::fits(&pod.spec, &[], n, load) {
-                        Ok(()) => {
-                            candidates.push((name, load, own.get(name).copied().unwrap_or(0)))
-                        }
-                        Err(why) => reasons.push(why),
-                    }
-                }
+                let places =
+                    placement.get_or_insert_with(|| self.placement(owner, &pod.spec, view));
                 let mut rng = self.rng(owner).clone();
-                let picked = scheduler::pick(&candidates, &mut rng).map(str::to_string);
+                let picked = places.pick(&mut rng);
                 self.rngs.insert(owner.clone(), rng);
-                picked.ok_or_else(|| scheduler::fit_error(nodes.len(), &reasons))
+                picked
             }
         };
         let ips = match &chosen {
-            Ok(n) => self
-                .ipam
-                .get_mut(n)
-                .and_then(|r| r.allocate())
-                .map(|ips| (n.clone(), ips)),
+            Ok(n) => self.ipam.get_mut(n).and_then(|r| r.allocate()),
             Err(_) => None,
         };
         match (chosen, ips) {
-            (Ok(n), Some((_, ips))) if !ips.is_empty() => {
+            (Ok(n), Some(ips)) if !ips.is_empty() => {
                 let host_ip = view
-                    .nodes()
-                    .find(|x| x.metadata.name == n)
+                    .node(&n)
                     .and_then(|x| x.internal_ips().next().map(str::to_string));
                 pod.spec.node_name = Some(n);
                 pod.status = PodStatus {
@@ -990,11 +1101,11 @@ impl Controllers {
             (Ok(n), _) => {
                 // Placed, but the node has no address left (or no range):
                 // the sandbox never starts.
-                pod.spec.node_name = Some(n.clone());
                 let why = match self.ipam.get(&n) {
                     Some(r) if r.has_ranges() => "no IP addresses available in range set",
                     _ => "node has no pod CIDR",
                 };
+                pod.spec.node_name = Some(n);
                 pod.status = PodStatus {
                     phase: Some("Pending".into()),
                     conditions: vec![
@@ -1060,7 +1171,9 @@ impl Controllers {
         for set in self.owned.values_mut() {
             set.remove(&nn.name);
         }
-        self.made.remove(&key_of("Pod", &nn.namespace, &nn.name));
+        if self.made.remove(&key_of("Pod", &nn.namespace, &nn.name)) {
+            self.made_pods -= 1;
+        }
     }
 
     /// Puts a pod to terminating: `deletionTimestamp` set, no longer
@@ -1387,10 +1500,16 @@ fn owned_by(meta: &ObjectMeta, d: &Workload) -> bool {
 /// Templates equal but for the pod-template-hash label
 /// (`EqualIgnoreHash`).
 fn same_template(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
-    let strip = |t: &PodTemplateSpec| {
-        let mut t = t.clone();
-        t.metadata.labels.remove(LABEL_POD_TEMPLATE_HASH);
-        t
+    fn labels(t: &PodTemplateSpec) -> Vec<(&String, &String)> {
+        t.metadata
+            .labels
+            .iter()
+            .filter(|(k, _)| *k != LABEL_POD_TEMPLATE_HASH)
+            .collect()
+    }
+    let rest = |t: &PodTemplateSpec| ObjectMeta {
+        labels: StringMap::new(),
+        ..t.metadata.clone()
     };
-    strip(a) == strip(b)
+    a.spec == b.spec && labels(a) == labels(b) && rest(a) == rest(b)
 }

@@ -156,23 +156,14 @@ pub fn fit_error(nodes: usize, reasons: &[Unfit]) -> String {
     format!("0/{nodes} nodes are available: {filters}. preemption: 0/{nodes} nodes are available: {preemption}")
 }
 
-/// Picks a node for one pod among `nodes` (name, its pods, its owner's
-/// pods, whether it fits): fewest of the owner's, then fewest in all,
-/// then a draw among the equals.
-pub fn pick<'a>(candidates: &[(&'a str, usize, usize)], rng: &mut Rng) -> Option<&'a str> {
-    let best = candidates.iter().map(|(_, all, own)| (*own, *all)).min()?;
-    let ties: Vec<&str> = candidates
-        .iter()
-        .filter(|(_, all, own)| (*own, *all) == best)
-        .map(|(n, _, _)| *n)
-        .collect();
-    Some(
-        ties[if ties.len() > 1 {
-            rng.below(ties.len())
-        } else {
-            0
-        }],
-    )
+/// Which of `ties` equally good nodes a pod goes to: a draw from its
+/// owner's stream (upstream's `selectHost` picks at random among the best).
+pub fn draw(ties: usize, rng: &mut Rng) -> usize {
+    if ties > 1 {
+        rng.below(ties)
+    } else {
+        0
+    }
 }
 
 /// One node's address ranges and what was handed out.
@@ -349,11 +340,14 @@ mod tests {
     }
 
     #[test]
-    fn spreads_by_owner_then_by_load() {
-        let mut rng = Rng::for_owner(0, "ReplicaSet", "default", "a");
-        assert_eq!(pick(&[("a", 5, 1), ("b", 9, 0)], &mut rng), Some("b"));
-        assert_eq!(pick(&[("a", 5, 0), ("b", 2, 0)], &mut rng), Some("b"));
-        assert_eq!(pick(&[], &mut rng), None);
+    fn ties_are_drawn_from_the_owners_stream() {
+        let mut a = Rng::for_owner(0, "ReplicaSet", "default", "a");
+        let mut b = a.clone();
+        let picks: Vec<usize> = (0..50).map(|_| draw(3, &mut a)).collect();
+        assert!(picks.iter().all(|i| *i < 3));
+        assert!((0..3).all(|i| picks.contains(&i)));
+        assert_eq!(picks, (0..50).map(|_| draw(3, &mut b)).collect::<Vec<_>>());
+        assert_eq!(draw(1, &mut a), 0);
     }
 
     #[test]
