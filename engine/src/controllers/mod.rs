@@ -577,16 +577,28 @@ impl Controllers {
             by_ns.entry(&k.namespace).or_default().push((owner, sel));
         }
         for (nn, pod) in &view.objects.pods {
+            if view.gone.contains(nn) {
+                continue;
+            }
+            if let Some(r) = pod.metadata.controller_ref() {
+                if view
+                    .workload(&r.kind, &NsName::new(&nn.namespace, &r.name))
+                    .is_some()
+                {
+                    // Its controller (made in this very reconcile, maybe).
+                    self.owned
+                        .entry(key_of(&r.kind, &nn.namespace, &r.name))
+                        .or_default()
+                        .insert(nn.name.clone());
+                    continue;
+                }
+            }
+            if !is_active(pod) {
+                continue;
+            }
             let Some(candidates) = by_ns.get(nn.namespace.as_str()) else {
                 continue;
             };
-            let live_owner = pod.metadata.controller_ref().is_some_and(|r| {
-                view.workload(&r.kind, &NsName::new(&nn.namespace, &r.name))
-                    .is_some()
-            });
-            if live_owner || view.gone.contains(nn) || !is_active(pod) {
-                continue;
-            }
             if let Some((owner, _)) = candidates
                 .iter()
                 .find(|(_, sel)| sel.matches(&pod.metadata.labels))
@@ -1416,7 +1428,10 @@ impl Controllers {
         let mut view = View::new(objects);
         self.finish_terminating(&mut view, &mut plan);
         if view.pod(nn).is_none() {
-            return Err(Error::not_found("Pod", nn));
+            plan.notes.push(format!(
+                "pod {nn} was terminating: by this change it is gone"
+            ));
+            return Ok(plan);
         }
         let mut p = (**pod).clone();
         let status = if ready { "True" } else { "False" };
