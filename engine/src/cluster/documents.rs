@@ -423,8 +423,12 @@ pub struct PodSummary {
 }
 
 impl Pods {
-    /// The table `kubectl get pods -A` prints (`wide`: `-o wide`).
+    /// The table `kubectl get pods -A` prints (`wide`: `-o wide`);
+    /// nothing when there are no pods.
     pub fn to_table(&self, wide: bool) -> String {
+        if self.pods.is_empty() {
+            return String::new();
+        }
         let mut header = vec!["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"];
         if wide {
             header.extend(["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]);

@@ -384,6 +384,7 @@ fn pods(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Failure
                 .map_err(io::Error::from)?
                 .as_bytes(),
         )?,
+        _ if pods.pods.is_empty() => eprintln_safe("No resources found"),
         f => out.write_all(pods.to_table(f == "wide").as_bytes())?,
     }
     input_status(load_errors)
