@@ -601,6 +601,62 @@ mod tests {
         names
     }
 
+    /// Values computed by upstream's own code: go-spew at the commit
+    /// Kubernetes vendors (d8f796af33cc) over the `k8s.io/api` v0.34.10
+    /// `PodTemplateSpec` (and `ObjectMeta` of apimachinery v0.34.10),
+    /// defaulted as the apiserver defaults a Deployment's template.
+    #[test]
+    fn matches_upstreams_hash_for_known_templates() {
+        assert_eq!(pod_template_hash(&nginx()), "bf744486c");
+        let mut web = PodTemplateSpec {
+            metadata: ObjectMeta {
+                labels: [("app", "web"), ("tier", "t1")]
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .into(),
+                annotations: [("a".to_string(), "b".to_string())].into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        web.spec.node_selector = [("disk".to_string(), "ssd".to_string())].into();
+        web.spec.tolerations = vec![Toleration {
+            key: Some("k".into()),
+            operator: Some("Exists".into()),
+            effect: Some("NoSchedule".into()),
+            ..Default::default()
+        }];
+        web.spec.containers = vec![Container {
+            name: "web".into(),
+            image: Some("nginx".into()),
+            command: vec!["nginx".into(), "-g".into()],
+            args: vec!["daemon off;".into()],
+            ports: vec![ContainerPort {
+                name: Some("http".into()),
+                container_port: 8080,
+                ..Default::default()
+            }],
+            env: vec![
+                EnvVar {
+                    name: "A".into(),
+                    value: Some("1".into()),
+                    value_from: None,
+                },
+                EnvVar {
+                    name: "POD".into(),
+                    value: None,
+                    value_from: Some(EnvVarSource {
+                        field_ref: Some(FieldPathRef {
+                            field_path: "metadata.name".into(),
+                        }),
+                        ..Default::default()
+                    }),
+                },
+            ],
+            ..Default::default()
+        }];
+        assert_eq!(pod_template_hash(&web), "596b86c776");
+    }
+
     #[test]
     fn hash_is_ten_safe_characters_or_fewer_and_follows_the_template() {
         let a = pod_template_hash(&nginx());
