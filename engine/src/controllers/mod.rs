@@ -55,8 +55,6 @@ pub const LABEL_POD_TEMPLATE_HASH: &str = "pod-template-hash";
 /// node-ipam-controller hands them out (`--cluster-cidr`, flannel's and
 /// kubeadm guides' 10.244.0.0/16).
 pub const CLUSTER_CIDR_V4: &str = "10.244.0.0/16";
-/// Its IPv6 counterpart for dual-stack clusters (/64s).
-pub const CLUSTER_CIDR_V6: &str = "fd00:10:244::/56";
 
 /// The nodes a cluster without Node objects is given.
 pub const DEFAULT_NODES: &[&str] = &["node-a", "node-b", "node-c"];
@@ -101,12 +99,6 @@ pub struct Plan {
     pub apply: Vec<Object>,
     /// What a user should know: assumptions made, caps hit.
     pub notes: Vec<String>,
-}
-
-impl Plan {
-    pub fn is_empty(&self) -> bool {
-        self.delete.is_empty() && self.apply.is_empty()
-    }
 }
 
 /// The kinds whose pods the controllers make.
@@ -256,6 +248,14 @@ impl Placement {
         self.rescore(i);
         Ok(self.names[i].clone())
     }
+}
+
+/// Where a new pod goes: through the scheduler (with the owner's
+/// placement, worked out at its first pod), or onto a node the controller
+/// chose (a DaemonSet's).
+enum Target<'a> {
+    Schedule(&'a mut Option<Placement>),
+    Node(&'a str),
 }
 
 /// A pod that counts: not terminating, not finished.
@@ -803,7 +803,7 @@ impl Controllers {
                 }
                 let mut placement = None;
                 for _ in have..want {
-                    if !self.create_pod(k, &w, None, None, &mut placement, view, plan) {
+                    if !self.create_pod(k, &w, None, Target::Schedule(&mut placement), view, plan) {
                         break;
                     }
                 }
@@ -847,7 +847,7 @@ impl Controllers {
             if view.pod(&pod_nn).is_some() {
                 continue;
             }
-            if !self.create_pod(k, w, Some(i), None, &mut placement, view, plan) {
+            if !self.create_pod(k, w, Some(i), Target::Schedule(&mut placement), view, plan) {
                 break;
             }
         }
@@ -876,7 +876,7 @@ impl Controllers {
             let fits = scheduler::fits(&w.template.spec, &tolerations, node, 0).is_ok();
             let here = placed.remove(name).unwrap_or_default();
             if fits && here.is_empty() {
-                if !self.create_pod(k, w, None, Some(name), &mut None, view, plan) {
+                if !self.create_pod(k, w, None, Target::Node(name), view, plan) {
                     break;
                 }
             } else if !fits {
@@ -899,8 +899,7 @@ impl Controllers {
         owner: &ObjectKey,
         w: &Workload,
         ordinal: Option<usize>,
-        node: Option<&str>,
-        placement: &mut Option<Placement>,
+        target: Target,
         view: &mut View,
         plan: &mut Plan,
     ) -> bool {
@@ -935,7 +934,7 @@ impl Controllers {
         };
         let mut pod = self.pod_from_template(owner, w, &name, ordinal);
         let nn = NsName::new(&ns, &name);
-        self.schedule(owner, &mut pod, node, placement, view);
+        self.schedule(owner, &mut pod, target, view);
         pod.metadata.uid = Some(self.uid_of("Pod", &pod.metadata));
         if let Some(n) = pod.spec.node_name.clone() {
             *self.on_node.entry(n).or_default() += 1;
@@ -1064,17 +1063,10 @@ impl Controllers {
 
     /// Places the pod (on `node` for a DaemonSet) and gives it its IPs and
     /// status, or leaves it Pending with the scheduler's reason.
-    fn schedule(
-        &mut self,
-        owner: &ObjectKey,
-        pod: &mut Pod,
-        node: Option<&str>,
-        placement: &mut Option<Placement>,
-        view: &View,
-    ) {
-        let chosen = match node {
-            Some(n) => Ok(n.to_string()),
-            None => {
+    fn schedule(&mut self, owner: &ObjectKey, pod: &mut Pod, target: Target, view: &View) {
+        let chosen = match target {
+            Target::Node(n) => Ok(n.to_string()),
+            Target::Schedule(placement) => {
                 let places =
                     placement.get_or_insert_with(|| self.placement(owner, &pod.spec, view));
                 let mut rng = self.rng(owner).clone();
