@@ -13,16 +13,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use svcscope::cluster::options::LoadOptions;
 use svcscope::{Cluster, Config};
 
-const DEPLOYMENTS: usize = 1_000;
 const REPLICAS: usize = 30;
-const NODES: usize = 1_000;
 const NAMESPACES: usize = 10;
 
 /// The cluster as one JSON stream: nodes, then a Service and a Deployment
 /// per app.
-fn manifests() -> String {
+fn manifests(deployments: usize, nodes: usize) -> String {
     let mut s = String::new();
-    for i in 0..NODES {
+    for i in 0..nodes {
         let _ = writeln!(
             s,
             r#"{{"apiVersion":"v1","kind":"Node","metadata":{{"name":"node-{i:04}"}},"spec":{{"podCIDR":"10.{}.{}.0/24"}},"status":{{"addresses":[{{"type":"InternalIP","address":"192.168.{}.{}"}}]}}}}"#,
@@ -32,7 +30,7 @@ fn manifests() -> String {
             i % 250 + 1
         );
     }
-    for i in 0..DEPLOYMENTS {
+    for i in 0..deployments {
         let ns = format!("ns-{}", i % NAMESPACES);
         let _ = writeln!(
             s,
@@ -51,7 +49,11 @@ fn best(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
 }
 
 fn main() {
-    let text = manifests();
+    // `cargo test --benches` runs this without `--bench`: a small cluster
+    // then, so that the code runs but CI stays quick.
+    let full = std::env::args().any(|a| a == "--bench");
+    let (deployments, nodes) = if full { (1_000, 1_000) } else { (10, 10) };
+    let text = manifests(deployments, nodes);
     let load = |controllers: bool| {
         let mut c = Cluster::new(Config {
             controllers,
@@ -67,7 +69,7 @@ fn main() {
     let (_, mut cluster) = load(true);
     let pods = cluster.pods();
     println!(
-        "{DEPLOYMENTS} Deployments × {REPLICAS} replicas on {NODES} nodes: {} pods, {} running",
+        "{deployments} Deployments × {REPLICAS} replicas on {nodes} nodes: {} pods, {} running",
         pods.pods.len(),
         pods.pods.iter().filter(|p| p.status == "Running").count()
     );

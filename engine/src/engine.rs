@@ -745,7 +745,9 @@ impl Engine {
             return;
         }
         let mut affected: BTreeSet<NsName> = BTreeSet::new();
-        let mut labels: Vec<(String, StringMap)> = Vec::new();
+        // The pods as they were and are: their labels decide which
+        // unmatched Services to look at again.
+        let mut touched: Vec<Arc<Pod>> = Vec::new();
         for (nn, old) in &pods {
             let Some(pod) = self.cluster.pods.get(nn).cloned() else {
                 continue;
@@ -753,9 +755,9 @@ impl Engine {
             let mut svcs = self.anchored_services(&nn.namespace, &pod.metadata.labels);
             if let Some(old) = old {
                 svcs.extend(self.anchored_services(&nn.namespace, &old.metadata.labels));
-                labels.push((nn.namespace.clone(), old.metadata.labels.clone()));
+                touched.push(Arc::clone(old));
             }
-            labels.push((nn.namespace.clone(), pod.metadata.labels.clone()));
+            touched.push(Arc::clone(&pod));
             let name: Arc<str> = Arc::from(nn.name.as_str());
             for svc in svcs {
                 let sk = NsName::new(&nn.namespace, &svc);
@@ -779,7 +781,7 @@ impl Engine {
         for sk in &affected {
             self.refresh(sk, changes);
         }
-        let namespaces: BTreeSet<&str> = labels.iter().map(|(ns, _)| ns.as_str()).collect();
+        let namespaces: BTreeSet<&str> = touched.iter().map(|p| p.metadata.ns()).collect();
         let unmatched: Vec<NsName> = self
             .unmatched
             .iter()
@@ -787,7 +789,8 @@ impl Engine {
             .filter(|k| {
                 let sel = self.services.get(*k).and_then(|st| st.selector.as_ref());
                 namespaces.contains(k.namespace.as_str())
-                    || sel.is_some_and(|sel| labels.iter().any(|(_, l)| sel.matches(l)))
+                    || sel
+                        .is_some_and(|sel| touched.iter().any(|p| sel.matches(&p.metadata.labels)))
             })
             .cloned()
             .collect();

@@ -1069,10 +1069,7 @@ impl Controllers {
             Target::Schedule(placement) => {
                 let places =
                     placement.get_or_insert_with(|| self.placement(owner, &pod.spec, view));
-                let mut rng = self.rng(owner).clone();
-                let picked = places.pick(&mut rng);
-                self.rngs.insert(owner.clone(), rng);
-                picked
+                places.pick(self.rng(owner))
             }
         };
         let ips = match &chosen {
