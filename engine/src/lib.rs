@@ -45,6 +45,13 @@ pub use error::Error;
 pub use load::{decode, parse_object};
 pub use objects::{NsName, Origin};
 
+/// The engine's version, which every face reports.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// TypeScript declarations of the door's types, for the npm package.
+#[cfg(feature = "ts")]
+pub mod typescript;
+
 // The engine's own modules, one per concept.
 mod alloc;
 mod controllers;

@@ -47,6 +47,7 @@ use crate::proxy::{self, ProxyConfig};
 use crate::select::Selector;
 use documents::*;
 use options::*;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -80,7 +81,6 @@ pub struct Cluster {
 #[derive(Debug, Clone)]
 struct FileState {
     name: String,
-    objects: Vec<ObjectKey>,
     errors: Vec<LoadError>,
     ignored: Vec<Ignored>,
 }
@@ -102,7 +102,8 @@ impl Cluster {
         self.engine.config()
     }
 
-    /// Reads a text (YAML or JSON: multi-document streams, `kind: List`,
+    /// Reads a text (a `&str`, or a `String` that is freed once parsed;
+    /// YAML or JSON: multi-document streams, `kind: List`,
     /// `kubectl get -o yaml|json` output) and adds or replaces its
     /// objects. Loading the same `filename` again replaces what it gave
     /// before: objects it no longer holds are deleted. Problems in the
@@ -117,23 +118,27 @@ impl Cluster {
     /// let r = c.load("kind: Pod\napiVersion: v1\nmetadata: {name: [}\n", &LoadOptions::named("a.yaml"));
     /// assert_eq!(r.errors[0].line, Some(3));
     /// ```
-    pub fn load(&mut self, text: &str, opts: &LoadOptions) -> LoadReport {
+    pub fn load<'t>(&mut self, text: impl Into<Cow<'t, str>>, opts: &LoadOptions) -> LoadReport {
+        let text = text.into();
         let limits = self.engine.config().limits();
         let mut loaded = load::load(
             &[Input {
                 name: &opts.filename,
-                text,
+                text: &text,
             }],
             &limits,
         );
         if opts.columns == Columns::Utf16 {
             for e in &mut loaded.errors {
                 e.column = match (e.line, e.column) {
-                    (Some(l), Some(c)) => Some(load::utf16_column(text, l, c)),
+                    (Some(l), Some(c)) => Some(load::utf16_column(&text, l, c)),
                     (_, c) => c,
                 };
             }
         }
+        // A text given by value is freed before the engine's work: a whole
+        // cluster's dump is as big as what it becomes.
+        drop(text);
         if let Some(ns) = opts.namespace.as_deref().filter(|n| !n.is_empty()) {
             for (obj, _) in &mut loaded.objects {
                 if obj.is_namespaced()
@@ -159,7 +164,7 @@ impl Cluster {
     /// ```
     pub fn load_bytes(&mut self, bytes: &[u8], opts: &LoadOptions) -> LoadReport {
         match load::decode(bytes.to_vec()) {
-            Ok(text) => self.load(&text, opts),
+            Ok(text) => self.load(text, opts),
             Err((line, column, message)) => {
                 let loaded = load::Loaded {
                     errors: vec![LoadError {
@@ -187,12 +192,13 @@ impl Cluster {
         let previous = self.files.iter().position(|f| f.name == name);
         let mut objects = loaded.objects;
         if let Some(i) = previous {
-            let old = self.files.remove(i);
+            self.files.remove(i);
+            // The objects the file gave and no longer holds (an object
+            // another file has taken over since is that file's).
             let now: HashSet<&ObjectKey> = keys.iter().collect();
-            for k in old.objects.iter().filter(|k| !now.contains(k)) {
-                // Another file may have taken the object over since.
-                if self.engine.origin(k).is_some_and(|o| &*o.file == name) {
-                    changes.extend(self.engine.delete(k));
+            for k in self.engine.objects_from(name) {
+                if !now.contains(&k) {
+                    changes.extend(self.engine.delete(&k));
                 }
             }
             // What the file still says as before only moves (its line).
@@ -201,7 +207,6 @@ impl Cluster {
                 i,
                 FileState {
                     name: name.to_string(),
-                    objects: keys.clone(),
                     errors: loaded.errors.clone(),
                     ignored: loaded.ignored.clone(),
                 },
@@ -209,7 +214,6 @@ impl Cluster {
         } else {
             self.files.push(FileState {
                 name: name.to_string(),
-                objects: keys.clone(),
                 errors: loaded.errors.clone(),
                 ignored: loaded.ignored.clone(),
             });

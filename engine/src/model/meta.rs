@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 pub type StringMap = BTreeMap<String, String>;
 
 /// `metav1.ObjectMeta`, the parts svcscope reads.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectMeta {
@@ -44,6 +45,7 @@ pub struct ObjectMeta {
 }
 
 /// `metav1.OwnerReference`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OwnerReference {
@@ -87,6 +89,7 @@ impl ObjectMeta {
 }
 
 /// `intstr.IntOrString`: a port number or an IANA service port name.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "number | string"))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum IntOrString {
     Int(i32),
@@ -138,6 +141,7 @@ impl<'de> Deserialize<'de> for IntOrString {
 }
 
 /// `v1.ObjectReference`, as endpoints point at their pods.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectReference {
@@ -152,6 +156,7 @@ pub struct ObjectReference {
 }
 
 /// A `Namespace` object.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Namespace {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]

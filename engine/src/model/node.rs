@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 pub const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
 
 /// A `v1.Node`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Node {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
@@ -15,6 +16,7 @@ pub struct Node {
     pub status: NodeStatus,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeSpec {
@@ -40,6 +42,7 @@ pub struct NodeSpec {
 
 /// `v1.Taint`: pods that do not tolerate it stay away (`NoSchedule`,
 /// `NoExecute`) or prefer to (`PreferNoSchedule`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Taint {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
@@ -50,6 +53,7 @@ pub struct Taint {
     pub effect: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeStatus {
@@ -67,6 +71,7 @@ pub struct NodeStatus {
     pub conditions: Vec<NodeCondition>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeCondition {
     #[serde(
@@ -79,6 +84,7 @@ pub struct NodeCondition {
     pub status: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NodeAddress {
     #[serde(
