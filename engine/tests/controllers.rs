@@ -452,7 +452,7 @@ fn pods_no_node_can_take_stay_pending_with_the_schedulers_reason() {
 #[test]
 fn a_huge_replica_count_is_capped_with_a_note() {
     let mut c = cluster(0);
-    let r = c.load(&rc(100_000_000), &LoadOptions::named("rc.yaml"));
+    let r = c.load(rc(100_000_000), &LoadOptions::named("rc.yaml"));
     let notes = r.controllers.unwrap().notes;
     assert!(
         notes[0].contains("at most 10000 pods for a workload"),

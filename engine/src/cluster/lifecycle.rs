@@ -244,7 +244,7 @@ impl Cluster {
     /// let mut c = Cluster::new(Config { controllers: true, ..Config::default() });
     /// c.load("apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: web}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n", &LoadOptions::named("web.yaml"));
     /// c.drain("node-a").unwrap();
-    /// let running: Vec<_> = c.pods().pods.into_iter().filter(|p| p.status == "Running").collect();
+    /// let running: Vec<_> = c.pods().into_inner().pods.into_iter().filter(|p| p.status == "Running").collect();
     /// assert_eq!(running.len(), 3);
     /// assert!(running.iter().all(|p| p.node.as_deref() != Some("node-a")));
     /// ```
