@@ -6,6 +6,7 @@
 
 mod api;
 mod conformance;
+mod controllers;
 mod examples;
 mod hostile;
 mod incremental;
