@@ -11,6 +11,7 @@ use crate::endpoints::{self, SliceSkip};
 use crate::env::{self, Visibility};
 use crate::field::ObjectError;
 use crate::model::*;
+pub use crate::objects::ObjectRef;
 use crate::objects::{NsName, Objects, PodSet};
 use crate::select::{Requirement, Selector};
 use crate::selection::why_failed;
@@ -33,30 +34,6 @@ impl fmt::Display for Severity {
             Severity::Warning => "warning",
             Severity::Info => "info",
         })
-    }
-}
-
-/// An object a diagnostic is about.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct ObjectRef {
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
-}
-
-impl ObjectRef {
-    fn new(kind: &str, namespace: &str, name: &str) -> Self {
-        ObjectRef {
-            kind: kind.into(),
-            namespace: namespace.into(),
-            name: name.into(),
-        }
-    }
-}
-
-impl fmt::Display for ObjectRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
     }
 }
 

@@ -55,6 +55,7 @@ mod env;
 mod explain;
 mod field;
 mod hash;
+mod hint;
 mod load;
 mod master;
 mod names;
@@ -79,7 +80,7 @@ pub mod internals {
         };
     }
     reexport!(
-        alloc, defaults, dns, endpoints, engine, env, explain, field, hash, load, master, net,
-        objects, proxy, select, selection, similar, state, time, validate
+        alloc, defaults, dns, endpoints, engine, env, explain, field, hash, hint, load, master,
+        net, objects, proxy, select, selection, similar, state, time, validate
     );
 }

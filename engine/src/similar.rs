@@ -3,7 +3,8 @@
 //! Service and namespace names, `$(VAR)` references, misspelled fields).
 //!
 //! Cheap slips that are not edits come first — letter case, `-` vs `_` vs
-//! `.`, a missing or extra plural `s` — then Damerau–Levenshtein edits
+//! `.`, a missing or extra plural `s`, and for dotted (DNS) names a
+//! missing namespace or domain suffix — then Damerau–Levenshtein edits
 //! (the optimal string alignment form: a swap of two neighbours is one
 //! edit), allowed in proportion to the name's length so that short,
 //! unrelated names are never "close". Ties are broken by the candidate's
@@ -21,6 +22,11 @@ pub enum Slip {
     Separator,
     /// A plural `s` more or less (`replica` / `replicas`).
     Plural,
+    /// A dotted name without some of its labels: a namespace, `svc`, the
+    /// cluster domain (`redis-master.svc.cluster.local` for
+    /// `redis-master.my-ns.svc.cluster.local`). Only [`compare_dotted`]
+    /// finds it.
+    Missing,
     /// This many insertions, deletions, substitutions or swaps of
     /// neighbours, case ignored.
     Edits(usize),
@@ -33,8 +39,18 @@ impl Slip {
             Slip::Case => "differs only in letter case".into(),
             Slip::Separator => "differs only in its separators (-, _, .)".into(),
             Slip::Plural => "differs by a plural s".into(),
+            Slip::Missing => "lacks a part of the name (a namespace or domain suffix)".into(),
             Slip::Edits(1) => "one letter off".into(),
             Slip::Edits(n) => format!("{n} letters off"),
+        }
+    }
+
+    /// Two slips in one name (a key and its value, two labels of a DNS
+    /// name): the worse of them, edits added up.
+    pub fn and(self, other: Slip) -> Slip {
+        match (self, other) {
+            (Slip::Edits(a), Slip::Edits(b)) => Slip::Edits(a + b),
+            (a, b) => a.max(b),
         }
     }
 }
@@ -57,6 +73,14 @@ pub fn compare(typed: &str, candidate: &str) -> Option<Slip> {
     if typed == candidate || typed.is_empty() || candidate.is_empty() {
         return None;
     }
+    // Most candidates are far off in length: reject them before folding
+    // (ASCII only, where folding keeps the length).
+    if typed.is_ascii() && candidate.is_ascii() {
+        let (m, n) = (typed.len(), candidate.len());
+        if m.abs_diff(n) > max_edits(m.min(n)).max(1) {
+            return None;
+        }
+    }
     let (a, b) = (fold_case(typed), fold_case(candidate));
     if a == b {
         return Some(Slip::Case);
@@ -73,6 +97,39 @@ pub fn compare(typed: &str, candidate: &str) -> Option<Slip> {
         return None;
     }
     osa_distance(&a, &b, limit).map(Slip::Edits)
+}
+
+/// How dotted name `typed` differs from `candidate`, label by label
+/// (case ignored, a trailing dot too): [`Slip::Missing`] when `typed`
+/// is `candidate` with some labels left out, its first label kept;
+/// otherwise, with as many labels, each differing label must be a slip of
+/// its own ([`compare`]) and the result is the worst of them. `None` when
+/// equal or unrelated. Whole-name edits would call `redis-slave.shop`
+/// close to `redis-master.shop`: labels are compared one by one instead.
+pub fn compare_dotted(typed: &str, candidate: &str) -> Option<Slip> {
+    let fold = |s: &str| fold_case(s.strip_suffix('.').unwrap_or(s));
+    let (a, b) = (fold(typed), fold(candidate));
+    if a == b || a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let (ta, tb): (Vec<&str>, Vec<&str>) = (a.split('.').collect(), b.split('.').collect());
+    if ta.len() < tb.len() {
+        // A subsequence of the candidate's labels, starting with its first.
+        let mut rest = tb[1..].iter();
+        let kept = ta[0] == tb[0] && ta[1..].iter().all(|l| rest.any(|m| m == l));
+        return kept.then_some(Slip::Missing);
+    }
+    if ta.len() > tb.len() {
+        return None;
+    }
+    let mut worst: Option<Slip> = None;
+    for (x, y) in ta.iter().zip(&tb) {
+        if x != y {
+            let s = compare(x, y)?;
+            worst = Some(worst.map_or(s, |w| w.and(s)));
+        }
+    }
+    worst
 }
 
 /// The candidates close to `typed`, best first (slip, then candidate text).
@@ -197,6 +254,80 @@ mod tests {
         for (typed, cand, want) in cases {
             assert_eq!(compare(typed, cand), *want, "{typed:?} vs {cand:?}");
         }
+    }
+
+    #[test]
+    fn dotted_names_compare_label_by_label() {
+        let zone = "redis-master.my-ns.svc.cluster.local";
+        let cases: &[(&str, &str, Option<Slip>)] = &[
+            // A namespace, `svc` or the domain left out.
+            ("redis-master.svc.cluster.local", zone, Some(Slip::Missing)),
+            (
+                "redis-master.my-ns.cluster.local",
+                zone,
+                Some(Slip::Missing),
+            ),
+            ("redis-master.my-ns.svc", zone, Some(Slip::Missing)),
+            ("redis-master.my-ns", zone, Some(Slip::Missing)),
+            ("cluster", "cluster.local", Some(Slip::Missing)),
+            // The first label is the name itself: never left out.
+            ("my-ns.svc.cluster.local", zone, None),
+            // Labels in another order are not a subsequence.
+            ("my-ns.redis-master.svc.cluster.local", zone, None),
+            // One label off.
+            (
+                "redis-mastr.my-ns.svc.cluster.local",
+                zone,
+                Some(Slip::Edits(1)),
+            ),
+            (
+                "redis-master.my-ns.scv.cluster.local",
+                zone,
+                Some(Slip::Edits(1)),
+            ),
+            ("cluster.locl", "cluster.local", Some(Slip::Edits(1))),
+            ("REDIS-MASTER.my-ns.svc.cluster.local.", zone, None),
+            (
+                "Redis_Master.my-ns.svc.cluster.local",
+                zone,
+                Some(Slip::Separator),
+            ),
+            // Two labels off: the edits add up.
+            (
+                "redis-mastr.my-nss.svc.cluster.local",
+                zone,
+                Some(Slip::Edits(1).and(Slip::Plural)),
+            ),
+            (
+                "redis-mastr.my-sn.svc.cluster.local",
+                zone,
+                Some(Slip::Edits(2)),
+            ),
+            // Whole-name edits would call these close; labels do not.
+            ("redis-slave.my-ns.svc.cluster.local", zone, None),
+            (
+                "web.my-ns.svc.cluster.local",
+                "api.my-ns.svc.cluster.local",
+                None,
+            ),
+            // A label more, or a typo besides a missing label: no.
+            ("x.redis-master.my-ns.svc.cluster.local", zone, None),
+            ("redis-mastr.svc.cluster.local", zone, None),
+            ("", zone, None),
+            (".", zone, None),
+        ];
+        for (typed, cand, want) in cases {
+            assert_eq!(compare_dotted(typed, cand), *want, "{typed:?} vs {cand:?}");
+        }
+    }
+
+    #[test]
+    fn slips_combine_to_the_worse() {
+        assert_eq!(Slip::Case.and(Slip::Separator), Slip::Separator);
+        assert_eq!(Slip::Plural.and(Slip::Case), Slip::Plural);
+        assert_eq!(Slip::Edits(1).and(Slip::Edits(2)), Slip::Edits(3));
+        assert_eq!(Slip::Case.and(Slip::Edits(1)), Slip::Edits(1));
+        assert!(Slip::Missing < Slip::Edits(1) && Slip::Plural < Slip::Missing);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub use crate::env::{Conflict, Environment, LeftOut, Source, Variable, Visibilit
 pub use crate::explain::{Diagnostic, ObjectRef, Severity};
 pub use crate::field::ObjectError;
 pub use crate::field::{ErrorType, FieldError};
+pub use crate::hint::Hint;
 pub use crate::load::{Ignored, LoadError};
 pub use crate::objects::{NsName, Origin};
 pub use crate::proxy::route::{Candidate, Connection, Hop, Share, Trace, Verdict, VerdictKind};
