@@ -85,6 +85,8 @@ pub struct Engine {
     /// ns → env-var prefix a pod's env refers to → pods.
     env_refs: FastMap<(String, String), BTreeSet<String>>,
     pod_diagnostics: BTreeMap<NsName, Vec<Diagnostic>>,
+    /// Workloads whose own selector misses their template, by (kind, key).
+    workload_diagnostics: BTreeMap<(String, NsName), Vec<Diagnostic>>,
     /// Services whose selector matches nothing: their diagnostics name the
     /// closest pods of the namespace and matching pods elsewhere.
     unmatched: BTreeSet<NsName>,
@@ -109,6 +111,7 @@ impl Engine {
             next_seq: 0,
             env_refs: FastMap::default(),
             pod_diagnostics: BTreeMap::new(),
+            workload_diagnostics: BTreeMap::new(),
             unmatched: BTreeSet::new(),
             external_names: BTreeSet::new(),
             views: Views::All,
@@ -316,6 +319,16 @@ impl Engine {
             }
             Object::Workload(w) => {
                 let ns = w.metadata.ns().to_string();
+                let wk = (w.kind.clone(), NsName::of(&w.metadata));
+                let diags = match self.views {
+                    Views::All => explain::workload_diagnostics(&w),
+                    Views::Selection => Vec::new(),
+                };
+                if diags.is_empty() {
+                    self.workload_diagnostics.remove(&wk);
+                } else {
+                    self.workload_diagnostics.insert(wk, diags);
+                }
                 self.cluster.apply(Object::Workload(w), origin);
                 self.refresh_namespace_diagnostics(&ns, &mut changes);
             }
@@ -376,6 +389,8 @@ impl Engine {
                         self.slice_changed(&nn, Some(Object::EndpointSlice(es)), &mut changes)
                     }
                     Some(Object::Workload(w)) => {
+                        self.workload_diagnostics
+                            .remove(&(w.kind.clone(), NsName::of(&w.metadata)));
                         self.refresh_namespace_diagnostics(w.metadata.ns(), &mut changes)
                     }
                     _ => {}
@@ -699,8 +714,9 @@ impl Engine {
     }
 
     /// After a pod change (its old and new labels): refreshes the unmatched
-    /// Services it can affect, those of its namespace (closest pods) and
-    /// those elsewhere whose selector it matches.
+    /// Services it can affect, those of its namespace it is a near miss of
+    /// (or all of them, when the namespace gains its first pod or loses its
+    /// last) and those elsewhere whose selector it matches.
     fn refresh_unmatched(
         &mut self,
         pod: &NsName,
@@ -708,16 +724,27 @@ impl Engine {
         new: Option<&StringMap>,
         changes: &mut Changes,
     ) {
+        let mut in_ns = self.cluster.pods_in(&pod.namespace).take(2).count();
+        if new.is_none() {
+            in_ns += 1;
+        }
+        let first_or_last = in_ns == 1 && (old.is_none() || new.is_none());
         let keys: Vec<NsName> = self
             .unmatched
             .iter()
             .filter(|k| !changes.services.contains(*k))
             .filter(|k| {
-                let sel = self.services.get(*k).and_then(|st| st.selector.as_ref());
-                k.namespace == pod.namespace
-                    || sel.is_some_and(|sel| {
-                        old.is_some_and(|l| sel.matches(l)) || new.is_some_and(|l| sel.matches(l))
-                    })
+                let Some(sel) = self.services.get(*k).and_then(|st| st.selector.as_ref()) else {
+                    return false;
+                };
+                let either = |f: &dyn Fn(&StringMap) -> bool| {
+                    old.is_some_and(f) || new.is_some_and(f)
+                };
+                if k.namespace == pod.namespace {
+                    first_or_last || either(&|l| selection::concerns(sel, l))
+                } else {
+                    either(&|l| sel.matches(l))
+                }
             })
             .cloned()
             .collect();
@@ -739,22 +766,24 @@ impl Engine {
         }
     }
 
-    /// Namespaces other than the Service's with pods its selector matches.
-    fn matching_elsewhere(&self, nn: &NsName, sel: &Selector) -> Vec<String> {
+    /// Namespaces other than the Service's with pods its selector
+    /// matches, each with its first such pod.
+    fn matching_elsewhere(&self, nn: &NsName, sel: &Selector) -> Vec<NsName> {
         let Some(anchor) = sel.requirements().first() else {
             return Vec::new();
         };
         let value = anchor.values.first().map(String::as_str).unwrap_or("");
-        let mut out: Vec<String> = self
+        let mut out: Vec<NsName> = self
             .pod_index
             .iter()
             .filter(|(ns, _)| **ns != nn.namespace)
-            .filter(|(_, keys)| {
-                keys.get(&anchor.key)
-                    .and_then(|v| v.get(value))
-                    .is_some_and(|pods| pods.values().any(|pod| sel.matches(&pod.metadata.labels)))
+            .filter_map(|(ns, keys)| {
+                let pods = keys.get(&anchor.key)?.get(value)?;
+                let (name, _) = pods
+                    .iter()
+                    .find(|(_, pod)| sel.matches(&pod.metadata.labels))?;
+                Some(NsName::new(ns, name))
             })
-            .map(|(ns, _)| ns.clone())
             .collect();
         out.sort();
         out
@@ -898,6 +927,20 @@ impl Engine {
             Some(sel) if unmatched => self.matching_elsewhere(nn, sel),
             _ => Vec::new(),
         };
+        // What the selector was probably meant to match: pods (through the
+        // label index) and templates when it matches nothing, templates
+        // alone (a workload's pods it misses) otherwise.
+        let ns = nn.namespace.as_str();
+        let near = match &st.selector {
+            Some(sel) => selection::near_misses(
+                sel,
+                ns,
+                self.pod_index.get(ns).filter(|_| unmatched),
+                self.cluster.workloads_in(ns),
+                explain::NEAR_MISSES,
+            ),
+            None => Vec::new(),
+        };
         let facts = ServiceFacts {
             key: nn,
             service: &st.service,
@@ -910,6 +953,7 @@ impl Engine {
             manual_endpoints: self.cluster.endpoints.get(nn),
             errors: self.service_errors.get(nn).map_or(&[], Vec::as_slice),
             matching_elsewhere: &elsewhere,
+            near_misses: &near,
         };
         let diags = explain::service_diagnostics(&facts, &self.cluster, &self.config);
         if let Some(st) = self.services.get_mut(nn) {
@@ -1023,11 +1067,13 @@ impl Engine {
         out.into_iter().map(|(_, o, g)| (o, g)).collect()
     }
 
-    /// Every diagnostic, Services first, then pods, in key order.
+    /// Every diagnostic, Services first, then workloads, then pods, in key
+    /// order.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         self.services
             .values()
             .flat_map(|s| s.diagnostics.iter().cloned())
+            .chain(self.workload_diagnostics.values().flatten().cloned())
             .chain(self.pod_diagnostics.values().flatten().cloned())
             .collect()
     }
