@@ -82,8 +82,19 @@ pub struct Engine {
     /// The next object's place in the order objects entered (kept in its
     /// [`Origin`]).
     next_seq: u64,
-    /// ns → env-var prefix a pod's env refers to → pods.
-    env_refs: FastMap<(String, String), BTreeSet<String>>,
+    /// Service-variable prefix a pod's env refers to → pods, in every
+    /// namespace (a Service elsewhere is named in the hints of a pod that
+    /// lacks it).
+    env_refs: FastMap<String, BTreeSet<NsName>>,
+    /// ns → pods with `$(VAR)` references their own variables do not
+    /// answer.
+    env_users: FastMap<String, BTreeSet<String>>,
+    /// ns → pods with a reference no Service of the namespace answers by
+    /// name: their hints compare it with every Service there, so any
+    /// Service change in the namespace refreshes them.
+    env_open: FastMap<String, BTreeSet<String>>,
+    /// Service name → the namespaces with a Service of that name.
+    service_namespaces: FastMap<String, BTreeSet<String>>,
     pod_diagnostics: BTreeMap<NsName, Vec<Diagnostic>>,
     /// Workloads whose own selector misses their template, by (kind, key).
     workload_diagnostics: BTreeMap<(String, NsName), Vec<Diagnostic>>,
@@ -110,6 +121,9 @@ impl Engine {
             slices_by_service: FastMap::default(),
             next_seq: 0,
             env_refs: FastMap::default(),
+            env_users: FastMap::default(),
+            env_open: FastMap::default(),
+            service_namespaces: FastMap::default(),
             pod_diagnostics: BTreeMap::new(),
             workload_diagnostics: BTreeMap::new(),
             unmatched: BTreeSet::new(),
@@ -183,9 +197,9 @@ impl Engine {
         // service variables are checked once every Service is in.
         self.refresh_external_names(&mut changes);
         let users: BTreeSet<NsName> = self
-            .env_refs
+            .env_users
             .iter()
-            .flat_map(|((ns, _), pods)| pods.iter().map(move |p| NsName::new(ns, p)))
+            .flat_map(|(ns, pods)| pods.iter().map(move |p| NsName::new(ns, p)))
             .collect();
         for p in users {
             self.refresh_pod_diagnostics(&p, &mut changes);
@@ -220,6 +234,7 @@ impl Engine {
             config: &self.config,
             objects: &self.cluster,
             services: &self.services,
+            service_namespaces: &self.service_namespaces,
         }
     }
 
@@ -490,6 +505,10 @@ impl Engine {
     /// selecting its pods.
     fn install_selection(&mut self, nn: &NsName, mut st: ServiceState) {
         self.drop_service(nn);
+        self.service_namespaces
+            .entry(nn.name.clone())
+            .or_default()
+            .insert(nn.namespace.clone());
         if let Some(sel) = &st.selector {
             if let Some(anchor) = sel.requirements().first() {
                 let value = anchor.values.first().cloned().unwrap_or_default();
@@ -584,6 +603,12 @@ impl Engine {
         let Some(old) = self.services.remove(nn) else {
             return;
         };
+        if let Some(set) = self.service_namespaces.get_mut(&nn.name) {
+            set.remove(&nn.namespace);
+            if set.is_empty() {
+                self.service_namespaces.remove(&nn.name);
+            }
+        }
         self.unmatched.remove(nn);
         self.external_names.remove(nn);
         self.alloc.release(nn);
@@ -630,12 +655,24 @@ impl Engine {
                 }
             }
         }
-        for prefix in crate::env::env_references(pod) {
-            self.env_refs
-                .entry((namespace.to_string(), prefix))
-                .or_default()
-                .insert(pod_name.to_string());
+        let refs = crate::env::references(pod);
+        if refs.is_empty() {
+            return;
         }
+        let nn = NsName::new(namespace, pod_name);
+        for prefix in refs
+            .iter()
+            .filter_map(|r| crate::env::service_var_prefix(&r.name))
+        {
+            self.env_refs
+                .entry(prefix.to_string())
+                .or_default()
+                .insert(nn.clone());
+        }
+        self.env_users
+            .entry(namespace.to_string())
+            .or_default()
+            .insert(pod_name.to_string());
     }
 
     fn unindex_pod(&mut self, namespace: &str, pod_name: &str, pod: &Pod) {
@@ -654,12 +691,27 @@ impl Engine {
                 }
             }
         }
-        for prefix in crate::env::env_references(pod) {
-            let k = (namespace.to_string(), prefix);
-            if let Some(set) = self.env_refs.get_mut(&k) {
+        let refs = crate::env::references(pod);
+        if refs.is_empty() {
+            return;
+        }
+        let nn = NsName::new(namespace, pod_name);
+        for prefix in refs
+            .iter()
+            .filter_map(|r| crate::env::service_var_prefix(&r.name))
+        {
+            if let Some(set) = self.env_refs.get_mut(prefix) {
+                set.remove(&nn);
+                if set.is_empty() {
+                    self.env_refs.remove(prefix);
+                }
+            }
+        }
+        for map in [&mut self.env_users, &mut self.env_open] {
+            if let Some(set) = map.get_mut(namespace) {
                 set.remove(pod_name);
                 if set.is_empty() {
-                    self.env_refs.remove(&k);
+                    map.remove(namespace);
                 }
             }
         }
@@ -737,9 +789,8 @@ impl Engine {
                 let Some(sel) = self.services.get(*k).and_then(|st| st.selector.as_ref()) else {
                     return false;
                 };
-                let either = |f: &dyn Fn(&StringMap) -> bool| {
-                    old.is_some_and(f) || new.is_some_and(f)
-                };
+                let either =
+                    |f: &dyn Fn(&StringMap) -> bool| old.is_some_and(f) || new.is_some_and(f);
                 if k.namespace == pod.namespace {
                     first_or_last || either(&|l| selection::concerns(sel, l))
                 } else {
@@ -972,17 +1023,17 @@ impl Engine {
         changes.services.insert(nn.clone());
     }
 
-    /// Pods whose env refers to this Service's variables get their
-    /// ordering diagnostics recomputed.
+    /// Pods whose env refers to this Service's variables (in any
+    /// namespace), and those of its namespace whose references no Service
+    /// answers by name, get their diagnostics recomputed.
     fn refresh_env_diagnostics(&mut self, svc: &NsName, changes: &mut Changes) {
         let prefix = crate::env::env_prefix(&svc.name);
-        let pods: Vec<String> = self
-            .env_refs
-            .get(&(svc.namespace.clone(), prefix))
-            .map(|s| s.iter().cloned().collect())
-            .unwrap_or_default();
+        let mut pods: BTreeSet<NsName> = self.env_refs.get(&prefix).cloned().unwrap_or_default();
+        if let Some(open) = self.env_open.get(&svc.namespace) {
+            pods.extend(open.iter().map(|p| NsName::new(&svc.namespace, p)));
+        }
         for p in pods {
-            self.refresh_pod_diagnostics(&NsName::new(&svc.namespace, &p), changes);
+            self.refresh_pod_diagnostics(&p, changes);
         }
     }
 
@@ -993,23 +1044,52 @@ impl Engine {
         if self.views == Views::Selection {
             return;
         }
-        if crate::env::env_references(pod).is_empty() {
+        let refs = crate::env::references(pod);
+        if refs.is_empty() {
             if self.pod_diagnostics.remove(nn).is_some() {
                 changes.pods.insert(nn.clone());
             }
             return;
+        }
+        let state = self.state();
+        let master = crate::master::name();
+        let mut services = state.services_in(&nn.namespace);
+        if nn.namespace != master.namespace {
+            services.extend(state.service(&master).map(|st| (&master, &*st.service)));
         }
         let pod_key = ObjectKey::new("Pod", &nn.namespace, &nn.name);
         let created_after = |svc_nn: &NsName, _: &Service| {
             let k = ObjectKey::new("Service", &svc_nn.namespace, &svc_nn.name);
             self.created_after(&k, &pod_key).unwrap_or(false)
         };
-        let diags = explain::pod_env_diagnostics(
-            nn,
-            pod,
-            &self.state().services_in(&nn.namespace),
-            &created_after,
-        );
+        let elsewhere = |name: &str| {
+            state
+                .namespaces_with_service(name)
+                .find(|ns| *ns != nn.namespace)
+                .map(str::to_string)
+        };
+        let diags = explain::pod_env_diagnostics(nn, pod, &services, &created_after, &elsewhere);
+        // Open: some reference no Service of the namespace answers by name.
+        let answered = |name: &str| {
+            crate::env::service_var_prefix(name).is_some_and(|p| {
+                p == "KUBERNETES"
+                    || services.iter().any(|(k, _)| {
+                        k.namespace == nn.namespace && crate::env::env_prefix(&k.name) == p
+                    })
+            })
+        };
+        let open = refs.iter().any(|r| !answered(&r.name));
+        if open {
+            self.env_open
+                .entry(nn.namespace.clone())
+                .or_default()
+                .insert(nn.name.clone());
+        } else if let Some(set) = self.env_open.get_mut(&nn.namespace) {
+            set.remove(&nn.name);
+            if set.is_empty() {
+                self.env_open.remove(&nn.namespace);
+            }
+        }
         if diags.is_empty() {
             self.pod_diagnostics.remove(nn);
         } else {

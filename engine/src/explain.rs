@@ -148,6 +148,10 @@ pub const CODES: &[(&str, &str)] = &[
         "a pod uses variables of a Service that does not exist",
     ),
     (
+        "env-variable-unknown",
+        "a $(VAR) reference names no variable, but one a slip away",
+    ),
+    (
         "env-service-links-disabled",
         "a pod uses service variables with enableServiceLinks off",
     ),
@@ -1114,17 +1118,53 @@ fn unreachable_outcome(svc: &Service) -> &'static str {
     }
 }
 
-/// Ordering and visibility problems of the service variables a pod uses.
+/// Ordering and visibility problems of the service variables a pod uses,
+/// and references that name no variable but come close to one.
+/// `services` are those of the pod's namespace, with `default/kubernetes`;
+/// `elsewhere` names another namespace with a Service of a name.
 pub fn pod_env_diagnostics(
     nn: &NsName,
     pod: &Pod,
     services: &[(&NsName, &Service)],
     created_after: &dyn Fn(&NsName, &Service) -> bool,
+    elsewhere: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<Diagnostic> {
-    let refs = env::env_references(pod);
+    let refs = env::references(pod);
     let mut out = Vec::new();
     let me = ObjectRef::new("Pod", &nn.namespace, &nn.name);
-    for prefix in refs {
+    let visibility = |k: &NsName, svc: &Service| {
+        env::visibility(&nn.namespace, pod.enable_service_links(), k, svc, || {
+            created_after(k, svc)
+        })
+    };
+    let seen = env::Seen {
+        services,
+        visibility: &visibility,
+        elsewhere,
+    };
+    let own = |container: &str| -> Vec<&str> {
+        pod.spec
+            .containers
+            .iter()
+            .chain(&pod.spec.init_containers)
+            .filter(|c| c.name == container)
+            .flat_map(|c| c.env.iter().map(|e| e.name.as_str()))
+            .collect()
+    };
+    let hint_for = |r: &env::Reference| env::reference_hint(&r.name, &own(&r.container), &seen);
+    // Service prefixes, each with the first reference to it.
+    let mut prefixes: std::collections::BTreeMap<&str, &env::Reference> = Default::default();
+    for r in &refs {
+        if let Some(p) = env::service_var_prefix(&r.name) {
+            prefixes.entry(p).or_insert(r);
+        }
+    }
+    let in_namespace = |prefix: &str| {
+        services
+            .iter()
+            .find(|(k, _)| k.namespace == nn.namespace && env::env_prefix(&k.name) == prefix)
+    };
+    for (prefix, first) in prefixes {
         // kubelet always sets the variables of default/kubernetes, whatever
         // enableServiceLinks says, and that Service exists from the
         // cluster's start (kubelet's getServiceEnvVarMap); a same-namespace
@@ -1132,33 +1172,40 @@ pub fn pod_env_diagnostics(
         if prefix == "KUBERNETES" {
             continue;
         }
-        let svc = services
-            .iter()
-            .find(|(k, _)| env::env_prefix(&k.name) == prefix);
         let var = format!("{prefix}_SERVICE_HOST");
-        let Some((sk, svc)) = svc else {
+        let Some((sk, svc)) = in_namespace(prefix) else {
+            let hint = hint_for(first);
+            let fix = match &hint {
+                Some(h) if h.code == "variable" => format!(
+                    "write $({}) instead of $({}), or create the Service before the pod",
+                    h.suggestion, first.name
+                ),
+                Some(h) => format!(
+                    "use the DNS name {} instead of variables (they never cross namespaces), or create the Service in namespace {} before the pod",
+                    h.suggestion, nn.namespace
+                ),
+                None => "create the Service before the pod, or use its DNS name instead of variables"
+                    .into(),
+            };
+            let mut objects = vec![me.clone()];
+            objects.extend(hint.as_ref().and_then(|h| h.object.clone()));
             out.push(Diagnostic {
                 code: "env-service-missing",
                 severity: Severity::Warning,
-                hints: Vec::new(),
+                hints: hint.into_iter().collect(),
                 message: format!(
                     "a container refers to $({var}) or similar, but namespace {} has no matching Service",
                     nn.namespace
                 ),
                 details: Vec::new(),
-                objects: vec![me.clone()],
-                fix: "create the Service before the pod, or use its DNS name instead of variables"
-                    .into(),
+                objects,
+                fix,
             });
             continue;
         };
         let svc_ref = ObjectRef::new("Service", &sk.namespace, &sk.name);
         // One rule decides, for diagnostics and for `svcscope env` alike.
-        let visibility =
-            env::visibility(&nn.namespace, pod.enable_service_links(), sk, svc, || {
-                created_after(sk, svc)
-            });
-        match visibility {
+        match visibility(sk, svc) {
             Visibility::LinksDisabled => out.push(Diagnostic {
                 code: "env-service-links-disabled",
                 severity: Severity::Warning,
@@ -1189,6 +1236,32 @@ pub fn pod_env_diagnostics(
             Visibility::Visible | Visibility::OtherNamespace | Visibility::Shadowed => {}
         }
     }
+    // References no variable answers, a slip from one that is set (those
+    // of a missing Service are said above).
+    for r in &refs {
+        let missing_service = env::service_var_prefix(&r.name)
+            .is_some_and(|p| p != "KUBERNETES" && in_namespace(p).is_none());
+        if missing_service {
+            continue;
+        }
+        let Some(hint) = hint_for(r) else {
+            continue;
+        };
+        let mut objects = vec![me.clone()];
+        objects.extend(hint.object.clone());
+        out.push(Diagnostic {
+            code: "env-variable-unknown",
+            severity: Severity::Warning,
+            message: format!(
+                "container {} refers to $({}), which no variable sets, so kubelet leaves it as written",
+                r.container, r.name
+            ),
+            details: Vec::new(),
+            objects,
+            fix: format!("write $({}) instead, or define {}", hint.suggestion, r.name),
+            hints: vec![hint],
+        });
+    }
     out
 }
 
@@ -1214,9 +1287,15 @@ mod tests {
         let k = NsName::new("default", "kubernetes");
         let svc = Service::default();
         let services = [(&k, &svc)];
-        assert_eq!(pod_env_diagnostics(&nn, &p, &services, &|_, _| true), []);
+        assert_eq!(
+            pod_env_diagnostics(&nn, &p, &services, &|_, _| true, &|_| None),
+            []
+        );
         p.spec.enable_service_links = None;
-        assert_eq!(pod_env_diagnostics(&nn, &p, &services, &|_, _| true), []);
+        assert_eq!(
+            pod_env_diagnostics(&nn, &p, &services, &|_, _| true, &|_| None),
+            []
+        );
     }
 
     #[test]

@@ -1356,6 +1356,19 @@ const EXPLAIN_CASES: &[(&str, i32, &[&str])] = &[
     ),
     // Nothing close: no closest pods, no hint.
     ("fp-nothing-close", 0, &["selector-matches-nothing"]),
+    // $(VAR) references a slip from a variable, a Service elsewhere, a
+    // Service created after the pod; $(date) is left to the shell.
+    (
+        "case-hint-env",
+        0,
+        &[
+            "env-service-missing",
+            "env-service-missing",
+            "env-service-missing",
+            "env-variable-unknown",
+            "env-variable-unknown",
+        ],
+    ),
     // Port names and numbers a slip away; a name nothing is close to.
     (
         "case-hint-target-ports",
