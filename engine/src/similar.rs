@@ -146,6 +146,19 @@ pub fn ranked<'a>(
     out
 }
 
+/// The candidates tied for closest to `typed` (the best slip), by text:
+/// a "did you mean" offers these, not the worse ones after them.
+pub fn best<'a>(
+    typed: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Vec<(&'a str, Slip)> {
+    let mut all = ranked(typed, candidates);
+    if let Some(&(_, top)) = all.first() {
+        all.retain(|(_, s)| *s == top);
+    }
+    all
+}
+
 /// The best candidate for `typed`, if any is close.
 pub fn closest<'a>(
     typed: &str,
@@ -355,6 +368,12 @@ mod tests {
         let mut rev = cands;
         rev.reverse();
         assert_eq!(ranked("payments", rev), r);
+        assert_eq!(best("payments", cands), [("Payments", Slip::Case)]);
+        assert_eq!(
+            best("web-o", ["web-1", "web-0", "web-00"]),
+            [("web-0", Slip::Edits(1)), ("web-1", Slip::Edits(1))]
+        );
+        assert_eq!(best("zzz", ["http"]), []);
         // Equal slips: the candidate text decides.
         assert_eq!(
             closest("htp", ["htpx", "http", "htpa"]),

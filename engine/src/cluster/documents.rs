@@ -284,6 +284,9 @@ pub struct DnsAnswer {
     /// apiserver would refuse, …).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What a name that found nothing was probably meant to be.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<Hint>,
 }
 
 impl DnsAnswer {
@@ -296,7 +299,8 @@ impl DnsAnswer {
     }
 
     /// dig-like text: each query of a pod's search path with its rcode,
-    /// `;; status`, then the non-empty sections, one record per line.
+    /// `;; status`, a `;; hint:` line per hint, then the non-empty
+    /// sections, one record per line.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         if let DnsResult::Lookup(l) = &self.result {
@@ -309,6 +313,9 @@ impl DnsAnswer {
         }
         let r = self.response();
         out.push_str(&format!(";; status: {}\n", r.rcode));
+        for h in &self.hints {
+            out.push_str(&format!(";; hint: {h}\n"));
+        }
         for (heading, records) in [
             ("ANSWER", &r.answer),
             ("AUTHORITY", &r.authority),
