@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 /// A port range as `--service-node-port-range` takes it: `30000-32767`
 /// (inclusive) or `30000+2767`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PortRange {
     pub first: u16,
@@ -61,11 +62,13 @@ impl Serialize for PortRange {
 /// dual-stack pair as `"a,b"` or `["a", "b"]`; `serviceCidrs` as `resolve`
 /// prints it also reads), `nodePortRange: "30000-32767"`,
 /// `clusterDomain`, `defaulting`, `maxInputBytes`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", try_from = "ConfigSpec")]
 pub struct Config {
     /// `--service-cluster-ip-range`: the primary CIDR, then optionally a
     /// second one of the other family (dual-stack).
+    #[cfg_attr(feature = "ts", ts(as = "Vec<String>"))]
     #[serde(serialize_with = "ser_display_vec")]
     pub service_cidrs: Vec<Cidr>,
     /// `--service-node-port-range`.
@@ -75,6 +78,7 @@ pub struct Config {
     /// API defaulting before validation, as the apiserver does on every
     /// decode. Off (`check --no-defaults`), validation sees Services as
     /// given: what upstream's validation unit tests exercise.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "is_true")]
     pub defaulting: bool,
     /// The largest input text one load reads (64 MiB by default: a
@@ -84,9 +88,12 @@ pub struct Config {
 }
 
 /// [`Config`] as a document gives it, every field optional.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ClusterOptions", optional_fields))]
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ConfigSpec {
+pub(crate) struct ConfigSpec {
+    #[cfg_attr(feature = "ts", ts(inline))]
     #[serde(default, alias = "serviceCidrs")]
     service_cidr: Option<OneOrMany>,
     #[serde(default)]
@@ -99,6 +106,7 @@ struct ConfigSpec {
     max_input_bytes: Option<usize>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(serde::Deserialize)]
 #[serde(untagged)]
 enum OneOrMany {

@@ -35,6 +35,7 @@ pub enum Views {
 }
 
 /// What one change touched.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Changes {
     /// Services whose views were recomputed.
@@ -70,6 +71,9 @@ pub struct Engine {
     /// Errors of Services, by Service.
     service_errors: BTreeMap<NsName, Vec<ObjectError>>,
     pod_index: LabelIndex,
+    /// How many pods each namespace has (the why-not counts the pods a
+    /// selector's index does not hold).
+    pods_per_namespace: FastMap<String, usize>,
     /// ns → (key, value) a selector requires → Service names. Service
     /// selectors are equality maps, so every selecting Service is found
     /// under each of its pairs; one (the first key) suffices.
@@ -117,6 +121,7 @@ impl Engine {
             object_errors: BTreeMap::new(),
             service_errors: BTreeMap::new(),
             pod_index: FastMap::default(),
+            pods_per_namespace: FastMap::default(),
             selector_index: FastMap::default(),
             slices_by_service: FastMap::default(),
             next_seq: 0,
@@ -221,8 +226,14 @@ impl Engine {
         let new = Arc::clone(&pod);
         let old = self.cluster.insert_pod(key, nn, pod, origin);
         let (ns, name) = (new.metadata.ns(), new.metadata.name.as_str());
-        if let Some(old) = &old {
-            self.unindex_pod(ns, name, old);
+        match &old {
+            Some(old) => self.unindex_pod(ns, name, old),
+            None => match self.pods_per_namespace.get_mut(ns) {
+                Some(n) => *n += 1,
+                None => {
+                    self.pods_per_namespace.insert(ns.to_string(), 1);
+                }
+            },
         }
         self.index_pod(ns, name, &new);
         old
@@ -379,6 +390,9 @@ impl Engine {
             "Pod" => {
                 if let Some(pod) = self.cluster.remove_pod(key) {
                     self.unindex_pod(&nn.namespace, &nn.name, &pod);
+                    if let Some(n) = self.pods_per_namespace.get_mut(&nn.namespace) {
+                        *n -= 1;
+                    }
                     self.pod_diagnostics.remove(&nn);
                     for svc in self.anchored_services(&nn.namespace, &pod.metadata.labels) {
                         let sk = NsName::new(&nn.namespace, &svc);
@@ -1177,6 +1191,16 @@ impl Engine {
         v
     }
 
+    /// The objects read from `file`, in no particular order.
+    pub fn objects_from(&self, file: &str) -> Vec<ObjectKey> {
+        self.cluster
+            .origins
+            .iter()
+            .filter(|(_, o)| &*o.file == file)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     /// Where an object came from, when it is in the cluster.
     pub fn origin(&self, key: &ObjectKey) -> Option<&Origin> {
         self.cluster.origin(key)
@@ -1210,32 +1234,31 @@ impl Engine {
     }
 
     /// A Service's selection as the whole view carries it: the why-not
-    /// as counts and a few examples per reason.
+    /// as counts and a few examples per reason, through the label index.
     pub fn selection_summary(
         &self,
         nn: &NsName,
     ) -> Option<crate::cluster::documents::SelectionSummary> {
-        use crate::cluster::documents::{NotSelectedSummary, SelectionSummary, WHY_NOT_EXAMPLES};
         let (nn, st) = self.services.get_key_value(nn)?;
+        let ns = nn.namespace.as_str();
         let not_selected = match &st.selector {
-            Some(sel) => self
-                .why_not(&nn.namespace, sel)
-                .into_iter()
-                .map(|g| NotSelectedSummary {
-                    requirement: g.requirement,
-                    reason: g.reason,
-                    count: g.pods.len(),
-                    examples: g
-                        .pods
-                        .iter()
-                        .take(WHY_NOT_EXAMPLES)
-                        .map(|p| p.to_string())
-                        .collect(),
-                })
-                .collect(),
+            Some(sel) => {
+                let by_value = sel
+                    .requirements()
+                    .first()
+                    .and_then(|r| self.pod_index.get(ns)?.get(&r.key));
+                let total = self.pods_per_namespace.get(ns).copied().unwrap_or(0);
+                selection::summary_indexed(sel, by_value, self.cluster.pods_in(ns), total)
+                    .unwrap_or_else(|| {
+                        selection::why_not(sel, self.cluster.pods_in(ns))
+                            .into_iter()
+                            .map(selection::summarize)
+                            .collect()
+                    })
+            }
             None => Vec::new(),
         };
-        Some(SelectionSummary {
+        Some(crate::cluster::documents::SelectionSummary {
             service: nn.clone(),
             selector: st.selector.as_ref().map(|s| s.to_string()),
             selected: st.selected.keys().cloned().collect(),
@@ -1267,7 +1290,10 @@ impl Engine {
             .first()
             .and_then(|r| self.pod_index.get(ns)?.get(&r.key));
         by_value
-            .and_then(|v| selection::why_not_indexed(sel, v, self.cluster.pods_in(ns).count()))
+            .and_then(|v| {
+                let total = self.pods_per_namespace.get(ns).copied().unwrap_or(0);
+                selection::why_not_indexed(sel, v, total)
+            })
             .unwrap_or_else(|| selection::why_not(sel, self.cluster.pods_in(ns)))
     }
 }

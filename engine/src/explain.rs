@@ -21,6 +21,7 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -40,6 +41,7 @@ impl fmt::Display for Severity {
 }
 
 /// One finding.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnostic {
@@ -48,12 +50,14 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
     /// Supporting facts, one line each.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<String>,
     /// The object the finding is about first, then the others involved.
     pub objects: Vec<ObjectRef>,
     pub fix: String,
     /// What was probably meant, where a name looks mistyped.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<Hint>,
 }

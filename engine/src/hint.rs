@@ -13,6 +13,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// One suggestion.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Hint {
@@ -26,6 +27,7 @@ pub struct Hint {
     pub suggestion: String,
     /// The object the suggestion comes from: the pod with the label, the
     /// Service meant.
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<ObjectRef>,
 }

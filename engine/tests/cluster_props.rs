@@ -366,7 +366,7 @@ fn load_once(objects: &[Object]) -> Cluster {
         "items": objects.iter().map(manifest).collect::<Vec<_>>(),
     });
     let mut c = Cluster::new(config());
-    let r = c.load(&list.to_string(), &LoadOptions::named("all.json"));
+    let r = c.load(list.to_string(), &LoadOptions::named("all.json"));
     assert!(r.errors.is_empty(), "{:?}", r.errors);
     c
 }
@@ -376,7 +376,7 @@ fn load_each(objects: &[Object]) -> Cluster {
     let mut c = Cluster::new(config());
     for (i, o) in objects.iter().enumerate() {
         let r = c.load(
-            &manifest(o).to_string(),
+            manifest(o).to_string(),
             &LoadOptions::named(&format!("doc-{i}.json")),
         );
         assert!(r.errors.is_empty(), "{:?}", r.errors);
@@ -436,8 +436,8 @@ proptest! {
         }).to_string();
         let mut c = Cluster::new(config());
         let opts = LoadOptions::named("editor.yaml");
-        c.load(&list(&objects), &opts);
-        c.load(&list(&objects[..cut]), &opts);
+        c.load(list(&objects), &opts);
+        c.load(list(&objects[..cut]), &opts);
         prop_assert_eq!(views(&c), views(&load_once(&objects[..cut])));
     }
 

@@ -20,12 +20,14 @@ pub use crate::hint::Hint;
 pub use crate::load::{Ignored, LoadError};
 pub use crate::objects::{NsName, Origin};
 pub use crate::proxy::route::{Candidate, Connection, Hop, Share, Trace, Verdict, VerdictKind};
+pub use crate::selection::{NotSelectedSummary, WHY_NOT_EXAMPLES};
 
 /// svcscope's own documents carry this `apiVersion` (alpha: the shapes
 /// may change).
 pub const API_VERSION: &str = "svcscope.dev/v1alpha1";
 
 /// A result with its `apiVersion` and `kind`; reads as its body.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Document<T> {
@@ -57,6 +59,7 @@ impl<T> Deref for Document<T> {
 }
 
 /// What one [`super::Cluster::load`] read, and what it changed.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoadReport {
@@ -71,6 +74,7 @@ pub struct LoadReport {
 
 /// What `check` reports: every reason the apiserver would refuse the
 /// input (`svcscope check`, one line per error).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckReport {
@@ -85,6 +89,7 @@ impl CheckReport {
 }
 
 /// A Service after defaulting and allocation.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResolvedService {
@@ -94,6 +99,7 @@ pub struct ResolvedService {
     /// the views still show what the components do with it as given.
     pub rejected: bool,
     /// Not in the input: `default/kubernetes`, which every cluster has.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub implicit: bool,
     pub service: Arc<Service>,
@@ -101,6 +107,7 @@ pub struct ResolvedService {
 
 /// The pods a Service selects, and why every other pod of its namespace
 /// is not selected (the full why-not of `svcscope selection`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Selection {
@@ -115,6 +122,7 @@ pub struct Selection {
 }
 
 /// Pods not selected for one reason.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotSelected {
@@ -153,30 +161,19 @@ impl Selection {
     }
 }
 
-/// How many examples a [`SelectionSummary`] names per reason.
-pub const WHY_NOT_EXAMPLES: usize = 3;
-
 /// A Service's selection as `resolve` carries it: the selected pods, and
 /// per reason only the count of pods not selected and a few examples
 /// ([`super::Cluster::selection`] has them all).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SelectionSummary {
     pub service: NsName,
     pub selector: Option<String>,
     pub selected: Vec<Arc<str>>,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_selected: Vec<NotSelectedSummary>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NotSelectedSummary {
-    pub requirement: String,
-    pub reason: String,
-    pub count: usize,
-    /// The first pods in name order, at most [`WHY_NOT_EXAMPLES`].
-    pub examples: Vec<String>,
 }
 
 /// Lists kept in the engine's own shared pieces (one per Service),
@@ -203,6 +200,7 @@ impl<T: Serialize> Serialize for SharedList<T> {
 }
 
 /// The whole computed view (`svcscope resolve -o json`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resolution {
@@ -212,12 +210,14 @@ pub struct Resolution {
     pub services: Vec<ResolvedService>,
     pub selections: Vec<SelectionSummary>,
     pub endpoints: Vec<Arc<Endpoints>>,
+    #[cfg_attr(feature = "ts", ts(as = "Vec<EndpointSlice>"))]
     pub endpoint_slices: SharedList<EndpointSlice>,
     pub diagnostics: Vec<Diagnostic>,
     pub errors: Vec<ObjectError>,
 }
 
 /// An API object with its apiVersion and kind, as kubectl prints it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Typed<T> {
@@ -228,6 +228,7 @@ pub struct Typed<T> {
 }
 
 /// One item of an [`EndpointsList`].
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum EndpointsItem {
@@ -237,6 +238,7 @@ pub enum EndpointsItem {
 
 /// The `v1` `List` of Endpoints and EndpointSlices the controllers write
 /// (`svcscope endpoints`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointsList {
@@ -246,6 +248,7 @@ pub struct EndpointsList {
 }
 
 /// The cluster zone (`svcscope zone`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Zone {
@@ -256,11 +259,13 @@ pub struct Zone {
     /// As an RFC 1035 master file.
     pub text: String,
     /// What the zone does not say by itself.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
 /// The pod whose resolver looked a name up, or the plain query.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum DnsResult {
@@ -273,18 +278,22 @@ pub enum DnsResult {
 
 /// What the cluster DNS answers (`svcscope dns`): a `PodLookup` document
 /// when asked from a pod, else a `DnsResponse`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DnsAnswer {
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod: Option<NsName>,
     #[serde(flatten)]
     pub result: DnsResult,
     /// What the answer alone does not say (forwarded names, Services the
     /// apiserver would refuse, …).
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     /// What a name that found nothing was probably meant to be.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<Hint>,
 }
@@ -334,6 +343,7 @@ impl DnsAnswer {
 }
 
 /// One chain and its rules, each as the mode's own tool prints it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleChain {
@@ -342,6 +352,7 @@ pub struct RuleChain {
 }
 
 /// An nftables set or map and its elements.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleSet {
@@ -352,16 +363,19 @@ pub struct RuleSet {
 }
 
 /// One table: iptables' `filter` and `nat`, or nftables' `kube-proxy`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleTable {
     pub name: String,
     pub chains: Vec<RuleChain>,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sets: Vec<RuleSet>,
 }
 
 /// An IPVS virtual server and its real servers.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VirtualServer {
@@ -369,6 +383,7 @@ pub struct VirtualServer {
     /// `ip:port`.
     pub address: String,
     pub scheduler: &'static str,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub persistent: Option<u32>,
     /// `ip:port` of each real server.
@@ -376,6 +391,7 @@ pub struct VirtualServer {
 }
 
 /// What kube-proxy programs on one node (`svcscope rules`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProxyRules {
@@ -384,11 +400,13 @@ pub struct ProxyRules {
     /// `IPv4` or `IPv6`: kube-proxy runs one proxier per family.
     pub family: &'static str,
     pub tables: Vec<RuleTable>,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub virtual_servers: Vec<VirtualServer>,
     /// The rules as `iptables-save`, `ipvsadm -Ln` or `nft list table`
     /// print them.
     pub text: String,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 pub type StringMap = BTreeMap<String, String>;
 
 /// `metav1.ObjectMeta`, the parts svcscope reads.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectMeta {
@@ -54,6 +55,7 @@ impl ObjectMeta {
 }
 
 /// `intstr.IntOrString`: a port number or an IANA service port name.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "number | string"))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum IntOrString {
     Int(i32),
@@ -105,6 +107,7 @@ impl<'de> Deserialize<'de> for IntOrString {
 }
 
 /// `v1.ObjectReference`, as endpoints point at their pods.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectReference {
@@ -119,6 +122,7 @@ pub struct ObjectReference {
 }
 
 /// A `Namespace` object.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Namespace {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 pub const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
 
 /// A `v1.Node`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Node {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
@@ -15,6 +16,7 @@ pub struct Node {
     pub status: NodeStatus,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeSpec {
@@ -29,6 +31,7 @@ pub struct NodeSpec {
     pub pod_cidrs: Vec<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeStatus {
@@ -40,6 +43,7 @@ pub struct NodeStatus {
     pub addresses: Vec<NodeAddress>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NodeAddress {
     #[serde(

@@ -2,6 +2,7 @@ use super::ObjectMeta;
 use serde::{Deserialize, Serialize};
 
 /// A `v1.Pod`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Pod {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
@@ -13,6 +14,7 @@ pub struct Pod {
 }
 
 /// `v1.PodSpec`: what selection, endpoints, DNS and env vars depend on.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodSpec {
@@ -47,6 +49,7 @@ pub struct PodSpec {
 }
 
 /// `v1.Container` (also used for init containers).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Container {
@@ -91,6 +94,7 @@ impl Container {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerPort {
@@ -113,6 +117,7 @@ impl ContainerPort {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EnvVar {
@@ -126,6 +131,7 @@ pub struct EnvVar {
 
 /// Where a variable's value comes from at run time; svcscope reports the
 /// reference, since kubelet resolves it only inside the node.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EnvVarSource {
@@ -137,6 +143,7 @@ pub struct EnvVarSource {
     pub secret_key_ref: Option<KeyRef>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldPathRef {
@@ -144,6 +151,7 @@ pub struct FieldPathRef {
     pub field_path: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRef {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
@@ -152,6 +160,7 @@ pub struct KeyRef {
     pub key: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PodDnsConfig {
     #[serde(
@@ -174,6 +183,7 @@ pub struct PodDnsConfig {
     pub options: Vec<PodDnsConfigOption>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PodDnsConfigOption {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
@@ -182,6 +192,7 @@ pub struct PodDnsConfigOption {
     pub value: Option<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodStatus {
@@ -206,12 +217,14 @@ pub struct PodStatus {
     pub conditions: Vec<PodCondition>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PodIP {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub ip: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PodCondition {
     #[serde(

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// StatefulSet, DaemonSet, Job, CronJob or ReplicationController. svcscope
 /// reads the template's labels and ports to explain Services that select
 /// pods which do not exist (yet).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Workload {
     pub kind: String,
@@ -19,6 +20,7 @@ pub struct Workload {
     pub template: PodTemplateSpec,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PodTemplateSpec {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
@@ -39,6 +41,7 @@ pub const WORKLOAD_KINDS: &[&str] = &[
 ];
 
 /// `spec` of Deployment, ReplicaSet, StatefulSet, DaemonSet and Job.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WorkloadSpec {
@@ -53,6 +56,7 @@ pub(crate) struct WorkloadSpec {
 }
 
 /// `spec` of a ReplicationController: its selector is a plain map.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ReplicationControllerSpec {
@@ -65,6 +69,7 @@ pub(crate) struct ReplicationControllerSpec {
 }
 
 /// `spec` of a CronJob: the pod template sits in `jobTemplate.spec`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CronJobSpec {
@@ -72,6 +77,7 @@ pub(crate) struct CronJobSpec {
     pub job_template: CronJobTemplate,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Deserialize)]
 pub(crate) struct CronJobTemplate {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]

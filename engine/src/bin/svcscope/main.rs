@@ -323,10 +323,10 @@ pub(crate) fn cluster_from(
     let texts = read_inputs(&names, config.max_input_bytes)?;
     let mut cluster = Cluster::new(config);
     let mut had_errors = false;
-    for (name, text) in &texts {
+    for (name, text) in texts {
         let opts = LoadOptions {
             namespace: args.option("namespace").map(String::from),
-            ..LoadOptions::named(name)
+            ..LoadOptions::named(&name)
         };
         let report = cluster.load(text, &opts);
         for ig in &report.ignored {
