@@ -55,6 +55,7 @@ pub mod typescript;
 
 // The engine's own modules, one per concept.
 mod alloc;
+mod controllers;
 mod defaults;
 mod dns;
 mod endpoints;
@@ -88,7 +89,27 @@ pub mod internals {
         };
     }
     reexport!(
-        alloc, defaults, dns, endpoints, engine, env, explain, field, hash, hint, load, master,
-        net, objects, proxy, select, selection, similar, state, time, validate
+        alloc,
+        controllers,
+        defaults,
+        dns,
+        endpoints,
+        engine,
+        env,
+        explain,
+        field,
+        hash,
+        hint,
+        load,
+        master,
+        net,
+        objects,
+        proxy,
+        select,
+        selection,
+        similar,
+        state,
+        time,
+        validate
     );
 }

@@ -160,6 +160,7 @@ fn to_object(op: &Op) -> Option<Object> {
             p.status.conditions.push(PodCondition {
                 type_: "Ready".into(),
                 status: if *ready { "True" } else { "False" }.into(),
+                ..Default::default()
             });
             Object::Pod(p.into())
         }
@@ -261,6 +262,7 @@ fn to_object(op: &Op) -> Option<Object> {
                     match_expressions: None,
                 }),
                 service_name: None,
+                parallelism: None,
                 template: PodTemplateSpec {
                     metadata: ObjectMeta {
                         labels: labels(*app, Some(true)),

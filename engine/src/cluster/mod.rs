@@ -29,6 +29,7 @@
 //! its own, in every path.
 
 pub mod documents;
+mod lifecycle;
 pub mod options;
 
 use crate::config::Config;
@@ -73,6 +74,8 @@ pub struct Cluster {
     engine: Engine,
     /// What each loaded file gave, in the order files were first loaded.
     files: Vec<FileState>,
+    /// The controllers, when the configuration runs them.
+    controllers: Option<crate::controllers::Controllers>,
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +92,7 @@ impl Cluster {
     /// An empty cluster (it has only the implicit `default/kubernetes`).
     pub fn new(config: Config) -> Self {
         Cluster {
+            controllers: Cluster::controllers_for(&config),
             engine: Engine::new(config),
             files: Vec::new(),
         }
@@ -177,7 +181,8 @@ impl Cluster {
         }
     }
 
-    fn replace_file(&mut self, name: &str, loaded: load::Loaded) -> LoadReport {
+    fn replace_file(&mut self, name: &str, mut loaded: load::Loaded) -> LoadReport {
+        self.stamp(&mut loaded.objects);
         let keys: Vec<ObjectKey> = loaded
             .objects
             .iter()
@@ -214,11 +219,16 @@ impl Cluster {
             });
         }
         changes.extend(self.engine.apply_all(objects));
+        let controllers = self.reconcile();
+        if let Some(r) = &controllers {
+            changes.extend(r.changes.clone());
+        }
         LoadReport {
             objects: keys,
             errors: loaded.errors,
             ignored: loaded.ignored,
             changes,
+            controllers,
         }
     }
 
@@ -242,7 +252,14 @@ impl Cluster {
             file: Arc::from(APPLIED),
             ..Origin::default()
         };
-        self.engine.apply(object, origin)
+        let mut one = [(object, origin)];
+        self.stamp(&mut one);
+        let [(object, origin)] = one;
+        let mut changes = self.engine.apply(object, origin);
+        if let Some(r) = self.reconcile() {
+            changes.extend(r.changes);
+        }
+        changes
     }
 
     /// Removes one object (as `kubectl delete`), reporting what changed.
@@ -272,7 +289,14 @@ impl Cluster {
         if self.engine.origin(&key).is_none() {
             return Err(Error::not_found(kind, &NsName::new(namespace, name)));
         }
-        Ok(self.engine.delete(&key))
+        if let Some(c) = self.controllers.as_mut() {
+            c.clock.tick();
+        }
+        let mut changes = self.engine.delete(&key);
+        if let Some(r) = self.reconcile() {
+            changes.extend(r.changes);
+        }
+        Ok(changes)
     }
 
     /// Forgets every object and file; the configuration stays.
