@@ -524,6 +524,15 @@ pub fn near_misses<'a>(
     limit: usize,
 ) -> Vec<NearMiss> {
     let reqs = selector.requirements();
+    // Judging a pod clones its labels and fits every requirement, and a
+    // typo'd value among many similar ones (`paymnets-7` among
+    // `payments-1` … `payments-1999`), or a value every pod has
+    // (`tier=backend`), can make thousands of pods candidates. So each
+    // requirement offers at most `per_requirement` pods, from its closest
+    // values first (by value, then pod name): a pod close on several
+    // requirements is offered by each of them, and those close on one
+    // only are alike.
+    let per_requirement = limit.saturating_mul(8).max(32);
     let mut pods: BTreeMap<&str, &Arc<Pod>> = BTreeMap::new();
     for r in reqs {
         let values = match r.operator {
@@ -531,21 +540,38 @@ pub fn near_misses<'a>(
             Operator::Exists => None,
             _ => continue,
         };
-        let keys = index
-            .into_iter()
-            .flatten()
-            .filter(|(k, _)| **k == r.key || similar::compare(&r.key, k).is_some());
-        for (_, by_value) in keys {
+        let keys = index.into_iter().flatten().filter_map(|(k, by_value)| {
+            if *k == r.key {
+                Some((None, by_value))
+            } else {
+                similar::compare(&r.key, k).map(|s| (Some(s), by_value))
+            }
+        });
+        let mut close: Vec<(Option<Slip>, &str, &PodSet)> = Vec::new();
+        for (key_slip, by_value) in keys {
             for (v, set) in by_value {
-                let close = values.is_none_or(|ws| {
-                    ws.iter()
-                        .any(|w| w == v || similar::compare(w, v).is_some())
-                });
-                if close {
-                    pods.extend(set.iter().map(|(n, p)| (&**n, p)));
-                }
+                let value_slip = match values {
+                    None => None,
+                    Some(ws) if ws.iter().any(|w| w == v) => None,
+                    Some(ws) => match ws.iter().filter_map(|w| similar::compare(w, v)).min() {
+                        Some(s) => Some(s),
+                        None => continue,
+                    },
+                };
+                let slip = match (key_slip, value_slip) {
+                    (Some(a), Some(b)) => Some(a.and(b)),
+                    (a, b) => a.or(b),
+                };
+                close.push((slip, v, set));
             }
         }
+        close.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        let offered = close
+            .into_iter()
+            .flat_map(|(_, _, set)| set.iter())
+            .filter(|(_, p)| !p.is_terminal())
+            .take(per_requirement);
+        pods.extend(offered.map(|(n, p)| (&**n, p)));
     }
     let judge = |object: ObjectRef, replicas, labels: &Labels| {
         let fits: Vec<Fit> = reqs.iter().map(|r| fit(r, labels)).collect();
@@ -559,7 +585,6 @@ pub fn near_misses<'a>(
     };
     let mut out: Vec<NearMiss> = pods
         .into_iter()
-        .filter(|(_, p)| !p.is_terminal())
         .filter_map(|(n, p)| {
             judge(
                 ObjectRef::new("Pod", namespace, n),
@@ -830,6 +855,23 @@ mod tests {
         );
         // The same answer whatever the order things were indexed in.
         assert_eq!(found, near_misses(&sel, "shop", Some(&ix.clone()), [], 10));
+    }
+
+    #[test]
+    fn a_value_every_pod_has_does_not_crowd_out_the_slip() {
+        // 500 pods with tier=backend exactly and another app, one with the
+        // app a slip away: that one is found, though its name sorts last.
+        let names_: Vec<String> = (0..500).map(|i| format!("a-{i:03}")).collect();
+        let mut pods: Vec<(&str, &[(&str, &str)])> = names_
+            .iter()
+            .map(|n| (n.as_str(), &[("app", "checkout"), ("tier", "backend")][..]))
+            .collect();
+        pods.push(("z-payments", &[("app", "payments"), ("tier", "backend")]));
+        let ix = index(&pods);
+        let sel = Selector::parse("app=paymnets,tier=backend").unwrap();
+        let found = near_misses(&sel, "shop", Some(&ix), [], 3);
+        assert_eq!(names(&found)[0], "z-payments");
+        assert!(found[0].is_slip());
     }
 
     #[test]

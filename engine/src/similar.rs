@@ -73,14 +73,15 @@ pub fn compare(typed: &str, candidate: &str) -> Option<Slip> {
     if typed == candidate || typed.is_empty() || candidate.is_empty() {
         return None;
     }
-    // Most candidates are far off in length: reject them before folding
-    // (ASCII only, where folding keeps the length).
     if typed.is_ascii() && candidate.is_ascii() {
-        let (m, n) = (typed.len(), candidate.len());
-        if m.abs_diff(n) > max_edits(m.min(n)).max(1) {
-            return None;
-        }
+        compare_ascii(typed.as_bytes(), candidate.as_bytes())
+    } else {
+        compare_folded(typed, candidate)
     }
+}
+
+/// [`compare`] of any two names, by their folded characters.
+fn compare_folded(typed: &str, candidate: &str) -> Option<Slip> {
     let (a, b) = (fold_case(typed), fold_case(candidate));
     if a == b {
         return Some(Slip::Case);
@@ -91,11 +92,61 @@ pub fn compare(typed: &str, candidate: &str) -> Option<Slip> {
     if a.strip_suffix('s') == Some(b.as_str()) || b.strip_suffix('s') == Some(a.as_str()) {
         return Some(Slip::Plural);
     }
-    let shorter = a.chars().count().min(b.chars().count());
-    let limit = max_edits(shorter);
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let limit = max_edits(a.len().min(b.len()));
     if limit == 0 {
         return None;
     }
+    osa_distance(&a, &b, limit).map(Slip::Edits)
+}
+
+/// [`compare`] for ASCII names, the common case, without allocating for
+/// the candidates it rejects: a "did you mean" compares one typed name
+/// with every value of a label key, every Service of a namespace.
+fn compare_ascii(a: &[u8], b: &[u8]) -> Option<Slip> {
+    let (m, n) = (a.len(), b.len());
+    let limit = max_edits(m.min(n));
+    // Far off in length: neither a slip nor within the edits allowed.
+    if m.abs_diff(n) > limit.max(1) {
+        return None;
+    }
+    if a.eq_ignore_ascii_case(b) {
+        return Some(Slip::Case);
+    }
+    let sep = |c: &u8| match c.to_ascii_lowercase() {
+        b'_' | b'.' => b'-',
+        c => c,
+    };
+    if m == n && a.iter().map(sep).eq(b.iter().map(sep)) {
+        return Some(Slip::Separator);
+    }
+    let (short, long) = if m < n { (a, b) } else { (b, a) };
+    if long.len() == short.len() + 1
+        && long[long.len() - 1].eq_ignore_ascii_case(&b's')
+        && long[..short.len()].eq_ignore_ascii_case(short)
+    {
+        return Some(Slip::Plural);
+    }
+    if limit == 0 {
+        return None;
+    }
+    // Bag distance bounds the edit distance from below (an edit changes
+    // the letters counted by one at most, a swap not at all): most
+    // candidates are rejected here, before the table.
+    let mut counts = [0i32; 128];
+    for c in a {
+        counts[usize::from(c.to_ascii_lowercase())] += 1;
+    }
+    for c in b {
+        counts[usize::from(c.to_ascii_lowercase())] -= 1;
+    }
+    let (more, fewer) = counts.iter().fold((0, 0), |(p, q), &c| {
+        (p + c.max(0) as usize, q + (-c).max(0) as usize)
+    });
+    if more.max(fewer) > limit {
+        return None;
+    }
+    let (a, b): (Vec<u8>, Vec<u8>) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
     osa_distance(&a, &b, limit).map(Slip::Edits)
 }
 
@@ -183,11 +234,9 @@ fn fold_separators(s: &str) -> String {
         .collect()
 }
 
-/// Optimal string alignment distance over characters, or `None` once it
-/// is certainly above `limit` (the row minimum only grows).
-fn osa_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+/// Optimal string alignment distance, or `None` once it is certainly
+/// above `limit` (the row minimum only grows).
+fn osa_distance<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > limit {
         return None;
     }
@@ -391,8 +440,26 @@ mod tests {
             ("", "abc", 3),
             ("flaw", "lawn", 2),
         ] {
-            assert_eq!(osa_distance(a, b, 10), Some(d), "{a} {b}");
+            assert_eq!(
+                osa_distance(a.as_bytes(), b.as_bytes(), 10),
+                Some(d),
+                "{a} {b}"
+            );
         }
-        assert_eq!(osa_distance("kitten", "sitting", 2), None);
+        assert_eq!(osa_distance(b"kitten", b"sitting", 2), None);
+    }
+
+    proptest::proptest! {
+        /// The allocation-free ASCII path and its bag-distance shortcut
+        /// answer what the general path answers.
+        #[test]
+        fn the_ascii_path_agrees_with_the_general_one(
+            a in "[abAB_.s-]{1,12}",
+            b in "[abAB_.s-]{1,12}",
+        ) {
+            if a != b {
+                proptest::prop_assert_eq!(compare(&a, &b), compare_folded(&a, &b));
+            }
+        }
     }
 }
