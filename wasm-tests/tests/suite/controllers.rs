@@ -40,7 +40,11 @@ fn cluster() -> Pair {
 }
 
 fn pods(p: &Pair) -> serde_json::Value {
-    same("pods", p.js.pods(), Ok::<_, svcscope::Error>(p.native.pods()))
+    same(
+        "pods",
+        p.js.pods(),
+        Ok::<_, svcscope::Error>(p.native.pods()),
+    )
 }
 
 #[wasm_bindgen_test]
@@ -81,7 +85,11 @@ fn every_change_matches_the_native_engine() {
         p.native.scale("Deployment", "shop/web", 5),
     );
     assert_eq!(running(&p), 5);
-    same("cordon", p.js.cordon("node-b", None), p.native.cordon("node-b", true));
+    same(
+        "cordon",
+        p.js.cordon("node-b", None),
+        p.native.cordon("node-b", true),
+    );
     same("drain", p.js.drain("node-a"), p.native.drain("node-a"));
     same(
         "uncordon",

@@ -8,5 +8,6 @@ mod api;
 mod conformance;
 mod controllers;
 mod examples;
+mod hints;
 mod hostile;
 mod incremental;
