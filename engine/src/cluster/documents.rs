@@ -401,3 +401,27 @@ pub struct ProxyRules {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
+
+/// The pods the cluster runs (`Cluster::pods`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pods {
+    pub pods: Vec<PodSummary>,
+}
+
+/// One pod, as a row of `kubectl get pods -o wide`, and the object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSummary {
+    pub namespace: String,
+    pub name: String,
+    /// Ready containers of all: `1/1`.
+    pub ready: String,
+    /// `Running`, `Pending`, `Terminating`, `Completed`, …
+    pub status: String,
+    pub ip: Option<String>,
+    pub node: Option<String>,
+    /// The controller (`ReplicaSet/web-7d4b9c`), if any.
+    pub controlled_by: Option<String>,
+    pub pod: Arc<crate::model::Pod>,
+}

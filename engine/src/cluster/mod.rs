@@ -350,6 +350,69 @@ impl Cluster {
             .collect())
     }
 
+    /// Where an object of the cluster was read from (file, line of its
+    /// document, item path in a list): faces link a finding or a diagram
+    /// box to the text. `None` for an object the cluster does not hold.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::LoadOptions;
+    /// let mut c = Cluster::new(Config::default());
+    /// c.load("kind: Pod\napiVersion: v1\nmetadata: {name: a}\n---\nkind: Pod\napiVersion: v1\nmetadata: {name: b}\n", &LoadOptions::named("p.yaml"));
+    /// let o = c.origin("Pod", "default", "b").unwrap();
+    /// assert_eq!((&*o.file, o.line), ("p.yaml", Some(4))); // its `---`
+    /// assert!(c.origin("Pod", "default", "c").is_none());
+    /// ```
+    pub fn origin(&self, kind: &str, namespace: &str, name: &str) -> Option<Origin> {
+        self.engine
+            .origin(&ObjectKey::new(kind, namespace, name))
+            .cloned()
+    }
+
+    /// The pods the cluster runs, one row of `kubectl get pods -o wide`
+    /// each, with the object.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::LoadOptions;
+    /// let mut c = Cluster::new(Config::default());
+    /// c.load("kind: Pod\napiVersion: v1\nmetadata: {name: a}\nspec: {nodeName: n1, containers: [{name: c}]}\nstatus: {phase: Running, podIP: 10.244.0.5, conditions: [{type: Ready, status: \"True\"}]}\n", &LoadOptions::named("p.yaml"));
+    /// let p = &c.pods().pods[0];
+    /// assert_eq!((p.ready.as_str(), p.status.as_str(), p.ip.as_deref()), ("1/1", "Running", Some("10.244.0.5")));
+    /// ```
+    pub fn pods(&self) -> Document<Pods> {
+        let pods = self
+            .engine
+            .cluster()
+            .pods
+            .iter()
+            .map(|(nn, p)| {
+                let containers = p.spec.containers.len();
+                let ready = if p.is_ready() { containers } else { 0 };
+                let status = if p.is_terminating() {
+                    "Terminating".to_string()
+                } else {
+                    match p.status.phase.as_deref() {
+                        Some("Succeeded") => "Completed".into(),
+                        Some(phase) if !phase.is_empty() => phase.to_string(),
+                        _ => "Pending".into(),
+                    }
+                };
+                PodSummary {
+                    namespace: nn.namespace.clone(),
+                    name: nn.name.clone(),
+                    ready: format!("{ready}/{containers}"),
+                    status,
+                    ip: p.ips().first().map(|s| s.to_string()),
+                    node: p.spec.node_name.clone(),
+                    controlled_by: None,
+                    pod: Arc::clone(p),
+                }
+            })
+            .collect();
+        Document::new("Pods", Pods { pods })
+    }
+
     /// Every Service as the apiserver stores it (defaulted, allocated), in
     /// namespace/name order, the implicit `default/kubernetes` included.
     pub fn services(&self) -> Vec<ResolvedService> {
