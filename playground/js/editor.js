@@ -210,8 +210,9 @@ export class Editor {
     const diagnostics = [];
     const byLine = new Map();
     for (const d of JSON.parse(list)) {
-      if (!(d.line >= 1 && d.line <= doc.lines)) continue;
-      const line = doc.line(d.line);
+      if (!(d.line >= 1)) continue;
+      // A parser that ran out of text reports the line after the last.
+      const line = doc.line(Math.min(d.line, doc.lines));
       const severity = severities.includes(d.severity) ? d.severity : "error";
       let from = line.from;
       let to = line.to;

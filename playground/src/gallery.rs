@@ -4,7 +4,7 @@
 //! diagram scales (and that the performance script measures).
 
 /// One example: its text and the cluster settings it was written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Example {
     /// Stable, kebab-case: the value the picker and the tests use.
     pub id: &'static str,
@@ -16,7 +16,7 @@ pub struct Example {
     text: Text,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 enum Text {
     Fixed(&'static str),
     Generated(fn() -> String),
@@ -246,10 +246,13 @@ mod tests {
     use svcscope::{Cluster, Config};
 
     fn cluster(e: &Example) -> Cluster {
-        let mut config = Config::default();
-        config.service_cidrs = Config::parse_service_cidrs(e.service_cidr).unwrap();
+        let config = Config {
+            service_cidrs: Config::parse_service_cidrs(e.service_cidr).unwrap(),
+            ..Config::default()
+        };
         let mut c = Cluster::new(config);
-        let r = c.load(&e.text(), &LoadOptions::named("gallery"));
+        let text = e.text();
+        let r = c.load(text.as_str(), &LoadOptions::named("gallery"));
         assert!(r.errors.is_empty(), "{}: {:?}", e.id, r.errors);
         c
     }

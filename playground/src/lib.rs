@@ -11,3 +11,7 @@
 
 pub mod fragment;
 pub mod gallery;
+pub mod layout;
+pub mod session;
+pub mod snapshot;
+pub mod state;
