@@ -11,7 +11,11 @@
 
 pub mod fragment;
 pub mod gallery;
+pub mod highlight;
 pub mod layout;
 pub mod session;
 pub mod snapshot;
 pub mod state;
+
+#[cfg(target_arch = "wasm32")]
+mod app;

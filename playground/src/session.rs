@@ -44,6 +44,8 @@ pub struct ServiceDetail {
     pub not_selected: Vec<(String, String, Vec<String>)>,
     /// The Endpoints and EndpointSlices the controllers write, as YAML.
     pub endpoints_yaml: String,
+    /// The line its document starts on in the editor.
+    pub line: Option<usize>,
 }
 
 /// A pod's environment per container and its DNS records.
@@ -54,6 +56,8 @@ pub struct PodDetail {
     /// Records of the cluster zone that name the pod (its addresses, the
     /// SRV and PTR records pointing at those names).
     pub records: Vec<String>,
+    /// The line its document starts on in the editor.
+    pub line: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -163,7 +167,16 @@ impl Session {
                 .map(|g| (g.requirement, g.reason, g.pods))
                 .collect(),
             endpoints_yaml,
+            line: self.line_of("Service", service),
         })
+    }
+
+    /// The line an object's document starts on in the editor's text.
+    fn line_of(&self, kind: &str, key: &NsName) -> Option<usize> {
+        self.cluster
+            .origin(kind, &key.namespace, &key.name)
+            .filter(|o| &*o.file == FILENAME)
+            .and_then(|o| o.line)
     }
 
     /// Every Endpoints and EndpointSlice the controllers write, as YAML.
@@ -219,6 +232,7 @@ impl Session {
             pod: pod.clone(),
             containers,
             records: self.records_naming(ips),
+            line: self.line_of("Pod", pod),
         }
     }
 
@@ -390,6 +404,8 @@ mod tests {
         assert_eq!(pods, &["myapp-typo"]);
         assert!(d.endpoints_yaml.contains("kind: EndpointSlice"));
         assert!(d.endpoints_yaml.contains("notReadyAddresses"));
+        // The Service's document: after the Namespace's, at its `---`.
+        assert_eq!(d.line, Some(6));
         assert!(s.service_detail(&NsName::new("my-ns", "nope")).is_err());
     }
 

@@ -1,5 +1,5 @@
 //! The page's state and the actions that change it: one reducer
-//! ([`State::reduce`]), whose actions are plain values. Every change of
+//! ([`State::apply`]), whose actions are plain values. Every change of
 //! the text goes through the [`Session`]; the snapshot, the diagram's
 //! layout, the problems, the selection's details and the answers to the
 //! questions asked are recomputed here, so the components only draw.
@@ -255,7 +255,7 @@ impl State {
     }
 
     /// The state after `action`.
-    pub fn reduce(&self, action: Action) -> State {
+    pub fn apply(&self, action: Action) -> State {
         let mut s = self.clone();
         match action {
             Action::Edit(text) => {
@@ -455,7 +455,7 @@ mod tests {
 
     #[test]
     fn selecting_a_service_gives_its_why_not() {
-        let s = start("my-service").reduce(Action::Select(Target::Service(NsName::new(
+        let s = start("my-service").apply(Action::Select(Target::Service(NsName::new(
             "my-ns",
             "my-service",
         ))));
@@ -467,19 +467,19 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(s.tab, Tab::Inspect);
-        let s = s.reduce(Action::ClearSelection);
+        let s = s.apply(Action::ClearSelection);
         assert!(s.detail.is_none());
     }
 
     #[test]
     fn an_edit_that_removes_the_selection_clears_it() {
-        let s = start("my-service").reduce(Action::Select(Target::Pod(NsName::new(
+        let s = start("my-service").apply(Action::Select(Target::Pod(NsName::new(
             "my-ns",
             "myapp-typo",
         ))));
         assert!(matches!(s.detail.as_deref(), Some(Ok(Detail::Pod(_)))));
         let text = s.text.replace("name: myapp-typo", "name: myapp-4");
-        let s = s.reduce(Action::Edit(text));
+        let s = s.apply(Action::Edit(text));
         assert_eq!(s.selected, None);
         assert!(s.snapshot.pod(&NsName::new("my-ns", "myapp-4")).is_some());
     }
@@ -488,7 +488,7 @@ mod tests {
     fn a_broken_edit_keeps_the_diagram_and_says_so() {
         let s = start("my-service");
         let layout = s.layout.clone();
-        let s = s.reduce(Action::Edit(format!("{}\n  bad: [", s.text)));
+        let s = s.apply(Action::Edit(format!("{}\n  bad: [", s.text)));
         assert!(s.has_errors);
         assert!(Rc::ptr_eq(&layout, &s.layout));
         assert_eq!(s.problem_counts().0, 1);
@@ -509,7 +509,7 @@ mod tests {
             "protocol: TCP\n    port: 443",
             "protocol: HTTP\n    port: 443",
         );
-        let s = s.reduce(Action::Edit(text));
+        let s = s.apply(Action::Edit(text));
         assert!(!s.has_errors, "the apiserver refuses, the text is fine");
         let p = s
             .problems
@@ -531,23 +531,23 @@ mod tests {
         assert!(s.layout.grouped);
         let id = s.layout.groups[0].id.clone();
         let before = s.layout.boxes.len();
-        let s = s.reduce(Action::ToggleGroup(id.clone()));
+        let s = s.apply(Action::ToggleGroup(id.clone()));
         assert!(s.layout.groups[0].expanded);
         assert_eq!(s.layout.boxes.len(), before + s.layout.groups[0].pods.len());
-        let s = s.reduce(Action::ToggleGroup(id));
+        let s = s.apply(Action::ToggleGroup(id));
         assert_eq!(s.layout.boxes.len(), before);
     }
 
     #[test]
     fn questions_are_answered_again_after_an_edit() {
-        let s = start("my-service").reduce(Action::AskDns {
+        let s = start("my-service").apply(Action::AskDns {
             name: "my-service".into(),
             qtype: "A".into(),
             from: Some(NsName::new("my-ns", "myapp-1")),
         });
         let first = s.dns.clone().unwrap().answer.unwrap();
         assert!(first.text.contains("NOERROR"));
-        let s = s.reduce(Action::Edit(
+        let s = s.apply(Action::Edit(
             s.text.replace("name: my-service", "name: other"),
         ));
         let again = s.dns.unwrap().answer.unwrap();
@@ -556,7 +556,7 @@ mod tests {
 
     #[test]
     fn rules_and_endpoints_tabs() {
-        let s = start("node-port").reduce(Action::ShowRules {
+        let s = start("node-port").apply(Action::ShowRules {
             node: "node-b".into(),
             mode: "iptables".into(),
         });
@@ -569,7 +569,7 @@ mod tests {
             .unwrap()
             .text
             .contains("30061"));
-        let s = s.reduce(Action::SetTab(Tab::Endpoints));
+        let s = s.apply(Action::SetTab(Tab::Endpoints));
         let yaml = s.endpoints_yaml.as_deref().unwrap().as_ref().unwrap();
         assert!(yaml.contains("kind: EndpointSlice"), "{yaml}");
     }
@@ -577,10 +577,10 @@ mod tests {
     #[test]
     fn a_bad_service_cidr_keeps_the_cluster() {
         let s = start("my-service");
-        let s2 = s.reduce(Action::SetServiceCidr("10.0.0.0/40".into()));
+        let s2 = s.apply(Action::SetServiceCidr("10.0.0.0/40".into()));
         assert!(s2.notice.as_deref().unwrap().contains("10.0.0.0/40"));
         assert_eq!(s2.service_cidr, s.service_cidr);
-        let s3 = s2.reduce(Action::SetServiceCidr("10.100.0.0/16".into()));
+        let s3 = s2.apply(Action::SetServiceCidr("10.100.0.0/16".into()));
         assert_eq!(s3.notice, None);
         // The seeds' Service gets a new IP from the new range.
         let ip = &s3.snapshot.services[0].cluster_ips[0];
@@ -590,18 +590,18 @@ mod tests {
     #[test]
     fn opening_an_example_replaces_the_text() {
         let s = start("my-service");
-        let s = s.reduce(Action::OpenExample("dual-stack".into()));
+        let s = s.apply(Action::OpenExample("dual-stack".into()));
         assert_eq!(s.text_revision, 1);
         assert_eq!(s.example, Some("dual-stack"));
         assert_eq!(s.snapshot.services[0].cluster_ips.len(), 2);
-        let s = s.reduce(Action::OpenExample("nope".into()));
+        let s = s.apply(Action::OpenExample("nope".into()));
         assert!(s.notice.is_some());
     }
 
     #[test]
     fn zoom_is_bounded() {
         let s = start("typo");
-        assert_eq!(s.reduce(Action::SetZoom(100.0)).zoom, MAX_ZOOM);
-        assert_eq!(s.reduce(Action::SetZoom(f64::NAN)).zoom, 1.0);
+        assert_eq!(s.apply(Action::SetZoom(100.0)).zoom, MAX_ZOOM);
+        assert_eq!(s.apply(Action::SetZoom(f64::NAN)).zoom, 1.0);
     }
 }
