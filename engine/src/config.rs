@@ -61,7 +61,7 @@ impl Serialize for PortRange {
 /// JavaScript API takes it: `{ serviceCidr: "10.0.0.0/16" }` (one CIDR, a
 /// dual-stack pair as `"a,b"` or `["a", "b"]`; `serviceCidrs` as `resolve`
 /// prints it also reads), `nodePortRange: "30000-32767"`,
-/// `clusterDomain`, `defaulting`, `maxInputBytes`.
+/// `clusterDomain`, `defaulting`, `maxInputBytes`, `controllers`, `seed`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", try_from = "ConfigSpec")]
@@ -85,6 +85,17 @@ pub struct Config {
     /// browser tab's worth; the CLI raises it for whole-cluster dumps).
     #[serde(skip)]
     pub max_input_bytes: usize,
+    /// Run the controllers: pods from workloads, scheduled onto nodes,
+    /// replaced when they die ([`crate::Cluster::pods`]). Off, a cluster
+    /// dump is shown as it is.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub controllers: bool,
+    /// The seed of the controllers' random choices (name suffixes,
+    /// scheduling ties): the same input and seed give the same cluster.
+    #[cfg_attr(feature = "ts", ts(type = "number", optional))]
+    #[serde(skip_serializing_if = "is_zero")]
+    pub seed: u64,
 }
 
 /// [`Config`] as a document gives it, every field optional.
@@ -104,6 +115,11 @@ pub(crate) struct ConfigSpec {
     defaulting: Option<bool>,
     #[serde(default)]
     max_input_bytes: Option<usize>,
+    #[serde(default)]
+    controllers: Option<bool>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(default)]
+    seed: Option<u64>,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -142,12 +158,22 @@ impl TryFrom<ConfigSpec> for Config {
         if let Some(n) = spec.max_input_bytes {
             c.max_input_bytes = n;
         }
+        if let Some(on) = spec.controllers {
+            c.controllers = on;
+        }
+        if let Some(seed) = spec.seed {
+            c.seed = seed;
+        }
         Ok(c)
     }
 }
 
 fn is_true(b: &bool) -> bool {
     *b
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn ser_display_vec<S: serde::Serializer, T: fmt::Display>(
@@ -168,6 +194,8 @@ impl Default for Config {
             cluster_domain: "cluster.local".into(),
             defaulting: true,
             max_input_bytes: crate::load::Limits::default().max_bytes,
+            controllers: false,
+            seed: 0,
         }
     }
 }
@@ -260,6 +288,9 @@ mod tests {
                 .unwrap();
         assert!(c.is_dual_stack());
         assert_eq!(c.node_port_range.last, 30100);
+        let c: Config = serde_json::from_str(r#"{"controllers": true, "seed": 7}"#).unwrap();
+        assert!(c.controllers);
+        assert_eq!(c.seed, 7);
         let back: Config = serde_json::from_value(serde_json::to_value(&c).unwrap()).unwrap();
         assert_eq!(back, c);
         let e = serde_json::from_str::<Config>(r#"{"serviceCidr": "10.0.0.1/16"}"#).unwrap_err();

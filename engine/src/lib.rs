@@ -18,8 +18,9 @@
 //!     "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: shop}\nspec:\n  selector: {app: db}\n  ports: [{port: 5432}]\n",
 //!     &LoadOptions::named("db.yaml"),
 //! );
-//! let answer = c.dns("db.shop.svc.cluster.local", "A", &DnsQuery::default()).unwrap();
+//! let answer = c.dns("db.shop.svc.cluster.local", "A", &DnsQuery::default())?;
 //! assert_eq!(answer.to_text().lines().next(), Some(";; status: NOERROR"));
+//! # Ok::<(), svcscope::Error>(())
 //! ```
 //!
 //! Inside, data flows one way: manifests are read into the model, the
@@ -54,6 +55,7 @@ pub mod typescript;
 
 // The engine's own modules, one per concept.
 mod alloc;
+mod controllers;
 mod defaults;
 mod dns;
 mod endpoints;
@@ -86,7 +88,26 @@ pub mod internals {
         };
     }
     reexport!(
-        alloc, defaults, dns, endpoints, engine, env, explain, field, hash, load, master, net,
-        objects, proxy, select, selection, similar, state, time, validate
+        alloc,
+        controllers,
+        defaults,
+        dns,
+        endpoints,
+        engine,
+        env,
+        explain,
+        field,
+        hash,
+        load,
+        master,
+        net,
+        objects,
+        proxy,
+        select,
+        selection,
+        similar,
+        state,
+        time,
+        validate
     );
 }

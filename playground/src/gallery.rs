@@ -84,6 +84,17 @@ pub const EXAMPLES: &[Example] = &[
         text: Text::Fixed(include_str!("../../examples/late-service.yaml")),
     },
     Example {
+        id: "deployment",
+        title: "A Deployment and its Service",
+        blurb: "The documentation's nginx Deployment: the controllers run three pods (ReplicaSet, pod-template-hash, a node each), and the Service selects them.",
+        service_cidr: DEFAULT_SERVICE_CIDR,
+        text: Text::Fixed(concat!(
+            include_str!("../../examples/controllers/nginx-deployment.yaml"),
+            "---\n",
+            include_str!("../../examples/nodes.yaml")
+        )),
+    },
+    Example {
         id: "headless",
         title: "Headless: clusterIP None",
         blurb: "No virtual IP: DNS answers with the pods themselves, and SRV records name each one.",
@@ -248,6 +259,7 @@ mod tests {
     fn cluster(e: &Example) -> Cluster {
         let config = Config {
             service_cidrs: Config::parse_service_cidrs(e.service_cidr).unwrap(),
+            controllers: true,
             ..Config::default()
         };
         let mut c = Cluster::new(config);

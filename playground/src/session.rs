@@ -93,6 +93,8 @@ impl Session {
         let config = Config {
             service_cidrs: Config::parse_service_cidrs(service_cidr)
                 .map_err(|e| format!("service CIDR {service_cidr:?}: {e}"))?,
+            // Workloads count: a Deployment shows the pods it runs.
+            controllers: true,
             ..Config::default()
         };
         Ok(Session {

@@ -599,6 +599,31 @@ mod tests {
     }
 
     #[test]
+    fn a_deployment_runs_pods_the_service_selects() {
+        let s = start("deployment");
+        let pods: Vec<_> = s
+            .snapshot
+            .pods
+            .iter()
+            .filter(|p| p.key.name.starts_with("nginx-deployment-"))
+            .collect();
+        assert_eq!(pods.len(), 3);
+        for p in &pods {
+            assert!(p.ready, "{p:?}");
+            assert!(p.node.is_some(), "{p:?}");
+            let owner = p.controlled_by.as_deref().unwrap();
+            assert!(owner.starts_with("ReplicaSet/nginx-deployment-"), "{owner}");
+        }
+        let svc = s
+            .snapshot
+            .services
+            .iter()
+            .find(|x| x.key.name == "nginx")
+            .unwrap();
+        assert_eq!(svc.selected.len(), 3);
+    }
+
+    #[test]
     fn zoom_is_bounded() {
         let s = start("typo");
         assert_eq!(s.apply(Action::SetZoom(100.0)).zoom, MAX_ZOOM);

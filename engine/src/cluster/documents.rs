@@ -69,6 +69,9 @@ pub struct LoadReport {
     /// Objects of kinds svcscope does not model.
     pub ignored: Vec<Ignored>,
     pub changes: Changes,
+    /// What the controllers did after the load (when they run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub controllers: Option<ChangeReport>,
 }
 
 /// What `check` reports: every reason the apiserver would refuse the
@@ -402,14 +405,20 @@ pub struct ProxyRules {
     pub notes: Vec<String>,
 }
 
-/// The pods the cluster runs (`Cluster::pods`).
+/// The pods the cluster runs (`svcscope pods`), each with the columns
+/// `kubectl get pods -o wide` shows, and what the controllers assumed.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Pods {
     pub pods: Vec<PodSummary>,
+    /// Assumptions the controllers made (default nodes, pod CIDRs) and
+    /// limits they hit.
+    pub notes: Vec<String>,
 }
 
 /// One pod, as a row of `kubectl get pods -o wide`, and the object.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodSummary {
@@ -419,9 +428,131 @@ pub struct PodSummary {
     pub ready: String,
     /// `Running`, `Pending`, `Terminating`, `Completed`, …
     pub status: String,
+    pub restarts: u32,
+    /// Since `creationTimestamp`, by the cluster's clock (`<unknown>`
+    /// without one).
+    pub age: String,
     pub ip: Option<String>,
     pub node: Option<String>,
     /// The controller (`ReplicaSet/web-7d4b9c`), if any.
     pub controlled_by: Option<String>,
+    /// Made by svcscope's controllers (not in the input).
+    pub generated: bool,
     pub pod: Arc<crate::model::Pod>,
+}
+
+impl Pods {
+    /// The table `kubectl get pods -A` prints (`wide`: `-o wide`);
+    /// nothing when there are no pods.
+    pub fn to_table(&self, wide: bool) -> String {
+        if self.pods.is_empty() {
+            return String::new();
+        }
+        let mut header = vec!["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"];
+        if wide {
+            header.extend(["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]);
+        }
+        let none = "<none>".to_string();
+        let rows: Vec<Vec<String>> = self
+            .pods
+            .iter()
+            .map(|p| {
+                let mut r = vec![
+                    p.namespace.clone(),
+                    p.name.clone(),
+                    p.ready.clone(),
+                    p.status.clone(),
+                    p.restarts.to_string(),
+                    p.age.clone(),
+                ];
+                if wide {
+                    r.push(p.ip.clone().unwrap_or_else(|| none.clone()));
+                    r.push(p.node.clone().unwrap_or_else(|| none.clone()));
+                    r.push(none.clone());
+                    r.push(none.clone());
+                }
+                r
+            })
+            .collect();
+        table(&header, &rows)
+    }
+
+    /// The pods as a `v1` `List`, as `kubectl get pods -o yaml` prints them.
+    pub fn to_list(&self) -> PodList {
+        PodList {
+            api_version: "v1",
+            kind: "List",
+            items: self
+                .pods
+                .iter()
+                .map(|p| Typed {
+                    api_version: "v1",
+                    kind: "Pod",
+                    object: Arc::clone(&p.pod),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A `v1` `List` of Pods.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodList {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub items: Vec<Typed<crate::model::Pod>>,
+}
+
+/// Columns as kubectl's printer aligns them: left, three spaces apart.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: Vec<&str>| {
+        let last = cells.len() - 1;
+        for (i, c) in cells.iter().enumerate() {
+            out.push_str(c);
+            if i < last {
+                let pad = widths[i] - c.chars().count() + 3;
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.push('\n');
+    };
+    line(header.to_vec());
+    for r in rows {
+        line(r.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+/// What a change to a running cluster did (`delete_pod`, `scale`,
+/// `drain`, …): the objects created, changed and deleted, the views
+/// recomputed, and notes.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeReport {
+    pub created: Vec<ObjectKey>,
+    pub updated: Vec<ObjectKey>,
+    pub deleted: Vec<ObjectKey>,
+    pub changes: Changes,
+    pub notes: Vec<String>,
+}
+
+impl ChangeReport {
+    /// Adds what another step did.
+    pub fn extend(&mut self, other: ChangeReport) {
+        self.created.extend(other.created);
+        self.updated.extend(other.updated);
+        self.deleted.extend(other.deleted);
+        self.changes.extend(other.changes);
+        self.notes.extend(other.notes);
+    }
 }

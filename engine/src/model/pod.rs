@@ -1,4 +1,4 @@
-use super::ObjectMeta;
+use super::{ObjectMeta, StringMap};
 use serde::{Deserialize, Serialize};
 
 /// A `v1.Pod`.
@@ -46,6 +46,42 @@ pub struct PodSpec {
     pub dns_config: Option<PodDnsConfig>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_network: Option<bool>,
+    /// Labels a node must have for the scheduler to place the pod there.
+    #[serde(
+        default,
+        deserialize_with = "crate::model::string_map",
+        skip_serializing_if = "StringMap::is_empty"
+    )]
+    pub node_selector: StringMap,
+    #[serde(
+        default,
+        deserialize_with = "crate::model::null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub tolerations: Vec<Toleration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub termination_grace_period_seconds: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_name: Option<String>,
+}
+
+/// `v1.Toleration`: which taints a pod accepts.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Toleration {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toleration_seconds: Option<i64>,
 }
 
 /// `v1.Container` (also used for init containers).
@@ -55,6 +91,12 @@ pub struct PodSpec {
 pub struct Container {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
     #[serde(
         default,
         deserialize_with = "crate::model::null_as_default",
@@ -235,6 +277,10 @@ pub struct PodCondition {
     pub type_: String,
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 impl Pod {

@@ -17,6 +17,8 @@ pub struct Workload {
     pub selector: Option<LabelSelector>,
     /// A StatefulSet's governing Service (`spec.serviceName`).
     pub service_name: Option<String>,
+    /// A Job's `spec.parallelism`: how many pods run at once.
+    pub parallelism: Option<i32>,
     pub template: PodTemplateSpec,
 }
 
@@ -51,6 +53,8 @@ pub(crate) struct WorkloadSpec {
     pub selector: Option<LabelSelector>,
     #[serde(default)]
     pub service_name: Option<String>,
+    #[serde(default)]
+    pub parallelism: Option<i32>,
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub template: PodTemplateSpec,
 }
