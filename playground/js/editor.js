@@ -61,6 +61,12 @@ const theme = EditorView.theme({
   ".cm-diagnostic-error": { borderLeftColor: "var(--error)" },
   ".cm-diagnostic-warning": { borderLeftColor: "var(--warning)" },
   ".cm-diagnostic-info": { borderLeftColor: "var(--info)" },
+  // The lint gutter's markers are data: SVG images, which the page's
+  // `default-src 'self'` refuses to load: drawn with CSS instead.
+  ".cm-lint-marker": { content: "none", display: "inline-block", width: "0.7em", height: "0.7em", margin: "0.15em" },
+  ".cm-lint-marker-error": { content: "none", borderRadius: "50%", backgroundColor: "var(--error)" },
+  ".cm-lint-marker-warning": { content: "none", transform: "rotate(45deg) scale(0.85)", backgroundColor: "var(--warning)" },
+  ".cm-lint-marker-info": { content: "none", backgroundColor: "var(--info)" },
   ".cm-lintRange-error": { backgroundImage: "none", textDecoration: "underline wavy var(--error)", textUnderlineOffset: "3px" },
   ".cm-lintRange-warning": { backgroundImage: "none", textDecoration: "underline wavy var(--warning)", textUnderlineOffset: "3px" },
   ".cm-lintRange-info": { backgroundImage: "none", textDecoration: "underline dotted var(--info)", textUnderlineOffset: "3px" },

@@ -193,6 +193,10 @@ pub enum Action {
     /// The editor's text after an edit.
     Edit(String),
     OpenExample(String),
+    /// A text from elsewhere (a `#m=` link) in place of the editor's.
+    OpenText(String),
+    /// A message for the notice bar (a link that could not be opened).
+    Notify(String),
     SetServiceCidr(String),
     Select(Target),
     ClearSelection,
@@ -282,6 +286,15 @@ impl State {
                 }
                 None => s.notice = Some(format!("there is no example {id:?}")),
             },
+            Action::OpenText(text) => {
+                s.example = None;
+                s.selected = None;
+                s.expanded.clear();
+                s.notice = None;
+                s.text_revision += 1;
+                s.load(&text);
+            }
+            Action::Notify(message) => s.notice = Some(message),
             Action::SetServiceCidr(cidr) => match Session::new(cidr.trim()) {
                 Ok(session) => {
                     s.session = Rc::new(RefCell::new(session));
@@ -596,6 +609,25 @@ mod tests {
         assert_eq!(s.snapshot.services[0].cluster_ips.len(), 2);
         let s = s.apply(Action::OpenExample("nope".into()));
         assert!(s.notice.is_some());
+    }
+
+    #[test]
+    fn a_linked_text_replaces_the_example() {
+        let s = start("my-service").apply(Action::Select(Target::Service(NsName::new(
+            "my-ns",
+            "my-service",
+        ))));
+        let text = "kind: Service\napiVersion: v1\nmetadata: {name: linked}\nspec: {ports: [{port: 80}]}\n";
+        let s = s.apply(Action::OpenText(text.into()));
+        assert_eq!(
+            (s.example, s.text_revision, s.selected.clone()),
+            (None, 1, None)
+        );
+        assert_eq!(&*s.text, text);
+        assert!(s.snapshot.services.iter().any(|x| x.key.name == "linked"));
+        let s = s.apply(Action::Notify("a bad link".into()));
+        assert_eq!(s.notice.as_deref(), Some("a bad link"));
+        assert_eq!(&*s.text, text, "a notice leaves the text");
     }
 
     #[test]

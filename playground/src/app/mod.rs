@@ -89,13 +89,7 @@ fn start_state() -> Start {
         .unwrap_or_default();
     match fragment::text_from_hash(&hash) {
         Some(Ok(text)) => {
-            // The link has done its work: a reload now keeps the edits.
-            if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
-                let path = web_sys::window()
-                    .and_then(|w| w.location().pathname().ok())
-                    .unwrap_or_default();
-                let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&path));
-            }
+            forget_hash();
             Start {
                 text,
                 example: None,
@@ -116,6 +110,16 @@ fn start_state() -> Start {
             },
             None => Start::first_example(theme, None),
         },
+    }
+}
+
+/// Drops the `#m=` fragment once its text is open: the link has done
+/// its work, and a reload now keeps the edits.
+fn forget_hash() {
+    let Some(w) = web_sys::window() else { return };
+    let path = w.location().pathname().unwrap_or_default();
+    if let Ok(h) = w.history() {
+        let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&path));
     }
 }
 
@@ -186,6 +190,42 @@ pub fn App() -> Html {
                 if let Some(w) = &window {
                     let _ = w.remove_event_listener_with_callback(
                         "keydown",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+
+    // A `#m=` link followed while the playground is open (same page, new
+    // fragment) opens its text too.
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| {
+            let listener = Closure::<dyn Fn()>::new(move || {
+                let hash = web_sys::window()
+                    .and_then(|w| w.location().hash().ok())
+                    .unwrap_or_default();
+                match fragment::text_from_hash(&hash) {
+                    Some(Ok(text)) => {
+                        forget_hash();
+                        dispatch.dispatch(Action::OpenText(text));
+                    }
+                    Some(Err(e)) => dispatch.dispatch(Action::Notify(e.to_string())),
+                    None => {}
+                }
+            });
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback(
+                    "hashchange",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+            move || {
+                if let Some(w) = &window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "hashchange",
                         listener.as_ref().unchecked_ref(),
                     );
                 }
