@@ -378,5 +378,7 @@ test("the 500-pod example draws groups that expand", async () => {
   await p.waitForSelector(".box.pod");
   assert.equal(await p.locator(".box.pod").count(), 5);
   assert.equal(await p.locator(".box.group").first().getAttribute("aria-expanded"), "true");
+  // A wide diagram scrolls inside its pane; the page itself does not.
+  assert.equal(await p.evaluate(() => document.documentElement.scrollWidth), 1440);
   await p.screenshot({ path: screenshotPath("scale") });
 });
