@@ -20,7 +20,8 @@ use svcscope::NsName;
 pub const LARGE_CLUSTER_PODS: usize = 60;
 
 const TOP: i32 = 36;
-const GAP_X: i32 = 64;
+// Room for a port mapping (`3306 → 3306`) on the edges between columns.
+const GAP_X: i32 = 92;
 const GAP_Y: i32 = 14;
 const ENTRY_W: i32 = 170;
 const SERVICE_W: i32 = 230;
