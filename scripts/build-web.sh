@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds everything the web faces ship, one folder per face:
 #   dist/npm/  the npm package `svcscope` (scripts/build-npm.sh)
-# (the playground and site add dist/www/ here).
+#   dist/www/  the playground at /playground/ (scripts/build-playground.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 bash scripts/build-npm.sh
+bash scripts/build-playground.sh

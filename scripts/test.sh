@@ -2,7 +2,8 @@
 # Runs every test of the project: engine unit, property, conformance and
 # golden CLI tests, the check that the engine builds for wasm32, the
 # wasm-bindgen-test suite of the JavaScript API (Node and headless
-# Chromium), and the npm package as its users meet it.
+# Chromium), the npm package as its users meet it, and the playground's
+# release build end to end in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +23,7 @@ CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" \
 echo "== npm package: build, pack, install and use it"
 bash scripts/build-npm.sh
 bash www/tests/consumers.sh
+
+echo "== playground: release build, served with its CSP, end to end in headless Chromium"
+bash scripts/build-playground.sh
+node --test --test-concurrency=1 playground/e2e/

@@ -117,7 +117,9 @@ pub(crate) struct ConfigSpec {
     max_input_bytes: Option<usize>,
     #[serde(default)]
     controllers: Option<bool>,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    // A number in JavaScript, optional as the others: `type` would
+    // override `optional_fields` and make it required.
+    #[cfg_attr(feature = "ts", ts(as = "Option<u32>"))]
     #[serde(default)]
     seed: Option<u64>,
 }

@@ -10,7 +10,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 // The pieces of the results, wherever the engine keeps them.
-pub use crate::dns::{PodLookup, Question, RType, Rcode, Record, ResolvConf, Response};
+pub use crate::dns::{PodLookup, Question, RData, RType, Rcode, Record, ResolvConf, Response};
 pub use crate::engine::Changes;
 pub use crate::env::{Conflict, Environment, LeftOut, Source, Variable, Visibility};
 pub use crate::explain::{Diagnostic, ObjectRef, Severity};

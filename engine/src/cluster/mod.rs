@@ -376,6 +376,25 @@ impl Cluster {
             .collect())
     }
 
+    /// Where an object of the cluster was read from (file, line of its
+    /// document, item path in a list): faces link a finding or a diagram
+    /// box to the text. `None` for an object the cluster does not hold.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::LoadOptions;
+    /// let mut c = Cluster::new(Config::default());
+    /// c.load("kind: Pod\napiVersion: v1\nmetadata: {name: a}\n---\nkind: Pod\napiVersion: v1\nmetadata: {name: b}\n", &LoadOptions::named("p.yaml"));
+    /// let o = c.origin("Pod", "default", "b").unwrap();
+    /// assert_eq!((&*o.file, o.line), ("p.yaml", Some(4))); // its `---`
+    /// assert!(c.origin("Pod", "default", "c").is_none());
+    /// ```
+    pub fn origin(&self, kind: &str, namespace: &str, name: &str) -> Option<Origin> {
+        self.engine
+            .origin(&ObjectKey::new(kind, namespace, name))
+            .cloned()
+    }
+
     /// Every Service as the apiserver stores it (defaulted, allocated), in
     /// namespace/name order, the implicit `default/kubernetes` included.
     pub fn services(&self) -> Vec<ResolvedService> {
