@@ -790,12 +790,25 @@ impl Engine {
         let Some(pod) = self.cluster.pods.get(nn).cloned() else {
             return;
         };
-        let mut affected = self.anchored_services(&nn.namespace, &pod.metadata.labels);
+        for sk in self.reselect(nn, &pod, old) {
+            self.refresh(&sk, changes);
+        }
+        let old_labels = old.map(|p| &p.metadata.labels);
+        self.refresh_unmatched(nn, old_labels, Some(&pod.metadata.labels), changes);
+        self.refresh_pod_diagnostics(nn, changes);
+    }
+
+    /// Puts a changed pod into or out of the selections of the Services
+    /// its labels, old and new, can concern; returns those it entered or
+    /// left.
+    fn reselect(&mut self, nn: &NsName, pod: &Arc<Pod>, old: Option<&Pod>) -> Vec<NsName> {
+        let mut svcs = self.anchored_services(&nn.namespace, &pod.metadata.labels);
         if let Some(old) = old {
-            affected.extend(self.anchored_services(&nn.namespace, &old.metadata.labels));
+            svcs.extend(self.anchored_services(&nn.namespace, &old.metadata.labels));
         }
         let name: Arc<str> = Arc::from(nn.name.as_str());
-        for svc in affected {
+        let mut changed = Vec::new();
+        for svc in svcs {
             let sk = NsName::new(&nn.namespace, &svc);
             let Some(st) = self.services.get_mut(&sk) else {
                 continue;
@@ -805,17 +818,15 @@ impl Engine {
                 .as_ref()
                 .is_some_and(|s| s.matches(&pod.metadata.labels));
             let was = if matches {
-                st.selected.insert(Arc::clone(&name), Arc::clone(&pod))
+                st.selected.insert(Arc::clone(&name), Arc::clone(pod))
             } else {
                 st.selected.remove(nn.name.as_str())
             };
             if matches || was.is_some() {
-                self.refresh(&sk, changes);
+                changed.push(sk);
             }
         }
-        let old_labels = old.map(|p| &p.metadata.labels);
-        self.refresh_unmatched(nn, old_labels, Some(&pod.metadata.labels), changes);
-        self.refresh_pod_diagnostics(nn, changes);
+        changed
     }
 
     /// [`Engine::pod_changed`] for many pods at once: each Service they
@@ -833,31 +844,11 @@ impl Engine {
             let Some(pod) = self.cluster.pods.get(nn).cloned() else {
                 continue;
             };
-            let mut svcs = self.anchored_services(&nn.namespace, &pod.metadata.labels);
             if let Some(old) = old {
-                svcs.extend(self.anchored_services(&nn.namespace, &old.metadata.labels));
                 touched.push(Arc::clone(old));
             }
             touched.push(Arc::clone(&pod));
-            let name: Arc<str> = Arc::from(nn.name.as_str());
-            for svc in svcs {
-                let sk = NsName::new(&nn.namespace, &svc);
-                let Some(st) = self.services.get_mut(&sk) else {
-                    continue;
-                };
-                let matches = st
-                    .selector
-                    .as_ref()
-                    .is_some_and(|s| s.matches(&pod.metadata.labels));
-                let was = if matches {
-                    st.selected.insert(Arc::clone(&name), Arc::clone(&pod))
-                } else {
-                    st.selected.remove(nn.name.as_str())
-                };
-                if matches || was.is_some() {
-                    affected.insert(sk);
-                }
-            }
+            affected.extend(self.reselect(nn, &pod, old.as_deref()));
         }
         for sk in &affected {
             self.refresh(sk, changes);
