@@ -35,6 +35,7 @@ pub enum Views {
 }
 
 /// What one change touched.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Changes {
     /// Services whose views were recomputed.
@@ -73,6 +74,9 @@ pub struct Engine {
     /// were loaded (none under `validate: ignore`).
     unknown_fields: BTreeMap<ObjectKey, Vec<UnknownField>>,
     pod_index: LabelIndex,
+    /// How many pods each namespace has (the why-not counts the pods a
+    /// selector's index does not hold).
+    pods_per_namespace: FastMap<String, usize>,
     /// ns → (key, value) a selector requires → Service names. Service
     /// selectors are equality maps, so every selecting Service is found
     /// under each of its pairs; one (the first key) suffices.
@@ -108,6 +112,7 @@ impl Engine {
             service_errors: BTreeMap::new(),
             unknown_fields: BTreeMap::new(),
             pod_index: FastMap::default(),
+            pods_per_namespace: FastMap::default(),
             selector_index: FastMap::default(),
             slices_by_service: FastMap::default(),
             next_seq: 0,
@@ -153,6 +158,10 @@ impl Engine {
         // Services go in after everything else, so that they find their
         // pods in the index.
         let mut staged: BTreeMap<NsName, (Box<Service>, Origin)> = BTreeMap::new();
+        // Pods stored but not yet refreshed, with what they replaced: their
+        // Services are refreshed once for all of them.
+        let mut pods: Vec<(NsName, Option<Arc<Pod>>)> = Vec::new();
+        let mut workload_namespaces: BTreeSet<String> = BTreeSet::new();
         for (obj, mut origin) in objects {
             // What an earlier text of the object had is gone with it.
             if !self.unknown_fields.is_empty() {
@@ -169,13 +178,36 @@ impl Engine {
                     };
                     staged.insert(nn, (s, origin));
                 }
+                // No view of such a pod is computed until a Service
+                // selects it (below), so none is reported changed.
                 Object::Pod(pod) if !selecting => {
-                    let nn = NsName::of(&pod.metadata);
                     self.insert_pod(pod, origin);
-                    changes.pods.insert(nn);
                 }
-                obj => changes.extend(self.apply(obj, origin)),
+                Object::Pod(pod) => {
+                    let nn = NsName::of(&pod.metadata);
+                    let old = self.insert_pod(pod, origin);
+                    pods.push((nn, old));
+                }
+                // Templates only feed the diagnostics of their namespace's
+                // Services: those are refreshed once, at the end.
+                Object::Workload(w) => {
+                    let ns = match w.metadata.ns() {
+                        "" => DEFAULT_NAMESPACE,
+                        ns => ns,
+                    };
+                    let key = ObjectKey::new(&w.kind, ns, &w.metadata.name);
+                    origin.seq = self.entry_seq(&key);
+                    workload_namespaces.insert(self.store_workload(w, origin));
+                }
+                obj => {
+                    self.pods_changed(std::mem::take(&mut pods), &mut changes);
+                    changes.extend(self.apply(obj, origin));
+                }
             }
+        }
+        self.pods_changed(pods, &mut changes);
+        for ns in workload_namespaces {
+            self.refresh_namespace_diagnostics(&ns, &mut changes);
         }
         if !staged.is_empty() {
             let keys: BTreeSet<NsName> = staged.keys().cloned().collect();
@@ -198,6 +230,19 @@ impl Engine {
         changes
     }
 
+    /// Stores a workload, validated, without refreshing anything; returns
+    /// its namespace.
+    fn store_workload(&mut self, w: Box<Workload>, origin: Origin) -> String {
+        let mut w = w;
+        w.metadata.default_namespace();
+        let nn = NsName::of(&w.metadata);
+        let key = ObjectKey::new(&w.kind, &nn.namespace, &nn.name);
+        let errs = validate::validate_workload(&w);
+        self.set_object_errors(&key, &w.kind, &nn, errs, &origin);
+        self.cluster.apply(Object::Workload(w), origin);
+        nn.namespace
+    }
+
     /// Stores and indexes a pod, without refreshing anything; returns the
     /// pod it replaced.
     fn insert_pod(&mut self, mut pod: Arc<Pod>, origin: Origin) -> Option<Arc<Pod>> {
@@ -212,8 +257,14 @@ impl Engine {
         let new = Arc::clone(&pod);
         let old = self.cluster.insert_pod(key, nn, pod, origin);
         let (ns, name) = (new.metadata.ns(), new.metadata.name.as_str());
-        if let Some(old) = &old {
-            self.unindex_pod(ns, name, old);
+        match &old {
+            Some(old) => self.unindex_pod(ns, name, old),
+            None => match self.pods_per_namespace.get_mut(ns) {
+                Some(n) => *n += 1,
+                None => {
+                    self.pods_per_namespace.insert(ns.to_string(), 1);
+                }
+            },
         }
         self.index_pod(ns, name, &new);
         old
@@ -326,8 +377,7 @@ impl Engine {
                 self.slice_changed(&nn, old, &mut changes);
             }
             Object::Workload(w) => {
-                let ns = w.metadata.ns().to_string();
-                self.cluster.apply(Object::Workload(w), origin);
+                let ns = self.store_workload(w, origin);
                 self.refresh_namespace_diagnostics(&ns, &mut changes);
             }
             Object::Namespace(n) => {
@@ -363,6 +413,9 @@ impl Engine {
             "Pod" => {
                 if let Some(pod) = self.cluster.remove_pod(key) {
                     self.unindex_pod(&nn.namespace, &nn.name, &pod);
+                    if let Some(n) = self.pods_per_namespace.get_mut(&nn.namespace) {
+                        *n -= 1;
+                    }
                     self.pod_diagnostics.remove(&nn);
                     for svc in self.anchored_services(&nn.namespace, &pod.metadata.labels) {
                         let sk = NsName::new(&nn.namespace, &svc);
@@ -755,6 +808,71 @@ impl Engine {
         self.refresh_pod_diagnostics(nn, changes);
     }
 
+    /// [`Engine::pod_changed`] for many pods at once: each Service they
+    /// enter or leave is refreshed once, and so is each unmatched Service
+    /// they can affect.
+    fn pods_changed(&mut self, pods: Vec<(NsName, Option<Arc<Pod>>)>, changes: &mut Changes) {
+        if pods.is_empty() {
+            return;
+        }
+        let mut affected: BTreeSet<NsName> = BTreeSet::new();
+        // The pods as they were and are: their labels decide which
+        // unmatched Services to look at again.
+        let mut touched: Vec<Arc<Pod>> = Vec::new();
+        for (nn, old) in &pods {
+            let Some(pod) = self.cluster.pods.get(nn).cloned() else {
+                continue;
+            };
+            let mut svcs = self.anchored_services(&nn.namespace, &pod.metadata.labels);
+            if let Some(old) = old {
+                svcs.extend(self.anchored_services(&nn.namespace, &old.metadata.labels));
+                touched.push(Arc::clone(old));
+            }
+            touched.push(Arc::clone(&pod));
+            let name: Arc<str> = Arc::from(nn.name.as_str());
+            for svc in svcs {
+                let sk = NsName::new(&nn.namespace, &svc);
+                let Some(st) = self.services.get_mut(&sk) else {
+                    continue;
+                };
+                let matches = st
+                    .selector
+                    .as_ref()
+                    .is_some_and(|s| s.matches(&pod.metadata.labels));
+                let was = if matches {
+                    st.selected.insert(Arc::clone(&name), Arc::clone(&pod))
+                } else {
+                    st.selected.remove(nn.name.as_str())
+                };
+                if matches || was.is_some() {
+                    affected.insert(sk);
+                }
+            }
+        }
+        for sk in &affected {
+            self.refresh(sk, changes);
+        }
+        let namespaces: BTreeSet<&str> = touched.iter().map(|p| p.metadata.ns()).collect();
+        let unmatched: Vec<NsName> = self
+            .unmatched
+            .iter()
+            .filter(|k| !changes.services.contains(*k))
+            .filter(|k| {
+                let sel = self.services.get(*k).and_then(|st| st.selector.as_ref());
+                namespaces.contains(k.namespace.as_str())
+                    || sel
+                        .is_some_and(|sel| touched.iter().any(|p| sel.matches(&p.metadata.labels)))
+            })
+            .cloned()
+            .collect();
+        for k in unmatched {
+            self.refresh_diagnostics(&k, changes);
+        }
+        for (nn, _) in &pods {
+            self.refresh_pod_diagnostics(nn, changes);
+        }
+    }
+
     /// After a pod change (its old and new labels): refreshes the unmatched
     /// Services it can affect, those of its namespace (closest pods) and
     /// those elsewhere whose selector it matches.
@@ -1131,6 +1249,16 @@ impl Engine {
         v
     }
 
+    /// The objects read from `file`, in no particular order.
+    pub fn objects_from(&self, file: &str) -> Vec<ObjectKey> {
+        self.cluster
+            .origins
+            .iter()
+            .filter(|(_, o)| &*o.file == file)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     /// Where an object came from, when it is in the cluster.
     pub fn origin(&self, key: &ObjectKey) -> Option<&Origin> {
         self.cluster.origin(key)
@@ -1164,32 +1292,31 @@ impl Engine {
     }
 
     /// A Service's selection as the whole view carries it: the why-not
-    /// as counts and a few examples per reason.
+    /// as counts and a few examples per reason, through the label index.
     pub fn selection_summary(
         &self,
         nn: &NsName,
     ) -> Option<crate::cluster::documents::SelectionSummary> {
-        use crate::cluster::documents::{NotSelectedSummary, SelectionSummary, WHY_NOT_EXAMPLES};
         let (nn, st) = self.services.get_key_value(nn)?;
+        let ns = nn.namespace.as_str();
         let not_selected = match &st.selector {
-            Some(sel) => self
-                .why_not(&nn.namespace, sel)
-                .into_iter()
-                .map(|g| NotSelectedSummary {
-                    requirement: g.requirement,
-                    reason: g.reason,
-                    count: g.pods.len(),
-                    examples: g
-                        .pods
-                        .iter()
-                        .take(WHY_NOT_EXAMPLES)
-                        .map(|p| p.to_string())
-                        .collect(),
-                })
-                .collect(),
+            Some(sel) => {
+                let by_value = sel
+                    .requirements()
+                    .first()
+                    .and_then(|r| self.pod_index.get(ns)?.get(&r.key));
+                let total = self.pods_per_namespace.get(ns).copied().unwrap_or(0);
+                selection::summary_indexed(sel, by_value, self.cluster.pods_in(ns), total)
+                    .unwrap_or_else(|| {
+                        selection::why_not(sel, self.cluster.pods_in(ns))
+                            .into_iter()
+                            .map(selection::summarize)
+                            .collect()
+                    })
+            }
             None => Vec::new(),
         };
-        Some(SelectionSummary {
+        Some(crate::cluster::documents::SelectionSummary {
             service: nn.clone(),
             selector: st.selector.as_ref().map(|s| s.to_string()),
             selected: st.selected.keys().cloned().collect(),
@@ -1221,7 +1348,10 @@ impl Engine {
             .first()
             .and_then(|r| self.pod_index.get(ns)?.get(&r.key));
         by_value
-            .and_then(|v| selection::why_not_indexed(sel, v, self.cluster.pods_in(ns).count()))
+            .and_then(|v| {
+                let total = self.pods_per_namespace.get(ns).copied().unwrap_or(0);
+                selection::why_not_indexed(sel, v, total)
+            })
             .unwrap_or_else(|| selection::why_not(sel, self.cluster.pods_in(ns)))
     }
 }

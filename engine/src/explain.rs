@@ -21,6 +21,7 @@ use std::fmt;
 pub use crate::field::Severity;
 
 /// An object a diagnostic is about.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ObjectRef {
     pub kind: String,
@@ -45,6 +46,7 @@ impl fmt::Display for ObjectRef {
 }
 
 /// One finding.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnostic {
@@ -53,6 +55,7 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
     /// Supporting facts, one line each.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<String>,
     /// The object the finding is about first, then the others involved.

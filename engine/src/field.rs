@@ -6,6 +6,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// `field.ErrorType`, by the names Kubernetes uses in its API.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum ErrorType {
     Required,
@@ -66,6 +67,7 @@ impl fmt::Display for ErrorType {
 }
 
 /// One validation or allocation error on one field.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct FieldError {
     /// The field path as upstream prints it, e.g. `spec.ports[0].port`.
@@ -74,6 +76,7 @@ pub struct FieldError {
     pub type_: ErrorType,
     /// The offending value, rendered as upstream renders it (absent for
     /// Required and Forbidden errors).
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     pub detail: String,
@@ -301,6 +304,7 @@ fn go_is_print(c: char) -> bool {
 }
 
 /// How much a finding matters.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -324,6 +328,7 @@ impl fmt::Display for Severity {
 pub const DECODING: &str = "decoding";
 
 /// One error of one object.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectError {
@@ -339,13 +344,17 @@ pub struct ObjectError {
     #[serde(flatten)]
     pub error: FieldError,
     /// Where the field is written, when known (unknown fields: the key).
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
     /// What was probably meant (`did you mean "selector"?`).
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
 }

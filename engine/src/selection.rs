@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 /// The pods a Service selects, and why the others are not selected.
 /// Names are borrowed from the cluster: a whole cluster's selections list
 /// millions of them.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Selection<'a> {
@@ -26,11 +27,13 @@ pub struct Selection<'a> {
     pub selected: Vec<&'a str>,
     /// The other pods of the namespace, grouped by why they are not
     /// selected.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_selected: Vec<NotSelected<'a>>,
 }
 
 /// Pods not selected for one reason.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotSelected<'a> {
@@ -40,6 +43,23 @@ pub struct NotSelected<'a> {
     /// Sorted pod names.
     pub pods: Vec<&'a str>,
 }
+
+/// Pods not selected for one reason, counted: what the whole view carries
+/// for each Service, so that its size grows with the cluster, not with
+/// Services × pods per namespace.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotSelectedSummary {
+    pub requirement: String,
+    pub reason: String,
+    pub count: usize,
+    /// The first pods in name order, at most [`WHY_NOT_EXAMPLES`].
+    pub examples: Vec<String>,
+}
+
+/// How many examples a [`NotSelectedSummary`] names.
+pub const WHY_NOT_EXAMPLES: usize = 3;
 
 /// The selector the endpoints controller uses for a Service: `None` when it
 /// does not manage the Service's endpoints (no selector, or an empty one,
@@ -106,6 +126,112 @@ pub fn why_not_indexed<'a>(
         group_failures(reqs, 1, pods, &mut groups);
     }
     Some(finish_groups(selector, groups))
+}
+
+/// The why-not of `selector` in a namespace as counts per reason, through
+/// the label index (`by_value`: the namespace's pods by their value of the
+/// selector's first key; `ns_pods`: every pod of the namespace in name
+/// order; `total` of them), for selectors whose first requirement is an
+/// equality, as every Service's is. Pods failing the first requirement are
+/// counted from the index, not read: those lacking its key form one group,
+/// those with another value one more (its reason names how many values);
+/// only pods passing it have their labels read. `None` when the first
+/// requirement is no equality: summarise [`why_not`] instead.
+pub fn summary_indexed<'a>(
+    selector: &Selector,
+    by_value: Option<&'a FastMap<String, PodSet>>,
+    mut ns_pods: impl Iterator<Item = (&'a NsName, &'a Pod)>,
+    total: usize,
+) -> Option<Vec<NotSelectedSummary>> {
+    let reqs = selector.requirements();
+    let first = reqs.first()?;
+    let [want] = first.values.as_slice() else {
+        return None;
+    };
+    if !matches!(first.operator, Operator::Equals | Operator::DoubleEquals) {
+        return None;
+    }
+    let empty = FastMap::default();
+    let by_value = by_value.unwrap_or(&empty);
+    let mut out: Vec<NotSelectedSummary> = Vec::new();
+    let with_key: usize = by_value.values().map(PodSet::len).sum();
+    let missing = total.saturating_sub(with_key);
+    if missing > 0 {
+        let examples: Vec<&Pod> = ns_pods
+            .by_ref()
+            .filter(|(_, p)| !p.metadata.labels.contains_key(&first.key))
+            .take(WHY_NOT_EXAMPLES)
+            .map(|(_, p)| p)
+            .collect();
+        out.push(NotSelectedSummary {
+            requirement: first.to_string(),
+            reason: why_failed(
+                first,
+                examples
+                    .first()
+                    .map_or(&Labels::new(), |p| &p.metadata.labels),
+            ),
+            count: missing,
+            examples: examples.iter().map(|p| p.metadata.name.clone()).collect(),
+        });
+    }
+    // Other values: the smallest names of each value's pods, merged.
+    let others: Vec<(&String, &PodSet)> = by_value.iter().filter(|(v, _)| *v != want).collect();
+    if !others.is_empty() {
+        let mut names: Vec<(&str, &String)> = others
+            .iter()
+            .flat_map(|(v, pods)| pods.keys().take(WHY_NOT_EXAMPLES).map(move |k| (&**k, *v)))
+            .collect();
+        names.sort();
+        names.truncate(WHY_NOT_EXAMPLES);
+        let count = others.iter().map(|(_, p)| p.len()).sum();
+        let reason = match (others.as_slice(), names.first()) {
+            ([(_, pods)], _) => {
+                let labels = pods.values().next().map(|p| &p.metadata.labels);
+                why_failed(first, labels.unwrap_or(&Labels::new()))
+            }
+            (_, Some((_, v))) => format!(
+                "label {} has {} other values (e.g. {v:?}), want {want:?}",
+                first.key,
+                others.len()
+            ),
+            _ => String::new(),
+        };
+        out.push(NotSelectedSummary {
+            requirement: first.to_string(),
+            reason,
+            count,
+            examples: names.iter().map(|(n, _)| n.to_string()).collect(),
+        });
+    }
+    // Pods passing the first requirement fail a later one, if any.
+    if let Some(passing) = by_value.get(want) {
+        let mut groups: Groups = BTreeMap::new();
+        group_failures(
+            reqs,
+            1,
+            passing.iter().map(|(k, p)| (&**k, &**p)),
+            &mut groups,
+        );
+        out.extend(finish_groups(selector, groups).into_iter().map(summarize));
+    }
+    out.sort_by(|a, b| a.examples.first().cmp(&b.examples.first()));
+    Some(out)
+}
+
+/// A why-not group as counts and examples.
+pub fn summarize(g: NotSelected<'_>) -> NotSelectedSummary {
+    NotSelectedSummary {
+        requirement: g.requirement,
+        reason: g.reason,
+        count: g.pods.len(),
+        examples: g
+            .pods
+            .iter()
+            .take(WHY_NOT_EXAMPLES)
+            .map(|p| p.to_string())
+            .collect(),
+    }
 }
 
 // The reason depends only on the failing requirement and the pod's value
@@ -265,10 +391,40 @@ mod tests {
                 match why_not_indexed(&sel, &by_value, pods.len()) {
                     Some(fast) => {
                         prop_assert!(all_have_key);
-                        prop_assert_eq!(fast, scan);
+                        prop_assert_eq!(&fast, &scan);
                     }
                     None => prop_assert!(!all_have_key),
                 }
+                // The counted summary says what the scan says, the first
+                // requirement's wrong values counted as one reason.
+                let counted = summary_indexed(
+                    &sel,
+                    (!by_value.is_empty()).then_some(&by_value),
+                    pods.iter().map(|(k, p)| (k, p)),
+                    pods.len(),
+                )
+                .expect("Service selectors are equalities");
+                let first = sel.requirements()[0].to_string();
+                let mut want: BTreeMap<(String, bool), Vec<&str>> = BTreeMap::new();
+                for g in &scan {
+                    // The first requirement's groups: missing key, or a value.
+                    let class = g.requirement == first && !g.reason.starts_with("pod has no label");
+                    let key = if g.requirement == first { (first.clone(), class) } else { (g.reason.clone(), false) };
+                    want.entry(key).or_default().extend(g.pods.iter().copied());
+                }
+                prop_assert_eq!(counted.len(), want.len(), "{:?} vs {:?}", counted, scan);
+                for c in &counted {
+                    let pods = want
+                        .iter()
+                        .find(|((r, _), pods)| (r == &c.requirement || r == &c.reason) && pods.len() == c.count && {
+                            let mut sorted = (*pods).clone();
+                            sorted.sort();
+                            sorted.iter().take(WHY_NOT_EXAMPLES).map(|p| p.to_string()).collect::<Vec<_>>() == c.examples
+                        });
+                    prop_assert!(pods.is_some(), "{:?} has no match in {:?}", c, want);
+                }
+                let not_selected: usize = scan.iter().map(|g| g.pods.len()).sum();
+                prop_assert_eq!(counted.iter().map(|c| c.count).sum::<usize>(), not_selected);
             }
         }
     }

@@ -14,7 +14,7 @@ const NODES: &str = include_str!("../../examples/nodes.yaml");
 fn cluster(texts: &[(&str, &str)]) -> Cluster {
     let mut c = Cluster::new(Config::default());
     for (name, text) in texts {
-        let r = c.load(text, &LoadOptions::named(name));
+        let r = c.load(*text, &LoadOptions::named(name));
         assert!(r.errors.is_empty(), "{name}: {:?}", r.errors);
     }
     c

@@ -149,6 +149,7 @@ fn to_object(op: &Op) -> Option<Object> {
             p.status.conditions.push(PodCondition {
                 type_: "Ready".into(),
                 status: if *ready { "True" } else { "False" }.into(),
+                ..Default::default()
             });
             Object::Pod(p.into())
         }
@@ -299,7 +300,7 @@ fn load_once(objects: &[Object]) -> Cluster {
         "items": objects.iter().map(manifest).collect::<Vec<_>>(),
     });
     let mut c = Cluster::new(config());
-    let r = c.load(&list.to_string(), &LoadOptions::named("all.json"));
+    let r = c.load(list.to_string(), &LoadOptions::named("all.json"));
     assert!(r.errors.is_empty(), "{:?}", r.errors);
     c
 }
@@ -309,7 +310,7 @@ fn load_each(objects: &[Object]) -> Cluster {
     let mut c = Cluster::new(config());
     for (i, o) in objects.iter().enumerate() {
         let r = c.load(
-            &manifest(o).to_string(),
+            manifest(o).to_string(),
             &LoadOptions::named(&format!("doc-{i}.json")),
         );
         assert!(r.errors.is_empty(), "{:?}", r.errors);
@@ -369,8 +370,8 @@ proptest! {
         }).to_string();
         let mut c = Cluster::new(config());
         let opts = LoadOptions::named("editor.yaml");
-        c.load(&list(&objects), &opts);
-        c.load(&list(&objects[..cut]), &opts);
+        c.load(list(&objects), &opts);
+        c.load(list(&objects[..cut]), &opts);
         prop_assert_eq!(views(&c), views(&load_once(&objects[..cut])));
     }
 

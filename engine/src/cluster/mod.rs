@@ -29,6 +29,7 @@
 //! its own, in every path.
 
 pub mod documents;
+mod lifecycle;
 pub mod options;
 
 use crate::config::Config;
@@ -47,6 +48,7 @@ use crate::proxy::{self, ProxyConfig};
 use crate::select::Selector;
 use documents::*;
 use options::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -73,12 +75,13 @@ pub struct Cluster {
     engine: Engine,
     /// What each loaded file gave, in the order files were first loaded.
     files: Vec<FileState>,
+    /// The controllers, when the configuration runs them.
+    controllers: Option<crate::controllers::Controllers>,
 }
 
 #[derive(Debug, Clone)]
 struct FileState {
     name: String,
-    objects: Vec<ObjectKey>,
     errors: Vec<LoadError>,
     ignored: Vec<Ignored>,
 }
@@ -90,6 +93,7 @@ impl Cluster {
     /// An empty cluster (it has only the implicit `default/kubernetes`).
     pub fn new(config: Config) -> Self {
         Cluster {
+            controllers: Cluster::controllers_for(&config),
             engine: Engine::new(config),
             files: Vec::new(),
         }
@@ -99,7 +103,8 @@ impl Cluster {
         self.engine.config()
     }
 
-    /// Reads a text (YAML or JSON: multi-document streams, `kind: List`,
+    /// Reads a text (a `&str`, or a `String` that is freed once parsed;
+    /// YAML or JSON: multi-document streams, `kind: List`,
     /// `kubectl get -o yaml|json` output) and adds or replaces its
     /// objects. Loading the same `filename` again replaces what it gave
     /// before: objects it no longer holds are deleted. Problems in the
@@ -114,18 +119,19 @@ impl Cluster {
     /// let r = c.load("kind: Pod\napiVersion: v1\nmetadata: {name: [}\n", &LoadOptions::named("a.yaml"));
     /// assert_eq!(r.errors[0].line, Some(3));
     /// ```
-    pub fn load(&mut self, text: &str, opts: &LoadOptions) -> LoadReport {
+    pub fn load<'t>(&mut self, text: impl Into<Cow<'t, str>>, opts: &LoadOptions) -> LoadReport {
+        let text = text.into();
         let limits = self.engine.config().limits();
         let mut loaded = load::load(
             &[Input {
                 name: &opts.filename,
-                text,
+                text: &text,
             }],
             &limits,
         );
         if opts.columns == Columns::Utf16 {
             let utf16 = |line: Option<usize>, column: Option<usize>| match (line, column) {
-                (Some(l), Some(c)) => Some(load::utf16_column(text, l, c)),
+                (Some(l), Some(c)) => Some(load::utf16_column(&text, l, c)),
                 (_, c) => c,
             };
             for e in &mut loaded.errors {
@@ -135,6 +141,9 @@ impl Cluster {
                 u.error.column = utf16(u.error.line, u.error.column);
             }
         }
+        // A text given by value is freed before the engine's work: a whole
+        // cluster's dump is as big as what it becomes.
+        drop(text);
         let ns = opts.namespace.as_deref().filter(|n| !n.is_empty());
         if let Some(ns) = ns {
             for (obj, _) in &mut loaded.objects {
@@ -158,9 +167,17 @@ impl Cluster {
     /// [`Cluster::load`] for bytes: UTF-8, or UTF-16 with a byte order
     /// mark, as kubectl decodes files; invalid bytes are reported at their
     /// line and column.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::LoadOptions;
+    /// let mut c = Cluster::new(Config::default());
+    /// let r = c.load_bytes(b"kind: Pod\nmetadata: {name: \xff}\n", &LoadOptions::named("x.yaml"));
+    /// assert_eq!((r.errors[0].line, r.errors[0].column), (Some(2), Some(18)));
+    /// ```
     pub fn load_bytes(&mut self, bytes: &[u8], opts: &LoadOptions) -> LoadReport {
         match load::decode(bytes.to_vec()) {
-            Ok(text) => self.load(&text, opts),
+            Ok(text) => self.load(text, opts),
             Err((line, column, message)) => {
                 let loaded = load::Loaded {
                     errors: vec![LoadError {
@@ -177,7 +194,8 @@ impl Cluster {
         }
     }
 
-    fn replace_file(&mut self, name: &str, loaded: load::Loaded) -> LoadReport {
+    fn replace_file(&mut self, name: &str, mut loaded: load::Loaded) -> LoadReport {
+        self.stamp(&mut loaded.objects);
         let keys: Vec<ObjectKey> = loaded
             .objects
             .iter()
@@ -203,12 +221,13 @@ impl Cluster {
         let previous = self.files.iter().position(|f| f.name == name);
         let mut objects = loaded.objects;
         if let Some(i) = previous {
-            let old = self.files.remove(i);
+            self.files.remove(i);
+            // The objects the file gave and no longer holds (an object
+            // another file has taken over since is that file's).
             let now: HashSet<&ObjectKey> = keys.iter().collect();
-            for k in old.objects.iter().filter(|k| !now.contains(k)) {
-                // Another file may have taken the object over since.
-                if self.engine.origin(k).is_some_and(|o| &*o.file == name) {
-                    changes.extend(self.engine.delete(k));
+            for k in self.engine.objects_from(name) {
+                if !now.contains(&k) {
+                    changes.extend(self.engine.delete(&k));
                 }
             }
             // What the file still says as before only moves (its line).
@@ -217,7 +236,6 @@ impl Cluster {
                 i,
                 FileState {
                     name: name.to_string(),
-                    objects: keys.clone(),
                     errors: loaded.errors.clone(),
                     ignored: loaded.ignored.clone(),
                 },
@@ -225,7 +243,6 @@ impl Cluster {
         } else {
             self.files.push(FileState {
                 name: name.to_string(),
-                objects: keys.clone(),
                 errors: loaded.errors.clone(),
                 ignored: loaded.ignored.clone(),
             });
@@ -234,25 +251,59 @@ impl Cluster {
         for (key, (_, fields)) in unknown {
             changes.extend(self.engine.set_unknown_fields(&key, fields));
         }
+        let controllers = self.reconcile();
+        if let Some(r) = &controllers {
+            changes.extend(r.changes.clone());
+        }
         LoadReport {
             objects: keys,
             errors: loaded.errors,
             ignored: loaded.ignored,
             changes,
+            controllers,
         }
     }
 
     /// Adds or replaces one object (as `kubectl apply`), reporting what
     /// changed.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// let pod = svcscope::parse_object(r#"{"apiVersion": "v1", "kind": "Pod",
+    ///     "metadata": {"name": "web-2", "namespace": "shop", "labels": {"app": "web"}},
+    ///     "status": {"phase": "Running", "podIP": "10.244.1.6"}}"#)?;
+    /// let changes = c.apply(pod);
+    /// assert!(changes.services.iter().any(|s| s.name == "web"));
+    /// # Ok::<(), svcscope::Error>(())
+    /// ```
     pub fn apply(&mut self, object: Object) -> Changes {
         let origin = Origin {
             file: Arc::from(APPLIED),
             ..Origin::default()
         };
-        self.engine.apply(object, origin)
+        let mut one = [(object, origin)];
+        self.stamp(&mut one);
+        let [(object, origin)] = one;
+        let mut changes = self.engine.apply(object, origin);
+        if let Some(r) = self.reconcile() {
+            changes.extend(r.changes);
+        }
+        changes
     }
 
     /// Removes one object (as `kubectl delete`), reporting what changed.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// assert!(c.delete("Pod", "shop", "web-1").is_ok());
+    /// assert_eq!(c.delete("Pod", "shop", "web-1").unwrap_err().code(), "not-found");
+    /// ```
     pub fn delete(&mut self, kind: &str, namespace: &str, name: &str) -> Result<Changes, Error> {
         let known = crate::load::is_modelled_kind(kind);
         if !known {
@@ -270,10 +321,26 @@ impl Cluster {
         if self.engine.origin(&key).is_none() {
             return Err(Error::not_found(kind, &NsName::new(namespace, name)));
         }
-        Ok(self.engine.delete(&key))
+        if let Some(c) = self.controllers.as_mut() {
+            c.clock.tick();
+        }
+        let mut changes = self.engine.delete(&key);
+        if let Some(r) = self.reconcile() {
+            changes.extend(r.changes);
+        }
+        Ok(changes)
     }
 
     /// Forgets every object and file; the configuration stays.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// c.clear();
+    /// assert_eq!(c.services().len(), 1); // default/kubernetes, always there
+    /// ```
     pub fn clear(&mut self) {
         *self = Cluster::new(self.engine.config().clone());
     }
@@ -299,6 +366,8 @@ impl Cluster {
     /// let mut c = Cluster::new(Config { validate: Validate::Warn, ..Config::default() });
     /// c.load(svc, &LoadOptions::named("web.yaml"));
     /// assert!(c.check().is_clean());
+    /// c.load("apiVersion: v1\nkind: Service\nmetadata: {name: bad}\nspec: {ports: [{port: 80, protocol: HTTP}]}\n", &LoadOptions::named("bad.yaml"));
+    /// assert_eq!(c.check().errors[0].error.field, "spec.ports[0].protocol");
     /// ```
     pub fn check(&self) -> Document<CheckReport> {
         Document::new(
@@ -334,8 +403,9 @@ impl Cluster {
     /// # use svcscope::cluster::options::LoadOptions;
     /// let mut c = Cluster::new(Config::default());
     /// c.load("kind: Pod\napiVersion: v1\nmetadata: {name: a, labels: {app: web}}\n", &LoadOptions::named("a.yaml"));
-    /// assert_eq!(c.select("app in (web, api)", None).unwrap().len(), 1);
+    /// assert_eq!(c.select("app in (web, api)", None)?.len(), 1);
     /// assert_eq!(c.select("app in (", None).unwrap_err().code(), "bad-selector");
+    /// # Ok::<(), svcscope::Error>(())
     /// ```
     pub fn select(
         &self,
@@ -378,6 +448,15 @@ impl Cluster {
 
     /// The pods a Service (`NAMESPACE/NAME`, or `NAME` in `default`)
     /// selects, and why each other pod of its namespace is not selected.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// assert_eq!(c.selection("shop/web")?.selected, ["web-1"]);
+    /// # Ok::<(), svcscope::Error>(())
+    /// ```
     pub fn selection(&self, service: &str) -> Result<Document<Selection>, Error> {
         let nn = parse_ref("service", service)?;
         let s = self
@@ -405,6 +484,16 @@ impl Cluster {
 
     /// The Endpoints and EndpointSlices the controllers write, for one
     /// Service or (`None`) all, as a `v1` `List`.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// let list = c.endpoints(Some("shop/web"))?;
+    /// assert_eq!(list.items.len(), 2); // the Endpoints and one EndpointSlice
+    /// # Ok::<(), svcscope::Error>(())
+    /// ```
     pub fn endpoints(&self, service: Option<&str>) -> Result<EndpointsList, Error> {
         let target = service.map(|s| parse_ref("service", s)).transpose()?;
         if let Some(t) = &target {
@@ -441,6 +530,15 @@ impl Cluster {
 
     /// Every diagnostic: what is wrong and how to fix it, Services first,
     /// then pods.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// c.load("apiVersion: v1\nkind: Service\nmetadata: {name: typo, namespace: shop}\nspec: {selector: {app: Web}, ports: [{port: 80}]}\n", &LoadOptions::named("typo.yaml"));
+    /// assert!(c.explain().iter().any(|d| d.code == "selector-matches-nothing"));
+    /// ```
     pub fn explain(&self) -> Vec<Diagnostic> {
         self.engine.diagnostics()
     }
@@ -448,6 +546,16 @@ impl Cluster {
     /// The whole computed view: Services as stored, selections (why-not as
     /// counts and examples per reason), Endpoints, EndpointSlices,
     /// diagnostics and every error.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// let r = c.resolve();
+    /// assert_eq!(r.kind, "Resolution");
+    /// assert_eq!(r.endpoint_slices.len(), 1);
+    /// ```
     pub fn resolve(&self) -> Document<Resolution> {
         let e = &self.engine;
         let mut ignored = Vec::new();
@@ -513,8 +621,9 @@ impl Cluster {
     /// # use svcscope::cluster::options::{DnsQuery, LoadOptions};
     /// let mut c = Cluster::new(Config::default());
     /// c.load("kind: Service\napiVersion: v1\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n", &LoadOptions::named("web.yaml"));
-    /// let a = c.dns("web.shop.svc.cluster.local", "A", &DnsQuery::default()).unwrap();
+    /// let a = c.dns("web.shop.svc.cluster.local", "A", &DnsQuery::default())?;
     /// assert_eq!(a.response().answer.len(), 1);
+    /// # Ok::<(), svcscope::Error>(())
     /// ```
     pub fn dns(
         &self,
@@ -638,6 +747,16 @@ impl Cluster {
     }
 
     /// The cluster zone, every record the answers give, as a master file.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// let z = c.zone(&ZoneOptions::default())?;
+    /// assert!(z.text.contains("web.shop.svc.cluster.local."));
+    /// # Ok::<(), svcscope::Error>(())
+    /// ```
     pub fn zone(&self, opts: &ZoneOptions) -> Result<Document<Zone>, Error> {
         let o = self.dns_options(opts)?;
         let (zone, ttl) = (o.zone.clone(), o.ttl);
@@ -664,6 +783,17 @@ impl Cluster {
     /// The environment kubelet gives one container of a pod (the default
     /// container when `container` is `None`): its own variables, then the
     /// Services'.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// let env = c.env("shop/web-1", None)?;
+    /// // $(WEB_SERVICE_HOST), expanded
+    /// assert!(env.iter().any(|(n, v)| n == "URL" && v.starts_with("http://10.")));
+    /// # Ok::<(), svcscope::Error>(())
+    /// ```
     pub fn env(&self, pod: &str, container: Option<&str>) -> Result<Document<Environment>, Error> {
         let key = parse_pod_ref("pod", pod)?;
         let pod_errors: Vec<String> = self
@@ -689,6 +819,16 @@ impl Cluster {
 
     /// The way of a connection through kube-proxy's dataplane: every hop
     /// with the rule that matched, and the verdict.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// let t = c.route(&RouteRequest::new("shop/web-1", "web:80"))?;
+    /// assert!(t.to_text().contains("DELIVERED"));
+    /// # Ok::<(), svcscope::Error>(())
+    /// ```
     pub fn route(&self, req: &RouteRequest) -> Result<Document<Trace>, Error> {
         let mut req = req.clone();
         req.protocol = req.protocol.to_ascii_uppercase();
@@ -725,6 +865,16 @@ impl Cluster {
     }
 
     /// The rules kube-proxy programs on a node, in one mode.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// # use svcscope::cluster::options::*;
+    /// # let mut c = Cluster::new(Config::default());
+    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// let r = c.rules(&RulesRequest::new("node-a", Mode::Iptables))?;
+    /// assert!(r.text.contains("KUBE-SVC-"));
+    /// # Ok::<(), svcscope::Error>(())
+    /// ```
     pub fn rules(&self, req: &RulesRequest) -> Result<Document<ProxyRules>, Error> {
         let cidr = parse_cluster_cidr(req.cluster_cidr.as_deref())?;
         if req.node.is_empty() {

@@ -231,6 +231,7 @@ fn finish(
                     match_expressions: None,
                 }),
                 service_name: None,
+                parallelism: None,
                 template: s.template,
             }))
         }
@@ -259,6 +260,7 @@ fn workload(kind: String, metadata: ObjectMeta, s: WorkloadSpec) -> Object {
         replicas: s.replicas,
         selector: s.selector,
         service_name: s.service_name,
+        parallelism: s.parallelism,
         template: s.template,
     }))
 }

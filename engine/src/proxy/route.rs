@@ -27,6 +27,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 /// The proxy mode a trace models.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
@@ -51,7 +52,9 @@ impl Mode {
 
 /// What to trace, as the CLI's `route` options and the JS API's
 /// `route({ from, to, … })` give it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", ts(optional_fields))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RouteRequest {
     /// `NAMESPACE/POD`, `node/NAME` or an IP.
@@ -59,11 +62,14 @@ pub struct RouteRequest {
     /// `HOST:PORT`: a Service DNS name or an IP.
     pub to: String,
     /// `TCP` (the default), `UDP` or `SCTP`, in any case.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(default = "default_protocol")]
     pub protocol: String,
     /// How many connections to simulate (1 to 1,000,000; default 1).
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(default = "one")]
     pub connections: u32,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(default)]
     pub mode: Mode,
     /// The node an outside client's packets enter (default: chosen as a
@@ -99,6 +105,7 @@ impl RouteRequest {
 }
 
 /// One step of the packet's way.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Hop {
@@ -106,23 +113,29 @@ pub struct Hop {
     /// loadBalance, affinity, hairpin, dnat, snat, deliver; in userspace
     /// mode also proxyAccept and proxyConnect.
     pub step: &'static str,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chain: Option<String>,
     /// The rule that matched (iptables mode).
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
     pub detail: String,
 }
 
 /// A backend the load-balancing step may pick.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Candidate {
     pub endpoint: String,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod: Option<String>,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
     pub probability: f64,
@@ -131,6 +144,7 @@ pub struct Candidate {
 }
 
 /// Where one connection went.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Connection {
@@ -141,6 +155,7 @@ pub struct Connection {
 }
 
 /// Connections per backend.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Share {
@@ -150,6 +165,7 @@ pub struct Share {
 }
 
 /// How the trace ends.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum VerdictKind {
@@ -161,6 +177,7 @@ pub enum VerdictKind {
     NoSuchService,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Verdict {
@@ -169,6 +186,7 @@ pub struct Verdict {
 }
 
 /// A complete trace.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Trace {
@@ -176,6 +194,7 @@ pub struct Trace {
     pub to: String,
     pub protocol: String,
     pub mode: Mode,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
     pub hops: Vec<Hop>,
