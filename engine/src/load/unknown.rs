@@ -387,39 +387,44 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Lazy<'_, V> {
             .visit_newtype_struct(Checked { de: d, cx: self.cx })
     }
 
+    // A list or mapping whose items are free is still wrapped (checking
+    // nothing): one instantiation of the model's decoding per input
+    // format, not two.
     #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
-        match self.cx.resolve() {
-            Some(Shape::List(elem)) => self.inner.visit_seq(CheckedSeq {
-                seq,
-                elem,
-                at: self.cx.at,
-                index: 0,
-                check: self.cx.check,
-            }),
-            _ => self.inner.visit_seq(seq),
-        }
+        let elem = match self.cx.resolve() {
+            Some(Shape::List(elem)) => Some(elem),
+            _ => None,
+        };
+        self.inner.visit_seq(CheckedSeq {
+            seq,
+            elem,
+            at: self.cx.at,
+            index: 0,
+            check: self.cx.check,
+        })
     }
 
     #[inline]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
-        match self.cx.resolve() {
-            Some(Shape::Object(ty)) => self.inner.visit_map(CheckedMap {
-                map,
-                ty,
-                at: self.cx.at,
-                key: KeySlot::Empty,
-                check: self.cx.check,
-            }),
-            _ => self.inner.visit_map(map),
-        }
+        let ty = match self.cx.resolve() {
+            Some(Shape::Object(ty)) => Some(ty),
+            _ => None,
+        };
+        self.inner.visit_map(CheckedMap {
+            map,
+            ty,
+            at: self.cx.at,
+            key: KeySlot::Empty,
+            check: self.cx.check,
+        })
     }
 }
 
-/// The elements of a list of objects.
+/// The elements of a list: of objects of a type, or free (`None`).
 struct CheckedSeq<'p, A> {
     seq: A,
-    elem: Type,
+    elem: Option<Type>,
     at: &'p At<'p>,
     index: usize,
     check: &'p Check,
@@ -441,7 +446,7 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for CheckedSeq<'_, A> {
         self.seq.next_element_seed(CheckedSeed {
             seed,
             cx: Cx {
-                expect: Expect::Is(Shape::Object(self.elem)),
+                expect: Expect::Is(self.elem.map_or(Shape::Free, Shape::Object)),
                 at: &at,
                 check: self.check,
             },
@@ -460,10 +465,10 @@ enum KeySlot<'de> {
     Owned(String),
 }
 
-/// The entries of an object of type `ty`.
+/// The entries of an object of type `ty`, or of a free mapping (`None`).
 struct CheckedMap<'p, 'de, A> {
     map: A,
-    ty: Type,
+    ty: Option<Type>,
     at: &'p At<'p>,
     key: KeySlot<'de>,
     check: &'p Check,
@@ -477,10 +482,11 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for CheckedMap<'_, 'de, A> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        // The key visitor sets the slot.
+        // The key visitor sets the slot; a free mapping's keys are not
+        // looked up.
         self.map.next_key_seed(KeySeed {
             seed,
-            slot: &mut self.key,
+            slot: self.ty.is_some().then_some(&mut self.key),
         })
     }
 
@@ -498,7 +504,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for CheckedMap<'_, 'de, A> {
         self.map.next_value_seed(CheckedSeed {
             seed,
             cx: Cx {
-                expect: Expect::Field(self.ty),
+                expect: self.ty.map_or(Expect::Is(Shape::Free), Expect::Field),
                 at: &at,
                 check: self.check,
             },
@@ -510,10 +516,10 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for CheckedMap<'_, 'de, A> {
     }
 }
 
-/// Decodes a key as asked and keeps its text.
+/// Decodes a key as asked and keeps its text in the slot, if any.
 struct KeySeed<'s, 'de, K> {
     seed: K,
-    slot: &'s mut KeySlot<'de>,
+    slot: Option<&'s mut KeySlot<'de>>,
 }
 
 impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, 'de, K> {
@@ -529,7 +535,7 @@ impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, 'de, K> 
 
 struct KeyDe<'s, 'de, D> {
     de: D,
-    slot: &'s mut KeySlot<'de>,
+    slot: Option<&'s mut KeySlot<'de>>,
 }
 
 impl<'s, 'de, D> KeyDe<'s, 'de, D> {
@@ -566,7 +572,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDe<'_, 'de, D> {
 /// A key visitor that keeps the key's text.
 struct KeepKey<'s, 'de, V> {
     inner: V,
-    slot: &'s mut KeySlot<'de>,
+    slot: Option<&'s mut KeySlot<'de>>,
 }
 
 impl<'de, V: Visitor<'de>> Visitor<'de> for KeepKey<'_, 'de, V> {
@@ -576,19 +582,25 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeepKey<'_, 'de, V> {
 
     #[inline]
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
-        *self.slot = KeySlot::Lent(v);
+        if let Some(slot) = self.slot {
+            *slot = KeySlot::Lent(v);
+        }
         self.inner.visit_borrowed_str(v)
     }
 
     #[inline]
     fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
-        *self.slot = KeySlot::Owned(v.to_string());
+        if let Some(slot) = self.slot {
+            *slot = KeySlot::Owned(v.to_string());
+        }
         self.inner.visit_str(v)
     }
 
     #[inline]
     fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
-        *self.slot = KeySlot::Owned(v.clone());
+        if let Some(slot) = self.slot {
+            *slot = KeySlot::Owned(v.clone());
+        }
         self.inner.visit_string(v)
     }
 
