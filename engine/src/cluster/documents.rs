@@ -15,6 +15,7 @@ pub use crate::engine::Changes;
 pub use crate::env::{Conflict, Environment, LeftOut, Source, Variable, Visibility};
 pub use crate::explain::{Diagnostic, ObjectRef, Severity};
 pub use crate::field::{ErrorType, FieldError, ObjectError};
+pub use crate::hint::Hint;
 pub use crate::load::{Ignored, LoadError};
 pub use crate::objects::{NsName, Origin};
 pub use crate::proxy::route::{Candidate, Connection, Hop, Share, Trace, Verdict, VerdictKind};
@@ -303,6 +304,10 @@ pub struct DnsAnswer {
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What a name that found nothing was probably meant to be.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<Hint>,
 }
 
 impl DnsAnswer {
@@ -315,7 +320,8 @@ impl DnsAnswer {
     }
 
     /// dig-like text: each query of a pod's search path with its rcode,
-    /// `;; status`, then the non-empty sections, one record per line.
+    /// `;; status`, a `;; hint:` line per hint, then the non-empty
+    /// sections, one record per line.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         if let DnsResult::Lookup(l) = &self.result {
@@ -328,6 +334,9 @@ impl DnsAnswer {
         }
         let r = self.response();
         out.push_str(&format!(";; status: {}\n", r.rcode));
+        for h in &self.hints {
+            out.push_str(&format!(";; hint: {h}\n"));
+        }
         for (heading, records) in [
             ("ANSWER", &r.answer),
             ("AUTHORITY", &r.authority),

@@ -3,13 +3,15 @@
 //! change trackers build it from Services and EndpointSlices), the
 //! endpoint categorisation by traffic policy and topology (`topology.go`),
 //! and on top of that what the proxy modes program ([`iptables`] rules,
-//! [`ipvs`] virtual servers, the [`nftables`] table) and a packet-level simulation ([`route`]).
+//! [`ipvs`] virtual servers, the [`nftables`] table) and a packet-level simulation ([`route`]),
+//! whose `--to` that matches nothing gets hints of what was meant (`meant`).
 //!
 //! This module owns the proxy model; the engine owns Services and slices.
 
 pub mod hash;
 pub mod iptables;
 pub mod ipvs;
+mod meant;
 pub mod nftables;
 pub mod route;
 

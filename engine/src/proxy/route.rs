@@ -14,10 +14,11 @@
 //! the connection to a backend it picks round robin, from the node's IP.
 
 use super::iptables::{self, Plan, Rules};
-use super::{categorize, join_host_port, node_config, ProxyConfig, ServicePortInfo};
+use super::{categorize, join_host_port, meant, node_config, ProxyConfig, ServicePortInfo};
 use crate::dns::{DnsOptions, RData, RType, ZoneIndex};
 use crate::error::Error;
 use crate::hash::fnv1a;
+use crate::hint::Hint;
 use crate::model::service_type;
 use crate::net::{parse_ip, Cidr, Family};
 use crate::objects::NsName;
@@ -202,6 +203,10 @@ pub struct Trace {
     pub connections: Vec<Connection>,
     pub distribution: Vec<Share>,
     pub verdict: Verdict,
+    /// What a `--to` that matches nothing was probably meant to be.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<Hint>,
 }
 
 impl Trace {
@@ -240,6 +245,9 @@ impl Trace {
             VerdictKind::NoSuchService => "NO SUCH SERVICE",
         };
         s.push_str(&format!("verdict: {kind}: {}\n", self.verdict.reason));
+        for h in &self.hints {
+            s.push_str(&format!("hint: {h}\n"));
+        }
         s
     }
 }
@@ -425,10 +433,11 @@ impl RouteIndex {
                 kind: VerdictKind::NotProxied,
                 reason: String::new(),
             },
+            hints: Vec::new(),
         };
         let dst = match parse_ip(host.trim_start_matches('[').trim_end_matches(']')) {
             Some(ip) => ip,
-            None => match self.resolve_name(host, &src, &mut t)? {
+            None => match self.resolve_name(host, port, &src, &mut t)? {
                 Some(ip) => ip,
                 None => return Ok(t),
             },
@@ -552,6 +561,7 @@ impl RouteIndex {
     fn resolve_name(
         &self,
         host: &str,
+        port: u16,
         src: &Source,
         t: &mut Trace,
     ) -> Result<Option<IpAddr>, Error> {
@@ -582,6 +592,8 @@ impl RouteIndex {
                 kind: VerdictKind::NoSuchService,
                 reason: format!("{fqdn} does not resolve (NXDOMAIN): no Service {key}"),
             };
+            let from = src.namespace.as_deref().filter(|_| labels.len() == 1);
+            t.hints = meant::service_hints(&self.zone, &key, port, &t.to, from);
             return Ok(None);
         };
         // Pods resolve through their own resolver (the cluster DNS as
@@ -675,6 +687,9 @@ impl RouteIndex {
                             "{dst_str} is node {node}; no Service has node port {port}/{protocol}"
                         ),
                     };
+                    let exposed: Vec<&ServicePortInfo> =
+                        self.ports.iter().filter(|sp| sp.node_port != 0).collect();
+                    t.hints = meant::port_hints(to_host(&req.to), &exposed, port, protocol, true);
                     return;
                 }
             }
@@ -700,6 +715,9 @@ impl RouteIndex {
                             names.join(", ")
                         ),
                     };
+                    let here: Vec<&ServicePortInfo> =
+                        list.iter().map(|(i, _)| &self.ports[*i]).collect();
+                    t.hints = meant::port_hints(to_host(&req.to), &here, port, protocol, false);
                     return;
                 }
             }
@@ -1394,6 +1412,11 @@ impl Source {
 }
 
 /// `HOST:PORT` or `[V6]:PORT`.
+/// The host of a `--to` as written.
+fn to_host(to: &str) -> &str {
+    to.rsplit_once(':').map_or(to, |(h, _)| h)
+}
+
 fn split_host_port(s: &str) -> Result<(&str, u16), Error> {
     let bad = || Error::bad_argument("to", format!("{s:?}: expected HOST:PORT"));
     let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
