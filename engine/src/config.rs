@@ -57,11 +57,47 @@ impl Serialize for PortRange {
     }
 }
 
+/// What happens to fields an object's kind does not have (a misspelled
+/// `spec.slector`): kubectl's `--validate`, whose default since 1.25 is
+/// `strict`. The views ignore such fields whatever the choice.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Validate {
+    /// An error: `kubectl apply` refuses the object.
+    #[default]
+    Strict,
+    /// A warning: kubectl applies the object without the field.
+    Warn,
+    /// Not reported.
+    Ignore,
+}
+
+impl FromStr for Validate {
+    type Err = String;
+    /// kubectl's values, with its `true` (strict) and `false` (ignore).
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "strict" | "true" => Ok(Validate::Strict),
+            "warn" => Ok(Validate::Warn),
+            "ignore" | "false" => Ok(Validate::Ignore),
+            _ => Err(format!("{s:?}: use strict, warn or ignore")),
+        }
+    }
+}
+
+impl Validate {
+    fn is_strict(&self) -> bool {
+        *self == Validate::Strict
+    }
+}
+
 /// The settings, with kubeadm's defaults. Read from a document as the
 /// JavaScript API takes it: `{ serviceCidr: "10.0.0.0/16" }` (one CIDR, a
 /// dual-stack pair as `"a,b"` or `["a", "b"]`; `serviceCidrs` as `resolve`
 /// prints it also reads), `nodePortRange: "30000-32767"`,
-/// `clusterDomain`, `defaulting`, `maxInputBytes`, `controllers`, `seed`.
+/// `clusterDomain`, `defaulting`, `validate` (`"strict"`, `"warn"` or
+/// `"ignore"`), `maxInputBytes`, `controllers`, `seed`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", try_from = "ConfigSpec")]
@@ -81,6 +117,10 @@ pub struct Config {
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "is_true")]
     pub defaulting: bool,
+    /// Unknown fields: errors, warnings, or not reported.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    #[serde(skip_serializing_if = "Validate::is_strict")]
+    pub validate: Validate,
     /// The largest input text one load reads (64 MiB by default: a
     /// browser tab's worth; the CLI raises it for whole-cluster dumps).
     #[serde(skip)]
@@ -113,6 +153,9 @@ pub(crate) struct ConfigSpec {
     cluster_domain: Option<String>,
     #[serde(default)]
     defaulting: Option<bool>,
+    #[cfg_attr(feature = "ts", ts(type = r#""strict" | "warn" | "ignore""#, optional))]
+    #[serde(default)]
+    validate: Option<String>,
     #[serde(default)]
     max_input_bytes: Option<usize>,
     #[serde(default)]
@@ -157,6 +200,9 @@ impl TryFrom<ConfigSpec> for Config {
         if let Some(d) = spec.defaulting {
             c.defaulting = d;
         }
+        if let Some(v) = spec.validate {
+            c.validate = v.parse().map_err(|e| Error::bad_argument("validate", e))?;
+        }
         if let Some(n) = spec.max_input_bytes {
             c.max_input_bytes = n;
         }
@@ -195,6 +241,7 @@ impl Default for Config {
             },
             cluster_domain: "cluster.local".into(),
             defaulting: true,
+            validate: Validate::Strict,
             max_input_bytes: crate::load::Limits::default().max_bytes,
             controllers: false,
             seed: 0,
@@ -301,6 +348,16 @@ mod tests {
             "{e}"
         );
         assert!(serde_json::from_str::<Config>(r#"{"serviceCIDR": "x"}"#).is_err());
+        let c: Config = serde_json::from_str(r#"{"validate": "warn"}"#).unwrap();
+        assert_eq!(c.validate, Validate::Warn);
+        assert_eq!(serde_json::to_value(&c).unwrap()["validate"], "warn");
+        let back: Config = serde_json::from_value(serde_json::to_value(&c).unwrap()).unwrap();
+        assert_eq!(back, c);
+        let e = serde_json::from_str::<Config>(r#"{"validate": "loose"}"#).unwrap_err();
+        assert!(
+            e.to_string().starts_with("validate \"loose\": use strict"),
+            "{e}"
+        );
         assert_eq!(
             serde_json::from_str::<Config>("{}").unwrap(),
             Config::default()

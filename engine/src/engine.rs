@@ -8,11 +8,11 @@
 
 use crate::alloc::Allocator;
 use crate::config::Config;
+use crate::config::Validate;
 use crate::defaults::prepare_service;
 use crate::endpoints::{self, NodeInfo};
 use crate::explain::{self, Diagnostic, ServiceFacts};
-use crate::field::FieldError;
-use crate::field::ObjectError;
+use crate::field::{FieldError, ObjectError, Severity, UnknownField};
 use crate::hash::FastMap;
 use crate::model::*;
 use crate::objects::{NsName, Objects, Origin, PodSet};
@@ -70,6 +70,9 @@ pub struct Engine {
     object_errors: BTreeMap<ObjectKey, Vec<ObjectError>>,
     /// Errors of Services, by Service.
     service_errors: BTreeMap<NsName, Vec<ObjectError>>,
+    /// Fields the objects' kinds do not have, by object, as their texts
+    /// were loaded (none under `validate: ignore`).
+    unknown_fields: BTreeMap<ObjectKey, Vec<UnknownField>>,
     pod_index: LabelIndex,
     /// How many pods each namespace has (the why-not counts the pods a
     /// selector's index does not hold).
@@ -120,6 +123,7 @@ impl Engine {
             services: BTreeMap::new(),
             object_errors: BTreeMap::new(),
             service_errors: BTreeMap::new(),
+            unknown_fields: BTreeMap::new(),
             pod_index: FastMap::default(),
             pods_per_namespace: FastMap::default(),
             selector_index: FastMap::default(),
@@ -176,6 +180,10 @@ impl Engine {
         let mut pods: Vec<(NsName, Option<Arc<Pod>>)> = Vec::new();
         let mut workload_namespaces: BTreeSet<String> = BTreeSet::new();
         for (obj, mut origin) in objects {
+            // What an earlier text of the object had is gone with it.
+            if !self.unknown_fields.is_empty() {
+                self.unknown_fields.remove(&ObjectKey::of(&obj));
+            }
             match obj {
                 Object::Service(mut s) => {
                     s.metadata.default_namespace();
@@ -349,6 +357,9 @@ impl Engine {
         let mut obj = obj;
         obj.default_namespace();
         let key = ObjectKey::of(&obj);
+        if !self.unknown_fields.is_empty() {
+            self.unknown_fields.remove(&key);
+        }
         let mut changes = Changes::default();
         match obj {
             Object::Service(svc) => {
@@ -409,6 +420,7 @@ impl Engine {
         let mut changes = Changes::default();
         let nn = NsName::new(&key.namespace, &key.name);
         self.object_errors.remove(key);
+        self.unknown_fields.remove(key);
         match key.kind.as_str() {
             "Service" => {
                 if self.cluster.services.remove(&nn).is_some() {
@@ -507,6 +519,51 @@ impl Engine {
                 object_errors(kind, nn, "validation", errs, Some(origin)),
             );
         }
+    }
+
+    /// Sets the fields the text of an object gave that its kind does not
+    /// have (none: it has none now), reported as `validate` says, and
+    /// refreshes the diagnostics that name them.
+    pub fn set_unknown_fields(&mut self, key: &ObjectKey, fields: Vec<UnknownField>) -> Changes {
+        let mut fields = fields;
+        match self.config.validate {
+            Validate::Strict => {}
+            Validate::Warn => {
+                for f in &mut fields {
+                    f.error.severity = Severity::Warning;
+                }
+            }
+            Validate::Ignore => fields.clear(),
+        }
+        let mut changes = Changes::default();
+        let current = self.unknown_fields.get(key).map_or(&[][..], Vec::as_slice);
+        if current == fields.as_slice() {
+            return changes;
+        }
+        if fields.is_empty() {
+            self.unknown_fields.remove(key);
+        } else {
+            self.unknown_fields.insert(key.clone(), fields);
+        }
+        let nn = NsName::new(&key.namespace, &key.name);
+        match key.kind.as_str() {
+            "Service" | "Endpoints" => self.refresh_diagnostics(&nn, &mut changes),
+            "EndpointSlice" => {
+                let svc = self
+                    .cluster
+                    .endpoint_slices
+                    .get(&nn)
+                    .and_then(|es| es.metadata.labels.get(endpoints::LABEL_SERVICE_NAME))
+                    .cloned();
+                if let Some(svc) = svc {
+                    self.refresh_diagnostics(&NsName::new(&key.namespace, &svc), &mut changes);
+                }
+            }
+            // The closest pods of a selector that matches nothing.
+            "Node" | "Namespace" => {}
+            _ => self.refresh_namespace_diagnostics(&key.namespace, &mut changes),
+        }
+        changes
     }
 
     /// Stores a given Service, defaulted and validated, with its selection;
@@ -1112,6 +1169,7 @@ impl Engine {
             slice_skips: &st.slice_skips,
             manual_endpoints: self.cluster.endpoints.get(nn),
             errors: self.service_errors.get(nn).map_or(&[], Vec::as_slice),
+            unknown_fields: &self.unknown_fields,
             matching_elsewhere: &elsewhere,
             near_misses: &near,
         };
@@ -1256,14 +1314,36 @@ impl Engine {
         out.into_iter().map(|(_, o, g)| (o, g)).collect()
     }
 
-    /// Every diagnostic, Services first, then workloads, then pods, in key
+    /// Every diagnostic: unknown fields first (what follows from them
+    /// comes after), then Services, then workloads, then pods, in key
     /// order.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        self.services
+        self.unknown_fields
             .values()
-            .flat_map(|s| s.diagnostics.iter().cloned())
+            .flatten()
+            .map(explain::unknown_field)
+            .chain(
+                self.services
+                    .values()
+                    .flat_map(|s| s.diagnostics.iter().cloned()),
+            )
             .chain(self.workload_diagnostics.values().flatten().cloned())
             .chain(self.pod_diagnostics.values().flatten().cloned())
+            .collect()
+    }
+
+    /// Every field an object's kind does not have, in object order, each at
+    /// its object's current place.
+    pub fn unknown_fields(&self) -> Vec<ObjectError> {
+        self.unknown_fields
+            .iter()
+            .flat_map(|(key, fields)| {
+                let origin = self.cluster.origin(key);
+                fields.iter().map(move |f| ObjectError {
+                    origin: origin.cloned().or(f.error.origin.clone()),
+                    ..f.error.clone()
+                })
+            })
             .collect()
     }
 
@@ -1404,13 +1484,6 @@ fn object_errors(
     errs.into_iter()
         // Upstream can report one problem twice through two code paths.
         .filter(|e| seen.insert((e.field.clone(), e.type_, e.detail.clone())))
-        .map(|e| ObjectError {
-            kind: kind.to_string(),
-            namespace: nn.namespace.clone(),
-            name: nn.name.clone(),
-            stage,
-            error: e,
-            origin: origin.cloned(),
-        })
+        .map(|e| ObjectError::new(kind, &nn.namespace, &nn.name, stage, e, origin.cloned()))
         .collect()
 }

@@ -9,7 +9,7 @@
 use crate::config::Config;
 use crate::endpoints::{self, SliceSkip};
 use crate::env::{self, Visibility};
-use crate::field::ObjectError;
+use crate::field::{ObjectError, UnknownField};
 use crate::hint::Hint;
 use crate::model::*;
 pub use crate::objects::ObjectRef;
@@ -18,27 +18,10 @@ use crate::select::{Operator, Requirement, Selector};
 use crate::selection::{why_failed, Fit, NearMiss};
 use crate::similar::{self, Slip};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-    Info,
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        })
-    }
-}
+pub use crate::field::Severity;
 
 /// One finding.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -86,6 +69,7 @@ impl fmt::Display for Diagnostic {
 
 /// The diagnostic codes, for documentation and tests.
 pub const CODES: &[(&str, &str)] = &[
+    ("unknown-field", "a field the object's kind does not have"),
     ("service-rejected", "the apiserver would reject the Service"),
     (
         "selector-matches-nothing",
@@ -186,6 +170,119 @@ pub struct ServiceFacts<'a> {
     /// first: [`crate::selection::near_misses`] (templates only when it
     /// matches pods).
     pub near_misses: &'a [NearMiss],
+    /// Every object's fields that its kind does not have: a diagnostic
+    /// that follows from a missing field names the misspelled one.
+    pub unknown_fields: &'a BTreeMap<ObjectKey, Vec<UnknownField>>,
+}
+
+impl ServiceFacts<'_> {
+    /// The unknown fields of an object of the Service's namespace, as
+    /// details: those meant to be one of `meant`, or all when it is empty.
+    fn typos(&self, kind: &str, name: &str, meant: &[&str]) -> Vec<&UnknownField> {
+        if self.unknown_fields.is_empty() {
+            return Vec::new();
+        }
+        let key = ObjectKey::new(kind, &self.key.namespace, name);
+        self.unknown_fields
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter(|u| meant.is_empty() || u.suggestion.is_some_and(|s| meant.contains(&s)))
+            .collect()
+    }
+
+    /// [`ServiceFacts::typos`] of every object of `kind` in the Service's
+    /// namespace.
+    fn typos_in_namespace(&self, kind: &str, meant: &[&str]) -> Vec<&UnknownField> {
+        self.unknown_fields
+            .iter()
+            .filter(|(k, _)| k.kind == kind && k.namespace == self.key.namespace)
+            .flat_map(|(_, fields)| fields)
+            .filter(|u| u.suggestion.is_some_and(|s| meant.contains(&s)))
+            .collect()
+    }
+}
+
+/// A misspelled field named where a diagnostic follows from it.
+fn typo_detail(u: &UnknownField) -> String {
+    let e = &u.error;
+    let hint = e
+        .hint
+        .as_deref()
+        .map(|h| format!("; {h}"))
+        .unwrap_or_default();
+    format!(
+        "{} {}: {} is not a field{hint}",
+        e.kind, e.name, e.error.field
+    )
+}
+
+/// The fix for misspelled fields, before `fix`.
+fn typo_fix(typos: &[&UnknownField], fix: &str) -> String {
+    match typos.first() {
+        None => fix.to_string(),
+        Some(u) => match u.meant() {
+            Some(meant) => format!(
+                "rename {} to {meant}; otherwise, {fix}",
+                u.error.error.field
+            ),
+            None => format!("correct {}; otherwise, {fix}", u.error.error.field),
+        },
+    }
+}
+
+/// A field the object's kind does not have: kubectl refuses the object
+/// (`validate: strict`) or drops the field (`warn`); the views ignore it.
+pub fn unknown_field(u: &UnknownField) -> Diagnostic {
+    let e = &u.error;
+    let field = &e.error.field;
+    let outcome = match e.severity {
+        Severity::Error => "kubectl apply refuses the object (strict decoding error)",
+        _ => "kubectl apply --validate=warn applies the object without it",
+    };
+    let mut details = Vec::new();
+    if let Some(o) = &e.origin {
+        let place = match (e.line, e.column) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c}", o.file),
+            (Some(l), None) => format!("{}:{l}", o.file),
+            _ => o.file.to_string(),
+        };
+        details.push(format!("at {place}"));
+    }
+    let fix = match u.meant() {
+        Some(meant) => format!("rename {field} to {meant}"),
+        None => format!(
+            "remove {field}, or see where it belongs: kubectl explain {}",
+            u.explain_path()
+        ),
+    };
+    let object = ObjectRef::new(&e.kind, &e.namespace, &e.name);
+    let hints = match (u.meant(), &e.hint) {
+        (Some(meant), Some(message)) => vec![Hint::new(
+            "field",
+            field.as_str(),
+            meant,
+            Some(object.clone()),
+            message.as_str(),
+        )],
+        _ => Vec::new(),
+    };
+    // A hint without a field to rename to is still worth reading.
+    if hints.is_empty() {
+        details.extend(e.hint.clone());
+    }
+    Diagnostic {
+        code: "unknown-field",
+        severity: e.severity,
+        hints,
+        message: format!(
+            "{field} is not a field ({}): {outcome}; the views here ignore it",
+            e.error.detail
+        ),
+        details,
+        objects: vec![object],
+        fix,
+    }
 }
 
 /// Every diagnostic of one Service.
@@ -226,17 +323,24 @@ pub fn service_diagnostics(
             } else {
                 "has no selector and no Endpoints or EndpointSlices"
             };
+            // A misspelled selector, or misspelled fields of the endpoints
+            // given, come first.
+            let mut typos = f.typos("Service", &key.name, &["selector"]);
+            typos.extend(f.typos("Endpoints", &key.name, &[]));
+            for es in f.slices {
+                typos.extend(f.typos("EndpointSlice", &es.metadata.name, &[]));
+            }
             out.push(Diagnostic {
                 code: "no-endpoints",
                 severity: Severity::Warning,
                 hints: Vec::new(),
                 message: format!("{what}: {}", unreachable_outcome(svc)),
-                details: Vec::new(),
+                details: typos.iter().map(|u| typo_detail(u)).collect(),
                 objects: vec![me],
-                fix: format!(
+                fix: typo_fix(&typos, &format!(
                     "add a selector, or create Endpoints {0} (or an EndpointSlice labelled kubernetes.io/service-name={0}) listing ready backends",
                     key.name
-                ),
+                )),
             });
         }
         return out;
@@ -537,6 +641,12 @@ fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Objects, outcome: &str) 
             "no pod of namespace {} has a label close to the selector's",
             key.namespace
         ));
+    }
+    // A pod whose labels are misspelled has none: that comes first.
+    let typos = f.typos_in_namespace("Pod", &["labels"]);
+    if !typos.is_empty() {
+        details.splice(0..0, typos.iter().map(|u| typo_detail(u)));
+        fix = typo_fix(&typos, &fix);
     }
     // Pods elsewhere that would match: a common mistake, never a match.
     let mut hints: Vec<Hint> = local_hint.into_iter().collect();
@@ -1076,6 +1186,13 @@ fn readiness(
         };
         details.push(format!("pod {n}: {state}"));
     }
+    // Misspelled status fields leave a pod without an IP or readiness.
+    let typos: Vec<&UnknownField> = pods
+        .iter()
+        .flat_map(|(n, _)| f.typos("Pod", n, &[]))
+        .filter(|u| u.error.error.field.starts_with("status."))
+        .collect();
+    details.splice(0..0, typos.iter().map(|u| typo_detail(u)));
     let mut objects = vec![me.clone()];
     objects.extend(
         pods.iter()
@@ -1108,7 +1225,7 @@ fn readiness(
         ),
         details,
         objects,
-        fix: fix.into(),
+        fix: typo_fix(&typos, fix),
     })
 }
 

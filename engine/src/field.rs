@@ -17,6 +17,10 @@ pub enum ErrorType {
     TooLong,
     TooMany,
     Internal,
+    /// A key the object's type does not have: what kubectl's strict
+    /// decoding refuses (`unknown field "spec.slector"`). Upstream has no
+    /// `field.ErrorType` for it; its validation never sees such a key.
+    UnknownField,
 }
 
 impl ErrorType {
@@ -32,6 +36,7 @@ impl ErrorType {
             ErrorType::TooLong => "Too long",
             ErrorType::TooMany => "Too many",
             ErrorType::Internal => "Internal error",
+            ErrorType::UnknownField => "Unknown field",
         }
     }
 
@@ -45,13 +50,19 @@ impl ErrorType {
             ErrorType::TooLong => "TooLong",
             ErrorType::TooMany => "TooMany",
             ErrorType::Internal => "Internal",
+            ErrorType::UnknownField => "UnknownField",
         }
     }
 }
 
 impl fmt::Display for ErrorType {
+    /// The type's name; an unknown field, which has no upstream name,
+    /// reads as "Unknown field".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        match self {
+            ErrorType::UnknownField => f.write_str(self.upstream_text()),
+            _ => f.write_str(self.as_str()),
+        }
     }
 }
 
@@ -115,6 +126,10 @@ impl FieldError {
             Some(value.to_string()),
             format!("supported values: {list}"),
         )
+    }
+    /// A key the object's type does not have.
+    pub fn unknown_field(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(ErrorType::UnknownField, field, None, detail)
     }
     pub fn forbidden(field: impl Into<String>, detail: impl Into<String>) -> Self {
         Self::new(ErrorType::Forbidden, field, None, detail)
@@ -288,6 +303,30 @@ fn go_is_print(c: char) -> bool {
     !c.is_control() && !c.is_whitespace() && !format_or_private
 }
 
+/// How much a finding matters.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        })
+    }
+}
+
+/// The stage of an unknown field: kubectl's strict decoding refuses it
+/// before anything is validated.
+pub const DECODING: &str = "decoding";
+
 /// One error of one object.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -296,28 +335,109 @@ pub struct ObjectError {
     pub kind: String,
     pub namespace: String,
     pub name: String,
+    /// `decoding` (a field its kind does not have: [`DECODING`]),
     /// `validation` (the object is malformed) or `allocation` (it conflicts
     /// with the cluster's ranges or other objects).
     pub stage: &'static str,
+    /// `error`, or `warning` for unknown fields under `validate: warn`.
+    pub severity: Severity,
     #[serde(flatten)]
     pub error: FieldError,
+    /// Where the field is written, when known (unknown fields: the key).
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// What was probably meant (`did you mean "selector"?`).
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
     #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
 }
 
+impl ObjectError {
+    /// An error of the apiserver's validation or allocation `stage`.
+    pub fn new(
+        kind: &str,
+        namespace: &str,
+        name: &str,
+        stage: &'static str,
+        error: FieldError,
+        origin: Option<Origin>,
+    ) -> Self {
+        ObjectError {
+            kind: kind.to_string(),
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            stage,
+            severity: Severity::Error,
+            error,
+            line: None,
+            column: None,
+            hint: None,
+            origin,
+        }
+    }
+}
+
 impl std::fmt::Display for ObjectError {
-    /// `<Kind> <namespace>/<name>: <field.path>: <ErrorType>: <detail>`.
+    /// `<Kind> <namespace>/<name>: <field.path>: <ErrorType>: <detail>`,
+    /// then `; <hint>`; a warning says so first.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.severity != Severity::Error {
+            write!(f, "{}: ", self.severity)?;
+        }
         if self.namespace.is_empty() {
-            write!(f, "{} {}: {}", self.kind, self.name, self.error)
+            write!(f, "{} {}: {}", self.kind, self.name, self.error)?;
         } else {
             write!(
                 f,
                 "{} {}/{}: {}",
                 self.kind, self.namespace, self.name, self.error
-            )
+            )?;
         }
+        match &self.hint {
+            Some(h) => write!(f, "; {h}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A field the object's kind does not have, as the loader found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownField {
+    /// As `check` reports it.
+    pub error: ObjectError,
+    /// The field probably meant, a sibling of the unknown one.
+    pub suggestion: Option<&'static str>,
+}
+
+impl UnknownField {
+    /// The path of the field probably meant (`spec.selector`).
+    pub fn meant(&self) -> Option<String> {
+        let s = self.suggestion?;
+        let field = &self.error.error.field;
+        Some(match field.rfind('.') {
+            Some(i) => format!("{}.{s}", &field[..i]),
+            None => s.to_string(),
+        })
+    }
+
+    /// What `kubectl explain` shows the fields of the object the unknown
+    /// field sits in: `pod.spec.containers.ports`.
+    pub fn explain_path(&self) -> String {
+        let field = &self.error.error.field;
+        let parent = field.rfind('.').map_or("", |i| &field[..i]);
+        let mut path = self.error.kind.to_ascii_lowercase();
+        for step in parent.split('.').filter(|s| !s.is_empty()) {
+            path.push('.');
+            path.push_str(step.split('[').next().unwrap_or(step));
+        }
+        path
     }
 }
 

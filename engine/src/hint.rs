@@ -69,6 +69,10 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("service", "the name of a Service"),
     (
+        "field",
+        "a field of the object's kind, for one it does not have",
+    ),
+    (
         "hostname",
         "an endpoint's DNS label (a pod's hostname, or its dashed IP)",
     ),

@@ -322,7 +322,90 @@ const CHECK_CASES: &[CheckCase] = &[
         golden: "check/explicit-manifests-no-defaults.txt",
         stderr: &[],
     },
+    // Unknown fields, as kubectl's --validate has them.
+    CheckCase {
+        fixture: "check/unknown-fields.yaml",
+        extra: &[],
+        code: 1,
+        golden: "check/unknown-fields.txt",
+        stderr: &[],
+    },
+    CheckCase {
+        fixture: "check/unknown-fields.yaml",
+        extra: &["--validate=strict"],
+        code: 1,
+        golden: "check/unknown-fields.txt",
+        stderr: &[],
+    },
+    CheckCase {
+        fixture: "check/unknown-fields.yaml",
+        extra: &["--validate", "warn"],
+        code: 0,
+        golden: "check/unknown-fields-warn.txt",
+        stderr: &[],
+    },
+    CheckCase {
+        fixture: "check/unknown-fields.yaml",
+        extra: &["--validate=ignore"],
+        code: 0,
+        golden: "check/empty.txt",
+        stderr: &[],
+    },
 ];
+
+#[test]
+fn unknown_fields_in_every_face() {
+    let f = fixture("check/unknown-fields.yaml");
+    // The key's place and the suggestion, in check's document.
+    let r = run(&["check", f.as_str(), "-o", "json"], None);
+    r.code(1).stderr_empty();
+    let doc: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let first = &doc["errors"][0];
+    assert_eq!(
+        first["field"], "spec.containers[0].imagePullPolcy",
+        "{first}"
+    );
+    assert_eq!(
+        (&first["line"], &first["column"]),
+        (&Value::from(16), &Value::from(5))
+    );
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["stage"], "decoding");
+    assert_eq!(first["type"], "UnknownField");
+    assert_eq!(first["hint"], "did you mean \"imagePullPolicy\"?");
+    // resolve lists them with the other errors; its exit status says so.
+    let r = run(&["resolve", f.as_str(), "-o", "json"], None);
+    r.code(1);
+    let doc: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let fields: Vec<&str> = doc["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert!(fields.contains(&"spec.slector"), "{fields:?}");
+    let r = run(
+        &["resolve", f.as_str(), "-o", "json", "--validate=warn"],
+        None,
+    );
+    r.code(0);
+    // The views ignore the field and keep their exit status.
+    run(&["endpoints", "shop/web", f.as_str()], None)
+        .code(0)
+        .stdout_has(&["items: []"]);
+    run(&["explain", f.as_str(), "--validate=ignore"], None)
+        .code(0)
+        .stdout_lacks(&["unknown-field"]);
+    run(&["check", f.as_str(), "--validate=loose"], None)
+        .code(2)
+        .stderr_has(&["--validate \"loose\": use strict, warn or ignore"]);
+    run(
+        &["endpoints", "shop/web", f.as_str(), "--validate=warn"],
+        None,
+    )
+    .code(2)
+    .stderr_has(&["option --validate does not apply to this command"]);
+}
 
 #[test]
 fn explicit_manifests_are_defaulted_as_the_apiserver_does() {
@@ -397,6 +480,7 @@ fn check_error_lines_have_the_contract_shape() {
         "Forbidden",
         "TooLong",
         "TooMany",
+        "Unknown field",
     ];
     for c in CHECK_CASES.iter().filter(|c| c.code == 1) {
         let f = fixture(c.fixture);

@@ -14,8 +14,7 @@ pub use crate::dns::{PodLookup, Question, RData, RType, Rcode, Record, ResolvCon
 pub use crate::engine::Changes;
 pub use crate::env::{Conflict, Environment, LeftOut, Source, Variable, Visibility};
 pub use crate::explain::{Diagnostic, ObjectRef, Severity};
-pub use crate::field::ObjectError;
-pub use crate::field::{ErrorType, FieldError};
+pub use crate::field::{ErrorType, FieldError, ObjectError};
 pub use crate::hint::Hint;
 pub use crate::load::{Ignored, LoadError};
 pub use crate::objects::{NsName, Origin};
@@ -86,8 +85,10 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
+    /// Nothing the apiserver would refuse: no syntax error and no error
+    /// (warnings may be there).
     pub fn is_clean(&self) -> bool {
-        self.load_errors.is_empty() && self.errors.is_empty()
+        self.load_errors.is_empty() && self.errors.iter().all(|e| e.severity != Severity::Error)
     }
 }
 
@@ -216,7 +217,15 @@ pub struct Resolution {
     #[cfg_attr(feature = "ts", ts(as = "Vec<EndpointSlice>"))]
     pub endpoint_slices: SharedList<EndpointSlice>,
     pub diagnostics: Vec<Diagnostic>,
+    /// As [`CheckReport`] has them.
     pub errors: Vec<ObjectError>,
+}
+
+impl Resolution {
+    /// No syntax error and no error of an object (warnings may be there).
+    pub fn is_clean(&self) -> bool {
+        self.load_errors.is_empty() && self.errors.iter().all(|e| e.severity != Severity::Error)
+    }
 }
 
 /// An API object with its apiVersion and kind, as kubectl prints it.

@@ -38,6 +38,7 @@ use crate::engine::{Changes, Engine};
 use crate::env::{self, Environment};
 use crate::error::Error;
 use crate::explain::Diagnostic;
+use crate::field::{ObjectError, UnknownField};
 use crate::load::{self, Ignored, Input, LoadError};
 use crate::model::{Object, ObjectKey};
 use crate::net::{parse_ip, Cidr, Family};
@@ -48,7 +49,7 @@ use crate::select::Selector;
 use documents::*;
 use options::*;
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 /// The most connections one route trace simulates.
@@ -129,23 +130,35 @@ impl Cluster {
             &limits,
         );
         if opts.columns == Columns::Utf16 {
+            let utf16 = |line: Option<usize>, column: Option<usize>| match (line, column) {
+                (Some(l), Some(c)) => Some(load::utf16_column(&text, l, c)),
+                (_, c) => c,
+            };
             for e in &mut loaded.errors {
-                e.column = match (e.line, e.column) {
-                    (Some(l), Some(c)) => Some(load::utf16_column(&text, l, c)),
-                    (_, c) => c,
-                };
+                e.column = utf16(e.line, e.column);
+            }
+            for u in &mut loaded.unknown_fields {
+                u.error.column = utf16(u.error.line, u.error.column);
             }
         }
         // A text given by value is freed before the engine's work: a whole
         // cluster's dump is as big as what it becomes.
         drop(text);
-        if let Some(ns) = opts.namespace.as_deref().filter(|n| !n.is_empty()) {
+        let ns = opts.namespace.as_deref().filter(|n| !n.is_empty());
+        if let Some(ns) = ns {
             for (obj, _) in &mut loaded.objects {
                 if obj.is_namespaced()
                     && obj.metadata().namespace.as_deref().unwrap_or("").is_empty()
                 {
                     obj.metadata_mut().namespace = Some(ns.to_string());
                 }
+            }
+        }
+        // Unknown fields name their object as it is stored.
+        for u in &mut loaded.unknown_fields {
+            let e = &mut u.error;
+            if e.namespace.is_empty() && crate::model::is_namespaced_kind(&e.kind) {
+                e.namespace = ns.unwrap_or(crate::model::DEFAULT_NAMESPACE).to_string();
             }
         }
         self.replace_file(&opts.filename, loaded)
@@ -188,6 +201,22 @@ impl Cluster {
             .iter()
             .map(|(o, _)| ObjectKey::of(o))
             .collect();
+        // Each object's unknown fields: those of the text that stands for
+        // it (a later copy in the file replaces an earlier one).
+        let mut unknown: BTreeMap<ObjectKey, (Origin, Vec<UnknownField>)> = keys
+            .iter()
+            .zip(&loaded.objects)
+            .map(|(k, (_, origin))| (k.clone(), (origin.clone(), Vec::new())))
+            .collect();
+        for u in loaded.unknown_fields {
+            let e = &u.error;
+            let key = ObjectKey::new(&e.kind, &e.namespace, &e.name);
+            if let Some((origin, fields)) = unknown.get_mut(&key) {
+                if e.origin.as_ref() == Some(origin) {
+                    fields.push(u);
+                }
+            }
+        }
         let mut changes = Changes::default();
         let previous = self.files.iter().position(|f| f.name == name);
         let mut objects = loaded.objects;
@@ -219,6 +248,9 @@ impl Cluster {
             });
         }
         changes.extend(self.engine.apply_all(objects));
+        for (key, (_, fields)) in unknown {
+            changes.extend(self.engine.set_unknown_fields(&key, fields));
+        }
         let controllers = self.reconcile();
         if let Some(r) = &controllers {
             changes.extend(r.changes.clone());
@@ -279,7 +311,7 @@ impl Cluster {
                 kind: kind.to_string(),
             });
         }
-        let namespaced = !matches!(kind, "Node" | "Namespace");
+        let namespaced = crate::model::is_namespaced_kind(kind);
         let namespace = match (namespaced, namespace) {
             (false, _) => "",
             (true, "") => crate::model::DEFAULT_NAMESPACE,
@@ -314,14 +346,25 @@ impl Cluster {
     }
 
     /// Every reason the apiserver would refuse the input: the files'
-    /// syntax errors, then each object's errors (validation with
-    /// Kubernetes' field paths, then allocation), sorted.
+    /// syntax errors, then each object's errors in object order: fields
+    /// its kind does not have (as `validate` says: errors, warnings or
+    /// none), then validation with Kubernetes' field paths, then
+    /// allocation.
     ///
     /// ```
     /// # use svcscope::{Cluster, Config};
-    /// # use svcscope::cluster::options::*;
-    /// # let mut c = Cluster::new(Config::default());
-    /// # c.load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop, labels: {app: web}}\nspec:\n  nodeName: node-a\n  containers: [{name: app, image: nginx, ports: [{name: http, containerPort: 8080}], env: [{name: URL, value: \"http://$(WEB_SERVICE_HOST)\"}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: \"True\"}]}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n", &LoadOptions::named("shop.yaml"));
+    /// # use svcscope::cluster::options::LoadOptions;
+    /// # use svcscope::config::Validate;
+    /// let svc = "kind: Service\napiVersion: v1\nmetadata: {name: web}\nspec:\n  slector: {app: web}\n  ports: [{port: 80}]\n";
+    /// let mut c = Cluster::new(Config::default());
+    /// c.load(svc, &LoadOptions::named("web.yaml"));
+    /// let e = &c.check().errors[0];
+    /// assert_eq!((e.error.field.as_str(), e.line, e.column), ("spec.slector", Some(5), Some(3)));
+    /// assert_eq!(e.hint.as_deref(), Some("did you mean \"selector\"?"));
+    /// assert!(!c.check().is_clean());
+    ///
+    /// let mut c = Cluster::new(Config { validate: Validate::Warn, ..Config::default() });
+    /// c.load(svc, &LoadOptions::named("web.yaml"));
     /// assert!(c.check().is_clean());
     /// c.load("apiVersion: v1\nkind: Service\nmetadata: {name: bad}\nspec: {ports: [{port: 80, protocol: HTTP}]}\n", &LoadOptions::named("bad.yaml"));
     /// assert_eq!(c.check().errors[0].error.field, "spec.ports[0].protocol");
@@ -331,9 +374,21 @@ impl Cluster {
             "CheckReport",
             CheckReport {
                 load_errors: self.load_errors(),
-                errors: self.engine.errors(),
+                errors: self.object_errors(),
             },
         )
+    }
+
+    /// Each object's unknown fields, then its validation or allocation
+    /// errors, in object order.
+    fn object_errors(&self) -> Vec<ObjectError> {
+        let mut errors = self.engine.unknown_fields();
+        errors.extend(self.engine.errors());
+        // Stable: within an object, unknown fields stay first.
+        errors.sort_by(|a, b| {
+            (&a.kind, &a.namespace, &a.name).cmp(&(&b.kind, &b.namespace, &b.name))
+        });
+        errors
     }
 
     fn load_errors(&self) -> Vec<LoadError> {
@@ -548,7 +603,7 @@ impl Cluster {
                         .collect(),
                 ),
                 diagnostics: e.diagnostics(),
-                errors: e.errors(),
+                errors: self.object_errors(),
             },
         )
     }

@@ -5,16 +5,23 @@
 //! Bad input is data: every problem becomes a [`LoadError`] naming the file
 //! and, where known, line and column; loading goes on with the next
 //! document. Unknown kinds are kept aside as [`Ignored`] with a note.
+//! Fields a modelled kind does not have are found as objects are decoded
+//! ([`unknown`], against the table of [`schema`]) and kept as
+//! [`UnknownField`]s, at the key's line and column.
 
 mod object;
+pub mod schema;
+mod unknown;
 pub mod yaml;
 
+use crate::field::{go_quote, FieldError, ObjectError, UnknownField, DECODING};
 use crate::model::{Object, ObjectKey};
 use crate::objects::Origin;
 use object::{AnyObject, Unknown};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::fmt;
+use unknown::{Found, Step};
 pub use yaml::Limits;
 
 /// One input: a name for messages (a file path, `<stdin>`) and its text.
@@ -88,6 +95,9 @@ pub struct Loaded {
     pub objects: Vec<(Object, Origin)>,
     pub ignored: Vec<Ignored>,
     pub errors: Vec<LoadError>,
+    /// Fields the objects' kinds do not have, in input order. Their
+    /// namespace is the object's as written ("" when it names none).
+    pub unknown_fields: Vec<UnknownField>,
 }
 
 /// Turns a file's bytes into text as kubectl reads files: UTF-8, or UTF-16
@@ -212,6 +222,7 @@ fn load_one(input: &Input, limits: &Limits, out: &mut Loaded) {
         out,
         count: 0,
         max: limits.max_documents,
+        cursor: TextCursor::default(),
     };
     if looks_like_json(text) {
         load_json(text, &mut sink);
@@ -234,6 +245,30 @@ struct Sink<'a> {
     out: &'a mut Loaded,
     count: usize,
     max: usize,
+    /// Lines and columns of places in JSON text.
+    cursor: TextCursor,
+}
+
+/// Where a decoded value came from, to place what is found in it.
+#[derive(Clone, Copy)]
+enum Place<'a> {
+    /// The whole JSON text: keys lent from it are located by address.
+    Json(&'a str),
+    /// The value's YAML node: keys are located by their path.
+    Yaml(&'a yaml::Node),
+}
+
+impl<'a> Place<'a> {
+    /// The place of item `i` of a list value.
+    fn item(self, i: usize) -> Place<'a> {
+        match self {
+            Place::Yaml(node) => match node.get("items").map(|n| &n.kind) {
+                Some(yaml::NodeKind::Seq(items)) => items.get(i).map_or(self, Place::Yaml),
+                _ => self,
+            },
+            json => json,
+        }
+    }
 }
 
 impl Sink<'_> {
@@ -266,6 +301,7 @@ impl Sink<'_> {
         line: Option<usize>,
         path: Option<String>,
         item_kind: Option<&str>,
+        place: Place,
     ) -> bool {
         // Where in a list the object sits, for messages (only worded when
         // one is written).
@@ -285,7 +321,7 @@ impl Sink<'_> {
                         Some(p) => format!("{p}.items[{i}]"),
                         None => format!("items[{i}]"),
                     };
-                    if !self.take(item, line, Some(p), item_kind) {
+                    if !self.take(item, line, Some(p), item_kind, place.item(i)) {
                         return false;
                     }
                 }
@@ -340,7 +376,7 @@ impl Sink<'_> {
             seq: 0,
         };
         match obj {
-            AnyObject::Object(o) => {
+            AnyObject::Object(o, found) => {
                 if o.metadata().name.is_empty() {
                     // The line `check` prints for an object's errors, after
                     // the position: the object cannot enter the cluster.
@@ -360,6 +396,10 @@ impl Sink<'_> {
                     );
                 } else {
                     let origin = origin(path);
+                    for f in found {
+                        let field = self.unknown_field(&o, f, &origin, place);
+                        self.out.unknown_fields.push(field);
+                    }
                     self.out.objects.push((o, origin));
                 }
             }
@@ -407,12 +447,120 @@ impl Sink<'_> {
     }
 }
 
+impl Sink<'_> {
+    /// What is found in `obj`, worded as `check` reports it, at the key.
+    fn unknown_field(
+        &mut self,
+        obj: &Object,
+        f: Found,
+        origin: &Origin,
+        place: Place,
+    ) -> UnknownField {
+        let schema = schema::schema();
+        let key = f.key();
+        let (line, column) = match place {
+            Place::Json(text) => Some(f.key_addr)
+                .and_then(|addr| addr.checked_sub(text.as_ptr() as usize))
+                .filter(|offset| *offset < text.len())
+                .map(|offset| {
+                    // The key's opening quote.
+                    let at = match offset.checked_sub(1) {
+                        Some(q) if text.as_bytes()[q] == b'"' => q,
+                        _ => offset,
+                    };
+                    self.cursor.position(text, at)
+                })
+                .map_or((origin.line, None), |(l, c)| (Some(l), Some(c))),
+            Place::Yaml(node) => key_node(node, &f.path).map_or((origin.line, None), |k| {
+                (Some(k.pos.line), Some(k.pos.column))
+            }),
+        };
+        let closest = crate::similar::closest(key, schema.fields(f.parent));
+        let hint = closest.map(|(name, slip)| match slip {
+            crate::similar::Slip::Edits(_) => format!("did you mean {}?", go_quote(name)),
+            slip => format!("did you mean {}? ({})", go_quote(name), slip.describe()),
+        });
+        let detail = format!("{} has no field {}", schema.name(f.parent), go_quote(key));
+        let meta = obj.metadata();
+        UnknownField {
+            error: ObjectError {
+                line,
+                column,
+                hint,
+                ..ObjectError::new(
+                    obj.kind(),
+                    meta.namespace.as_deref().unwrap_or(""),
+                    &meta.name,
+                    DECODING,
+                    FieldError::unknown_field(f.field(), detail),
+                    Some(origin.clone()),
+                )
+            },
+            suggestion: closest.map(|(name, _)| name),
+        }
+    }
+}
+
+/// The key node at the end of `path` under `node`.
+fn key_node<'n>(node: &'n yaml::Node, path: &[Step]) -> Option<&'n yaml::Node> {
+    let (last, up) = path.split_last()?;
+    let mut at = node;
+    for step in up {
+        at = match step {
+            Step::Key(k) => at.get(k)?,
+            Step::Index(i) => match &at.kind {
+                yaml::NodeKind::Seq(items) => items.get(*i)?,
+                _ => return None,
+            },
+        };
+    }
+    match last {
+        Step::Key(k) => at.entry(k).map(|(key, _)| key),
+        Step::Index(_) => None,
+    }
+}
+
+/// Turns byte offsets of one text into lines and columns (characters),
+/// moving forward through it: what is found in a big file is placed in
+/// one pass.
+#[derive(Debug, Default)]
+struct TextCursor {
+    offset: usize,
+    line: usize,
+    /// Characters between the line's start and `offset`.
+    column: usize,
+}
+
+impl TextCursor {
+    fn position(&mut self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        if offset < self.offset || self.line == 0 {
+            *self = TextCursor {
+                offset: 0,
+                line: 1,
+                column: 0,
+            };
+        }
+        for b in &text.as_bytes()[self.offset..offset] {
+            if *b == b'\n' {
+                self.line += 1;
+                self.column = 0;
+            } else if (*b & 0xC0) != 0x80 {
+                // Not a continuation byte: a character starts here.
+                self.column += 1;
+            }
+        }
+        self.offset = offset;
+        (self.line, self.column + 1)
+    }
+}
+
 fn load_json(text: &str, sink: &mut Sink) {
     if text.trim_start().starts_with('[') {
         match serde_json::from_str::<Vec<AnyObject>>(text) {
             Ok(objs) => {
                 for (i, o) in objs.into_iter().enumerate() {
-                    if !sink.take(o, None, Some(format!("[{i}]")), None) {
+                    if !sink.take(o, None, Some(format!("[{i}]")), None, Place::Json(text)) {
                         return;
                     }
                 }
@@ -444,7 +592,7 @@ fn load_json(text: &str, sink: &mut Sink) {
         match stream.next() {
             None => return,
             Some(Ok(obj)) => {
-                if !sink.take(obj, Some(line), None, None) {
+                if !sink.take(obj, Some(line), None, None, Place::Json(text)) {
                     return;
                 }
                 let end = base + stream.byte_offset();
@@ -566,7 +714,8 @@ fn take_json_items(
         match serde_json::from_str::<AnyObject>(raw.get()) {
             Ok(obj) => {
                 let (line, _) = cursor.position(offset, 1, 1);
-                if !sink.take(obj, Some(line), Some(format!("{prefix}[{i}]")), item_kind) {
+                let path = Some(format!("{prefix}[{i}]"));
+                if !sink.take(obj, Some(line), path, item_kind, Place::Json(text)) {
                     return;
                 }
             }
@@ -602,7 +751,7 @@ fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink) {
     for doc in docs {
         match yaml::from_node::<Option<AnyObject>>(&doc.root) {
             Ok(Some(obj)) => {
-                if !sink.take(obj, Some(doc.pos.line), None, None) {
+                if !sink.take(obj, Some(doc.pos.line), None, None, Place::Yaml(&doc.root)) {
                     return;
                 }
             }
@@ -616,7 +765,8 @@ fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink) {
                         match yaml::from_node::<Option<AnyObject>>(item) {
                             Ok(Some(obj)) => {
                                 let path = Some(format!("items[{i}]"));
-                                if !sink.take(obj, Some(item.pos.line), path, item_kind) {
+                                let place = Place::Yaml(item);
+                                if !sink.take(obj, Some(item.pos.line), path, item_kind, place) {
                                     return;
                                 }
                             }

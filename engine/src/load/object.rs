@@ -7,7 +7,13 @@
 //! comes first is it buffered as a generic value. Fields that are unique to
 //! one kind (`items`, `subsets`, `endpoints`, `ports`, `addressType`) are
 //! decoded directly wherever they appear.
+//!
+//! Every field is checked against the schema as it is decoded
+//! ([`super::unknown`]); what a modelled kind's object has that its kind
+//! does not is kept with the object.
 
+use super::schema::{Root, Shape};
+use super::unknown::{At, Check, Expect, Found, Key, Step};
 use crate::model::*;
 use crate::select::LabelSelector;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -24,7 +30,8 @@ pub(crate) enum AnyObject {
         kind: Option<String>,
         items: Vec<AnyObject>,
     },
-    Object(Object),
+    /// An object, with the fields its kind does not have.
+    Object(Object, Vec<Found>),
     /// A kind svcscope does not model (kept aside with a note).
     Unknown(Box<Unknown>),
     /// No kind: an item of a typed list (`PodList` items carry none) or
@@ -61,29 +68,87 @@ pub(crate) struct Kindless {
     metadata: ObjectMeta,
     parts: Parts,
     deferred: Vec<(String, serde_json::Value)>,
+    checked: Checked,
 }
 
 impl Kindless {
     /// The object as an item of a list of `kind` (`Err` names the field
     /// that does not fit that kind).
     pub(crate) fn with_kind(mut self, kind: String) -> Result<AnyObject, String> {
-        put_deferred(&mut self.parts, &kind, self.deferred)?;
-        Ok(finish(kind, self.api_version, self.metadata, self.parts))
+        let check = Check::new();
+        put_deferred(&mut self.parts, &kind, self.deferred, &check)?;
+        let found = self.checked.finish(&check, &kind, check.take_found());
+        Ok(finish(
+            kind,
+            self.api_version,
+            self.metadata,
+            self.parts,
+            found,
+        ))
     }
 }
 
-/// Decodes the values kept while the kind was unknown.
+/// Decodes the values kept while the kind was unknown, checked (their keys
+/// were copied, so what is found has no address in the input).
 fn put_deferred(
     parts: &mut Parts,
     kind: &str,
     deferred: Vec<(String, serde_json::Value)>,
+    check: &Check,
 ) -> Result<(), String> {
+    if deferred.is_empty() {
+        return Ok(());
+    }
+    let root = check.schema.root(kind);
     for (key, value) in deferred {
+        let expect = match root.map(|r| check.schema.field(r, &key)) {
+            Some(Some(shape)) => Expect::Is(shape),
+            // The top-level key itself is reported by `Checked::finish`.
+            _ => Expect::Is(Shape::Free),
+        };
+        let at = At::key(&key);
         parts
-            .put(kind, &key, value)
+            .put(kind, &key, check.wrap(value, expect, &at))
             .map_err(|e| format!("{key}: {e}"))?;
     }
     Ok(())
+}
+
+/// What the check of an object's top level has to remember until its kind
+/// is known: the keys read before it, and what was found so far.
+#[derive(Debug, Default)]
+struct Checked {
+    /// Top-level keys read before the kind, with their addresses.
+    pending: Vec<(String, usize)>,
+    found: Vec<Found>,
+}
+
+impl Checked {
+    /// Everything found in an object of `kind`: the keys read before the
+    /// kind that it does not have (without what was found under them, read
+    /// as another kind's), then the rest. Nothing for kinds svcscope does
+    /// not read.
+    fn finish(self, check: &Check, kind: &str, later: Vec<Found>) -> Vec<Found> {
+        if self.pending.is_empty() && self.found.is_empty() && later.is_empty() {
+            return later;
+        }
+        let Some(root) = check.schema.root(kind) else {
+            return Vec::new();
+        };
+        let mut found = self.found;
+        found.extend(later);
+        for (key, key_addr) in self.pending {
+            if check.schema.field(root, &key).is_none() {
+                found.retain(|f| f.path.first() != Some(&Step::Key(key.clone())));
+                found.push(Found {
+                    path: vec![Step::Key(key)],
+                    key_addr,
+                    parent: root,
+                });
+            }
+        }
+        found
+    }
 }
 
 /// The kind-specific parts, filled as they are met.
@@ -105,7 +170,13 @@ struct Parts {
 }
 
 /// Builds the object of `kind` from what was read.
-fn finish(kind: String, api_version: Option<String>, metadata: ObjectMeta, p: Parts) -> AnyObject {
+fn finish(
+    kind: String,
+    api_version: Option<String>,
+    metadata: ObjectMeta,
+    p: Parts,
+    found: Vec<Found>,
+) -> AnyObject {
     // Typed lists' items carry no apiVersion; the list's is right then.
     if let (Some(served), Some(v)) = (served_versions(&kind), api_version.as_deref()) {
         if !v.is_empty() && !served.contains(&v) {
@@ -179,7 +250,7 @@ fn finish(kind: String, api_version: Option<String>, metadata: ObjectMeta, p: Pa
             }))
         }
     };
-    AnyObject::Object(obj)
+    AnyObject::Object(obj, found)
 }
 
 fn workload(kind: String, metadata: ObjectMeta, s: WorkloadSpec) -> Object {
@@ -240,12 +311,25 @@ struct PutSeed<'a> {
     parts: &'a mut Parts,
     kind: &'a str,
     key: &'a str,
+    expect: Expect,
+    check: &'a Check,
 }
 
 impl<'de> DeserializeSeed<'de> for PutSeed<'_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        let at = At::key(self.key);
+        let d = self.check.wrap(d, self.expect, &at);
         self.parts.put(self.kind, self.key, d)
+    }
+}
+
+/// The kind that alone has a kind-specific top-level field.
+fn owner_of(key: &str) -> &'static str {
+    if key == "subsets" {
+        "Endpoints"
+    } else {
+        "EndpointSlice"
     }
 }
 
@@ -272,46 +356,102 @@ impl<'de> Visitor<'de> for AnyVisitor {
         // On the stack: only the finished object is kept.
         let mut parts = Parts::default();
         let mut deferred: Vec<(String, serde_json::Value)> = Vec::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        let check = Check::new();
+        let schema = check.schema;
+        // The type of the whole object, once its kind is read.
+        let mut root: Option<Root> = None;
+        let mut checked = Checked::default();
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let key_addr = key.as_ptr() as usize;
+            // What the value is, checked now when the kind is known, else
+            // once it is.
+            let expect = |k: &str, guess: Shape, checked: &mut Checked| match (root, &kind) {
+                (Some(r), _) => match r.field(schema, k) {
+                    Some(shape) => Expect::Is(shape),
+                    None => {
+                        check.report(Found {
+                            path: vec![Step::Key(k.to_string())],
+                            key_addr,
+                            parent: r.ty,
+                        });
+                        Expect::Is(Shape::Free)
+                    }
+                },
+                // A kind svcscope does not read: nothing is checked.
+                (None, Some(_)) => Expect::Is(Shape::Free),
+                (None, None) => {
+                    checked.pending.push((k.to_string(), key_addr));
+                    Expect::Is(guess)
+                }
+            };
             match key.as_ref() {
                 "apiVersion" => api_version = map.next_value()?,
-                "kind" => kind = map.next_value()?,
+                "kind" => {
+                    kind = map.next_value()?;
+                    root = kind.as_deref().and_then(|k| schema.kind(k));
+                }
                 "metadata" => {
-                    metadata = map.next_value::<Option<ObjectMeta>>()?.unwrap_or_default()
+                    let meta = schema.object_meta().map_or(Shape::Free, Shape::Object);
+                    let at = At::key("metadata");
+                    metadata = map
+                        .next_value_seed(check.seed::<Option<ObjectMeta>>(Expect::Is(meta), &at))?
+                        .unwrap_or_default()
                 }
                 "items" => items = map.next_value()?,
-                k if kind_specific(k) => map.next_value_seed(PutSeed {
-                    parts: &mut parts,
-                    kind: "",
-                    key: k,
-                })?,
-                k if kind_dependent(k) => match kind.as_deref() {
-                    Some(kind) => map.next_value_seed(PutSeed {
+                k if kind_specific(k) => {
+                    let guess = schema
+                        .root(owner_of(k))
+                        .and_then(|r| schema.field(r, k))
+                        .unwrap_or(Shape::Free);
+                    let expect = expect(k, guess, &mut checked);
+                    map.next_value_seed(PutSeed {
                         parts: &mut parts,
-                        kind,
+                        kind: "",
                         key: k,
-                    })?,
+                        expect,
+                        check: &check,
+                    })?
+                }
+                k if kind_dependent(k) => match kind.as_deref() {
+                    Some(kind) => {
+                        let expect = expect(k, Shape::Free, &mut checked);
+                        map.next_value_seed(PutSeed {
+                            parts: &mut parts,
+                            kind,
+                            key: k,
+                            expect,
+                            check: &check,
+                        })?
+                    }
                     // `kind` not seen yet: keep the value until it is.
-                    None => deferred.push((k.to_string(), map.next_value()?)),
+                    None => {
+                        expect(k, Shape::Free, &mut checked);
+                        deferred.push((k.to_string(), map.next_value()?))
+                    }
                 },
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
+                k => {
+                    let expect = expect(k, Shape::Free, &mut checked);
+                    let at = At::key(k);
+                    map.next_value_seed(check.seed::<IgnoredAny>(expect, &at))?;
                 }
             }
         }
         if let Some(items) = items {
             return Ok(AnyObject::List { kind, items });
         }
+        checked.found = check.take_found();
         match kind {
             Some(kind) => {
-                put_deferred(&mut parts, &kind, deferred).map_err(de::Error::custom)?;
-                Ok(finish(kind, api_version, metadata, parts))
+                put_deferred(&mut parts, &kind, deferred, &check).map_err(de::Error::custom)?;
+                let found = checked.finish(&check, &kind, check.take_found());
+                Ok(finish(kind, api_version, metadata, parts, found))
             }
             None => Ok(AnyObject::Kindless(Box::new(Kindless {
                 api_version,
                 metadata,
                 parts,
                 deferred,
+                checked,
             }))),
         }
     }

@@ -140,11 +140,16 @@ impl Node {
 
     /// The value under `key`, if this is a mapping that has it.
     pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// The key node and value under `key`, if this is a mapping that has it.
+    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
         match &self.kind {
             NodeKind::Map(entries) => entries
                 .iter()
                 .find(|(k, _)| key_text(k).ok().as_deref() == Some(key))
-                .map(|(_, v)| v),
+                .map(|(k, v)| (k, v)),
             _ => None,
         }
     }

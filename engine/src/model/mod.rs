@@ -90,8 +90,13 @@ impl Object {
 
     /// Whether objects of this kind live in a namespace.
     pub fn is_namespaced(&self) -> bool {
-        !matches!(self, Object::Namespace(_) | Object::Node(_))
+        is_namespaced_kind(self.kind())
     }
+}
+
+/// Whether objects of a modelled `kind` live in a namespace.
+pub fn is_namespaced_kind(kind: &str) -> bool {
+    !matches!(kind, "Namespace" | "Node")
 }
 
 /// The key of an object in the cluster: kind, namespace ("" for

@@ -24,7 +24,12 @@ pub struct PodSpec {
     pub hostname: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subdomain: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The API spells it `setHostnameAsFQDN`, not as camelCase would.
+    #[serde(
+        default,
+        rename = "setHostnameAsFQDN",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub set_hostname_as_fqdn: Option<bool>,
     #[serde(
         default,

@@ -10,6 +10,7 @@ const VALUE_OPTIONS: &[(&str, Option<char>)] = &[
     ("service-cidr", None),
     ("node-port-range", None),
     ("cluster-domain", None),
+    ("validate", None),
     ("from", None),
     ("zone", None),
     ("pod-records", None),

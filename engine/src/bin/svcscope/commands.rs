@@ -85,6 +85,7 @@ fn note_rejected(cluster: &Cluster, kind: &str, key: &str) {
         .errors
         .into_iter()
         .filter(|e| e.kind == kind && e.namespace == nn.namespace && e.name == nn.name)
+        .filter(|e| e.severity == Severity::Error)
         .collect();
     if errors.is_empty() {
         return;
@@ -110,7 +111,7 @@ fn hints(hints: &[Hint]) {
 }
 
 fn check(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Failure> {
-    args.allow_only(&["no-defaults", "output"])?;
+    args.allow_only(&["no-defaults", "output", "validate"])?;
     let format = args.output(&["text", "json"])?;
     let config = Config {
         defaulting: !args.flag("no-defaults"),
@@ -163,7 +164,7 @@ fn selection(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Fa
 }
 
 fn resolve(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Failure> {
-    args.allow_only(&["output"])?;
+    args.allow_only(&["output", "validate"])?;
     args.output(&["json"])?;
     let (cluster, _) = cluster_from(&args.positionals, args, config, true)?;
     let res = cluster.resolve();
@@ -171,7 +172,7 @@ fn resolve(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Fail
         eprintln_safe(&e.to_string());
     }
     json(out, &res)?;
-    input_status(!res.load_errors.is_empty() || !res.errors.is_empty())
+    input_status(!res.is_clean())
 }
 
 fn endpoints(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Failure> {
@@ -192,7 +193,7 @@ fn endpoints(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Fa
 }
 
 fn explain(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Failure> {
-    args.allow_only(&["output"])?;
+    args.allow_only(&["output", "validate"])?;
     let format = args.output(&["text", "json"])?;
     let (cluster, load_errors) = cluster_from(&args.positionals, args, config, true)?;
     let diags = cluster.explain();

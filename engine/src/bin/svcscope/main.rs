@@ -23,11 +23,12 @@ svcscope: Kubernetes Service semantics, computed from manifests
 Usage: svcscope COMMAND [ARGS…] [FILE…] [OPTIONS]
 
 Commands:
-  check [FILE…] [--no-defaults] [-o text|json]
+  check [FILE…] [--no-defaults] [--validate MODE] [-o text|json]
                              validate every object; one line per error:
                              <Kind> <namespace>/<name>: <field.path>: <ErrorType>: <detail>
                              (--no-defaults: validate Services as given, without
-                             API defaulting)
+                             API defaulting); fields a kind does not have are
+                             errors, as kubectl's --validate=strict has them
   select SELECTOR [FILE…]    pods matched by a label selector (kubectl syntax, or a
                              LabelSelector as JSON/YAML), as namespace/name
   selection NAMESPACE/NAME [FILE…] [-o text|json]
@@ -43,7 +44,7 @@ Commands:
                              through its search path, then the answer it gets
   zone [FILE…] [--zone Z] [--pod-records MODE] [--ttl S] [-o text|json]
                              the cluster zone as an RFC 1035 master file
-  explain [FILE…] [-o text|json]
+  explain [FILE…] [--validate MODE] [-o text|json]
                              diagnostics: what is wrong and how to fix it
   env NAMESPACE/POD [FILE…] [-c CONTAINER] [-o text|json]
                              the container's environment as kubelet sets it:
@@ -59,7 +60,8 @@ Commands:
                              the way of a connection to a Service: every hop
                              with the rule that matched, the backend, the
                              source it sees, or why the packet is dropped
-  resolve [FILE…] -o json    the whole computed view: Services after defaulting
+  resolve [FILE…] [--validate MODE] -o json
+                             the whole computed view: Services after defaulting
                              and allocation, selections with why-not counts,
                              endpoints, slices, diagnostics, errors
   pods [FILE…] [--controllers] [-o wide|yaml|json]
@@ -80,6 +82,11 @@ Options:
   --service-cidr CIDR[,CIDR]  service IP range(s) (default 10.96.0.0/12)
   --node-port-range A-B       NodePort range (default 30000-32767)
   --cluster-domain DOMAIN     cluster DNS zone (default cluster.local)
+  --validate MODE             (check, explain, resolve) fields an object's kind
+                              does not have (a typo such as spec.slector): strict
+                              (default: errors, as kubectl apply refuses them),
+                              warn (warnings) or ignore; the views ignore such
+                              fields whatever the mode
   --controllers               run the controllers: pods from Deployments,
                               ReplicaSets, ReplicationControllers, StatefulSets,
                               DaemonSets and Jobs, scheduled onto the nodes
@@ -236,6 +243,11 @@ fn config(args: &Args) -> Result<Config, UsageError> {
         c.node_port_range = v
             .parse()
             .map_err(|e| UsageError(format!("--node-port-range: {e}")))?;
+    }
+    if let Some(v) = args.option("validate") {
+        c.validate = v
+            .parse()
+            .map_err(|e| UsageError(format!("--validate {e}")))?;
     }
     if let Some(v) = args.option("cluster-domain") {
         c.cluster_domain = Config::parse_cluster_domain(v)
