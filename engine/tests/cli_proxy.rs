@@ -307,7 +307,8 @@ fn rules_of_an_ipv6_cluster() {
 /// Route traces that follow the source's own view: a pod's resolver
 /// (dnsPolicy Default asks the node's, a host-network pod searches its own
 /// namespace), the health check (only local *ready* endpoints pass it) and
-/// the affinity rule of the backend actually chosen.
+/// ClientIP affinity, which the chosen backend's rule records and the
+/// next connections follow.
 #[test]
 fn routes_follow_resolvers_health_checks_and_affinity() {
     let f = "engine/tests/fixtures/proxy/route-cases.yaml";
@@ -336,18 +337,38 @@ fn routes_follow_resolvers_health_checks_and_affinity() {
         "enters node node-b: the first node passing the load balancer's health check (it has a local ready endpoint)",
         "verdict: DELIVERED: tl/web:http -> 10.244.2.100:8080",
     ]);
-    let r = route("cl/client-b", "api:80");
+    let r = run(
+        &[
+            "route",
+            "--from",
+            "cl/client-b",
+            "--to",
+            "api:80",
+            "--connections",
+            "3",
+            f,
+            "examples/nodes.yaml",
+        ],
+        "",
+    );
     let out = &r.code(0).stdout;
     let chosen = out
         .lines()
         .find_map(|l| l.strip_prefix("deliver: "))
         .and_then(|l| l.split_whitespace().next())
         .expect("a deliver hop");
-    let affinity = out
+    let dnat = out
         .lines()
-        .find(|l| l.starts_with("affinity:"))
-        .expect("an affinity hop");
-    assert!(affinity.contains(&format!("-> {chosen}\"")), "{out}");
+        .find(|l| l.starts_with("dnat:"))
+        .expect("a dnat hop");
+    assert!(
+        dnat.contains("--set") && dnat.contains(&format!("--to-destination {chosen}]")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("distribution: {chosen} 3/3")),
+        "{out}"
+    );
 }
 
 /// One Service with `n` ready endpoints, as JSON (slices of 100).
@@ -509,12 +530,6 @@ fn usage_and_input_errors() {
     run(&lb(&["rules"]), "")
         .code(2)
         .stderr_has(&["rules needs --node NAME"]);
-    run(
-        &lb(&["rules", "--node", "node-a", "--mode", "userspace"]),
-        "",
-    )
-    .code(2)
-    .stderr_has(&["userspace proxy's rules are not modelled"]);
     run(
         &lb(&[
             "rules",

@@ -275,10 +275,12 @@ proptest! {
         cfg.cluster_cidr = Some(CLUSTER_CIDR.parse().unwrap());
         let rules = sync_rules(&ports, &cfg);
         prop_assert_eq!(&rules, &sync_rules(&ports, &cfg));
-        for (chain, lines) in &rules.nat.chains {
+        for c in &rules.table("nat").expect("nat").chains {
+            let chain = &*c.name;
             if !chain.starts_with("KUBE-SVC-") && !chain.starts_with("KUBE-SVL-") {
                 continue;
             }
+            let lines: Vec<String> = c.rules.iter().map(|p| p.rule.text(chain, Family::IPv4)).collect();
             let jumps: Vec<&String> = lines
                 .iter()
                 .filter(|l| l.contains("-j KUBE-SEP-") && !l.contains("--rcheck"))

@@ -806,17 +806,18 @@ impl Cluster {
             c
         });
         cfg.cluster_cidr = cidr;
+        if cfg.node_ip.is_none() && req.mode == Mode::Userspace {
+            notes.push(format!(
+                "node {node:?} has no known {family} InternalIP: the KUBE-PORTALS-HOST and KUBE-NODEPORT-HOST rules DNAT to it and are not shown"
+            ));
+        }
         let ports = proxy::stored_service_ports(&self.engine.state(), family);
-        let rules =
-            proxy::rules_document(req.mode, &ports, &cfg, &self.engine.config().service_cidrs)?;
+        let rs = proxy::ruleset(req.mode, &ports, &cfg, &self.engine.config().service_cidrs);
         Ok(Document::new(
             "ProxyRules",
             ProxyRules {
-                node: node.to_string(),
-                mode: req.mode,
-                family: family.as_str(),
                 notes,
-                ..rules
+                ..proxy::rules_document(&rs, node)
             },
         ))
     }
