@@ -33,11 +33,12 @@ use crate::net::{parse_cidr_masked, parse_ip, Cidr, Family};
 use crate::objects::NsName;
 use crate::state::State;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
 /// The proxy mode a trace or ruleset models.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     #[default]
@@ -372,6 +373,9 @@ pub struct RouteIndex {
     endpoint_nodes: HashSet<String>,
     /// The cluster DNS, which pods ask for Service names.
     zone: ZoneIndex,
+    /// Each node's fixed rules per mode, built on first use: traces copy
+    /// them rather than write them again.
+    bases: RefCell<HashMap<(Mode, String), Ruleset>>,
 }
 
 impl RouteIndex {
@@ -501,6 +505,7 @@ impl RouteIndex {
                 .map(|(i, _)| i)
                 .collect(),
             endpoint_nodes,
+            bases: RefCell::new(HashMap::new()),
             ports,
             vips,
             node_ips,
@@ -550,9 +555,35 @@ impl RouteIndex {
     /// ruleset.
     pub fn trace_ruleset(&self, mode: Mode, cfg: &ProxyConfig, reach: &[usize]) -> Ruleset {
         let node = cfg.node_name.as_str();
+        let base = || -> Ruleset {
+            let key = (mode, cfg.node_name.clone());
+            if let Some(r) = self.bases.borrow().get(&key) {
+                return r.clone();
+            }
+            let r = match mode {
+                Mode::Iptables => iptables::base(cfg),
+                Mode::Nftables => nftables::base(cfg, &self.service_cidrs),
+                Mode::Ipvs => {
+                    // IPVS service ports add ipset entries and virtual
+                    // servers, never rules: the rules are fixed per node.
+                    let mut r = ipvs::base(cfg);
+                    let flags = ipvs::Flags::new(
+                        &self.ipvs_global,
+                        self.ipvs_node_dependent.iter().filter_map(|i| self.ports.get(*i)),
+                        self.endpoint_nodes.contains(node),
+                        cfg,
+                    );
+                    ipvs::rules(&mut r, cfg, &flags);
+                    r
+                }
+                Mode::Userspace => userspace::base(cfg),
+            };
+            self.bases.borrow_mut().insert(key, r.clone());
+            r
+        };
         match mode {
             Mode::Iptables => {
-                let mut r = iptables::base(cfg);
+                let mut r = base();
                 for &i in reach {
                     let Some(sp) = self.ports.get(i) else { continue };
                     skip_to(&mut r, &iptables::SHARED, &self.iptables.before(i, node));
@@ -565,7 +596,7 @@ impl RouteIndex {
                 r
             }
             Mode::Nftables => {
-                let mut r = nftables::base(cfg, &self.service_cidrs);
+                let mut r = base();
                 for &i in reach {
                     if let Some(sp) = self.ports.get(i) {
                         let cat = categorize(sp, cfg);
@@ -575,25 +606,18 @@ impl RouteIndex {
                 r
             }
             Mode::Ipvs => {
-                let mut r = ipvs::base(cfg);
+                let mut r = base();
                 for &i in reach {
                     if let Some(sp) = self.ports.get(i) {
                         let cat = categorize(sp, cfg);
                         ipvs::service_port(&mut r, sp, &cat, cfg);
                     }
                 }
-                let flags = ipvs::Flags::new(
-                    &self.ipvs_global,
-                    self.ipvs_node_dependent.iter().filter_map(|i| self.ports.get(*i)),
-                    self.endpoint_nodes.contains(node),
-                    cfg,
-                );
-                ipvs::rules(&mut r, cfg, &flags);
                 r
             }
             Mode::Userspace => {
                 let offsets = &self.userspace[usize::from(cfg.node_ip.is_some())];
-                let mut r = userspace::base(cfg);
+                let mut r = base();
                 for &i in reach {
                     let Some(sp) = self.ports.get(i) else { continue };
                     skip_to(&mut r, &userspace::SHARED, &offsets.before(i, node));
@@ -912,6 +936,7 @@ impl RouteIndex {
 /// What every connection of a trace walks.
 #[derive(Clone, Copy)]
 struct Run<'a> {
+    sp: &'a ServicePortInfo,
     rs: &'a Ruleset,
     cfg: &'a ProxyConfig,
     from: From,
@@ -1170,6 +1195,7 @@ impl RouteIndex {
             }
             End::Backend { .. } => {
                 let run = Run {
+                    sp,
                     rs: &rs,
                     cfg,
                     from,
@@ -1206,6 +1232,7 @@ impl RouteIndex {
         t: &mut Trace,
     ) {
         let Run {
+            sp,
             rs,
             cfg,
             from,
@@ -1213,13 +1240,6 @@ impl RouteIndex {
             packet,
             outside,
         } = *run;
-        let Some(sp) = t
-            .service
-            .as_deref()
-            .and_then(|s| self.ports.iter().find(|p| p.name_string() == s))
-        else {
-            return;
-        };
         let connections = req.connections.max(1);
         let mut counts: BTreeMap<String, u32> = BTreeMap::new();
         for c in 0..connections {
