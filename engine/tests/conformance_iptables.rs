@@ -90,7 +90,11 @@ fn config(case: &Value) -> ProxyConfig {
         .and_then(Value::as_str)
         .map(String::from);
     if let Some(bit) = pc.get("masquerade_mark").and_then(Value::as_str) {
-        assert_eq!(format!("{:#x}", cfg.mark_value()), bit, "mark follows the bit");
+        assert_eq!(
+            format!("{:#x}", cfg.mark_value()),
+            bit,
+            "mark follows the bit"
+        );
     }
     cfg
 }

@@ -63,17 +63,29 @@ pub enum Part {
     /// `-m statistic --mode random --probability P` (P as written).
     Statistic(Name),
     /// `-m recent --name X --rcheck --seconds T --reap`.
-    RecentCheck { name: Name, seconds: u32 },
+    RecentCheck {
+        name: Name,
+        seconds: u32,
+    },
     /// `-m recent --name X --set`: records the source (always matches).
     RecentSet(Name),
     /// `-m conntrack [!] --ctstate STATES`.
-    CtState { not: bool, states: &'static str },
+    CtState {
+        not: bool,
+        states: &'static str,
+    },
     /// `-m state --state NEW`.
     StateNew,
     /// `-m mark [!] --mark M/M`.
-    Mark { not: bool, mark: u32 },
+    Mark {
+        not: bool,
+        mark: u32,
+    },
     /// `-m set --match-set NAME FLAGS` (`dst,dst`, `src,dst`, …).
-    MatchSet { set: Name, flags: &'static str },
+    MatchSet {
+        set: Name,
+        flags: &'static str,
+    },
     /// `-m ipvs --vaddr A --vproto P --vport N`: the packet was scheduled
     /// by that IPVS virtual server.
     Ipvs {
@@ -92,7 +104,9 @@ pub enum Part {
     /// `-j MARK --xor-mark M`.
     MarkXor(u32),
     /// `-j MASQUERADE [--random-fully]`.
-    Masquerade { random_fully: bool },
+    Masquerade {
+        random_fully: bool,
+    },
     /// `-j ACCEPT`, `-j DROP`, `-j REJECT`, `-j RETURN`.
     Accept,
     Drop,

@@ -152,10 +152,19 @@ pub fn base(cfg: &ProxyConfig) -> Ruleset {
             Part::Accept,
         ],
     );
-    for c in [KUBE_NODEPORTS, KUBE_SERVICES, KUBE_MARK_MASQ, KUBE_POSTROUTING] {
+    for c in [
+        KUBE_NODEPORTS,
+        KUBE_SERVICES,
+        KUBE_MARK_MASQ,
+        KUBE_POSTROUTING,
+    ] {
         nat.declare(c);
     }
-    nat.add_ipt(KUBE_MARK_MASQ, Role::MarkForMasquerade, vec![Part::MarkOr(mark)]);
+    nat.add_ipt(
+        KUBE_MARK_MASQ,
+        Role::MarkForMasquerade,
+        vec![Part::MarkOr(mark)],
+    );
     nat.add_ipt(
         KUBE_POSTROUTING,
         Role::PostroutingSkip,
@@ -288,7 +297,13 @@ pub fn service_port(
     } else {
         &ch.svc
     };
-    let dst = |ip: IpAddr| [Part::ModProto(proto), Part::Dst(Net::Ip(ip)), Part::DPort(port)];
+    let dst = |ip: IpAddr| {
+        [
+            Part::ModProto(proto),
+            Part::Dst(Net::Ip(ip)),
+            Part::DPort(port),
+        ]
+    };
     let with = |head: Part, body: &[Part], tail: &[Part]| -> Vec<Part> {
         let mut v = Vec::with_capacity(1 + body.len() + tail.len());
         v.push(head);
@@ -352,14 +367,22 @@ pub fn service_port(
                 nat.add_ipt(
                     KUBE_SERVICES,
                     Role::Capture(Entry::ExternalIp),
-                    with(ext_comment.clone(), &dst(*ip), &[Part::Jump(ch.ext.clone())]),
+                    with(
+                        ext_comment.clone(),
+                        &dst(*ip),
+                        &[Part::Jump(ch.ext.clone())],
+                    ),
                 );
             }
             if let Some((target, c)) = &ext_filter {
                 filter.add_ipt(
                     KUBE_EXTERNAL_SERVICES,
                     Role::NoEndpoints,
-                    with(Part::Comment(c.clone()), &dst(*ip), &[target.clone()]),
+                    with(
+                        Part::Comment(c.clone()),
+                        &dst(*ip),
+                        std::slice::from_ref(target),
+                    ),
                 );
             }
         }
@@ -370,7 +393,11 @@ pub fn service_port(
                 nat.add_ipt(
                     KUBE_SERVICES,
                     Role::Capture(Entry::LoadBalancer),
-                    with(lb_comment.clone(), &dst(*ip), &[Part::Jump(lb_chain.clone())]),
+                    with(
+                        lb_comment.clone(),
+                        &dst(*ip),
+                        &[Part::Jump(lb_chain.clone())],
+                    ),
                 );
             }
             if plan.uses_fw_chain {
@@ -390,7 +417,11 @@ pub fn service_port(
                 filter.add_ipt(
                     KUBE_EXTERNAL_SERVICES,
                     Role::NoEndpoints,
-                    with(Part::Comment(c.clone()), &dst(*ip), &[target.clone()]),
+                    with(
+                        Part::Comment(c.clone()),
+                        &dst(*ip),
+                        std::slice::from_ref(target),
+                    ),
                 );
             }
         }

@@ -321,7 +321,12 @@ pub fn sync(ports: &[ServicePortInfo], cfg: &ProxyConfig) -> Ruleset {
         service_port(&mut r, sp, &cat, cfg);
     }
     let loopback = !r.ipsets[LOOP_BACK].entries.is_empty();
-    let flags = Flags::new(&global_flags(order.iter().copied()), order.iter().copied(), loopback, cfg);
+    let flags = Flags::new(
+        &global_flags(order.iter().copied()),
+        order.iter().copied(),
+        loopback,
+        cfg,
+    );
     rules(&mut r, cfg, &flags);
     r
 }
@@ -344,7 +349,11 @@ pub fn service_port(r: &mut Ruleset, sp: &ServicePortInfo, cat: &Categorized, cf
     for e in &sp.endpoints {
         // Hairpin: a local backend reaching itself through the Service.
         if e.is_local(&cfg.node_name) {
-            add(r, LOOP_BACK, IpsetEntry::IpPortIp(e.ip, proto, e.port, e.ip));
+            add(
+                r,
+                LOOP_BACK,
+                IpsetEntry::IpPortIp(e.ip, proto, e.port, e.ip),
+            );
         }
     }
     let reals = |local_policy: bool| -> Vec<RealServer> {
@@ -363,7 +372,11 @@ pub fn service_port(r: &mut Ruleset, sp: &ServicePortInfo, cat: &Categorized, cf
         persistent: sp.affinity_timeout,
         reals: reals(local_policy),
     };
-    add(r, CLUSTER_IP, IpsetEntry::IpPort(sp.cluster_ip, proto, sp.port));
+    add(
+        r,
+        CLUSTER_IP,
+        IpsetEntry::IpPort(sp.cluster_ip, proto, sp.port),
+    );
     add(r, IPVS_IPS, IpsetEntry::Ip(sp.cluster_ip));
     r.virtual_servers
         .push(vs(sp.cluster_ip, sp.port, sp.internal_policy_local));
@@ -463,7 +476,11 @@ pub fn global_flags<'a>(ports: impl Iterator<Item = &'a ServicePortInfo>) -> [bo
         f[IPVS_IPS] = true;
         let local = sp.external_policy_local;
         if !sp.external_ips.is_empty() {
-            f[if local { EXTERNAL_IP_LOCAL } else { EXTERNAL_IP }] = true;
+            f[if local {
+                EXTERNAL_IP_LOCAL
+            } else {
+                EXTERNAL_IP
+            }] = true;
         }
         if !sp.load_balancer_ips.is_empty() {
             f[LOAD_BALANCER] = true;
@@ -575,14 +592,26 @@ pub fn rules(r: &mut Ruleset, cfg: &ProxyConfig, flags: &Flags) {
         nat.add_ipt(
             KUBE_POSTROUTING,
             Role::Masquerade,
-            with_proto(LOOP_BACK, None, "dst,dst,src", Part::Masquerade { random_fully: false }),
+            with_proto(
+                LOOP_BACK,
+                None,
+                "dst,dst,src",
+                Part::Masquerade {
+                    random_fully: false,
+                },
+            ),
         );
     }
     if nonempty(LOAD_BALANCER) {
         nat.add_ipt(
             KUBE_SERVICES,
             Role::ToLoadBalancer,
-            with_proto(LOAD_BALANCER, None, "dst,dst", Part::Jump(KUBE_LOAD_BALANCER.into())),
+            with_proto(
+                LOAD_BALANCER,
+                None,
+                "dst,dst",
+                Part::Jump(KUBE_LOAD_BALANCER.into()),
+            ),
         );
     }
     if nonempty(LOAD_BALANCER_LOCAL) {
@@ -757,7 +786,11 @@ pub fn rules(r: &mut Ruleset, cfg: &ProxyConfig, flags: &Flags) {
     filter.add_ipt(
         KUBE_NODE_PORT,
         Role::HealthCheck,
-        vec![comment(HEALTH_CHECK), match_set(HEALTH_CHECK, "dst"), Part::Accept],
+        vec![
+            comment(HEALTH_CHECK),
+            match_set(HEALTH_CHECK, "dst"),
+            Part::Accept,
+        ],
     );
     // Keep the node's other ports off the VIPs (kubernetes#72236).
     for (i, flags) in [
@@ -803,7 +836,11 @@ pub fn rules(r: &mut Ruleset, cfg: &ProxyConfig, flags: &Flags) {
             Part::Masquerade { random_fully: true },
         ],
     );
-    nat.add_ipt(KUBE_MARK_MASQ, Role::MarkForMasquerade, vec![Part::MarkOr(mark)]);
+    nat.add_ipt(
+        KUBE_MARK_MASQ,
+        Role::MarkForMasquerade,
+        vec![Part::MarkOr(mark)],
+    );
 }
 
 /// `ipset save` text: each set's `create` line, then its entries sorted.

@@ -24,8 +24,8 @@ use crate::model::{EndpointHints, EndpointSlice, ForZone, Service, LABEL_ZONE};
 use crate::net::{parse_cidr_masked, parse_ip, Cidr, Family};
 use crate::objects::NsName;
 use crate::state::State;
-use serde::Serialize;
 use ruleset::{Name, Ruleset};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -157,7 +157,11 @@ pub fn proto_static(protocol: &str) -> Option<&'static str> {
 /// Service ports in the order the proxiers write them: by name, then
 /// protocol.
 pub fn sort_ports(ports: &mut [&ServicePortInfo]) {
-    ports.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.protocol.cmp(&b.protocol)));
+    ports.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then_with(|| a.protocol.cmp(&b.protocol))
+    });
 }
 
 /// `ip:port`, bracketing IPv6.
@@ -652,7 +656,11 @@ pub fn rules_document(rs: &Ruleset, node: &str) -> crate::cluster::documents::Pr
                 .map(|c| d::RuleChain {
                     name: c.name.to_string(),
                     hook: c.hook.map(String::from),
-                    rules: c.rules.iter().map(|p| p.rule.text(&c.name, family)).collect(),
+                    rules: c
+                        .rules
+                        .iter()
+                        .map(|p| p.rule.text(&c.name, family))
+                        .collect(),
                 })
                 .collect(),
             sets: t

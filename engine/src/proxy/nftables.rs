@@ -286,7 +286,11 @@ pub fn base(cfg: &ProxyConfig, service_cidrs: &[Cidr]) -> Ruleset {
         t.add_nft(src, Role::Hook, exprs);
     }
     let mark = cfg.mark_value();
-    t.add_nft(MARK_MASQ, Role::MarkForMasquerade, vec![Expr::MarkSetOr(mark)]);
+    t.add_nft(
+        MARK_MASQ,
+        Role::MarkForMasquerade,
+        vec![Expr::MarkSetOr(mark)],
+    );
     t.add_nft(
         MASQUERADING,
         Role::PostroutingSkip,
@@ -632,7 +636,10 @@ pub fn service_port(r: &mut Ruleset, sp: &ServicePortInfo, cat: &Categorized, cf
 /// `nft list table` text.
 pub fn render(r: &Ruleset, s: &mut String) {
     let ip = ip_x(r.family);
-    let _ = writeln!(s, "table {ip} {TABLE} {{\n\tcomment \"rules for kube-proxy\"");
+    let _ = writeln!(
+        s,
+        "table {ip} {TABLE} {{\n\tcomment \"rules for kube-proxy\""
+    );
     let Some(t) = r.table(TABLE) else {
         s.push_str("}\n");
         return;

@@ -569,7 +569,9 @@ impl RouteIndex {
                     let mut r = ipvs::base(cfg);
                     let flags = ipvs::Flags::new(
                         &self.ipvs_global,
-                        self.ipvs_node_dependent.iter().filter_map(|i| self.ports.get(*i)),
+                        self.ipvs_node_dependent
+                            .iter()
+                            .filter_map(|i| self.ports.get(*i)),
                         self.endpoint_nodes.contains(node),
                         cfg,
                     );
@@ -585,7 +587,9 @@ impl RouteIndex {
             Mode::Iptables => {
                 let mut r = base();
                 for &i in reach {
-                    let Some(sp) = self.ports.get(i) else { continue };
+                    let Some(sp) = self.ports.get(i) else {
+                        continue;
+                    };
                     skip_to(&mut r, &iptables::SHARED, &self.iptables.before(i, node));
                     let cat = categorize(sp, cfg);
                     iptables::service_port(&mut r, sp, &cat, cfg, self.large_cluster);
@@ -619,7 +623,9 @@ impl RouteIndex {
                 let offsets = &self.userspace[usize::from(cfg.node_ip.is_some())];
                 let mut r = base();
                 for &i in reach {
-                    let Some(sp) = self.ports.get(i) else { continue };
+                    let Some(sp) = self.ports.get(i) else {
+                        continue;
+                    };
                     skip_to(&mut r, &userspace::SHARED, &offsets.before(i, node));
                     userspace::service_port(&mut r, sp, cfg);
                 }
@@ -634,7 +640,7 @@ impl RouteIndex {
 fn skip_to<const N: usize>(r: &mut Ruleset, shared: &[(&'static str, &str); N], at: &[u32; N]) {
     for (c, (table, chain)) in shared.iter().enumerate() {
         let ch = r.table_mut(table).chain_mut(chain);
-        let n = at[c].saturating_sub(ch.len());
+        let n = at[c].saturating_sub(ch.next_index());
         ch.skip(n);
     }
 }
@@ -930,7 +936,6 @@ impl RouteIndex {
         t.hops.push(Hop::note("dns", None, detail));
         Ok(ip)
     }
-
 }
 
 /// What every connection of a trace walks.
@@ -1115,16 +1120,41 @@ impl RouteIndex {
         reach.dedup();
         let rs = self.trace_ruleset(req.mode, cfg, &reach);
 
-        let packet = Packet {
+        let mut packet = Packet {
             proto: sp.proto,
             src: src.ip,
             dst,
             dport: port,
             mark: 0,
         };
+        // IPVS binds the VIPs to kube-ipvs0: a local address, which the
+        // node's own connection to it takes as its source.
+        if req.mode == Mode::Ipvs
+            && from == From::Node
+            && entry != Entry::NodePort
+            && !cfg.node_addresses.contains(&dst)
+        {
+            packet.src = dst;
+            t.hops.push(Hop::note(
+                "route",
+                Some(node_label.clone()),
+                format!(
+                    "{dst} is on kube-ipvs0, so a local address: the node's connection to it takes {dst} as its source"
+                ),
+            ));
+        }
         let seed = walk::Dice::seed(&src.ip, svc);
         let mut memory = Memory::default();
-        let first = Walker::new(&rs, cfg, from, Dice::new(seed, 0), &mut memory, true, packet).run();
+        let first = Walker::new(
+            &rs,
+            cfg,
+            from,
+            Dice::new(seed, 0),
+            &mut memory,
+            true,
+            packet,
+        )
+        .run();
         let lb = first
             .steps
             .iter()
@@ -1151,7 +1181,9 @@ impl RouteIndex {
         };
         let cat = categorize(sp, cfg);
         let local_chain = lb.as_ref().is_some_and(|s| match &s.quote.id {
-            RuleId::Rule { chain, .. } => chain.starts_with("KUBE-SVL-") || chain.starts_with("local-"),
+            RuleId::Rule { chain, .. } => {
+                chain.starts_with("KUBE-SVL-") || chain.starts_with("local-")
+            }
             _ => false,
         });
         let fallback = if !cands.is_empty() && cands.iter().all(|c| !c.ready) {
@@ -1182,7 +1214,11 @@ impl RouteIndex {
             node: &node_label,
             entry,
             mode: req.mode,
-            candidates: format!("{} candidate(s){fallback}: {}", cands.len(), listing.join(", ")),
+            candidates: format!(
+                "{} candidate(s){fallback}: {}",
+                cands.len(),
+                listing.join(", ")
+            ),
         };
         for step in &first.steps {
             t.hops.push(self.narrate(step, &narration));
@@ -1249,8 +1285,16 @@ impl RouteIndex {
             let w = if c == 0 {
                 &first
             } else {
-                later = Walker::new(rs, cfg, from, Dice::new(seed, c), &mut memory, false, packet)
-                    .run();
+                later = Walker::new(
+                    rs,
+                    cfg,
+                    from,
+                    Dice::new(seed, c),
+                    &mut memory,
+                    false,
+                    packet,
+                )
+                .run();
                 &later
             };
             if let End::Backend { ip, port } = w.end {
@@ -1619,7 +1663,8 @@ impl RouteIndex {
             || format!("(node IP):{proxy_port}"),
             |ip| join_host_port(&ip, proxy_port),
         );
-        let hop = |step: &'static str, detail: String| Hop::note(step, Some(node.to_string()), detail);
+        let hop =
+            |step: &'static str, detail: String| Hop::note(step, Some(node.to_string()), detail);
         t.hops.push(hop(
             "proxyAccept",
             format!(
@@ -1789,7 +1834,11 @@ fn mode_name(mode: Mode) -> &'static str {
 }
 
 /// The endpoint of a service port at `ip:port`.
-fn endpoint<'a>(sp: &'a ServicePortInfo, ip: &IpAddr, port: u16) -> Option<&'a super::EndpointInfo> {
+fn endpoint<'a>(
+    sp: &'a ServicePortInfo,
+    ip: &IpAddr,
+    port: u16,
+) -> Option<&'a super::EndpointInfo> {
     sp.endpoints.iter().find(|e| e.ip == *ip && e.port == port)
 }
 

@@ -183,8 +183,9 @@ impl Chain {
         self.next += n;
     }
 
-    /// How many rules the full chain has had so far.
-    pub fn len(&self) -> u32 {
+    /// The index the chain's next rule gets: how many rules the full
+    /// chain has had so far.
+    pub fn next_index(&self) -> u32 {
         self.next
     }
 }

@@ -62,7 +62,12 @@ pub fn shared_counts(sp: &ServicePortInfo, has_node_ip: bool) -> [u32; 5] {
 /// The chains the proxier creates.
 pub fn base(cfg: &ProxyConfig) -> Ruleset {
     let mut nat = Table::new("nat", ChainOrder::Created);
-    for c in [PORTALS_CONTAINER, PORTALS_HOST, NODEPORT_CONTAINER, NODEPORT_HOST] {
+    for c in [
+        PORTALS_CONTAINER,
+        PORTALS_HOST,
+        NODEPORT_CONTAINER,
+        NODEPORT_HOST,
+    ] {
         nat.declare(c);
     }
     let mut filter = Table::new("filter", ChainOrder::Created);

@@ -69,14 +69,19 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum End {
     /// Rewritten to a backend (DNAT or IPVS); the node forwards it there.
-    Backend { ip: IpAddr, port: u16 },
+    Backend {
+        ip: IpAddr,
+        port: u16,
+    },
     /// REJECT (or IPVS without real servers: ICMP port unreachable).
     Rejected,
     Dropped,
     /// No rule changed the destination.
     Untouched,
     /// userspace: redirected to kube-proxy's own port.
-    Proxy { port: u16 },
+    Proxy {
+        port: u16,
+    },
 }
 
 /// A finished walk.
@@ -162,7 +167,6 @@ pub struct Walker<'a> {
     steps: Vec<Step>,
     pkt: Packet,
     masqueraded: bool,
-    nat_done: bool,
     /// The IPVS virtual server that scheduled the packet.
     ipvs: Option<(IpAddr, &'static str, u16)>,
     end: Option<End>,
@@ -188,7 +192,6 @@ impl<'a> Walker<'a> {
             steps: Vec::new(),
             pkt,
             masqueraded: false,
-            nat_done: false,
             ipvs: None,
             end: None,
         }
@@ -244,38 +247,40 @@ impl<'a> Walker<'a> {
         if self.stopped() {
             return;
         }
-        self.nat_done = false;
         self.ipt_chain("nat", super::iptables::KUBE_POSTROUTING, 0);
     }
 
     fn nftables(&mut self) {
-        let pre = if self.from == From::Node {
+        let node = self.from == From::Node;
+        let pre = if node {
             ["filter-output-pre-dnat", "nat-output"]
         } else {
             ["filter-prerouting-pre-dnat", "nat-prerouting"]
         };
         for c in pre {
-            self.nat_done = false;
             let f = self.nft_chain(c, 0);
             self.verdict(f);
             if self.stopped() {
                 return;
             }
         }
-        let filter = if self.from == From::Node {
-            "filter-output"
-        } else if self.is_local(&self.pkt.dst) {
-            "filter-input"
-        } else {
-            "filter-forward"
+        let local = self.is_local(&self.pkt.dst);
+        let filter = match (node, local) {
+            (true, _) => "filter-output",
+            (false, true) => "filter-input",
+            (false, false) => "filter-forward",
         };
         let f = self.nft_chain(filter, 0);
         self.verdict(f);
         if self.stopped() {
             return;
         }
-        self.nat_done = false;
         self.nft_chain("nat-postrouting", 0);
+        // The node's packets to its own addresses loop back in: input.
+        if node && local {
+            let f = self.nft_chain("filter-input", 0);
+            self.verdict(f);
+        }
     }
 
     fn ipvs_path(&mut self) {
@@ -286,20 +291,23 @@ impl<'a> Walker<'a> {
             return;
         }
         if self.from == From::Node {
+            // IPVS takes the node's own packets in LOCAL_OUT, before
+            // filter OUTPUT.
             self.schedule();
             if self.stopped() {
                 return;
             }
             let f = self.ipt_chain("filter", KUBE_IPVS_OUT_FILTER, 0);
             self.verdict(f);
-        } else if self.is_local(&self.pkt.dst) {
-            for c in [KUBE_IPVS_FILTER, KUBE_PROXY_FIREWALL, KUBE_NODE_PORT] {
-                let f = self.ipt_chain("filter", c, 0);
-                self.verdict(f);
-                if self.stopped() || f == Flow::Accept {
-                    break;
-                }
+            if self.stopped() {
+                return;
             }
+            // Still for a local address: it loops back in through INPUT.
+            if self.is_local(&self.pkt.dst) {
+                self.input_filters();
+            }
+        } else if self.is_local(&self.pkt.dst) {
+            self.input_filters();
             if self.stopped() {
                 return;
             }
@@ -308,8 +316,19 @@ impl<'a> Walker<'a> {
         if self.stopped() {
             return;
         }
-        self.nat_done = false;
         self.ipt_chain("nat", KUBE_POSTROUTING, 0);
+    }
+
+    /// IPVS: the filter INPUT chains kube-proxy hooks.
+    fn input_filters(&mut self) {
+        use super::ipvs::*;
+        for c in [KUBE_IPVS_FILTER, KUBE_PROXY_FIREWALL, KUBE_NODE_PORT] {
+            let f = self.ipt_chain("filter", c, 0);
+            self.verdict(f);
+            if self.stopped() || f == Flow::Accept {
+                break;
+            }
+        }
     }
 
     fn userspace(&mut self) {
@@ -466,9 +485,7 @@ impl<'a> Walker<'a> {
                     true
                 }
                 // Every traced packet opens a new connection.
-                Part::CtState { not, states } => {
-                    states.split(',').any(|s| s == "NEW") != *not
-                }
+                Part::CtState { not, states } => states.split(',').any(|s| s == "NEW") != *not,
                 Part::StateNew => true,
                 Part::Mark { not, mark } => (p.mark & mark == *mark) != *not,
                 Part::MatchSet { set, flags } => match self.ipset_lookup(set, flags) {
@@ -478,9 +495,7 @@ impl<'a> Walker<'a> {
                     }
                     None => false,
                 },
-                Part::Ipvs { vaddr, proto, port } => {
-                    self.ipvs == Some((*vaddr, *proto, *port))
-                }
+                Part::Ipvs { vaddr, proto, port } => self.ipvs == Some((*vaddr, *proto, *port)),
                 _ => true,
             };
             if !ok {
@@ -502,16 +517,13 @@ impl<'a> Walker<'a> {
                 Some(IpsetEntry::IpPort(p.src, p.proto, p.dport)).filter(|e| s.contains(e))
             }
             ("hash:ip,port,ip", "dst,dst,src") => {
-                Some(IpsetEntry::IpPortIp(p.dst, p.proto, p.dport, p.src))
-                    .filter(|e| s.contains(e))
+                Some(IpsetEntry::IpPortIp(p.dst, p.proto, p.dport, p.src)).filter(|e| s.contains(e))
             }
             ("hash:ip,port,net", "dst,dst,src") => s.entries.iter().copied().find(|e| {
                 matches!(e, IpsetEntry::IpPortNet(ip, pr, port, net)
                     if *ip == p.dst && *pr == p.proto && *port == p.dport && net.contains(&p.src))
             }),
-            ("bitmap:port", "dst") => {
-                Some(IpsetEntry::Port(p.dport)).filter(|e| s.contains(e))
-            }
+            ("bitmap:port", "dst") => Some(IpsetEntry::Port(p.dport)).filter(|e| s.contains(e)),
             ("hash:ip", "dst") => Some(IpsetEntry::Ip(p.dst)).filter(|e| s.contains(e)),
             _ => None,
         }?;
@@ -604,7 +616,9 @@ impl<'a> Walker<'a> {
             let Rule::Nft(rule) = &placed.rule else {
                 continue;
             };
-            let quote = |w: &Self| w.rule_quote(super::nftables::TABLE, &c.name, placed.index, &placed.rule);
+            let quote = |w: &Self| {
+                w.rule_quote(super::nftables::TABLE, &c.name, placed.index, &placed.rule)
+            };
             match self.nft_rule(t, rule, depth, &quote) {
                 Flow::Continue => {}
                 Flow::Return => return Flow::Continue,
@@ -639,11 +653,7 @@ impl<'a> Walker<'a> {
                 Expr::DaddrInSet(s) => t
                     .set(s)
                     .is_some_and(|set| set.get(&Key::Addr(p.dst)).is_some()),
-                Expr::SaddrInSet(s) => self
-                    .memory
-                    .sets
-                    .get(s)
-                    .is_some_and(|v| v.contains(&p.src)),
+                Expr::SaddrInSet(s) => self.memory.sets.get(s).is_some_and(|v| v.contains(&p.src)),
                 Expr::FibDaddrLocal => self.is_local(&p.dst),
                 Expr::FibSaddrLocal => self.is_local(&p.src),
                 Expr::L4proto(pr) => *pr == p.proto,
@@ -873,7 +883,11 @@ impl<'a> Walker<'a> {
 /// `ip:port` or `[ip]:port`.
 pub fn split_addr(addr: &str) -> Option<(IpAddr, u16)> {
     let (h, p) = addr.rsplit_once(':')?;
-    let ip = h.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
+    let ip = h
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()?;
     Some((ip, p.parse().ok()?))
 }
 
