@@ -79,6 +79,7 @@ fn generate() -> Vec<(Object, Origin)> {
             pod.status.conditions.push(PodCondition {
                 type_: "Ready".into(),
                 status: "True".into(),
+                ..Default::default()
             });
             objects.push(Object::Pod(pod.into()));
         }

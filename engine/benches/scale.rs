@@ -2,123 +2,21 @@
 //! Services, 150,000 pods, 5,000 nodes. Run with `cargo bench --bench
 //! scale`; prints figures, asserts nothing (targets are in the README).
 
-use std::alloc::{GlobalAlloc, Layout};
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// The allocator the CLI uses, so the figures are the CLI's, counted so
-/// that each phase's peak memory can be printed.
+/// The allocator the CLI uses, so the figures are the CLI's.
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-struct Counting;
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let p = mimalloc::MiMalloc.alloc(l);
-        let now = LIVE.fetch_add(l.size(), Ordering::Relaxed) + l.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
-        mimalloc::MiMalloc.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        let q = mimalloc::MiMalloc.realloc(p, l, new);
-        if new > l.size() {
-            let now = LIVE.fetch_add(new - l.size(), Ordering::Relaxed) + new - l.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        } else {
-            LIVE.fetch_sub(l.size() - new, Ordering::Relaxed);
-        }
-        q
-    }
-}
-
-/// Runs `f` and returns its result with the most memory that was live
-/// while it ran (MB).
-fn peak_mb<T>(f: impl FnOnce() -> T) -> (T, f64) {
-    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
-    let v = f();
-    (v, PEAK.load(Ordering::Relaxed) as f64 / 1e6)
-}
+#[path = "support/cluster.rs"]
+mod cluster;
+use cluster::{generate, NAMESPACES, NODES, PODS, SERVICES};
 use svcscope::cluster::options::LoadOptions;
 use svcscope::internals::engine::{Engine, Views};
 use svcscope::internals::load::{load_str, Limits};
 use svcscope::model::{Object, ObjectKey, Pod};
 use svcscope::{Cluster, Config, Origin};
-
-const SERVICES: usize = 10_000;
-const PODS: usize = 150_000;
-const NODES: usize = 5_000;
-const NAMESPACES: usize = 500;
-/// A crowded shape with the same totals: 100 Services and 1,500 pods per
-/// namespace, as a large production namespace has.
-const CROWDED_NAMESPACES: usize = 100;
-
-/// A `kubectl get -o json`-shaped List of the whole cluster, over
-/// `namespaces` namespaces.
-fn generate(namespaces: usize) -> String {
-    let mut items = Vec::with_capacity(SERVICES + PODS + NODES);
-    for n in 0..NODES {
-        items.push(serde_json::json!({
-            "apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": format!("node-{n}"), "labels": {
-                "kubernetes.io/hostname": format!("node-{n}"),
-                "topology.kubernetes.io/zone": format!("zone-{}", n % 3)}},
-            "spec": {"podCIDR": format!("10.{}.{}.0/24", 64 + n / 256, n % 256)},
-            "status": {"addresses": [
-                {"type": "InternalIP", "address": format!("192.168.{}.{}", n / 250, n % 250 + 1)},
-                {"type": "Hostname", "address": format!("node-{n}")}]}
-        }));
-    }
-    let per_ns = SERVICES / namespaces;
-    for s in 0..SERVICES {
-        let ns = format!("ns-{}", s / per_ns);
-        let mut spec = serde_json::json!({
-            "selector": {"app": format!("app-{s}")},
-            "ports": [
-                {"name": "http", "port": 80, "targetPort": "http"},
-                {"name": "metrics", "port": 9090, "targetPort": 9090}
-            ]
-        });
-        if s % 10 == 0 {
-            spec["type"] = "NodePort".into();
-        }
-        items.push(serde_json::json!({
-            "apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": format!("svc-{s}"), "namespace": ns,
-                "creationTimestamp": "2024-01-01T00:00:00Z"},
-            "spec": spec
-        }));
-    }
-    let per_svc = PODS / SERVICES;
-    for p in 0..PODS {
-        let s = p / per_svc;
-        let ns = format!("ns-{}", s / per_ns);
-        let ready = if p % 20 == 0 { "False" } else { "True" };
-        items.push(serde_json::json!({
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": format!("pod-{p}"), "namespace": ns,
-                "labels": {"app": format!("app-{s}"), "pod-template-hash": "5d4f8c7b9", "tier": "backend"},
-                "creationTimestamp": "2024-01-01T00:01:00Z"},
-            "spec": {"nodeName": format!("node-{}", p % NODES),
-                "containers": [{"name": "app", "image": "registry.example/app:1.0",
-                    "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"},
-                              {"containerPort": 9090}],
-                    "env": [{"name": "MODE", "value": "production"}]}]},
-            "status": {"phase": "Running", "podIP": format!("10.{}.{}.{}", 64 + p / 65536, (p / 256) % 256, p % 256),
-                "conditions": [{"type": "Ready", "status": ready}]}
-        }));
-    }
-    serde_json::to_string(&serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}))
-        .expect("serialisable")
-}
 
 /// Best of `runs` timings, to dampen noise on a shared machine.
 fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
@@ -293,87 +191,6 @@ fn main() {
         out_len as f64 / 1e6,
         ms(steps[2]),
         ratio(steps[2]),
-    );
-    println!();
-    for namespaces in [NAMESPACES, CROWDED_NAMESPACES] {
-        phases(namespaces);
-    }
-}
-
-/// Time and peak memory per phase of the whole cluster through the front
-/// door, as the CLI and the JavaScript package meet it, and the output's
-/// size; the same file parsed into `serde_json::Value` for reference.
-fn phases(namespaces: usize) {
-    let json = generate(namespaces);
-    let mb = json.len() as f64 / 1e6;
-    let (v, value_peak) =
-        peak_mb(|| serde_json::from_str::<serde_json::Value>(&json).expect("valid"));
-    drop(v);
-    println!(
-        "{namespaces} namespaces ({} Services, {} pods each; {mb:.1} MB), serde_json::Value peak {value_peak:.0} MB:",
-        SERVICES / namespaces,
-        PODS / namespaces
-    );
-    let opts = LoadOptions::named("cluster.json");
-    let t = Instant::now();
-    let (mut c, load_peak) = peak_mb(|| {
-        let mut c = Cluster::new(Config {
-            max_input_bytes: 1 << 30,
-            ..Config::default()
-        });
-        c.load(json.as_str(), &opts);
-        c
-    });
-    let d_load = t.elapsed();
-    drop(json);
-    let t = Instant::now();
-    let (bytes, resolve_peak) = peak_mb(|| {
-        let mut out = std::io::BufWriter::new(Counted(0));
-        serde_json::to_writer(&mut out, &c.resolve()).expect("serialisable");
-        out.flush().expect("counting never fails");
-        out.get_ref().0
-    });
-    let d_resolve = t.elapsed();
-    let t = Instant::now();
-    let (diags, explain_peak) = peak_mb(|| c.explain().len());
-    let d_explain = t.elapsed();
-    let t = Instant::now();
-    let req = svcscope::cluster::options::RulesRequest::new("node-0", Default::default());
-    let (rules, rules_peak) = peak_mb(|| c.rules(&req).expect("rules").text.len());
-    let d_rules = t.elapsed();
-    let pods: Vec<svcscope::NsName> = c
-        .select("", None)
-        .expect("all")
-        .into_iter()
-        .take(200)
-        .collect();
-    let t = Instant::now();
-    let ((), change_peak) = peak_mb(|| {
-        for p in &pods {
-            c.delete("Pod", &p.namespace, &p.name).expect("exists");
-        }
-    });
-    let d_change = t.elapsed();
-    println!(
-        "  load {:>7.1} ms, peak {load_peak:>5.0} MB ({:.2} x Value)",
-        d_load.as_secs_f64() * 1e3,
-        load_peak / value_peak
-    );
-    println!(
-        "  resolve -o json {:>7.1} ms, peak {resolve_peak:>5.0} MB, output {:.1} MB ({:.2} x the input)",
-        d_resolve.as_secs_f64() * 1e3,
-        bytes as f64 / 1e6,
-        bytes as f64 / 1e6 / mb
-    );
-    println!(
-        "  explain {:>7.1} ms ({diags} findings), peak {explain_peak:>5.0} MB; rules for one node {:>7.1} ms ({:.1} MB), peak {rules_peak:>5.0} MB",
-        d_explain.as_secs_f64() * 1e3,
-        d_rules.as_secs_f64() * 1e3,
-        rules as f64 / 1e6
-    );
-    println!(
-        "  one pod deleted {:>7.1} µs per change, peak {change_peak:>5.0} MB",
-        d_change.as_secs_f64() * 1e6 / pods.len().max(1) as f64
     );
 }
 

@@ -197,9 +197,10 @@ impl Allocator {
     /// Allocates what the Service needs, or reserves nothing and returns
     /// the errors (the apiserver rejects the create as a whole).
     pub fn allocate(&mut self, key: &NsName, svc: &mut Service) -> Vec<FieldError> {
-        let before = svc.clone();
+        // Only these fields change; a failed create leaves them as given.
+        let before = Allocated::of(svc);
         if let Err(errs) = self.init_ip_families(svc) {
-            *svc = before;
+            before.restore(svc);
             return errs;
         }
         let mut ips: Vec<IpAddr> = Vec::new();
@@ -217,7 +218,7 @@ impl Allocator {
             for p in ports {
                 self.ports.remove(&p);
             }
-            *svc = before;
+            before.restore(svc);
         }
         errs
     }
@@ -510,6 +511,42 @@ impl Allocator {
     /// Who holds a node port, if anyone.
     pub fn port_holder(&self, port: i32) -> Option<&NsName> {
         self.ports.get(&port)
+    }
+}
+
+/// The fields allocation sets.
+struct Allocated {
+    cluster_ip: Option<String>,
+    cluster_ips: Vec<String>,
+    ip_families: Vec<String>,
+    ip_family_policy: Option<String>,
+    node_ports: Vec<Option<i32>>,
+    health_check_node_port: Option<i32>,
+}
+
+impl Allocated {
+    fn of(svc: &Service) -> Self {
+        let s = &svc.spec;
+        Allocated {
+            cluster_ip: s.cluster_ip.clone(),
+            cluster_ips: s.cluster_ips.clone(),
+            ip_families: s.ip_families.clone(),
+            ip_family_policy: s.ip_family_policy.clone(),
+            node_ports: s.ports.iter().map(|p| p.node_port).collect(),
+            health_check_node_port: s.health_check_node_port,
+        }
+    }
+
+    fn restore(self, svc: &mut Service) {
+        let s = &mut svc.spec;
+        s.cluster_ip = self.cluster_ip;
+        s.cluster_ips = self.cluster_ips;
+        s.ip_families = self.ip_families;
+        s.ip_family_policy = self.ip_family_policy;
+        for (p, np) in s.ports.iter_mut().zip(self.node_ports) {
+            p.node_port = np;
+        }
+        s.health_check_node_port = self.health_check_node_port;
     }
 }
 

@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 /// A port range as `--service-node-port-range` takes it: `30000-32767`
 /// (inclusive) or `30000+2767`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PortRange {
     pub first: u16,
@@ -60,12 +61,14 @@ impl Serialize for PortRange {
 /// JavaScript API takes it: `{ serviceCidr: "10.0.0.0/16" }` (one CIDR, a
 /// dual-stack pair as `"a,b"` or `["a", "b"]`; `serviceCidrs` as `resolve`
 /// prints it also reads), `nodePortRange: "30000-32767"`,
-/// `clusterDomain`, `defaulting`, `maxInputBytes`.
+/// `clusterDomain`, `defaulting`, `maxInputBytes`, `controllers`, `seed`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", try_from = "ConfigSpec")]
 pub struct Config {
     /// `--service-cluster-ip-range`: the primary CIDR, then optionally a
     /// second one of the other family (dual-stack).
+    #[cfg_attr(feature = "ts", ts(as = "Vec<String>"))]
     #[serde(serialize_with = "ser_display_vec")]
     pub service_cidrs: Vec<Cidr>,
     /// `--service-node-port-range`.
@@ -75,18 +78,33 @@ pub struct Config {
     /// API defaulting before validation, as the apiserver does on every
     /// decode. Off (`check --no-defaults`), validation sees Services as
     /// given: what upstream's validation unit tests exercise.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "is_true")]
     pub defaulting: bool,
     /// The largest input text one load reads (64 MiB by default: a
     /// browser tab's worth; the CLI raises it for whole-cluster dumps).
     #[serde(skip)]
     pub max_input_bytes: usize,
+    /// Run the controllers: pods from workloads, scheduled onto nodes,
+    /// replaced when they die ([`crate::Cluster::pods`]). Off, a cluster
+    /// dump is shown as it is.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub controllers: bool,
+    /// The seed of the controllers' random choices (name suffixes,
+    /// scheduling ties): the same input and seed give the same cluster.
+    #[cfg_attr(feature = "ts", ts(type = "number", optional))]
+    #[serde(skip_serializing_if = "is_zero")]
+    pub seed: u64,
 }
 
 /// [`Config`] as a document gives it, every field optional.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ClusterOptions", optional_fields))]
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ConfigSpec {
+pub(crate) struct ConfigSpec {
+    #[cfg_attr(feature = "ts", ts(inline))]
     #[serde(default, alias = "serviceCidrs")]
     service_cidr: Option<OneOrMany>,
     #[serde(default)]
@@ -97,8 +115,14 @@ struct ConfigSpec {
     defaulting: Option<bool>,
     #[serde(default)]
     max_input_bytes: Option<usize>,
+    #[serde(default)]
+    controllers: Option<bool>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    #[serde(default)]
+    seed: Option<u64>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(serde::Deserialize)]
 #[serde(untagged)]
 enum OneOrMany {
@@ -134,12 +158,22 @@ impl TryFrom<ConfigSpec> for Config {
         if let Some(n) = spec.max_input_bytes {
             c.max_input_bytes = n;
         }
+        if let Some(on) = spec.controllers {
+            c.controllers = on;
+        }
+        if let Some(seed) = spec.seed {
+            c.seed = seed;
+        }
         Ok(c)
     }
 }
 
 fn is_true(b: &bool) -> bool {
     *b
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn ser_display_vec<S: serde::Serializer, T: fmt::Display>(
@@ -160,6 +194,8 @@ impl Default for Config {
             cluster_domain: "cluster.local".into(),
             defaulting: true,
             max_input_bytes: crate::load::Limits::default().max_bytes,
+            controllers: false,
+            seed: 0,
         }
     }
 }
@@ -252,6 +288,9 @@ mod tests {
                 .unwrap();
         assert!(c.is_dual_stack());
         assert_eq!(c.node_port_range.last, 30100);
+        let c: Config = serde_json::from_str(r#"{"controllers": true, "seed": 7}"#).unwrap();
+        assert!(c.controllers);
+        assert_eq!(c.seed, 7);
         let back: Config = serde_json::from_value(serde_json::to_value(&c).unwrap()).unwrap();
         assert_eq!(back, c);
         let e = serde_json::from_str::<Config>(r#"{"serviceCidr": "10.0.0.1/16"}"#).unwrap_err();

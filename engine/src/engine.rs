@@ -35,6 +35,7 @@ pub enum Views {
 }
 
 /// What one change touched.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Changes {
     /// Services whose views were recomputed.
@@ -153,6 +154,10 @@ impl Engine {
         // Services go in after everything else, so that they find their
         // pods in the index.
         let mut staged: BTreeMap<NsName, (Box<Service>, Origin)> = BTreeMap::new();
+        // Pods stored but not yet refreshed, with what they replaced: their
+        // Services are refreshed once for all of them.
+        let mut pods: Vec<(NsName, Option<Arc<Pod>>)> = Vec::new();
+        let mut workload_namespaces: BTreeSet<String> = BTreeSet::new();
         for (obj, mut origin) in objects {
             match obj {
                 Object::Service(mut s) => {
@@ -170,8 +175,31 @@ impl Engine {
                 Object::Pod(pod) if !selecting => {
                     self.insert_pod(pod, origin);
                 }
-                obj => changes.extend(self.apply(obj, origin)),
+                Object::Pod(pod) => {
+                    let nn = NsName::of(&pod.metadata);
+                    let old = self.insert_pod(pod, origin);
+                    pods.push((nn, old));
+                }
+                // Templates only feed the diagnostics of their namespace's
+                // Services: those are refreshed once, at the end.
+                Object::Workload(w) => {
+                    let ns = match w.metadata.ns() {
+                        "" => DEFAULT_NAMESPACE,
+                        ns => ns,
+                    };
+                    let key = ObjectKey::new(&w.kind, ns, &w.metadata.name);
+                    origin.seq = self.entry_seq(&key);
+                    workload_namespaces.insert(self.store_workload(w, origin));
+                }
+                obj => {
+                    self.pods_changed(std::mem::take(&mut pods), &mut changes);
+                    changes.extend(self.apply(obj, origin));
+                }
             }
+        }
+        self.pods_changed(pods, &mut changes);
+        for ns in workload_namespaces {
+            self.refresh_namespace_diagnostics(&ns, &mut changes);
         }
         if !staged.is_empty() {
             let keys: BTreeSet<NsName> = staged.keys().cloned().collect();
@@ -192,6 +220,19 @@ impl Engine {
             self.refresh_pod_diagnostics(&p, &mut changes);
         }
         changes
+    }
+
+    /// Stores a workload, validated, without refreshing anything; returns
+    /// its namespace.
+    fn store_workload(&mut self, w: Box<Workload>, origin: Origin) -> String {
+        let mut w = w;
+        w.metadata.default_namespace();
+        let nn = NsName::of(&w.metadata);
+        let key = ObjectKey::new(&w.kind, &nn.namespace, &nn.name);
+        let errs = validate::validate_workload(&w);
+        self.set_object_errors(&key, &w.kind, &nn, errs, &origin);
+        self.cluster.apply(Object::Workload(w), origin);
+        nn.namespace
     }
 
     /// Stores and indexes a pod, without refreshing anything; returns the
@@ -325,8 +366,7 @@ impl Engine {
                 self.slice_changed(&nn, old, &mut changes);
             }
             Object::Workload(w) => {
-                let ns = w.metadata.ns().to_string();
-                self.cluster.apply(Object::Workload(w), origin);
+                let ns = self.store_workload(w, origin);
                 self.refresh_namespace_diagnostics(&ns, &mut changes);
             }
             Object::Namespace(n) => {
@@ -709,6 +749,71 @@ impl Engine {
         let old_labels = old.map(|p| &p.metadata.labels);
         self.refresh_unmatched(nn, old_labels, Some(&pod.metadata.labels), changes);
         self.refresh_pod_diagnostics(nn, changes);
+    }
+
+    /// [`Engine::pod_changed`] for many pods at once: each Service they
+    /// enter or leave is refreshed once, and so is each unmatched Service
+    /// they can affect.
+    fn pods_changed(&mut self, pods: Vec<(NsName, Option<Arc<Pod>>)>, changes: &mut Changes) {
+        if pods.is_empty() {
+            return;
+        }
+        let mut affected: BTreeSet<NsName> = BTreeSet::new();
+        // The pods as they were and are: their labels decide which
+        // unmatched Services to look at again.
+        let mut touched: Vec<Arc<Pod>> = Vec::new();
+        for (nn, old) in &pods {
+            let Some(pod) = self.cluster.pods.get(nn).cloned() else {
+                continue;
+            };
+            let mut svcs = self.anchored_services(&nn.namespace, &pod.metadata.labels);
+            if let Some(old) = old {
+                svcs.extend(self.anchored_services(&nn.namespace, &old.metadata.labels));
+                touched.push(Arc::clone(old));
+            }
+            touched.push(Arc::clone(&pod));
+            let name: Arc<str> = Arc::from(nn.name.as_str());
+            for svc in svcs {
+                let sk = NsName::new(&nn.namespace, &svc);
+                let Some(st) = self.services.get_mut(&sk) else {
+                    continue;
+                };
+                let matches = st
+                    .selector
+                    .as_ref()
+                    .is_some_and(|s| s.matches(&pod.metadata.labels));
+                let was = if matches {
+                    st.selected.insert(Arc::clone(&name), Arc::clone(&pod))
+                } else {
+                    st.selected.remove(nn.name.as_str())
+                };
+                if matches || was.is_some() {
+                    affected.insert(sk);
+                }
+            }
+        }
+        for sk in &affected {
+            self.refresh(sk, changes);
+        }
+        let namespaces: BTreeSet<&str> = touched.iter().map(|p| p.metadata.ns()).collect();
+        let unmatched: Vec<NsName> = self
+            .unmatched
+            .iter()
+            .filter(|k| !changes.services.contains(*k))
+            .filter(|k| {
+                let sel = self.services.get(*k).and_then(|st| st.selector.as_ref());
+                namespaces.contains(k.namespace.as_str())
+                    || sel
+                        .is_some_and(|sel| touched.iter().any(|p| sel.matches(&p.metadata.labels)))
+            })
+            .cloned()
+            .collect();
+        for k in unmatched {
+            self.refresh_diagnostics(&k, changes);
+        }
+        for (nn, _) in &pods {
+            self.refresh_pod_diagnostics(nn, changes);
+        }
     }
 
     /// After a pod change (its old and new labels): refreshes the unmatched

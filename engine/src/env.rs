@@ -32,6 +32,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 /// One variable: `NAME=VALUE`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NameValue {
     pub name: String,
@@ -125,6 +126,7 @@ fn service_variables(svc: &Service, out: &mut Vec<NameValue>) {
 }
 
 /// Whether kubelet gives a pod a Service's variables, and if not, why.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Visibility {
@@ -170,6 +172,7 @@ pub fn visibility(
 }
 
 /// A Service a pod gets no variables for, and why.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct LeftOut {
     pub service: NsName,
@@ -377,6 +380,7 @@ fn service_var_prefix(var: &str) -> Option<&str> {
 }
 
 /// Where one of the container's own variables gets its value.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Source {
@@ -422,6 +426,7 @@ pub struct ServiceVariables {
 /// A variable name several Services set (e.g. `redis`'s
 /// `REDIS_SERVICE_PORT` and `redis-service`'s Docker-link `_PORT`). Kubelet
 /// keeps one of the values at random; here the first Service's.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Conflict {
     pub name: String,
@@ -430,6 +435,7 @@ pub struct Conflict {
 }
 
 /// A container's environment.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(as = "EnvironmentView<'static>"))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Environment {
     pub pod: NsName,
@@ -478,57 +484,76 @@ impl Environment {
     }
 }
 
+// How an [`Environment`] is serialised: flat, each variable with where it
+// comes from (the TypeScript declarations are derived from these too).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "FromService"))]
+#[derive(Serialize)]
+struct EnvFromService<'a> {
+    kind: ServiceKind,
+    namespace: &'a str,
+    name: &'a str,
+}
+/// The `kind` of a variable that comes from a Service.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum ServiceKind {
+    Service,
+}
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "VariableOrigin"))]
+#[derive(Serialize)]
+#[serde(untagged)]
+enum EnvOrigin<'a> {
+    Own(&'a Source),
+    Service(EnvFromService<'a>),
+}
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "EnvironmentVariable"))]
+#[derive(Serialize)]
+struct EnvItem<'a> {
+    name: &'a str,
+    value: &'a str,
+    source: EnvOrigin<'a>,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    #[serde(skip_serializing_if = "is_true")]
+    resolved: bool,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overrides: Option<&'a NsName>,
+}
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "Environment"))]
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EnvironmentView<'a> {
+    pod: &'a NsName,
+    container: &'a str,
+    variables: Vec<EnvItem<'a>>,
+    left_out: &'a [LeftOut],
+    conflicts: &'a [Conflict],
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    rejected: bool,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
+}
+
 /// Serialised flat, each variable with where it comes from: what the CLI's
 /// `-o json` and the playground show.
 impl Serialize for Environment {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        #[serde(tag = "kind", rename = "service")]
-        struct FromService<'a> {
-            namespace: &'a str,
-            name: &'a str,
-        }
-        #[derive(Serialize)]
-        #[serde(untagged)]
-        enum Origin<'a> {
-            Own(&'a Source),
-            Service(FromService<'a>),
-        }
-        #[derive(Serialize)]
-        struct Item<'a> {
-            name: &'a str,
-            value: &'a str,
-            source: Origin<'a>,
-            #[serde(skip_serializing_if = "is_true")]
-            resolved: bool,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            overrides: Option<&'a NsName>,
-        }
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct View<'a> {
-            pod: &'a NsName,
-            container: &'a str,
-            variables: Vec<Item<'a>>,
-            left_out: &'a [LeftOut],
-            conflicts: &'a [Conflict],
-            #[serde(skip_serializing_if = "std::ops::Not::not")]
-            rejected: bool,
-            #[serde(skip_serializing_if = "<[String]>::is_empty")]
-            notes: &'a [String],
-        }
-        let own = self.own.iter().map(|v| Item {
+        let own = self.own.iter().map(|v| EnvItem {
             name: &v.name,
             value: &v.value,
-            source: Origin::Own(&v.source),
+            source: EnvOrigin::Own(&v.source),
             resolved: v.resolved,
             overrides: v.overrides.as_ref(),
         });
         let services = self.services.iter().flat_map(|g| {
-            g.variables.iter().map(move |v| Item {
+            g.variables.iter().map(move |v| EnvItem {
                 name: &v.name,
                 value: &v.value,
-                source: Origin::Service(FromService {
+                source: EnvOrigin::Service(EnvFromService {
+                    kind: ServiceKind::Service,
                     namespace: &g.service.namespace,
                     name: &g.service.name,
                 }),
@@ -536,7 +561,7 @@ impl Serialize for Environment {
                 overrides: None,
             })
         });
-        View {
+        EnvironmentView {
             pod: &self.pod,
             container: &self.container,
             variables: own.chain(services).collect(),

@@ -18,6 +18,7 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -37,6 +38,7 @@ impl fmt::Display for Severity {
 }
 
 /// An object a diagnostic is about.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ObjectRef {
     pub kind: String,
@@ -61,6 +63,7 @@ impl fmt::Display for ObjectRef {
 }
 
 /// One finding.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnostic {
@@ -69,6 +72,7 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
     /// Supporting facts, one line each.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<String>,
     /// The object the finding is about first, then the others involved.

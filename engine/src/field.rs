@@ -6,6 +6,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// `field.ErrorType`, by the names Kubernetes uses in its API.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum ErrorType {
     Required,
@@ -55,6 +56,7 @@ impl fmt::Display for ErrorType {
 }
 
 /// One validation or allocation error on one field.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct FieldError {
     /// The field path as upstream prints it, e.g. `spec.ports[0].port`.
@@ -63,6 +65,7 @@ pub struct FieldError {
     pub type_: ErrorType,
     /// The offending value, rendered as upstream renders it (absent for
     /// Required and Forbidden errors).
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     pub detail: String,
@@ -286,6 +289,7 @@ fn go_is_print(c: char) -> bool {
 }
 
 /// One error of one object.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectError {
@@ -297,6 +301,7 @@ pub struct ObjectError {
     pub stage: &'static str,
     #[serde(flatten)]
     pub error: FieldError,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
 }

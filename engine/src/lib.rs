@@ -18,8 +18,9 @@
 //!     "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: shop}\nspec:\n  selector: {app: db}\n  ports: [{port: 5432}]\n",
 //!     &LoadOptions::named("db.yaml"),
 //! );
-//! let answer = c.dns("db.shop.svc.cluster.local", "A", &DnsQuery::default()).unwrap();
+//! let answer = c.dns("db.shop.svc.cluster.local", "A", &DnsQuery::default())?;
 //! assert_eq!(answer.to_text().lines().next(), Some(";; status: NOERROR"));
+//! # Ok::<(), svcscope::Error>(())
 //! ```
 //!
 //! Inside, data flows one way: manifests are read into the model, the
@@ -45,8 +46,16 @@ pub use error::Error;
 pub use load::{decode, parse_object};
 pub use objects::{NsName, Origin};
 
+/// The engine's version, which every face reports.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// TypeScript declarations of the door's types, for the npm package.
+#[cfg(feature = "ts")]
+pub mod typescript;
+
 // The engine's own modules, one per concept.
 mod alloc;
+mod controllers;
 mod defaults;
 mod dns;
 mod endpoints;
@@ -79,7 +88,26 @@ pub mod internals {
         };
     }
     reexport!(
-        alloc, defaults, dns, endpoints, engine, env, explain, field, hash, load, master, net,
-        objects, proxy, select, selection, similar, state, time, validate
+        alloc,
+        controllers,
+        defaults,
+        dns,
+        endpoints,
+        engine,
+        env,
+        explain,
+        field,
+        hash,
+        load,
+        master,
+        net,
+        objects,
+        proxy,
+        select,
+        selection,
+        similar,
+        state,
+        time,
+        validate
     );
 }

@@ -51,6 +51,7 @@ pub fn family_of(s: &str) -> Option<Family> {
 }
 
 /// A CIDR range such as `10.96.0.0/12`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Cidr {
     base: IpAddr,

@@ -14,6 +14,7 @@ use std::sync::Arc;
 pub type PodSet = BTreeMap<Arc<str>, Arc<Pod>>;
 
 /// A namespaced name, ordered by namespace then name.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct NsName {
     pub namespace: String,
@@ -49,12 +50,15 @@ impl fmt::Display for NsName {
 /// It also remembers when the object entered the engine (`seq`), which
 /// orders objects without creation timestamps; two origins are equal when
 /// they name the same place, whenever that was.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Origin {
     /// Shared by the objects of one file.
     pub file: std::sync::Arc<str>,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     #[serde(skip)]

@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 pub type Labels = BTreeMap<String, String>;
 
 /// The operator of one requirement (`selection.Operator` upstream).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Operator {
@@ -49,6 +50,7 @@ pub enum Operator {
 }
 
 /// One clause of a selector: a key, an operator and a value set.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Requirement {
@@ -133,6 +135,7 @@ impl fmt::Display for Requirement {
 
 /// A parsed selector: a conjunction of requirements, or the selector that
 /// matches nothing (what a nil `metav1.LabelSelector` converts to).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Selector {
     /// Matches no label set at all.
@@ -322,6 +325,7 @@ impl fmt::Display for SelectorError {
 impl std::error::Error for SelectorError {}
 
 /// `metav1.LabelSelector` as it appears in manifests.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LabelSelector {
@@ -333,6 +337,7 @@ pub struct LabelSelector {
 
 /// One `matchExpressions` entry. The operator stays a string so that an
 /// unknown operator is a conversion error rather than a decoding error.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LabelSelectorRequirement {
     pub key: String,

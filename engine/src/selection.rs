@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 /// The pods a Service selects, and why the others are not selected.
 /// Names are borrowed from the cluster: a whole cluster's selections list
 /// millions of them.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Selection<'a> {
@@ -26,11 +27,13 @@ pub struct Selection<'a> {
     pub selected: Vec<&'a str>,
     /// The other pods of the namespace, grouped by why they are not
     /// selected.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_selected: Vec<NotSelected<'a>>,
 }
 
 /// Pods not selected for one reason.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotSelected<'a> {
@@ -44,6 +47,7 @@ pub struct NotSelected<'a> {
 /// Pods not selected for one reason, counted: what the whole view carries
 /// for each Service, so that its size grows with the cluster, not with
 /// Services × pods per namespace.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotSelectedSummary {

@@ -92,7 +92,7 @@ impl<'a> State<'a> {
         Some(self.creation_rank(key, self.metadata_of(key)?))
     }
 
-    fn metadata_of(&self, key: &ObjectKey) -> Option<&'a ObjectMeta> {
+    pub(crate) fn metadata_of(&self, key: &ObjectKey) -> Option<&'a ObjectMeta> {
         let nn = NsName::new(&key.namespace, &key.name);
         match key.kind.as_str() {
             "Service" => self.services.get(&nn).map(|s| &s.service.metadata),

@@ -149,6 +149,7 @@ fn to_object(op: &Op) -> Option<Object> {
             p.status.conditions.push(PodCondition {
                 type_: "Ready".into(),
                 status: if *ready { "True" } else { "False" }.into(),
+                ..Default::default()
             });
             Object::Pod(p.into())
         }

@@ -161,6 +161,7 @@ fn pod(i: usize, p: &PodSpec) -> Pod {
     pod.status.conditions.push(PodCondition {
         type_: "Ready".into(),
         status: if p.ready { "True" } else { "False" }.into(),
+        ..Default::default()
     });
     pod
 }

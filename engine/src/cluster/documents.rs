@@ -29,6 +29,7 @@ pub use crate::selection::{NotSelectedSummary, WHY_NOT_EXAMPLES};
 pub const API_VERSION: &str = "svcscope.dev/v1alpha1";
 
 /// A result with its `apiVersion` and `kind`; reads as its body.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Document<T> {
@@ -60,6 +61,7 @@ impl<T> Deref for Document<T> {
 }
 
 /// What one [`super::Cluster::load`] read, and what it changed.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoadReport {
@@ -70,10 +72,14 @@ pub struct LoadReport {
     /// Objects of kinds svcscope does not model.
     pub ignored: Vec<Ignored>,
     pub changes: Changes,
+    /// What the controllers did after the load (when they run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub controllers: Option<ChangeReport>,
 }
 
 /// What `check` reports: every reason the apiserver would refuse the
 /// input (`svcscope check`, one line per error).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckReport {
@@ -88,6 +94,7 @@ impl CheckReport {
 }
 
 /// A Service after defaulting and allocation.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResolvedService {
@@ -97,6 +104,7 @@ pub struct ResolvedService {
     /// the views still show what the components do with it as given.
     pub rejected: bool,
     /// Not in the input: `default/kubernetes`, which every cluster has.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub implicit: bool,
     pub service: Arc<Service>,
@@ -104,6 +112,7 @@ pub struct ResolvedService {
 
 /// The pods a Service selects, and why every other pod of its namespace
 /// is not selected (the full why-not of `svcscope selection`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Selection {
@@ -118,6 +127,7 @@ pub struct Selection {
 }
 
 /// Pods not selected for one reason.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotSelected {
@@ -159,12 +169,14 @@ impl Selection {
 /// A Service's selection as `resolve` carries it: the selected pods, and
 /// per reason only the count of pods not selected and a few examples
 /// ([`super::Cluster::selection`] has them all).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SelectionSummary {
     pub service: NsName,
     pub selector: Option<String>,
     pub selected: Vec<Arc<str>>,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_selected: Vec<NotSelectedSummary>,
 }
@@ -193,6 +205,7 @@ impl<T: Serialize> Serialize for SharedList<T> {
 }
 
 /// The whole computed view (`svcscope resolve -o json`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resolution {
@@ -202,12 +215,14 @@ pub struct Resolution {
     pub services: Vec<ResolvedService>,
     pub selections: Vec<SelectionSummary>,
     pub endpoints: Vec<Arc<Endpoints>>,
+    #[cfg_attr(feature = "ts", ts(as = "Vec<EndpointSlice>"))]
     pub endpoint_slices: SharedList<EndpointSlice>,
     pub diagnostics: Vec<Diagnostic>,
     pub errors: Vec<ObjectError>,
 }
 
 /// An API object with its apiVersion and kind, as kubectl prints it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Typed<T> {
@@ -218,6 +233,7 @@ pub struct Typed<T> {
 }
 
 /// One item of an [`EndpointsList`].
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum EndpointsItem {
@@ -227,6 +243,7 @@ pub enum EndpointsItem {
 
 /// The `v1` `List` of Endpoints and EndpointSlices the controllers write
 /// (`svcscope endpoints`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointsList {
@@ -236,6 +253,7 @@ pub struct EndpointsList {
 }
 
 /// The cluster zone (`svcscope zone`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Zone {
@@ -246,11 +264,13 @@ pub struct Zone {
     /// As an RFC 1035 master file.
     pub text: String,
     /// What the zone does not say by itself.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
 /// The pod whose resolver looked a name up, or the plain query.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum DnsResult {
@@ -263,15 +283,18 @@ pub enum DnsResult {
 
 /// What the cluster DNS answers (`svcscope dns`): a `PodLookup` document
 /// when asked from a pod, else a `DnsResponse`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DnsAnswer {
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod: Option<NsName>,
     #[serde(flatten)]
     pub result: DnsResult,
     /// What the answer alone does not say (forwarded names, Services the
     /// apiserver would refuse, …).
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
@@ -318,22 +341,26 @@ impl DnsAnswer {
 
 /// One chain and its rules, each as the mode's own tool prints it. A
 /// trace hop names a rule by table, chain and its index here.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleChain {
     pub name: String,
     /// nftables base chains: how the chain is hooked.
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hook: Option<String>,
     pub rules: Vec<String>,
 }
 
 /// An element of an nftables set or map: a trace hop names it by key.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleElement {
     pub key: String,
     /// A map element's verdict (`goto service-…`, `drop`).
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// As `nft list` prints it.
@@ -341,6 +368,7 @@ pub struct RuleElement {
 }
 
 /// An nftables set or map and its elements.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleSet {
@@ -351,17 +379,20 @@ pub struct RuleSet {
 }
 
 /// One table: iptables' `filter` and `nat`, or nftables' `kube-proxy`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleTable {
     pub name: String,
     pub chains: Vec<RuleChain>,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sets: Vec<RuleSet>,
 }
 
 /// An ipset the IPVS proxier fills; a trace hop names an entry by set and
 /// entry.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Ipset {
@@ -375,6 +406,7 @@ pub struct Ipset {
 }
 
 /// A real server of an IPVS virtual server.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RealServer {
@@ -386,6 +418,7 @@ pub struct RealServer {
 
 /// An IPVS virtual server and its real servers; a trace hop names it by
 /// `key`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VirtualServer {
@@ -395,6 +428,7 @@ pub struct VirtualServer {
     /// `ip:port`.
     pub address: String,
     pub scheduler: &'static str,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub persistent: Option<u32>,
     /// As `ipvsadm -Ln` lists it.
@@ -404,6 +438,7 @@ pub struct VirtualServer {
 
 /// What kube-proxy programs on one node (`svcscope rules`): the ruleset a
 /// trace of that node and mode walks.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProxyRules {
@@ -412,13 +447,168 @@ pub struct ProxyRules {
     /// `IPv4` or `IPv6`: kube-proxy runs one proxier per family.
     pub family: &'static str,
     pub tables: Vec<RuleTable>,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ipsets: Vec<Ipset>,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub virtual_servers: Vec<VirtualServer>,
     /// The rules as `iptables-save`, `nft list table`, or `ipset save`,
     /// `iptables-save` and `ipvsadm -Ln` print them.
     pub text: String,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+}
+
+/// The pods the cluster runs (`svcscope pods`), each with the columns
+/// `kubectl get pods -o wide` shows, and what the controllers assumed.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pods {
+    pub pods: Vec<PodSummary>,
+    /// Assumptions the controllers made (default nodes, pod CIDRs) and
+    /// limits they hit.
+    pub notes: Vec<String>,
+}
+
+/// One pod, as a row of `kubectl get pods -o wide`, and the object.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSummary {
+    pub namespace: String,
+    pub name: String,
+    /// Ready containers of all: `1/1`.
+    pub ready: String,
+    /// `Running`, `Pending`, `Terminating`, `Completed`, …
+    pub status: String,
+    pub restarts: u32,
+    /// Since `creationTimestamp`, by the cluster's clock (`<unknown>`
+    /// without one).
+    pub age: String,
+    pub ip: Option<String>,
+    pub node: Option<String>,
+    /// The controller (`ReplicaSet/web-7d4b9c`), if any.
+    pub controlled_by: Option<String>,
+    /// Made by svcscope's controllers (not in the input).
+    pub generated: bool,
+    pub pod: Arc<crate::model::Pod>,
+}
+
+impl Pods {
+    /// The table `kubectl get pods -A` prints (`wide`: `-o wide`);
+    /// nothing when there are no pods.
+    pub fn to_table(&self, wide: bool) -> String {
+        if self.pods.is_empty() {
+            return String::new();
+        }
+        let mut header = vec!["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"];
+        if wide {
+            header.extend(["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]);
+        }
+        let none = "<none>".to_string();
+        let rows: Vec<Vec<String>> = self
+            .pods
+            .iter()
+            .map(|p| {
+                let mut r = vec![
+                    p.namespace.clone(),
+                    p.name.clone(),
+                    p.ready.clone(),
+                    p.status.clone(),
+                    p.restarts.to_string(),
+                    p.age.clone(),
+                ];
+                if wide {
+                    r.push(p.ip.clone().unwrap_or_else(|| none.clone()));
+                    r.push(p.node.clone().unwrap_or_else(|| none.clone()));
+                    r.push(none.clone());
+                    r.push(none.clone());
+                }
+                r
+            })
+            .collect();
+        table(&header, &rows)
+    }
+
+    /// The pods as a `v1` `List`, as `kubectl get pods -o yaml` prints them.
+    pub fn to_list(&self) -> PodList {
+        PodList {
+            api_version: "v1",
+            kind: "List",
+            items: self
+                .pods
+                .iter()
+                .map(|p| Typed {
+                    api_version: "v1",
+                    kind: "Pod",
+                    object: Arc::clone(&p.pod),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A `v1` `List` of Pods.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodList {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub items: Vec<Typed<crate::model::Pod>>,
+}
+
+/// Columns as kubectl's printer aligns them: left, three spaces apart.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: Vec<&str>| {
+        let last = cells.len() - 1;
+        for (i, c) in cells.iter().enumerate() {
+            out.push_str(c);
+            if i < last {
+                let pad = widths[i] - c.chars().count() + 3;
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.push('\n');
+    };
+    line(header.to_vec());
+    for r in rows {
+        line(r.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+/// What a change to a running cluster did (`delete_pod`, `scale`,
+/// `drain`, …): the objects created, changed and deleted, the views
+/// recomputed, and notes.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeReport {
+    pub created: Vec<ObjectKey>,
+    pub updated: Vec<ObjectKey>,
+    pub deleted: Vec<ObjectKey>,
+    pub changes: Changes,
+    pub notes: Vec<String>,
+}
+
+impl ChangeReport {
+    /// Adds what another step did.
+    pub fn extend(&mut self, other: ChangeReport) {
+        self.created.extend(other.created);
+        self.updated.extend(other.updated);
+        self.deleted.extend(other.deleted);
+        self.changes.extend(other.changes);
+        self.notes.extend(other.notes);
+    }
 }

@@ -10,6 +10,7 @@ pub use crate::select::{LabelSelector, LabelSelectorRequirement};
 use serde::Deserialize;
 
 /// How columns in positions are counted.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Columns {
@@ -21,14 +22,19 @@ pub enum Columns {
 }
 
 /// How [`super::Cluster::load`] reads a text.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "ts", ts(optional_fields))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LoadOptions {
     /// The name positions are reported under. Loading the same name again
     /// replaces what it gave before (objects it no longer holds are
     /// deleted), as an editor re-reads a buffer.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(default = "default_filename")]
     pub filename: String,
+    // JavaScript always counts UTF-16 units: the bindings set it.
+    #[cfg_attr(feature = "ts", ts(skip))]
     #[serde(default)]
     pub columns: Columns,
     /// The namespace of the objects that name none (kubectl's
@@ -53,6 +59,7 @@ impl LoadOptions {
 
 /// A label selector as a caller gives it: kubectl's text syntax, or a
 /// `LabelSelector` object (`matchLabels`, `matchExpressions`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum SelectorArg {
@@ -74,7 +81,9 @@ impl From<LabelSelector> for SelectorArg {
 
 /// The cluster DNS's settings for [`super::Cluster::dns`] and
 /// [`super::Cluster::zone`]: the `kubernetes` plugin's options.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "ts", ts(optional_fields))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ZoneOptions {
     /// `ZONE[,REVERSE-ZONE…]`: the zones the plugin serves (default: the
@@ -90,7 +99,9 @@ pub struct ZoneOptions {
 }
 
 /// A DNS question for [`super::Cluster::dns`].
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "ts", ts(optional_fields))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DnsQuery {
     /// `NAMESPACE/POD`: look the name up as that pod's resolver does
@@ -102,11 +113,14 @@ pub struct DnsQuery {
 }
 
 /// Which rules [`super::Cluster::rules`] shows.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", ts(optional_fields))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RulesRequest {
     /// The node kube-proxy runs on.
     pub node: String,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(default)]
     pub mode: Mode,
     /// kube-proxy's `--cluster-cidr`; it also decides the IP family.

@@ -43,6 +43,7 @@ pub const DNS_VERSION_TTL: u32 = 28800;
 pub const DNS_SCHEMA_VERSION: &str = "1.1.0";
 
 /// Which `<a-b-c-d>.<ns>.pod.<zone>` names are answered (`pods` option).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PodRecords {
@@ -70,6 +71,7 @@ impl FromStr for PodRecords {
 }
 
 /// How the `kubernetes` plugin is configured.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DnsOptions {
@@ -137,6 +139,7 @@ impl DnsOptions {
 /// The record types svcscope answers for; any other query type is
 /// `Other` (its number), answered as the plugin answers types it has no
 /// records of: NODATA, or NXDOMAIN for a name that does not exist.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RType {
     A,
@@ -264,6 +267,7 @@ impl Serialize for RType {
 }
 
 /// The outcome of a query.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Rcode {
     #[serde(rename = "NOERROR")]
@@ -365,6 +369,14 @@ impl fmt::Display for RData {
 }
 
 /// One resource record (class IN).
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(
+        rename = "DnsRecord",
+        type = "{ name: string; ttl: number; type: string; data: string }"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Record {
     /// The owner, fully qualified, in the case the answer carries.
@@ -407,6 +419,7 @@ impl Serialize for Record {
 }
 
 /// The question of a query: the name as asked (made fully qualified).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Question {
     pub name: String,
@@ -415,6 +428,7 @@ pub struct Question {
 }
 
 /// What the cluster DNS answers to one query.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Response {
@@ -427,6 +441,7 @@ pub struct Response {
     /// A name the cluster DNS asks its upstream resolver about: the query
     /// itself when `FORWARDED`, or the target of a CNAME that leaves the
     /// cluster zone (whose records the answer then lacks).
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forwarded: Option<String>,
 }

@@ -31,6 +31,7 @@ const DEFAULT_NDOTS: u32 = 1;
 /// DNS, kubelet also appends the node's own search domains; the input does
 /// not hold them, so they are left out (they only matter once every
 /// cluster candidate has failed).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResolvConf {
@@ -46,12 +47,14 @@ pub struct ResolvConf {
     pub cluster_dns: bool,
     /// What the file depends on that the input does not hold, or why it is
     /// not what the pod asked for.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
 /// One lookup from a pod: its resolv.conf, every query sent, in order,
 /// with its response, and the answer the application gets.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodLookup {

@@ -25,17 +25,21 @@ pub struct Input<'a> {
 }
 
 /// A problem with the input, located as precisely as possible.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LoadError {
     pub file: String,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
     pub message: String,
     /// The message is an object's error, worded as `check` words them
     /// (`<Kind> <ns>/<name>: <field.path>: <ErrorType>: <detail>`); it is
     /// printed first, the place after it.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub object: bool,
 }
@@ -64,11 +68,13 @@ impl fmt::Display for LoadError {
 }
 
 /// An object of a kind svcscope does not model, kept aside.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Ignored {
     pub api_version: String,
     pub kind: String,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub name: String,

@@ -160,6 +160,7 @@ fn finish(kind: String, api_version: Option<String>, metadata: ObjectMeta, p: Pa
                     match_expressions: None,
                 }),
                 service_name: None,
+                parallelism: None,
                 template: s.template,
             }))
         }
@@ -188,6 +189,7 @@ fn workload(kind: String, metadata: ObjectMeta, s: WorkloadSpec) -> Object {
         replicas: s.replicas,
         selector: s.selector,
         service_name: s.service_name,
+        parallelism: s.parallelism,
         template: s.template,
     }))
 }

@@ -2,6 +2,7 @@ use super::{ObjectMeta, ObjectReference};
 use serde::{Deserialize, Serialize};
 
 /// A `v1.Endpoints` object.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Endpoints {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
@@ -14,6 +15,7 @@ pub struct Endpoints {
     pub subsets: Vec<EndpointSubset>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointSubset {
@@ -37,6 +39,7 @@ pub struct EndpointSubset {
     pub ports: Vec<EndpointPort>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointAddress {
@@ -50,6 +53,7 @@ pub struct EndpointAddress {
     pub target_ref: Option<ObjectReference>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointPort {
@@ -64,6 +68,7 @@ pub struct EndpointPort {
 }
 
 /// A `discovery.k8s.io/v1` EndpointSlice.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointSlice {
@@ -77,6 +82,7 @@ pub struct EndpointSlice {
     pub ports: Vec<EndpointSlicePort>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoint {
@@ -97,6 +103,7 @@ pub struct Endpoint {
 }
 
 /// Nil conditions mean "unknown", which consumers read as ready/serving.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndpointConditions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,6 +114,7 @@ pub struct EndpointConditions {
     pub terminating: Option<bool>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointHints {
@@ -124,12 +132,14 @@ pub struct EndpointHints {
     pub for_nodes: Vec<ForZone>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForZone {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub name: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointSlicePort {

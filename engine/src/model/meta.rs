@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 pub type StringMap = BTreeMap<String, String>;
 
 /// `metav1.ObjectMeta`, the parts svcscope reads.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectMeta {
@@ -33,6 +34,33 @@ pub struct ObjectMeta {
     pub creation_timestamp: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deletion_timestamp: Option<String>,
+    /// The objects this one depends on; the one with `controller: true`
+    /// manages it (a ReplicaSet its pods, a Deployment its ReplicaSets).
+    #[serde(
+        default,
+        deserialize_with = "crate::model::null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub owner_references: Vec<OwnerReference>,
+}
+
+/// `metav1.OwnerReference`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnerReference {
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
+    pub api_version: String,
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
+    pub name: String,
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
+    pub uid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_owner_deletion: Option<bool>,
 }
 
 /// Objects without a namespace land in `default`, as `kubectl apply`
@@ -51,9 +79,17 @@ impl ObjectMeta {
     pub fn ns(&self) -> &str {
         self.namespace.as_deref().unwrap_or("")
     }
+
+    /// The owner that manages the object (`controller: true`).
+    pub fn controller_ref(&self) -> Option<&OwnerReference> {
+        self.owner_references
+            .iter()
+            .find(|r| r.controller == Some(true))
+    }
 }
 
 /// `intstr.IntOrString`: a port number or an IANA service port name.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "number | string"))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum IntOrString {
     Int(i32),
@@ -105,6 +141,7 @@ impl<'de> Deserialize<'de> for IntOrString {
 }
 
 /// `v1.ObjectReference`, as endpoints point at their pods.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectReference {
@@ -119,6 +156,7 @@ pub struct ObjectReference {
 }
 
 /// A `Namespace` object.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Namespace {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]

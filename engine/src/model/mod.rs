@@ -96,6 +96,7 @@ impl Object {
 
 /// The key of an object in the cluster: kind, namespace ("" for
 /// cluster-scoped kinds) and name. Ordered, so every listing is deterministic.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ObjectKey {
     pub kind: String,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 pub const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
 
 /// A `v1.Node`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Node {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
@@ -15,6 +16,7 @@ pub struct Node {
     pub status: NodeStatus,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeSpec {
@@ -27,8 +29,31 @@ pub struct NodeSpec {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub pod_cidrs: Vec<String>,
+    /// Cordoned: the scheduler places no new pods here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unschedulable: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model::null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub taints: Vec<Taint>,
 }
 
+/// `v1.Taint`: pods that do not tolerate it stay away (`NoSchedule`,
+/// `NoExecute`) or prefer to (`PreferNoSchedule`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Taint {
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
+    pub effect: String,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeStatus {
@@ -38,8 +63,28 @@ pub struct NodeStatus {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub addresses: Vec<NodeAddress>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model::null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub conditions: Vec<NodeCondition>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeCondition {
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::model::null_as_default"
+    )]
+    pub type_: String,
+    #[serde(default, deserialize_with = "crate::model::null_as_default")]
+    pub status: String,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NodeAddress {
     #[serde(
@@ -55,6 +100,20 @@ pub struct NodeAddress {
 impl Node {
     pub fn zone(&self) -> Option<&str> {
         self.metadata.labels.get(LABEL_ZONE).map(String::as_str)
+    }
+
+    /// Whether the node reports Ready. A node without a Ready condition
+    /// (hand-written manifests rarely give one) counts as ready.
+    pub fn is_ready(&self) -> bool {
+        self.status
+            .conditions
+            .iter()
+            .find(|c| c.type_ == "Ready")
+            .is_none_or(|c| c.status == "True")
+    }
+
+    pub fn is_unschedulable(&self) -> bool {
+        self.spec.unschedulable == Some(true)
     }
 
     /// The node's InternalIP addresses, in the order given.

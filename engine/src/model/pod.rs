@@ -1,7 +1,8 @@
-use super::ObjectMeta;
+use super::{ObjectMeta, StringMap};
 use serde::{Deserialize, Serialize};
 
 /// A `v1.Pod`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Pod {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
@@ -13,6 +14,7 @@ pub struct Pod {
 }
 
 /// `v1.PodSpec`: what selection, endpoints, DNS and env vars depend on.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodSpec {
@@ -44,14 +46,57 @@ pub struct PodSpec {
     pub dns_config: Option<PodDnsConfig>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_network: Option<bool>,
+    /// Labels a node must have for the scheduler to place the pod there.
+    #[serde(
+        default,
+        deserialize_with = "crate::model::string_map",
+        skip_serializing_if = "StringMap::is_empty"
+    )]
+    pub node_selector: StringMap,
+    #[serde(
+        default,
+        deserialize_with = "crate::model::null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub tolerations: Vec<Toleration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub termination_grace_period_seconds: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler_name: Option<String>,
+}
+
+/// `v1.Toleration`: which taints a pod accepts.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Toleration {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toleration_seconds: Option<i64>,
 }
 
 /// `v1.Container` (also used for init containers).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Container {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
     #[serde(
         default,
         deserialize_with = "crate::model::null_as_default",
@@ -91,6 +136,7 @@ impl Container {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerPort {
@@ -113,6 +159,7 @@ impl ContainerPort {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EnvVar {
@@ -126,6 +173,7 @@ pub struct EnvVar {
 
 /// Where a variable's value comes from at run time; svcscope reports the
 /// reference, since kubelet resolves it only inside the node.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EnvVarSource {
@@ -137,6 +185,7 @@ pub struct EnvVarSource {
     pub secret_key_ref: Option<KeyRef>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldPathRef {
@@ -144,6 +193,7 @@ pub struct FieldPathRef {
     pub field_path: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRef {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
@@ -152,6 +202,7 @@ pub struct KeyRef {
     pub key: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PodDnsConfig {
     #[serde(
@@ -174,6 +225,7 @@ pub struct PodDnsConfig {
     pub options: Vec<PodDnsConfigOption>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PodDnsConfigOption {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
@@ -182,6 +234,7 @@ pub struct PodDnsConfigOption {
     pub value: Option<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodStatus {
@@ -206,12 +259,14 @@ pub struct PodStatus {
     pub conditions: Vec<PodCondition>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PodIP {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub ip: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PodCondition {
     #[serde(
@@ -222,6 +277,10 @@ pub struct PodCondition {
     pub type_: String,
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 impl Pod {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// StatefulSet, DaemonSet, Job, CronJob or ReplicationController. svcscope
 /// reads the template's labels and ports to explain Services that select
 /// pods which do not exist (yet).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Workload {
     pub kind: String,
@@ -16,9 +17,12 @@ pub struct Workload {
     pub selector: Option<LabelSelector>,
     /// A StatefulSet's governing Service (`spec.serviceName`).
     pub service_name: Option<String>,
+    /// A Job's `spec.parallelism`: how many pods run at once.
+    pub parallelism: Option<i32>,
     pub template: PodTemplateSpec,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PodTemplateSpec {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
@@ -39,6 +43,7 @@ pub const WORKLOAD_KINDS: &[&str] = &[
 ];
 
 /// `spec` of Deployment, ReplicaSet, StatefulSet, DaemonSet and Job.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WorkloadSpec {
@@ -48,11 +53,14 @@ pub(crate) struct WorkloadSpec {
     pub selector: Option<LabelSelector>,
     #[serde(default)]
     pub service_name: Option<String>,
+    #[serde(default)]
+    pub parallelism: Option<i32>,
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub template: PodTemplateSpec,
 }
 
 /// `spec` of a ReplicationController: its selector is a plain map.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ReplicationControllerSpec {
@@ -65,6 +73,7 @@ pub(crate) struct ReplicationControllerSpec {
 }
 
 /// `spec` of a CronJob: the pod template sits in `jobTemplate.spec`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CronJobSpec {
@@ -72,6 +81,7 @@ pub(crate) struct CronJobSpec {
     pub job_template: CronJobTemplate,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Deserialize)]
 pub(crate) struct CronJobTemplate {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]

@@ -96,6 +96,7 @@ impl ProxyConfig {
 }
 
 /// One endpoint of a service port, as kube-proxy's endpoint info holds it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointInfo {
@@ -104,12 +105,16 @@ pub struct EndpointInfo {
     pub ready: bool,
     pub serving: bool,
     pub terminating: bool,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node_name: Option<String>,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub zone_hints: Vec<String>,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub node_hints: Vec<String>,
     /// Its KUBE-SEP chain (hashed once, when the service port is built).
@@ -119,6 +124,7 @@ pub struct EndpointInfo {
     #[serde(skip)]
     addr: Name,
     /// The pod behind the endpoint (`targetRef`), when known.
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod: Option<String>,
 }

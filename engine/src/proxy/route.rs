@@ -38,6 +38,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
 /// The proxy mode a trace or ruleset models.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
@@ -62,7 +63,9 @@ impl Mode {
 
 /// What to trace, as the CLI's `route` options and the JS API's
 /// `route({ from, to, … })` give it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", ts(optional_fields))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RouteRequest {
     /// `NAMESPACE/POD`, `node/NAME` or an IP.
@@ -70,11 +73,14 @@ pub struct RouteRequest {
     /// `HOST:PORT`: a Service DNS name or an IP.
     pub to: String,
     /// `TCP` (the default), `UDP` or `SCTP`, in any case.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(default = "default_protocol")]
     pub protocol: String,
     /// How many connections to simulate (1 to 1,000,000; default 1).
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(default = "one")]
     pub connections: u32,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(default)]
     pub mode: Mode,
     /// The node an outside client's packets enter (default: chosen as a
@@ -111,6 +117,7 @@ impl RouteRequest {
 }
 
 /// A packet's source and destination at some point of its way.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Addresses {
@@ -129,6 +136,7 @@ impl Addresses {
 }
 
 /// One step of the packet's way.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Hop {
@@ -137,20 +145,25 @@ pub struct Hop {
     /// reject, drop, deliver; in userspace mode also proxyAccept and
     /// proxyConnect.
     pub step: &'static str,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
     /// The rule (or map element, ipset entry, IPVS server) that matched:
     /// where it is in the node's ruleset, and its text as `rules` prints
     /// it.
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<Quote>,
     /// The map element or ipset entry that made the rule match.
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub element: Option<Quote>,
     /// The packet before this hop …
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub before: Option<Addresses>,
     /// … and after it.
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<Addresses>,
     pub detail: String,
@@ -171,12 +184,15 @@ impl Hop {
 }
 
 /// A backend the load-balancing step may pick.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Candidate {
     pub endpoint: String,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod: Option<String>,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
     /// The share of new connections the rules give it.
@@ -186,6 +202,7 @@ pub struct Candidate {
 }
 
 /// Where one connection went.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Connection {
@@ -196,6 +213,7 @@ pub struct Connection {
 }
 
 /// Connections per backend.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Share {
@@ -205,6 +223,7 @@ pub struct Share {
 }
 
 /// How the trace ends.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum VerdictKind {
@@ -222,6 +241,7 @@ pub enum VerdictKind {
     ReplyLost,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Verdict {
@@ -230,6 +250,7 @@ pub struct Verdict {
 }
 
 /// A complete trace.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Trace {
@@ -237,6 +258,7 @@ pub struct Trace {
     pub to: String,
     pub protocol: String,
     pub mode: Mode,
+    #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
     pub hops: Vec<Hop>,

@@ -386,6 +386,7 @@ fn render_ipt_table(t: &Table, out: &mut String) {
 
 /// What a trace hop points at: a rule by table, chain and index, a map or
 /// set element by key, an ipset entry, an IPVS virtual or real server.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum RuleId {
@@ -414,6 +415,7 @@ pub enum RuleId {
 
 /// A rule (or element, entry, server) a hop quotes: its identity and its
 /// text exactly as `rules` prints it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Quote {

@@ -37,12 +37,14 @@ mod endpoints;
 mod ip;
 mod pod;
 mod service;
+mod workload;
 
 use crate::names::*;
 pub use endpoints::{validate_endpoint_slice, validate_endpoints};
 use ip::*;
 pub use pod::validate_pod;
 pub use service::validate_service;
+pub use workload::validate_workload;
 
 // ---------------------------------------------------------------------------
 // Shared pieces

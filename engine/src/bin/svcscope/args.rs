@@ -22,10 +22,18 @@ const VALUE_OPTIONS: &[(&str, Option<char>)] = &[
     ("node", None),
     ("cluster-cidr", None),
     ("filename", Some('f')),
+    ("seed", None),
+    ("delete-pod", None),
+    ("scale", None),
+    ("drain", None),
 ];
 
 /// Value options that may be given more than once (in order).
-const REPEATABLE: &[&str] = &["filename"];
+const REPEATABLE: &[&str] = &["filename", "delete-pod", "scale", "drain"];
+
+/// Options that change the running cluster, one after another in the
+/// order given (across options).
+pub const STEPS: &[&str] = &["delete-pod", "scale", "drain"];
 
 /// Options that are switches.
 const FLAGS: &[(&str, Option<char>)] = &[
@@ -33,6 +41,7 @@ const FLAGS: &[(&str, Option<char>)] = &[
     ("version", Some('V')),
     ("no-defaults", None),
     ("recursive", Some('R')),
+    ("controllers", None),
 ];
 
 #[derive(Debug, Default)]
@@ -42,6 +51,8 @@ pub struct Args {
     options: BTreeMap<String, String>,
     /// Every value of a repeatable option, in order.
     repeated: BTreeMap<String, Vec<String>>,
+    /// The [`STEPS`] options and their values, in the order given.
+    steps: Vec<(String, String)>,
     flags: Vec<String>,
 }
 
@@ -93,6 +104,9 @@ impl Args {
                         .next()
                         .ok_or_else(|| UsageError(format!("option --{name} needs a value")))?,
                 };
+                if STEPS.contains(&name.as_str()) {
+                    args.steps.push((name.clone(), value.clone()));
+                }
                 if REPEATABLE.contains(&name.as_str()) {
                     args.repeated.entry(name).or_default().push(value);
                 } else if args.options.insert(name.clone(), value).is_some() {
@@ -117,6 +131,11 @@ impl Args {
     /// Every value of a repeatable option, in the order given.
     pub fn values(&self, name: &str) -> &[String] {
         self.repeated.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The changes to the running cluster, in the order given.
+    pub fn steps(&self) -> &[(String, String)] {
+        &self.steps
     }
 
     pub fn flag(&self, name: &str) -> bool {
@@ -167,6 +186,11 @@ const GLOBAL: &[&str] = &[
     "filename",
     "recursive",
     "namespace",
+    "controllers",
+    "seed",
+    "delete-pod",
+    "scale",
+    "drain",
 ];
 
 #[cfg(test)]
@@ -221,6 +245,24 @@ mod tests {
         assert!(a.flag("recursive"));
         assert_eq!(a.option("namespace"), Some("x"));
         assert_eq!(a.positionals, ["ns/p"]);
+    }
+
+    #[test]
+    fn steps_keep_their_order_across_options() {
+        let a = parse(&[
+            "pods",
+            "--scale",
+            "deploy/web=3",
+            "--drain",
+            "node-a",
+            "--delete-pod=default/web-1",
+            "--scale",
+            "rs/x=0",
+        ])
+        .unwrap();
+        let names: Vec<&str> = a.steps().iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["scale", "drain", "delete-pod", "scale"]);
+        assert_eq!(a.values("scale"), ["deploy/web=3", "rs/x=0"]);
     }
 
     #[test]

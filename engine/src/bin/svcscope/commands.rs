@@ -31,6 +31,7 @@ pub(crate) fn run(
         "route" => route(args, config, out),
         "dns" => dns(args, config, out),
         "zone" => zone(args, config, out),
+        "pods" => pods(args, config, out),
         other => Err(UsageError(format!("unknown command {other:?}")).into()),
     }
 }
@@ -368,5 +369,23 @@ fn zone(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Failure
         out.write_all(zone.text.as_bytes())?;
     }
     notes(&zone.notes);
+    input_status(load_errors)
+}
+
+fn pods(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Failure> {
+    args.allow_only(&["output"])?;
+    let format = args.output(&["table", "wide", "yaml", "json"])?;
+    let (cluster, load_errors) = cluster_from(&args.positionals, args, config, true)?;
+    let pods = cluster.pods();
+    match format {
+        "json" => json(out, &pods)?,
+        "yaml" => out.write_all(
+            emit::to_yaml(&pods.to_list())
+                .map_err(io::Error::from)?
+                .as_bytes(),
+        )?,
+        _ if pods.pods.is_empty() => eprintln_safe("No resources found"),
+        f => out.write_all(pods.to_table(f == "wide").as_bytes())?,
+    }
     input_status(load_errors)
 }

@@ -62,6 +62,10 @@ Commands:
   resolve [FILE…] -o json    the whole computed view: Services after defaulting
                              and allocation, selections with why-not counts,
                              endpoints, slices, diagnostics, errors
+  pods [FILE…] [--controllers] [-o wide|yaml|json]
+                             the pods the cluster runs, as kubectl get pods -A
+                             prints them (with --controllers, those the
+                             workloads' controllers make too)
 
 FILE is a YAML or JSON manifest (multi-document, kind: List, kubectl get -o
 yaml|json output; UTF-8, or UTF-16 with a byte order mark), or a directory of
@@ -76,6 +80,20 @@ Options:
   --service-cidr CIDR[,CIDR]  service IP range(s) (default 10.96.0.0/12)
   --node-port-range A-B       NodePort range (default 30000-32767)
   --cluster-domain DOMAIN     cluster DNS zone (default cluster.local)
+  --controllers               run the controllers: pods from Deployments,
+                              ReplicaSets, ReplicationControllers, StatefulSets,
+                              DaemonSets and Jobs, scheduled onto the nodes
+                              (three assumed nodes when the input has none)
+  --seed N                    the seed of the controllers' random choices
+                              (pod name suffixes, scheduling ties; default 0)
+  --delete-pod NAMESPACE/POD  (with --controllers) delete a pod; its controller
+                              replaces it (repeatable)
+  --scale KIND/NAMESPACE/NAME=N
+                              (with --controllers) scale a Deployment,
+                              ReplicaSet, ReplicationController or StatefulSet
+  --drain NODE                (with --controllers) cordon a node and evict its
+                              pods; --delete-pod, --scale and --drain run in
+                              the order given, after the files are read
   -c, --container NAME        (env) the container (default: the first)
   --zone ZONE[,REVERSE…]      (dns, zone) the zone(s) CoreDNS serves (default: the
                              cluster domain, in-addr.arpa, ip6.arpa)
@@ -223,6 +241,14 @@ fn config(args: &Args) -> Result<Config, UsageError> {
         c.cluster_domain = Config::parse_cluster_domain(v)
             .map_err(|e| UsageError(format!("--cluster-domain: {e}")))?;
     }
+    c.controllers = args.flag("controllers");
+    if let Some(v) = args.option("seed") {
+        c.seed = v.parse().map_err(|_| {
+            UsageError(format!(
+                "--seed {v:?}: want a whole number from 0 to 18446744073709551615"
+            ))
+        })?;
+    }
     Ok(c)
 }
 
@@ -266,6 +292,35 @@ fn expand_dir(path: &str, recursive: bool) -> Vec<String> {
         }
     }
     files
+}
+
+/// `--delete-pod`, `--scale` and `--drain`, in the order given.
+fn run_steps(cluster: &mut Cluster, args: &Args) -> Result<(), Failure> {
+    let reference = |arg: &str| match (arg.contains('/'), args.option("namespace")) {
+        (false, Some(ns)) => format!("{ns}/{arg}"),
+        _ => arg.to_string(),
+    };
+    for (step, value) in args.steps() {
+        let report = match step.as_str() {
+            "delete-pod" => cluster.delete_pod(&reference(value))?,
+            "drain" => cluster.drain(value)?,
+            _ => {
+                let bad = || {
+                    UsageError(format!(
+                        "--scale {value:?}: want KIND/NAMESPACE/NAME=REPLICAS (or KIND/NAME=REPLICAS)"
+                    ))
+                };
+                let (target, n) = value.rsplit_once('=').ok_or_else(bad)?;
+                let (kind, name) = target.split_once('/').ok_or_else(bad)?;
+                let n: i32 = n.trim().parse().map_err(|_| bad())?;
+                cluster.scale(kind, &reference(name), n)?
+            }
+        };
+        for n in &report.notes {
+            eprintln_safe(&format!("note: {n}"));
+        }
+    }
+    Ok(())
 }
 
 /// Reads the named files (`-`: stdin), decoded as kubectl decodes them.
@@ -341,6 +396,17 @@ pub(crate) fn cluster_from(
             }
         }
         had_errors |= !report.errors.is_empty();
+        if let Some(r) = &report.controllers {
+            for n in &r.notes {
+                eprintln_safe(&format!("note: {n}"));
+            }
+        }
+    }
+    run_steps(&mut cluster, args)?;
+    if cluster.config().controllers {
+        for n in &cluster.pods().notes {
+            eprintln_safe(&format!("note: {n}"));
+        }
     }
     // The cluster lives until the process exits: freeing a big cluster's
     // millions of allocations one by one would only delay the exit.
