@@ -15,12 +15,13 @@ use std::time::{Duration, Instant};
 /// The allocator the CLI uses, so the figures are the CLI's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use svcscope::cluster::options::{LoadOptions, RulesRequest};
 use svcscope::internals::engine::Engine;
 use svcscope::internals::net::Family;
 use svcscope::internals::proxy::route::{Mode, RouteIndex, RouteRequest};
 use svcscope::internals::proxy::{node_config, ruleset, stored_service_ports};
 use svcscope::model::*;
-use svcscope::{Config, Origin};
+use svcscope::{Cluster, Config, Origin};
 
 const SERVICES: usize = 10_000;
 const PER_SERVICE: usize = 10;
@@ -110,6 +111,27 @@ fn objects() -> Vec<(Object, Origin)> {
     out.into_iter().map(|o| (o, Origin::default())).collect()
 }
 
+/// The objects as one `kubectl get -o json`-shaped List.
+fn list(objects: Vec<(Object, Origin)>) -> String {
+    let items: Vec<serde_json::Value> = objects
+        .iter()
+        .map(|(o, _)| {
+            let (api_version, mut v) = match o {
+                Object::Node(n) => ("v1", serde_json::to_value(n)),
+                Object::Pod(p) => ("v1", serde_json::to_value(p)),
+                Object::Service(s) => ("v1", serde_json::to_value(s)),
+                Object::EndpointSlice(s) => ("discovery.k8s.io/v1", serde_json::to_value(s)),
+                other => panic!("{}: not generated", other.kind()),
+            };
+            let v = v.as_mut().expect("serialisable");
+            v["apiVersion"] = api_version.into();
+            v["kind"] = o.kind().into();
+            v.take()
+        })
+        .collect();
+    serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": items }).to_string()
+}
+
 fn per_iter(total: Duration, n: u32) -> String {
     let us = total.as_secs_f64() * 1e6 / f64::from(n);
     if us >= 1000.0 {
@@ -195,5 +217,50 @@ fn main() {
                 trace.hops.len()
             );
         }
+    }
+
+    // The same through the door the CLI and the npm package use:
+    // `Cluster::rules` builds the document (structured rules and text),
+    // `Cluster::route` its index too.
+    let text = list(objects());
+    let t = Instant::now();
+    let mut cluster = Cluster::new(Config::default());
+    let report = cluster.load(text, &LoadOptions::named("cluster.json"));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    println!(
+        "Cluster: the same objects as one JSON List loaded in {:.2?}",
+        t.elapsed()
+    );
+    for mode in modes {
+        let mut req = RulesRequest::new("node-3", mode);
+        req.cluster_cidr = Some("10.0.0.0/8".into());
+        let t = Instant::now();
+        for _ in 0..RULE_RUNS {
+            black_box(cluster.rules(&req).expect("rules"));
+        }
+        println!(
+            "Cluster::rules for one node, {mode:?}: {} per call (target < 1 s)",
+            per_iter(t.elapsed(), RULE_RUNS)
+        );
+    }
+    const DOOR_TRACES: u32 = 10_000;
+    for mode in modes {
+        let (what, from, to) = requests[0];
+        let mut req = RouteRequest::new(from, to);
+        req.mode = mode;
+        // The first trace builds the index (and the node's fixed rules);
+        // the next reuse them while the cluster is unchanged.
+        let t = Instant::now();
+        black_box(cluster.route(&req).expect("trace"));
+        let first = t.elapsed();
+        let t = Instant::now();
+        for _ in 0..DOOR_TRACES {
+            black_box(cluster.route(&req).expect("trace"));
+        }
+        println!(
+            "Cluster::route, {mode:?}, {what}: first call {}, then {} per call",
+            per_iter(first, 1),
+            per_iter(t.elapsed(), DOOR_TRACES)
+        );
     }
 }

@@ -651,6 +651,9 @@ pub fn ruleset(
 pub fn rules_document(rs: &Ruleset, node: &str) -> crate::cluster::documents::ProxyRules {
     use crate::cluster::documents as d;
     let family = rs.family;
+    let (text, spans) = rs.render();
+    let mut rules = spans.rules.iter().map(|r| text[r.clone()].to_string());
+    let mut elements = spans.elements.iter().map(|r| text[r.clone()].to_string());
     let tables = rs
         .tables
         .iter()
@@ -662,11 +665,7 @@ pub fn rules_document(rs: &Ruleset, node: &str) -> crate::cluster::documents::Pr
                 .map(|c| d::RuleChain {
                     name: c.name.to_string(),
                     hook: c.hook.map(String::from),
-                    rules: c
-                        .rules
-                        .iter()
-                        .map(|p| p.rule.text(&c.name, family))
-                        .collect(),
+                    rules: rules.by_ref().take(c.rules.len()).collect(),
                 })
                 .collect(),
             sets: t
@@ -678,10 +677,11 @@ pub fn rules_document(rs: &Ruleset, node: &str) -> crate::cluster::documents::Pr
                     elements: s
                         .elements
                         .iter()
-                        .map(|e| d::RuleElement {
+                        .zip(elements.by_ref())
+                        .map(|(e, text)| d::RuleElement {
                             key: e.key.to_string(),
                             value: e.value.as_ref().map(ToString::to_string),
-                            text: e.text(),
+                            text,
                         })
                         .collect(),
                 })
@@ -730,7 +730,7 @@ pub fn rules_document(rs: &Ruleset, node: &str) -> crate::cluster::documents::Pr
         tables,
         ipsets,
         virtual_servers,
-        text: rs.text(),
+        text,
         notes: Vec::new(),
     }
 }

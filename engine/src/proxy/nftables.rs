@@ -23,7 +23,7 @@ use super::ipt::Net;
 use super::iptables::Plan;
 use super::nft::{self, duration, Element, Expr, Key, Verdict};
 use super::route::Mode;
-use super::ruleset::{ip_x, ChainOrder, Name, Role, Ruleset, Table};
+use super::ruleset::{ip_x, ChainOrder, Name, Role, Ruleset, Spans, Table};
 use super::{categorize, Categorized, EndpointInfo, Entry, ProxyConfig, ServicePortInfo};
 use crate::net::{Cidr, Family};
 use std::collections::HashMap;
@@ -634,7 +634,7 @@ pub fn service_port(r: &mut Ruleset, sp: &ServicePortInfo, cat: &Categorized, cf
 }
 
 /// `nft list table` text.
-pub fn render(r: &Ruleset, s: &mut String) {
+pub fn render(r: &Ruleset, s: &mut String, spans: &mut Spans) {
     let ip = ip_x(r.family);
     let _ = writeln!(
         s,
@@ -662,13 +662,16 @@ pub fn render(r: &Ruleset, s: &mut String) {
                 if i > 0 {
                     s.push_str(",\n\t\t\t     ");
                 }
+                let start = s.len();
                 e.render(s);
+                spans.elements.push(start..s.len());
             }
             s.push_str(" }\n");
         }
         s.push_str("\t}\n\n");
     }
-    for (i, c) in t.chains.iter().enumerate() {
+    let chains = t.ordered_chains();
+    for (i, c) in chains.iter().enumerate() {
         let _ = writeln!(s, "\tchain {} {{", c.name);
         if let Some(h) = c.hook {
             let _ = writeln!(s, "\t\t{h}");
@@ -678,11 +681,13 @@ pub fn render(r: &Ruleset, s: &mut String) {
         }
         for p in &c.rules {
             s.push_str("\t\t");
+            let start = s.len();
             p.rule.render(&c.name, r.family, s);
+            spans.rules.push(start..s.len());
             s.push('\n');
         }
         s.push_str("\t}\n");
-        if i + 1 < t.chains.len() {
+        if i + 1 < chains.len() {
             s.push('\n');
         }
     }

@@ -18,6 +18,7 @@ use super::Entry;
 use crate::net::Family;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// A shared name (chains, sets, comments): cloned, never copied.
@@ -340,32 +341,48 @@ impl Ruleset {
     /// The text the mode's tools print: `iptables-save`, `nft list table`,
     /// `ipset save` + `iptables-save` + `ipvsadm -Ln`.
     pub fn text(&self) -> String {
+        self.render().0
+    }
+
+    /// The text, and where each rule and element sits in it.
+    pub fn render(&self) -> (String, Spans) {
         let mut s = String::new();
+        let mut spans = Spans::default();
         match self.mode {
             Mode::Iptables | Mode::Userspace => {
                 for t in &self.tables {
-                    render_ipt_table(t, &mut s);
+                    render_ipt_table(t, &mut s, &mut spans);
                 }
             }
-            Mode::Nftables => super::nftables::render(self, &mut s),
+            Mode::Nftables => super::nftables::render(self, &mut s, &mut spans),
             Mode::Ipvs => {
                 s.push_str("# ipset save\n");
                 super::ipvs::render_ipsets(&self.ipsets, &mut s);
                 s.push_str("# iptables-save\n");
                 for t in &self.tables {
-                    render_ipt_table(t, &mut s);
+                    render_ipt_table(t, &mut s, &mut spans);
                 }
                 s.push_str("# ipvsadm -Ln\n");
                 super::ipvs::render_virtual_servers(&self.virtual_servers, &mut s);
             }
         }
-        s
+        (s, spans)
     }
+}
+
+/// Where each rule's and nftables set element's text sits in a rendered
+/// ruleset, in the order of tables, [`Table::ordered_chains`] and sets:
+/// the `rules` document cuts its pieces from the one text rather than
+/// render every rule twice.
+#[derive(Debug, Default)]
+pub struct Spans {
+    pub rules: Vec<Range<usize>>,
+    pub elements: Vec<Range<usize>>,
 }
 
 /// `iptables-save` output of one table: header, declarations, rules,
 /// COMMIT.
-fn render_ipt_table(t: &Table, out: &mut String) {
+fn render_ipt_table(t: &Table, out: &mut String, spans: &mut Spans) {
     let chains = t.ordered_chains();
     out.push('*');
     out.push_str(t.name);
@@ -377,7 +394,9 @@ fn render_ipt_table(t: &Table, out: &mut String) {
     }
     for c in &chains {
         for p in &c.rules {
+            let start = out.len();
             p.rule.render(&c.name, Family::IPv4, out);
+            spans.rules.push(start..out.len());
             out.push('\n');
         }
     }
