@@ -91,8 +91,8 @@ pub const BASE_CHAINS: [(&str, &str); 8] = [
 /// `HASH-name`: the first 8 characters of base32(sha256(name)) before the
 /// name, which keeps truncated names unique and similar names apart.
 pub fn hash_and_truncate(name: &str) -> String {
-    let mut s = base32(&sha256(name.as_bytes()));
-    s.truncate(8);
+    // Every 5 bytes are 8 characters of their own: 8 need only 5.
+    let mut s = base32(&sha256(name.as_bytes())[..5]);
     s.push('-');
     s.push_str(name);
     if s.len() > CHAIN_NAME_BASE_MAX {

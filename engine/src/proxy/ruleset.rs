@@ -15,9 +15,9 @@ use super::ipvs::{IpSet, VirtualServer};
 use super::nft;
 use super::route::Mode;
 use super::Entry;
+use crate::hash::FastMap;
 use crate::net::Family;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -208,7 +208,7 @@ pub struct Table {
     pub chains: Vec<Chain>,
     pub sets: Vec<nft::Set>,
     order: ChainOrder,
-    index: HashMap<Name, usize>,
+    index: FastMap<Name, usize>,
 }
 
 impl Table {
@@ -218,7 +218,7 @@ impl Table {
             chains: Vec::new(),
             sets: Vec::new(),
             order,
-            index: HashMap::new(),
+            index: FastMap::default(),
         }
     }
 

@@ -28,7 +28,7 @@ use super::route::Mode;
 use super::ruleset::{Name, Quote, Role, Rule, RuleId, Ruleset, Table};
 use super::{join_host_port, ProxyConfig};
 use crate::hash::fnv1a;
-use std::collections::HashMap;
+use crate::hash::FastMap;
 use std::net::IpAddr;
 
 /// What a rule sees of a packet.
@@ -98,10 +98,10 @@ pub struct Walk {
 /// sets, IPVS round-robin positions and persistence templates.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Memory {
-    recent: HashMap<Name, Vec<IpAddr>>,
-    sets: HashMap<Name, Vec<IpAddr>>,
-    rr: HashMap<String, usize>,
-    persistent: HashMap<(String, IpAddr), usize>,
+    recent: FastMap<Name, Vec<IpAddr>>,
+    sets: FastMap<Name, Vec<IpAddr>>,
+    rr: FastMap<String, usize>,
+    persistent: FastMap<(String, IpAddr), usize>,
 }
 
 /// Deterministic randomness for `statistic` and `numgen`: a hash of the
