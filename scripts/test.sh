@@ -13,6 +13,7 @@ cargo build -p svcscope --lib --target wasm32-unknown-unknown --release
 
 echo "== tests"
 cargo test --workspace --all-targets
+cargo test --workspace --doc
 
 echo "== JavaScript API: wasm-bindgen-test in Node and headless Chromium"
 CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" \

@@ -44,7 +44,12 @@ fn main() {
         "EXAMPLES",
         &files(&examples, &["yaml", "yml", "json"]),
     );
-    let wanted = ["selectors.yaml", "validation.yaml", "envvars.yaml"];
+    let wanted = [
+        "selectors.yaml",
+        "validation.yaml",
+        "envvars.yaml",
+        "endpoints.yaml",
+    ];
     let cases: Vec<PathBuf> = wanted.iter().map(|f| conformance.join(f)).collect();
     for c in &cases {
         assert!(

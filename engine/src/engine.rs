@@ -89,9 +89,22 @@ pub struct Engine {
     /// Counts the calls that may change the objects: a view cached by
     /// revision is current while the revision is.
     revision: u64,
-    /// ns → env-var prefix a pod's env refers to → pods.
-    env_refs: FastMap<(String, String), BTreeSet<String>>,
+    /// Service-variable prefix a pod's env refers to → pods, in every
+    /// namespace (a Service elsewhere is named in the hints of a pod that
+    /// lacks it).
+    env_refs: FastMap<String, BTreeSet<NsName>>,
+    /// ns → pods with `$(VAR)` references their own variables do not
+    /// answer.
+    env_users: FastMap<String, BTreeSet<String>>,
+    /// ns → pods with a reference no Service of the namespace answers by
+    /// name: their hints compare it with every Service there, so any
+    /// Service change in the namespace refreshes them.
+    env_open: FastMap<String, BTreeSet<String>>,
+    /// Service name → the namespaces with a Service of that name.
+    service_namespaces: FastMap<String, BTreeSet<String>>,
     pod_diagnostics: BTreeMap<NsName, Vec<Diagnostic>>,
+    /// Workloads whose own selector misses their template, by (kind, key).
+    workload_diagnostics: BTreeMap<(String, NsName), Vec<Diagnostic>>,
     /// Services whose selector matches nothing: their diagnostics name the
     /// closest pods of the namespace and matching pods elsewhere.
     unmatched: BTreeSet<NsName>,
@@ -117,7 +130,11 @@ impl Engine {
             next_seq: 0,
             revision: 0,
             env_refs: FastMap::default(),
+            env_users: FastMap::default(),
+            env_open: FastMap::default(),
+            service_namespaces: FastMap::default(),
             pod_diagnostics: BTreeMap::new(),
+            workload_diagnostics: BTreeMap::new(),
             unmatched: BTreeSet::new(),
             external_names: BTreeSet::new(),
             views: Views::All,
@@ -222,9 +239,9 @@ impl Engine {
         // service variables are checked once every Service is in.
         self.refresh_external_names(&mut changes);
         let users: BTreeSet<NsName> = self
-            .env_refs
+            .env_users
             .iter()
-            .flat_map(|((ns, _), pods)| pods.iter().map(move |p| NsName::new(ns, p)))
+            .flat_map(|(ns, pods)| pods.iter().map(move |p| NsName::new(ns, p)))
             .collect();
         for p in users {
             self.refresh_pod_diagnostics(&p, &mut changes);
@@ -241,6 +258,16 @@ impl Engine {
         let key = ObjectKey::new(&w.kind, &nn.namespace, &nn.name);
         let errs = validate::validate_workload(&w);
         self.set_object_errors(&key, &w.kind, &nn, errs, &origin);
+        let diags = match self.views {
+            Views::All => explain::workload_diagnostics(&w),
+            Views::Selection => Vec::new(),
+        };
+        let wk = (w.kind.clone(), nn.clone());
+        if diags.is_empty() {
+            self.workload_diagnostics.remove(&wk);
+        } else {
+            self.workload_diagnostics.insert(wk, diags);
+        }
         self.cluster.apply(Object::Workload(w), origin);
         nn.namespace
     }
@@ -278,6 +305,7 @@ impl Engine {
             config: &self.config,
             objects: &self.cluster,
             services: &self.services,
+            service_namespaces: &self.service_namespaces,
         }
     }
 
@@ -441,6 +469,8 @@ impl Engine {
                         self.slice_changed(&nn, Some(Object::EndpointSlice(es)), &mut changes)
                     }
                     Some(Object::Workload(w)) => {
+                        self.workload_diagnostics
+                            .remove(&(w.kind.clone(), NsName::of(&w.metadata)));
                         self.refresh_namespace_diagnostics(w.metadata.ns(), &mut changes)
                     }
                     _ => {}
@@ -540,6 +570,10 @@ impl Engine {
     /// selecting its pods.
     fn install_selection(&mut self, nn: &NsName, mut st: ServiceState) {
         self.drop_service(nn);
+        self.service_namespaces
+            .entry(nn.name.clone())
+            .or_default()
+            .insert(nn.namespace.clone());
         if let Some(sel) = &st.selector {
             if let Some(anchor) = sel.requirements().first() {
                 let value = anchor.values.first().cloned().unwrap_or_default();
@@ -634,6 +668,12 @@ impl Engine {
         let Some(old) = self.services.remove(nn) else {
             return;
         };
+        if let Some(set) = self.service_namespaces.get_mut(&nn.name) {
+            set.remove(&nn.namespace);
+            if set.is_empty() {
+                self.service_namespaces.remove(&nn.name);
+            }
+        }
         self.unmatched.remove(nn);
         self.external_names.remove(nn);
         self.alloc.release(nn);
@@ -680,12 +720,24 @@ impl Engine {
                 }
             }
         }
-        for prefix in crate::env::env_references(pod) {
-            self.env_refs
-                .entry((namespace.to_string(), prefix))
-                .or_default()
-                .insert(pod_name.to_string());
+        let refs = crate::env::references(pod);
+        if refs.is_empty() {
+            return;
         }
+        let nn = NsName::new(namespace, pod_name);
+        for prefix in refs
+            .iter()
+            .filter_map(|r| crate::env::service_var_prefix(&r.name))
+        {
+            self.env_refs
+                .entry(prefix.to_string())
+                .or_default()
+                .insert(nn.clone());
+        }
+        self.env_users
+            .entry(namespace.to_string())
+            .or_default()
+            .insert(pod_name.to_string());
     }
 
     fn unindex_pod(&mut self, namespace: &str, pod_name: &str, pod: &Pod) {
@@ -704,12 +756,27 @@ impl Engine {
                 }
             }
         }
-        for prefix in crate::env::env_references(pod) {
-            let k = (namespace.to_string(), prefix);
-            if let Some(set) = self.env_refs.get_mut(&k) {
+        let refs = crate::env::references(pod);
+        if refs.is_empty() {
+            return;
+        }
+        let nn = NsName::new(namespace, pod_name);
+        for prefix in refs
+            .iter()
+            .filter_map(|r| crate::env::service_var_prefix(&r.name))
+        {
+            if let Some(set) = self.env_refs.get_mut(prefix) {
+                set.remove(&nn);
+                if set.is_empty() {
+                    self.env_refs.remove(prefix);
+                }
+            }
+        }
+        for map in [&mut self.env_users, &mut self.env_open] {
+            if let Some(set) = map.get_mut(namespace) {
                 set.remove(pod_name);
                 if set.is_empty() {
-                    self.env_refs.remove(&k);
+                    map.remove(namespace);
                 }
             }
         }
@@ -829,8 +896,9 @@ impl Engine {
     }
 
     /// After a pod change (its old and new labels): refreshes the unmatched
-    /// Services it can affect, those of its namespace (closest pods) and
-    /// those elsewhere whose selector it matches.
+    /// Services it can affect, those of its namespace it is a near miss of
+    /// (or all of them, when the namespace gains its first pod or loses its
+    /// last) and those elsewhere whose selector it matches.
     fn refresh_unmatched(
         &mut self,
         pod: &NsName,
@@ -838,16 +906,26 @@ impl Engine {
         new: Option<&StringMap>,
         changes: &mut Changes,
     ) {
+        let mut in_ns = self.cluster.pods_in(&pod.namespace).take(2).count();
+        if new.is_none() {
+            in_ns += 1;
+        }
+        let first_or_last = in_ns == 1 && (old.is_none() || new.is_none());
         let keys: Vec<NsName> = self
             .unmatched
             .iter()
             .filter(|k| !changes.services.contains(*k))
             .filter(|k| {
-                let sel = self.services.get(*k).and_then(|st| st.selector.as_ref());
-                k.namespace == pod.namespace
-                    || sel.is_some_and(|sel| {
-                        old.is_some_and(|l| sel.matches(l)) || new.is_some_and(|l| sel.matches(l))
-                    })
+                let Some(sel) = self.services.get(*k).and_then(|st| st.selector.as_ref()) else {
+                    return false;
+                };
+                let either =
+                    |f: &dyn Fn(&StringMap) -> bool| old.is_some_and(f) || new.is_some_and(f);
+                if k.namespace == pod.namespace {
+                    first_or_last || either(&|l| selection::concerns(sel, l))
+                } else {
+                    either(&|l| sel.matches(l))
+                }
             })
             .cloned()
             .collect();
@@ -869,22 +947,24 @@ impl Engine {
         }
     }
 
-    /// Namespaces other than the Service's with pods its selector matches.
-    fn matching_elsewhere(&self, nn: &NsName, sel: &Selector) -> Vec<String> {
+    /// Namespaces other than the Service's with pods its selector
+    /// matches, each with its first such pod.
+    fn matching_elsewhere(&self, nn: &NsName, sel: &Selector) -> Vec<NsName> {
         let Some(anchor) = sel.requirements().first() else {
             return Vec::new();
         };
         let value = anchor.values.first().map(String::as_str).unwrap_or("");
-        let mut out: Vec<String> = self
+        let mut out: Vec<NsName> = self
             .pod_index
             .iter()
             .filter(|(ns, _)| **ns != nn.namespace)
-            .filter(|(_, keys)| {
-                keys.get(&anchor.key)
-                    .and_then(|v| v.get(value))
-                    .is_some_and(|pods| pods.values().any(|pod| sel.matches(&pod.metadata.labels)))
+            .filter_map(|(ns, keys)| {
+                let pods = keys.get(&anchor.key)?.get(value)?;
+                let (name, _) = pods
+                    .iter()
+                    .find(|(_, pod)| sel.matches(&pod.metadata.labels))?;
+                Some(NsName::new(ns, name))
             })
-            .map(|(ns, _)| ns.clone())
             .collect();
         out.sort();
         out
@@ -1028,6 +1108,20 @@ impl Engine {
             Some(sel) if unmatched => self.matching_elsewhere(nn, sel),
             _ => Vec::new(),
         };
+        // What the selector was probably meant to match: pods (through the
+        // label index) and templates when it matches nothing, templates
+        // alone (a workload's pods it misses) otherwise.
+        let ns = nn.namespace.as_str();
+        let near = match &st.selector {
+            Some(sel) => selection::near_misses(
+                sel,
+                ns,
+                self.pod_index.get(ns).filter(|_| unmatched),
+                self.cluster.workloads_in(ns),
+                explain::NEAR_MISSES,
+            ),
+            None => Vec::new(),
+        };
         let facts = ServiceFacts {
             key: nn,
             service: &st.service,
@@ -1040,6 +1134,7 @@ impl Engine {
             manual_endpoints: self.cluster.endpoints.get(nn),
             errors: self.service_errors.get(nn).map_or(&[], Vec::as_slice),
             matching_elsewhere: &elsewhere,
+            near_misses: &near,
         };
         let diags = explain::service_diagnostics(&facts, &self.cluster, &self.config);
         if let Some(st) = self.services.get_mut(nn) {
@@ -1058,17 +1153,17 @@ impl Engine {
         changes.services.insert(nn.clone());
     }
 
-    /// Pods whose env refers to this Service's variables get their
-    /// ordering diagnostics recomputed.
+    /// Pods whose env refers to this Service's variables (in any
+    /// namespace), and those of its namespace whose references no Service
+    /// answers by name, get their diagnostics recomputed.
     fn refresh_env_diagnostics(&mut self, svc: &NsName, changes: &mut Changes) {
         let prefix = crate::env::env_prefix(&svc.name);
-        let pods: Vec<String> = self
-            .env_refs
-            .get(&(svc.namespace.clone(), prefix))
-            .map(|s| s.iter().cloned().collect())
-            .unwrap_or_default();
+        let mut pods: BTreeSet<NsName> = self.env_refs.get(&prefix).cloned().unwrap_or_default();
+        if let Some(open) = self.env_open.get(&svc.namespace) {
+            pods.extend(open.iter().map(|p| NsName::new(&svc.namespace, p)));
+        }
         for p in pods {
-            self.refresh_pod_diagnostics(&NsName::new(&svc.namespace, &p), changes);
+            self.refresh_pod_diagnostics(&p, changes);
         }
     }
 
@@ -1079,23 +1174,52 @@ impl Engine {
         if self.views == Views::Selection {
             return;
         }
-        if crate::env::env_references(pod).is_empty() {
+        let refs = crate::env::references(pod);
+        if refs.is_empty() {
             if self.pod_diagnostics.remove(nn).is_some() {
                 changes.pods.insert(nn.clone());
             }
             return;
+        }
+        let state = self.state();
+        let master = crate::master::name();
+        let mut services = state.services_in(&nn.namespace);
+        if nn.namespace != master.namespace {
+            services.extend(state.service(&master).map(|st| (&master, &*st.service)));
         }
         let pod_key = ObjectKey::new("Pod", &nn.namespace, &nn.name);
         let created_after = |svc_nn: &NsName, _: &Service| {
             let k = ObjectKey::new("Service", &svc_nn.namespace, &svc_nn.name);
             self.created_after(&k, &pod_key).unwrap_or(false)
         };
-        let diags = explain::pod_env_diagnostics(
-            nn,
-            pod,
-            &self.state().services_in(&nn.namespace),
-            &created_after,
-        );
+        let elsewhere = |name: &str| {
+            state
+                .namespaces_with_service(name)
+                .find(|ns| *ns != nn.namespace)
+                .map(str::to_string)
+        };
+        let diags = explain::pod_env_diagnostics(nn, pod, &services, &created_after, &elsewhere);
+        // Open: some reference no Service of the namespace answers by name.
+        let answered = |name: &str| {
+            crate::env::service_var_prefix(name).is_some_and(|p| {
+                p == "KUBERNETES"
+                    || services.iter().any(|(k, _)| {
+                        k.namespace == nn.namespace && crate::env::env_prefix(&k.name) == p
+                    })
+            })
+        };
+        let open = refs.iter().any(|r| !answered(&r.name));
+        if open {
+            self.env_open
+                .entry(nn.namespace.clone())
+                .or_default()
+                .insert(nn.name.clone());
+        } else if let Some(set) = self.env_open.get_mut(&nn.namespace) {
+            set.remove(&nn.name);
+            if set.is_empty() {
+                self.env_open.remove(&nn.namespace);
+            }
+        }
         if diags.is_empty() {
             self.pod_diagnostics.remove(nn);
         } else {
@@ -1153,11 +1277,13 @@ impl Engine {
         out.into_iter().map(|(_, o, g)| (o, g)).collect()
     }
 
-    /// Every diagnostic, Services first, then pods, in key order.
+    /// Every diagnostic, Services first, then workloads, then pods, in key
+    /// order.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         self.services
             .values()
             .flat_map(|s| s.diagnostics.iter().cloned())
+            .chain(self.workload_diagnostics.values().flatten().cloned())
             .chain(self.pod_diagnostics.values().flatten().cloned())
             .collect()
     }

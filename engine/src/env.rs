@@ -24,8 +24,10 @@
 //! Services sorted by name.
 
 use crate::error::Error;
+use crate::hint::Hint;
 use crate::model::*;
-use crate::objects::NsName;
+use crate::objects::{NsName, ObjectRef};
+use crate::similar;
 use crate::state::State;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -305,13 +307,19 @@ pub fn expand<'i, 'v>(
     out
 }
 
-/// Service-variable prefixes a pod refers to with `$(VAR)` in its env
-/// values, commands and args: `X_SERVICE_HOST`, `X_SERVICE_PORT[_NAME]` and
-/// `X_PORT_<n>_<PROTO>[…]`. A reference the container's own variables
-/// answer is not one: kubelet expands env values against the variables
-/// defined before them, commands and args against all of them.
-pub fn env_references(pod: &Pod) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+/// A `$(NAME)` a container writes that its own variables do not answer:
+/// kubelet expands env values against the variables defined before them,
+/// commands and args against all of them. Service variables may answer it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Reference {
+    pub container: String,
+    pub name: String,
+}
+
+/// Every [`Reference`] of a pod's containers and init containers, once
+/// per container, in order.
+pub fn references(pod: &Pod) -> Vec<Reference> {
+    let mut out: Vec<Reference> = Vec::new();
     let has_ref = |v: &str| v.contains("$(");
     for c in pod.spec.containers.iter().chain(&pod.spec.init_containers) {
         // Only `$(` starts a reference; most containers have none.
@@ -323,33 +331,179 @@ pub fn env_references(pod: &Pod) -> BTreeSet<String> {
         if !in_env && !in_command {
             continue;
         }
+        let first = out.len();
         let mut own: HashSet<&str> = HashSet::new();
-        let mut note = |text: &str, own: &HashSet<&str>| {
+        let note = |text: &str, own: &HashSet<&str>, out: &mut Vec<Reference>| {
             expand(text, |var| {
-                if !own.contains(var) {
-                    if let Some(p) = service_var_prefix(var) {
-                        out.insert(p.to_string());
-                    }
+                if !own.contains(var) && !out[first..].iter().any(|r| r.name == var) {
+                    out.push(Reference {
+                        container: c.name.clone(),
+                        name: var.to_string(),
+                    });
                 }
                 None
             });
         };
         for e in &c.env {
             if let Some(v) = e.value.as_deref().filter(|v| has_ref(v)) {
-                note(v, &own);
+                note(v, &own, &mut out);
             }
             own.insert(&e.name);
         }
         for a in c.command.iter().chain(&c.args).filter(|a| has_ref(a)) {
-            note(a, &own);
+            note(a, &own, &mut out);
         }
     }
     out
 }
 
+/// Service-variable prefixes a pod refers to with `$(VAR)` in its env
+/// values, commands and args: `X_SERVICE_HOST`, `X_SERVICE_PORT[_NAME]` and
+/// `X_PORT_<n>_<PROTO>[…]`, among its [`references`].
+pub fn env_references(pod: &Pod) -> BTreeSet<String> {
+    references(pod)
+        .iter()
+        .filter_map(|r| service_var_prefix(&r.name))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether a `$(NAME)` is written as a variable: `$(date)` in a shell
+/// command is command substitution, which kubelet leaves for the shell, so
+/// only C identifiers with an upper-case letter or a `_` are taken for
+/// variables meant.
+pub fn looks_like_variable(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.chars().any(|c| c.is_ascii_uppercase() || c == '_')
+}
+
+/// What a pod's references can be compared with: the Services of its
+/// namespace (`default/kubernetes` among them), how each stands to the
+/// pod, and the namespaces other Services by a name live in.
+pub struct Seen<'a> {
+    pub services: &'a [(&'a NsName, &'a Service)],
+    pub visibility: &'a dyn Fn(&NsName, &Service) -> Visibility,
+    /// The first namespace other than the pod's with a Service of that
+    /// name.
+    pub elsewhere: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// What a [`Reference`] that no variable answers was probably meant to
+/// be: a variable of the container or of a Service a slip away, or a
+/// Service of another namespace (whose variables no pod here gets).
+/// `own` are the container's own variable names. `None` when nothing is
+/// close, when the name is a Service's variable that is merely not set
+/// (the `env-service-*` diagnostics say why), and for names not written
+/// as variables ([`looks_like_variable`]).
+pub fn reference_hint(name: &str, own: &[&str], seen: &Seen) -> Option<Hint> {
+    let variables = |svc: &Service| {
+        let mut v = Vec::new();
+        service_variables(svc, &mut v);
+        v.into_iter().map(|nv| nv.name).collect::<Vec<String>>()
+    };
+    let service_hint = |best: &str, key: &NsName, svc: &Service| {
+        let unset = match (seen.visibility)(key, svc) {
+            Visibility::CreatedAfterPod => {
+                ", but it was created after the pod, so kubelet did not set it either"
+            }
+            Visibility::LinksDisabled => ", but enableServiceLinks is false",
+            _ => "",
+        };
+        Hint::new(
+            "variable",
+            name,
+            best,
+            Some(ObjectRef::new("Service", &key.namespace, &key.name)),
+            format!(
+                "did you mean $({best})? Service {} sets it{unset}",
+                key.name
+            ),
+        )
+    };
+    if let Some(prefix) = service_var_prefix(name) {
+        let by_prefix = |p: &str| {
+            seen.services
+                .iter()
+                .find(|(k, _)| env_prefix(&k.name) == p)
+                .copied()
+        };
+        if let Some((key, svc)) = by_prefix(prefix) {
+            // The Service is there: the rest of the name may be off.
+            let vars = variables(svc);
+            if vars.iter().any(|v| v == name) {
+                return None;
+            }
+            let (best, _) = similar::closest(name, vars.iter().map(String::as_str))?;
+            return Some(service_hint(best, key, svc));
+        }
+        let prefixes: Vec<String> = seen
+            .services
+            .iter()
+            .map(|(k, _)| env_prefix(&k.name))
+            .collect();
+        if let Some((near, _)) = similar::closest(prefix, prefixes.iter().map(String::as_str)) {
+            let (key, svc) = by_prefix(near)?;
+            let meant = [near, &name[prefix.len()..]].concat();
+            let vars = variables(svc);
+            let best = match vars.iter().find(|v| **v == meant) {
+                Some(v) => v.as_str(),
+                None => similar::closest(&meant, vars.iter().map(String::as_str))?.0,
+            };
+            return Some(service_hint(best, key, svc));
+        }
+        // Service names are DNS labels: the prefix spells exactly one.
+        let svc_name = prefix.to_ascii_lowercase().replace('_', "-");
+        let ns = (seen.elsewhere)(&svc_name)?;
+        let dns = format!("{svc_name}.{ns}.svc");
+        return Some(Hint::new(
+            "namespace",
+            name,
+            &dns,
+            Some(ObjectRef::new("Service", &ns, &svc_name)),
+            format!("Service {svc_name} is in namespace {ns}, and kubelet sets variables only for Services of the pod's own namespace: use its DNS name {dns}"),
+        ));
+    }
+    if !looks_like_variable(name) {
+        return None;
+    }
+    // The container's own variables, and those of Services whose prefix
+    // the name starts with (found by prefix, as kubelet names them).
+    let mut candidates: Vec<(String, Option<(&NsName, &Service)>)> =
+        own.iter().map(|n| (n.to_string(), None)).collect();
+    for (i, _) in name.match_indices('_') {
+        let head = &name[..i];
+        for (key, svc) in seen
+            .services
+            .iter()
+            .filter(|(k, _)| env_prefix(&k.name) == head)
+        {
+            candidates.extend(variables(svc).into_iter().map(|v| (v, Some((*key, *svc)))));
+        }
+    }
+    let (best, _) = similar::closest(name, candidates.iter().map(|(n, _)| n.as_str()))?;
+    let from = candidates
+        .iter()
+        .find(|(n, _)| n == best)
+        .and_then(|(_, s)| *s);
+    Some(match from {
+        Some((key, svc)) => service_hint(best, key, svc),
+        None => Hint::new(
+            "variable",
+            name,
+            best,
+            None,
+            format!("did you mean $({best})? the container sets it"),
+        ),
+    })
+}
+
 /// The Service prefix of a variable named as kubelet names service
 /// variables (`envvars.FromServices`), matched exactly.
-fn service_var_prefix(var: &str) -> Option<&str> {
+pub fn service_var_prefix(var: &str) -> Option<&str> {
     fn prefix(p: &str) -> Option<&str> {
         Some(p).filter(|p| !p.is_empty())
     }
@@ -453,6 +607,9 @@ pub struct Environment {
     pub rejected: bool,
     /// What a reader would not guess from the variables alone.
     pub notes: Vec<String>,
+    /// What the container's `$(VAR)` references that stay as written were
+    /// probably meant to be.
+    pub hints: Vec<Hint>,
 }
 
 impl Environment {
@@ -467,6 +624,7 @@ impl Environment {
             conflicts: Vec::new(),
             rejected: true,
             notes,
+            hints: Vec::new(),
         }
     }
 
@@ -535,6 +693,9 @@ struct EnvironmentView<'a> {
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     notes: &'a [String],
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    #[serde(skip_serializing_if = "<[Hint]>::is_empty")]
+    hints: &'a [Hint],
 }
 
 /// Serialised flat, each variable with where it comes from: what the CLI's
@@ -569,6 +730,7 @@ impl Serialize for Environment {
             conflicts: &self.conflicts,
             rejected: self.rejected,
             notes: &self.notes,
+            hints: &self.hints,
         }
         .serialize(s)
     }
@@ -772,6 +934,7 @@ pub fn container_environment(
         conflicts,
         rejected: false,
         notes: Vec::new(),
+        hints: Vec::new(),
     }
 }
 
@@ -915,20 +1078,51 @@ pub fn pod_environment(
     });
     let pod_object = ObjectKey::new("Pod", &pod_key.namespace, &pod_key.name);
     let pod_created = state.creation_order(&pod_object);
+    let candidates: Vec<(&NsName, &Service)> = master_svc.into_iter().chain(own).collect();
+    let created_after = |k: &NsName| {
+        let svc = ObjectKey::new("Service", &k.namespace, &k.name);
+        state.creation_order(&svc) > pod_created
+    };
     let links = select_services(
         &pod_key.namespace,
         pod.enable_service_links(),
-        master_svc.into_iter().chain(own),
-        |k| {
-            let svc = ObjectKey::new("Service", &k.namespace, &k.name);
-            state.creation_order(&svc) > pod_created
-        },
+        candidates.iter().copied(),
+        created_after,
     );
     let mut environment = container_environment(pod, c, links);
     environment.notes = notes(
         &environment,
         container.is_none().then(|| container_names(pod)),
     );
+    // References that stay as written: what they were probably meant to be.
+    let set: HashSet<&str> = environment.iter().map(|(n, _)| n).collect();
+    let own_names: Vec<&str> = c.env.iter().map(|e| e.name.as_str()).collect();
+    let visibility = |k: &NsName, svc: &Service| {
+        visibility(
+            &pod_key.namespace,
+            pod.enable_service_links(),
+            k,
+            svc,
+            || created_after(k),
+        )
+    };
+    let elsewhere = |name: &str| {
+        state
+            .namespaces_with_service(name)
+            .find(|ns| *ns != pod_key.namespace)
+            .map(str::to_string)
+    };
+    let seen = Seen {
+        services: &candidates,
+        visibility: &visibility,
+        elsewhere: &elsewhere,
+    };
+    let hints: Vec<Hint> = references(pod)
+        .iter()
+        .filter(|r| r.container == c.name && !set.contains(r.name.as_str()))
+        .filter_map(|r| reference_hint(&r.name, &own_names, &seen))
+        .collect();
+    environment.hints = hints;
     Ok(environment)
 }
 
@@ -1081,6 +1275,83 @@ mod tests {
             })
             .collect();
         s
+    }
+
+    #[test]
+    fn variables_are_told_from_shell_substitution() {
+        for (name, want) in [
+            ("REDIS_HOST", true),
+            ("myVar", true),
+            ("_x", true),
+            ("date", false),
+            ("hostname -f", false),
+            ("1X", false),
+            ("", false),
+            ("É_X", false),
+        ] {
+            assert_eq!(looks_like_variable(name), want, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn reference_hints_name_the_variable_meant() {
+        let redis = service("redis-master", "10.0.0.11", &[("redis", 6379, "TCP")]);
+        let headless = service("db", "None", &[("pg", 5432, "TCP")]);
+        let (rk, dk) = (NsName::new("app", "redis-master"), NsName::new("app", "db"));
+        let services = [(&rk, &redis), (&dk, &headless)];
+        let visible = |_: &NsName, _: &Service| Visibility::Visible;
+        let elsewhere = |name: &str| (name == "queue").then(|| "jobs".to_string());
+        let seen = Seen {
+            services: &services,
+            visibility: &visible,
+            elsewhere: &elsewhere,
+        };
+        let own = ["GET_HOSTS_FROM"];
+        let hint = |name: &str| reference_hint(name, &own, &seen).map(|h| (h.code, h.suggestion));
+        let some = |code, s: &str| Some((code, s.to_string()));
+        // A Service's prefix a slip away; its port name; the container's
+        // own variable; a Service of another namespace.
+        assert_eq!(
+            hint("REDIS_MASTR_SERVICE_HOST"),
+            some("variable", "REDIS_MASTER_SERVICE_HOST")
+        );
+        assert_eq!(
+            hint("REDIS_MASTER_SERVICE_PORT_REDDIS"),
+            some("variable", "REDIS_MASTER_SERVICE_PORT_REDIS")
+        );
+        assert_eq!(
+            hint("REDIS_MASTER_SERVICE_HOTS"),
+            some("variable", "REDIS_MASTER_SERVICE_HOST")
+        );
+        assert_eq!(hint("GET_HOSTS_FORM"), some("variable", "GET_HOSTS_FROM"));
+        assert_eq!(
+            hint("QUEUE_SERVICE_HOST"),
+            some("namespace", "queue.jobs.svc")
+        );
+        // A variable that exists (merely unset) or nothing close: none.
+        assert_eq!(hint("REDIS_MASTER_SERVICE_HOST"), None);
+        assert_eq!(hint("PAYMENTS_SERVICE_HOST"), None);
+        assert_eq!(hint("OTHER"), None);
+        // A headless Service has no variables to suggest.
+        assert_eq!(hint("DB_SERVICE_HOST"), None);
+        assert_eq!(hint("DBB_SERVICE_HOST"), None);
+        // Shell substitution is no reference; a name with `_` is one.
+        assert_eq!(hint("date"), None);
+        assert_eq!(hint("get_hosts_form"), some("variable", "GET_HOSTS_FROM"));
+    }
+
+    #[test]
+    fn references_are_those_own_variables_do_not_answer() {
+        let mut p = Pod::default();
+        p.spec.containers.push(Container {
+            name: "app".into(),
+            command: vec!["$(A) $(B) $(date)".into()],
+            env: vec![value("X", "$(A)$(B)$(A)"), value("A", "a")],
+            ..Default::default()
+        });
+        let names: Vec<String> = references(&p).into_iter().map(|r| r.name).collect();
+        // X sees no A yet; the command sees A. Each name once.
+        assert_eq!(names, ["A", "B", "date"]);
     }
 
     #[test]

@@ -10,10 +10,13 @@ use crate::config::Config;
 use crate::endpoints::{self, SliceSkip};
 use crate::env::{self, Visibility};
 use crate::field::ObjectError;
+use crate::hint::Hint;
 use crate::model::*;
+pub use crate::objects::ObjectRef;
 use crate::objects::{NsName, Objects, PodSet};
-use crate::select::{Requirement, Selector};
-use crate::selection::why_failed;
+use crate::select::{Operator, Requirement, Selector};
+use crate::selection::{why_failed, Fit, NearMiss};
+use crate::similar::{self, Slip};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -37,31 +40,6 @@ impl fmt::Display for Severity {
     }
 }
 
-/// An object a diagnostic is about.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct ObjectRef {
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
-}
-
-impl ObjectRef {
-    fn new(kind: &str, namespace: &str, name: &str) -> Self {
-        ObjectRef {
-            kind: kind.into(),
-            namespace: namespace.into(),
-            name: name.into(),
-        }
-    }
-}
-
-impl fmt::Display for ObjectRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
-    }
-}
-
 /// One finding.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,6 +56,10 @@ pub struct Diagnostic {
     /// The object the finding is about first, then the others involved.
     pub objects: Vec<ObjectRef>,
     pub fix: String,
+    /// What was probably meant, where a name looks mistyped.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<Hint>,
 }
 
 impl fmt::Display for Diagnostic {
@@ -95,6 +77,9 @@ impl fmt::Display for Diagnostic {
         for d in &self.details {
             writeln!(f, "  {d}")?;
         }
+        for h in &self.hints {
+            writeln!(f, "  hint: {h}")?;
+        }
         write!(f, "  fix: {}", self.fix)
     }
 }
@@ -109,6 +94,14 @@ pub const CODES: &[(&str, &str)] = &[
     (
         "selector-matches-only-templates",
         "only workload pod templates match; no pods exist",
+    ),
+    (
+        "selector-misses-workload",
+        "the selector matches pods, but a workload's template only by a slip",
+    ),
+    (
+        "workload-selector-mismatch",
+        "a workload's selector does not match its own pod template",
     ),
     (
         "target-port-name-not-found",
@@ -159,6 +152,10 @@ pub const CODES: &[(&str, &str)] = &[
         "a pod uses variables of a Service that does not exist",
     ),
     (
+        "env-variable-unknown",
+        "a $(VAR) reference names no variable, but one a slip away",
+    ),
+    (
         "env-service-links-disabled",
         "a pod uses service variables with enableServiceLinks off",
     ),
@@ -182,9 +179,13 @@ pub struct ServiceFacts<'a> {
     /// Endpoints with the Service's name given in the input.
     pub manual_endpoints: Option<&'a Endpoints>,
     pub errors: &'a [ObjectError],
-    /// Other namespaces with pods the selector matches (filled only when
-    /// it matches nothing in its own).
-    pub matching_elsewhere: &'a [String],
+    /// The first pod of each other namespace that the selector matches
+    /// (filled only when it matches nothing in its own).
+    pub matching_elsewhere: &'a [NsName],
+    /// The pods and pod templates the selector comes close to, closest
+    /// first: [`crate::selection::near_misses`] (templates only when it
+    /// matches pods).
+    pub near_misses: &'a [NearMiss],
 }
 
 /// Every diagnostic of one Service.
@@ -228,6 +229,7 @@ pub fn service_diagnostics(
             out.push(Diagnostic {
                 code: "no-endpoints",
                 severity: Severity::Warning,
+                hints: Vec::new(),
                 message: format!("{what}: {}", unreachable_outcome(svc)),
                 details: Vec::new(),
                 objects: vec![me],
@@ -254,6 +256,7 @@ pub fn service_diagnostics(
         out.push(Diagnostic {
             code: "manual-endpoints-overwritten",
             severity: Severity::Warning,
+            hints: Vec::new(),
             message:
                 "has a selector, so the endpoints controller overwrites the Endpoints given for it"
                     .into(),
@@ -293,12 +296,14 @@ pub fn service_diagnostics(
         .flat_map(|d| d.objects.iter().skip(1).map(|o| o.name.clone()))
         .collect();
     out.extend(port_diags);
+    out.extend(misses_workload(f, &me, cluster));
     out.extend(readiness(f, &me, &pods, &port_misses));
     for skip in f.slice_skips {
         let SliceSkip::NodeNotFound { pod, node } = skip;
         out.push(Diagnostic {
             code: "pod-on-unknown-node",
             severity: Severity::Warning,
+            hints: Vec::new(),
             message: format!("pod {pod} runs on node {node:?}, which the cluster does not have; the EndpointSlice controller leaves it out"),
             details: Vec::new(),
             objects: vec![me.clone(), ObjectRef::new("Pod", &key.namespace, pod), ObjectRef::new("Node", "", node)],
@@ -320,6 +325,7 @@ fn rejected(f: &ServiceFacts, me: &ObjectRef, config: &Config) -> Vec<Diagnostic
             out.push(Diagnostic {
                 code: "node-port-out-of-range",
                 severity: Severity::Error,
+                hints: Vec::new(),
                 message: format!(
                     "{} {} is outside the NodePort range {}: the apiserver would reject this Service",
                     e.error.field,
@@ -351,6 +357,7 @@ fn rejected(f: &ServiceFacts, me: &ObjectRef, config: &Config) -> Vec<Diagnostic
     out.push(Diagnostic {
         code: "service-rejected",
         severity: Severity::Error,
+        hints: Vec::new(),
         message: format!(
             "the apiserver would reject this Service ({} error{}{})",
             unexplained.len(),
@@ -392,6 +399,7 @@ fn external_name(
         return vec![Diagnostic {
             code: "external-name-is-ip",
             severity: Severity::Warning,
+            hints: Vec::new(),
             message: format!("externalName {target} is an IP address: DNS answers a CNAME to the name \"{target}\", which does not resolve"),
             details: Vec::new(),
             objects: vec![me.clone()],
@@ -415,6 +423,7 @@ fn external_name(
         return vec![Diagnostic {
             code: "external-name-in-cluster",
             severity: Severity::Warning,
+            hints: Vec::new(),
             message: format!("externalName {target} looks like Service {ns}/{svc_name}, but a CNAME target gets no search path: DNS answers a CNAME to \"{target}.\", which is not a cluster name and does not resolve"),
             details: Vec::new(),
             objects: vec![me.clone(), ObjectRef::new("Service", ns, svc_name)],
@@ -437,6 +446,7 @@ fn external_name(
     vec![Diagnostic {
         code: "external-name-in-cluster",
         severity: Severity::Info,
+        hints: Vec::new(),
         message: format!("externalName {target} is a name inside the cluster: DNS answers a CNAME that it chases, but nothing is proxied for this Service"),
         details,
         objects,
@@ -444,7 +454,11 @@ fn external_name(
     }]
 }
 
-/// Selector matches no pod: name the closest pods and the differing label.
+/// How many near misses a diagnostic names.
+pub const NEAR_MISSES: usize = 3;
+
+/// Selector matches no pod: name the closest pods and templates, the label
+/// each differs in, what was probably meant, and matching pods elsewhere.
 fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Objects, outcome: &str) -> Diagnostic {
     let key = f.key;
     let selector = f
@@ -476,97 +490,106 @@ fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Objects, outcome: &str) 
         return Diagnostic {
             code: "selector-matches-only-templates",
             severity: Severity::Warning,
+            hints: Vec::new(),
             message: format!("selector {sel_text} matches the pod template of {} but no pod exists yet", names.join(", ")),
             details: vec!["endpoints appear once the workload's pods run and become ready".into()],
             objects,
             fix: "include the running pods in the input (kubectl get pods -o yaml), or check that the workload has been scaled up".into(),
         };
     }
-    // Closest pods: fewest failing requirements, then name; finished pods
-    // never serve, so they are no candidates.
-    let mut scored: Vec<(usize, &NsName, &Pod)> = cluster
-        .pods_in(&key.namespace)
-        .filter(|(_, p)| !p.is_terminal())
-        .map(|(k, p)| {
-            let fails = selector
-                .requirements()
-                .iter()
-                .filter(|r| !r.matches(&p.metadata.labels))
-                .count();
-            (fails, k, p)
-        })
-        .collect();
-    scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-    let best = scored.first().map_or(0, |s| s.0);
-    let closest: Vec<&(usize, &NsName, &Pod)> =
-        scored.iter().filter(|s| s.0 == best).take(3).collect();
+    let reqs = selector.requirements();
     let mut details = Vec::new();
     let mut objects = vec![me.clone()];
     let mut fix = format!(
         "make the selector {sel_text} match the pods' labels, or label the pods to match it"
     );
-    // The closest pod misses only by letter case: most likely the slip.
-    let mut case_slip = false;
-    for (i, (_, k, p)) in closest.iter().enumerate() {
-        let failing: Vec<&Requirement> = selector
-            .requirements()
-            .iter()
-            .filter(|r| !r.matches(&p.metadata.labels))
-            .collect();
-        let reasons: Vec<String> = failing
-            .iter()
-            .map(|r| differs(r, &p.metadata.labels))
-            .collect();
-        details.push(format!("closest: pod {}: {}", k.name, reasons.join("; ")));
-        objects.push(ObjectRef::new("Pod", &k.namespace, &k.name));
-        if i == 0 {
-            if let [r] = failing.as_slice() {
-                if let Some(v) = p.metadata.labels.get(&r.key) {
-                    case_slip = r.values.first().is_some_and(|w| w.eq_ignore_ascii_case(v));
-                    fix = format!(
-                        "if pod {} is meant to be selected, set its label {}={} or change the selector to {}={}",
-                        k.name,
-                        r.key,
-                        r.values.first().map_or("", String::as_str),
-                        r.key,
-                        v
-                    );
-                }
-            }
+    let mut local_hint = None;
+    // A slip of case, separators or a plural here is likelier than a
+    // Service in the wrong namespace.
+    let mut cheap_slip = false;
+    for (i, nm) in f.near_misses.iter().enumerate() {
+        details.push(format!(
+            "closest: {}: {}",
+            nm.describe(),
+            reasons(reqs, nm).join("; ")
+        ));
+        objects.push(nm.object.clone());
+        if i > 0 {
+            continue;
+        }
+        if let Some((hint, typed, suggestion)) = label_hint(reqs, nm) {
+            cheap_slip = nm
+                .slips(reqs)
+                .all(|(_, _, _, s)| !matches!(s, Slip::Edits(_)));
+            fix = relabel_fix(nm, &typed, &suggestion);
+            local_hint = Some(hint);
+        } else if let [(r, Fit::Differs)] = failing(reqs, nm).as_slice() {
+            // One label with another value: the old choice of two.
+            let have = nm.labels.get(&r.key).map_or("", String::as_str);
+            let want = format!("{}={}", r.key, r.values.first().map_or("", String::as_str));
+            fix = relabel_fix(nm, &want, &format!("{}={have}", r.key));
         }
     }
-    if closest.is_empty() {
+    if cluster.pods_in(&key.namespace).next().is_none() {
         details.push(format!("namespace {} has no pods", key.namespace));
+    } else if f.near_misses.is_empty() {
+        details.push(format!(
+            "no pod of namespace {} has a label close to the selector's",
+            key.namespace
+        ));
     }
     // Pods elsewhere that would match: a common mistake, never a match.
-    let elsewhere: Vec<&str> = f.matching_elsewhere.iter().map(String::as_str).collect();
-    if let Some(first) = elsewhere.first().copied() {
-        let list = elsewhere.join(", ");
+    let mut hints: Vec<Hint> = local_hint.into_iter().collect();
+    if let Some(first) = f.matching_elsewhere.first() {
+        let list = f
+            .matching_elsewhere
+            .iter()
+            .map(|p| p.namespace.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let several = f.matching_elsewhere.len() > 1;
         details.push(format!(
             "pods in namespace{} {list} match, but a Service selects only pods of its own namespace",
-            if elsewhere.len() == 1 { "" } else { "s" },
+            if several { "s" } else { "" },
         ));
-        // Relabelling does not help here: those pods match already.
-        let move_it = if elsewhere.len() == 1 {
-            format!(
-                "create the Service in namespace {first}, where the matching pods run (other namespaces reach it as {}.{first}.svc), or run the pods in namespace {}",
-                key.name, key.namespace
+        let there = first.namespace.as_str();
+        // Only one namespace can be the one meant.
+        let moved = (!several).then(|| {
+            Hint::new(
+                "namespace",
+                &key.namespace,
+                there,
+                Some(ObjectRef::new("Pod", there, &first.name)),
+                format!(
+                    "did you mean namespace {there}? pod {} there matches the selector",
+                    first.name
+                ),
             )
-        } else {
+        });
+        // Relabelling does not help here: those pods match already.
+        let move_it = if several {
             format!(
                 "create the Service in the namespace of the pods it is meant for (one of {list}), or run those pods in namespace {}",
                 key.namespace
             )
+        } else {
+            format!(
+                "create the Service in namespace {there}, where the matching pods run (other namespaces reach it as {}.{there}.svc), or run the pods in namespace {}",
+                key.name, key.namespace
+            )
         };
         // Pods that match already are the likelier intent, unless a pod
-        // here misses only by letter case: the likelier one goes first.
-        fix = if closest.is_empty() {
-            move_it
-        } else if case_slip {
-            format!("{fix}; otherwise, {move_it}")
+        // here misses by a cheap slip: the likelier one goes first.
+        if f.near_misses.is_empty() {
+            fix = move_it;
+            hints.extend(moved);
+        } else if cheap_slip {
+            fix = format!("{fix}; otherwise, {move_it}");
+            hints.extend(moved);
         } else {
-            format!("{move_it}; otherwise, {fix}")
-        };
+            fix = format!("{move_it}; otherwise, {fix}");
+            hints.splice(0..0, moved);
+        }
     }
     Diagnostic {
         code: "selector-matches-nothing",
@@ -578,21 +601,189 @@ fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Objects, outcome: &str) 
         details,
         objects,
         fix,
+        hints,
     }
 }
 
-/// Why labels fail a requirement, noting near misses in letter case.
-fn differs(r: &Requirement, labels: &crate::select::Labels) -> String {
-    let base = why_failed(r, labels);
-    match (labels.get(&r.key), r.values.first()) {
-        (Some(v), Some(want)) if v.eq_ignore_ascii_case(want) => {
-            format!("{base} (differs only in letter case)")
+/// A selector that matches pods, but no workload's template, while a
+/// template is a slip away: the workload's pods are probably the ones
+/// meant.
+fn misses_workload(f: &ServiceFacts, me: &ObjectRef, cluster: &Objects) -> Vec<Diagnostic> {
+    let Some(selector) = f.service.spec.selector.as_ref().map(Selector::from_map) else {
+        return Vec::new();
+    };
+    let ns = &f.key.namespace;
+    if cluster
+        .workloads_in(ns)
+        .any(|w| selector.matches(&w.template.metadata.labels))
+    {
+        return Vec::new();
+    }
+    let reqs = selector.requirements();
+    let mut out = Vec::new();
+    for nm in f.near_misses.iter().filter(|n| n.is_template()) {
+        let Some((hint, typed, suggestion)) = label_hint(reqs, nm) else {
+            continue;
+        };
+        out.push(Diagnostic {
+            code: "selector-misses-workload",
+            severity: Severity::Warning,
+            message: format!(
+                "selector {selector} matches {} pod(s), but no workload's pods: {} misses it by a slip",
+                f.selected.len(),
+                nm.describe()
+            ),
+            details: vec![format!("{}: {}", nm.describe(), reasons(reqs, nm).join("; "))],
+            objects: vec![me.clone(), nm.object.clone()],
+            fix: relabel_fix(nm, &typed, &suggestion),
+            hints: vec![hint],
+        });
+    }
+    out
+}
+
+/// A workload whose own selector does not match its pod template: the
+/// apiserver refuses it, and would its pods be counted, they would not be
+/// its own.
+pub fn workload_diagnostics(w: &Workload) -> Vec<Diagnostic> {
+    // Jobs generate their selector; the others must match their template.
+    let checked = [
+        "Deployment",
+        "ReplicaSet",
+        "StatefulSet",
+        "DaemonSet",
+        "ReplicationController",
+    ];
+    if !checked.contains(&w.kind.as_str()) {
+        return Vec::new();
+    }
+    let Some(Ok(selector)) = w
+        .selector
+        .as_ref()
+        .map(|ls| Selector::from_label_selector(Some(ls)))
+    else {
+        return Vec::new();
+    };
+    let labels = &w.template.metadata.labels;
+    let reqs = selector.requirements();
+    if reqs.is_empty() || selector.matches(labels) {
+        return Vec::new();
+    }
+    let ns = w.metadata.ns();
+    let me = ObjectRef::new(&w.kind, ns, &w.metadata.name);
+    let nm = NearMiss {
+        object: me.clone(),
+        replicas: w.replicas,
+        labels: labels.clone(),
+        fits: reqs
+            .iter()
+            .map(|r| crate::selection::fit(r, labels))
+            .collect(),
+    };
+    let have: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let (hints, fix) = match label_hint(reqs, &nm) {
+        Some((mut hint, typed, suggestion)) => {
+            hint.message = format!("did you mean {suggestion}? the pod template has it");
+            let fix = format!(
+                "change spec.selector to {suggestion}, or the template's label to {typed}, so that they agree"
+            );
+            (vec![hint], fix)
         }
-        (None, _) => match labels.keys().find(|k| k.eq_ignore_ascii_case(&r.key)) {
-            Some(k) => format!("{base}; it has {k:?} (differs only in letter case)"),
-            None => base,
-        },
+        None => (
+            Vec::new(),
+            "make spec.selector match spec.template.metadata.labels".to_string(),
+        ),
+    };
+    vec![Diagnostic {
+        code: "workload-selector-mismatch",
+        severity: Severity::Error,
+        message: format!(
+            "spec.selector {selector} does not match the pod template's labels ({}): the apiserver rejects it (`selector` does not match template `labels`)",
+            if have.is_empty() { "none".to_string() } else { have.join(",") }
+        ),
+        details: failing(reqs, &nm)
+            .into_iter()
+            .map(|(r, f)| format!("template: {}", reason(r, f, labels)))
+            .collect(),
+        objects: vec![me],
+        fix,
+        hints,
+    }]
+}
+
+/// The requirements an object does not meet, with how.
+fn failing<'a>(reqs: &'a [Requirement], nm: &'a NearMiss) -> Vec<(&'a Requirement, &'a Fit)> {
+    reqs.iter()
+        .zip(&nm.fits)
+        .filter(|(_, f)| **f != Fit::Match)
+        .collect()
+}
+
+/// Why an object fails each requirement it fails, with the slip where
+/// one explains it.
+fn reasons(reqs: &[Requirement], nm: &NearMiss) -> Vec<String> {
+    failing(reqs, nm)
+        .into_iter()
+        .map(|(r, f)| reason(r, f, &nm.labels))
+        .collect()
+}
+
+fn reason(r: &Requirement, f: &Fit, labels: &crate::select::Labels) -> String {
+    let base = why_failed(r, labels);
+    match f {
+        Fit::Near { key, slip, .. } if *key == r.key => format!("{base} ({})", slip.describe()),
+        Fit::Near { key, value, slip } => {
+            let exact = r.operator == Operator::Exists || r.values.contains(value);
+            if exact {
+                format!("{base}; it has {key:?} ({})", slip.describe())
+            } else {
+                format!("{base}; it has {key}={value:?} ({})", slip.describe())
+            }
+        }
         _ => base,
+    }
+}
+
+/// The "did you mean" of a near miss that is only slips: the hint, what
+/// was typed and what is suggested (`key=value`, comma-separated).
+fn label_hint(reqs: &[Requirement], nm: &NearMiss) -> Option<(Hint, String, String)> {
+    if !nm.is_slip() {
+        return None;
+    }
+    let slips: Vec<_> = nm.slips(reqs).collect();
+    let typed = slips
+        .iter()
+        .map(|(r, _, _, _)| r.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let suggestion = slips
+        .iter()
+        .map(|(_, k, v, _)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let it = if slips.len() == 1 { "it" } else { "them" };
+    let hint = Hint::new(
+        "label",
+        &typed,
+        &suggestion,
+        Some(nm.object.clone()),
+        format!("did you mean {suggestion}? {} has {it}", nm.name()),
+    );
+    Some((hint, typed, suggestion))
+}
+
+/// Relabel the object, or change the selector to what it has.
+fn relabel_fix(nm: &NearMiss, typed: &str, has: &str) -> String {
+    if nm.is_template() {
+        format!(
+            "if the pods of {} {} are meant to be selected, set their template's label {typed} or change the selector to {has}",
+            nm.object.kind, nm.object.name
+        )
+    } else {
+        format!(
+            "if pod {} is meant to be selected, set its label {typed} or change the selector to {has}",
+            nm.object.name
+        )
     }
 }
 
@@ -666,9 +857,15 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&str, &Pod)]) -> Vec
                 }
                 let mut objects = vec![me.clone()];
                 objects.extend(missing.iter().map(|(n, _)| ObjectRef::new("Pod", ns, n)));
+                let hint = port_name_hint(name, sp.protocol(), ns, &missing);
+                let fix = match &hint {
+                    Some(h) => format!("set targetPort to {:?}, the pods' name for the port, or name the container port {name:?}", h.suggestion),
+                    None => format!("name the container port {name:?} with protocol {} in the pod template, or set targetPort to the port number", sp.protocol()),
+                };
                 out.push(Diagnostic {
                     code: "target-port-name-not-found",
                     severity: Severity::Error,
+                    hints: hint.into_iter().collect(),
                     message: format!(
                         "spec.ports[{i}] {}: targetPort {name:?} ({}) is not a port name on {} of {} selected pod(s); they get no endpoint for it",
                         label(),
@@ -678,7 +875,7 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&str, &Pod)]) -> Vec
                     ),
                     details,
                     objects,
-                    fix: format!("name the container port {name:?} with protocol {} in the pod template, or set targetPort to the port number", sp.protocol()),
+                    fix,
                 });
             }
             Some(IntOrString::Int(n)) => {
@@ -705,13 +902,19 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&str, &Pod)]) -> Vec
                     .flat_map(|c| &c.ports)
                     .map(|cp| format!("{}/{}", cp.container_port, cp.protocol()))
                     .collect();
+                let hint = port_number_hint(*n, sp.protocol(), ns, undeclared[0]);
+                let fix = match &hint {
+                    Some(h) => format!("set targetPort to {} if that is where the containers listen; otherwise check that they listen on {n} (traffic is sent there whether or not it is declared)", h.suggestion),
+                    None => format!("check that the containers listen on {n}; traffic is sent there whether or not it is declared"),
+                };
                 out.push(Diagnostic {
                     code: "target-port-not-declared",
                     severity: Severity::Warning,
+                    hints: hint.into_iter().collect(),
                     message: format!("spec.ports[{i}] {}: targetPort {n}/{} is declared by no container of the selected pods", label(), sp.protocol()),
                     details: vec![format!("pod {} declares {}", undeclared[0].0, declared.join(", "))],
                     objects,
-                    fix: format!("check that the containers listen on {n}; traffic is sent there whether or not it is declared"),
+                    fix,
                 });
             }
             None => {}
@@ -729,6 +932,7 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&str, &Pod)]) -> Vec
             out.push(Diagnostic {
                 code: "ports-collide",
                 severity: Severity::Info,
+                hints: Vec::new(),
                 message: format!(
                     "spec.ports[{j}] ({}) and spec.ports[{i}] ({}) both send {} traffic to targetPort {target}: clients of either land on the same container port",
                     svc.spec.ports[*j].port,
@@ -743,6 +947,79 @@ fn port_diagnostics(svc: &Service, me: &ObjectRef, pods: &[(&str, &Pod)]) -> Vec
         seen.push((target, sp.protocol(), i));
     }
     out
+}
+
+/// A named targetPort the pods lack, when they name a port of the same
+/// protocol a slip away (`htpp` for `http`).
+fn port_name_hint(name: &str, protocol: &str, ns: &str, pods: &[&(&str, &Pod)]) -> Option<Hint> {
+    fn named<'p>(p: &'p Pod, protocol: &str) -> Vec<(&'p str, i32)> {
+        p.serving_containers()
+            .flat_map(|c| &c.ports)
+            .filter(|cp| cp.protocol() == protocol)
+            .filter_map(|cp| Some((cp.name.as_deref()?, cp.container_port)))
+            .collect()
+    }
+    let (best, _) = similar::closest(
+        name,
+        pods.iter()
+            .flat_map(|(_, p)| named(p, protocol))
+            .map(|(n, _)| n)
+            .collect::<Vec<_>>(),
+    )?;
+    let (pod, port) = pods.iter().find_map(|(n, p)| {
+        named(p, protocol)
+            .into_iter()
+            .find(|(m, _)| *m == best)
+            .map(|(_, port)| (*n, port))
+    })?;
+    Some(Hint::new(
+        "port-name",
+        name,
+        best,
+        Some(ObjectRef::new("Pod", ns, pod)),
+        format!("did you mean targetPort: {best}? pod {pod} has port {best}={port}/{protocol}"),
+    ))
+}
+
+/// A numeric targetPort no container declares, when a declared port of
+/// the protocol is a slip of its digits (`8008` for `8080`), or the pods
+/// declare one port of the protocol and it is named (a targetPort left to
+/// default to the Service's port, most often).
+fn port_number_hint(n: i32, protocol: &str, ns: &str, pod: &(&str, &Pod)) -> Option<Hint> {
+    let (name, p) = *pod;
+    let ports: Vec<&ContainerPort> = p
+        .serving_containers()
+        .flat_map(|c| &c.ports)
+        .filter(|cp| cp.protocol() == protocol)
+        .collect();
+    let numbers: Vec<String> = ports
+        .iter()
+        .map(|cp| cp.container_port.to_string())
+        .collect();
+    let object = Some(ObjectRef::new("Pod", ns, name));
+    if let Some((near, _)) = similar::closest(&n.to_string(), numbers.iter().map(String::as_str)) {
+        return Some(Hint::new(
+            "port-number",
+            n.to_string(),
+            near,
+            object,
+            format!("did you mean targetPort: {near}? pod {name} declares {near}/{protocol}"),
+        ));
+    }
+    let [only] = ports.as_slice() else {
+        return None;
+    };
+    let port_name = only.name.as_deref()?;
+    Some(Hint::new(
+        "port-name",
+        n.to_string(),
+        port_name,
+        object,
+        format!(
+            "did you mean targetPort: {port_name}? pod {name} declares only {port_name}={}/{protocol}",
+            only.container_port
+        ),
+    ))
 }
 
 /// Selected pods but no ready address. `port_misses` are the pods a
@@ -824,6 +1101,7 @@ fn readiness(
     Some(Diagnostic {
         code: "no-ready-endpoints",
         severity: Severity::Warning,
+        hints: Vec::new(),
         message: format!(
             "{} pod(s) selected, none ready to serve: {outcome}",
             pods.len()
@@ -844,17 +1122,53 @@ fn unreachable_outcome(svc: &Service) -> &'static str {
     }
 }
 
-/// Ordering and visibility problems of the service variables a pod uses.
+/// Ordering and visibility problems of the service variables a pod uses,
+/// and references that name no variable but come close to one.
+/// `services` are those of the pod's namespace, with `default/kubernetes`;
+/// `elsewhere` names another namespace with a Service of a name.
 pub fn pod_env_diagnostics(
     nn: &NsName,
     pod: &Pod,
     services: &[(&NsName, &Service)],
     created_after: &dyn Fn(&NsName, &Service) -> bool,
+    elsewhere: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<Diagnostic> {
-    let refs = env::env_references(pod);
+    let refs = env::references(pod);
     let mut out = Vec::new();
     let me = ObjectRef::new("Pod", &nn.namespace, &nn.name);
-    for prefix in refs {
+    let visibility = |k: &NsName, svc: &Service| {
+        env::visibility(&nn.namespace, pod.enable_service_links(), k, svc, || {
+            created_after(k, svc)
+        })
+    };
+    let seen = env::Seen {
+        services,
+        visibility: &visibility,
+        elsewhere,
+    };
+    let own = |container: &str| -> Vec<&str> {
+        pod.spec
+            .containers
+            .iter()
+            .chain(&pod.spec.init_containers)
+            .filter(|c| c.name == container)
+            .flat_map(|c| c.env.iter().map(|e| e.name.as_str()))
+            .collect()
+    };
+    let hint_for = |r: &env::Reference| env::reference_hint(&r.name, &own(&r.container), &seen);
+    // Service prefixes, each with the first reference to it.
+    let mut prefixes: std::collections::BTreeMap<&str, &env::Reference> = Default::default();
+    for r in &refs {
+        if let Some(p) = env::service_var_prefix(&r.name) {
+            prefixes.entry(p).or_insert(r);
+        }
+    }
+    let in_namespace = |prefix: &str| {
+        services
+            .iter()
+            .find(|(k, _)| k.namespace == nn.namespace && env::env_prefix(&k.name) == prefix)
+    };
+    for (prefix, first) in prefixes {
         // kubelet always sets the variables of default/kubernetes, whatever
         // enableServiceLinks says, and that Service exists from the
         // cluster's start (kubelet's getServiceEnvVarMap); a same-namespace
@@ -862,35 +1176,44 @@ pub fn pod_env_diagnostics(
         if prefix == "KUBERNETES" {
             continue;
         }
-        let svc = services
-            .iter()
-            .find(|(k, _)| env::env_prefix(&k.name) == prefix);
         let var = format!("{prefix}_SERVICE_HOST");
-        let Some((sk, svc)) = svc else {
+        let Some((sk, svc)) = in_namespace(prefix) else {
+            let hint = hint_for(first);
+            let fix = match &hint {
+                Some(h) if h.code == "variable" => format!(
+                    "write $({}) instead of $({}), or create the Service before the pod",
+                    h.suggestion, first.name
+                ),
+                Some(h) => format!(
+                    "use the DNS name {} instead of variables (they never cross namespaces), or create the Service in namespace {} before the pod",
+                    h.suggestion, nn.namespace
+                ),
+                None => "create the Service before the pod, or use its DNS name instead of variables"
+                    .into(),
+            };
+            let mut objects = vec![me.clone()];
+            objects.extend(hint.as_ref().and_then(|h| h.object.clone()));
             out.push(Diagnostic {
                 code: "env-service-missing",
                 severity: Severity::Warning,
+                hints: hint.into_iter().collect(),
                 message: format!(
                     "a container refers to $({var}) or similar, but namespace {} has no matching Service",
                     nn.namespace
                 ),
                 details: Vec::new(),
-                objects: vec![me.clone()],
-                fix: "create the Service before the pod, or use its DNS name instead of variables"
-                    .into(),
+                objects,
+                fix,
             });
             continue;
         };
         let svc_ref = ObjectRef::new("Service", &sk.namespace, &sk.name);
         // One rule decides, for diagnostics and for `svcscope env` alike.
-        let visibility =
-            env::visibility(&nn.namespace, pod.enable_service_links(), sk, svc, || {
-                created_after(sk, svc)
-            });
-        match visibility {
+        match visibility(sk, svc) {
             Visibility::LinksDisabled => out.push(Diagnostic {
                 code: "env-service-links-disabled",
                 severity: Severity::Warning,
+                hints: Vec::new(),
                 message: format!("a container refers to $({var}), but enableServiceLinks is false, so kubelet sets no variables for Service {}", sk.name),
                 details: Vec::new(),
                 objects: vec![me.clone(), svc_ref],
@@ -899,6 +1222,7 @@ pub fn pod_env_diagnostics(
             Visibility::NoClusterIp => out.push(Diagnostic {
                 code: "env-service-has-no-variables",
                 severity: Severity::Warning,
+                hints: Vec::new(),
                 message: format!("a container refers to $({var}), but Service {} is headless or ExternalName, which get no variables", sk.name),
                 details: Vec::new(),
                 objects: vec![me.clone(), svc_ref],
@@ -907,6 +1231,7 @@ pub fn pod_env_diagnostics(
             Visibility::CreatedAfterPod => out.push(Diagnostic {
                 code: "env-service-created-after-pod",
                 severity: Severity::Warning,
+                hints: Vec::new(),
                 message: format!("a container refers to $({var}), but Service {} was created after the pod, so kubelet did not set it; the reference stays literal", sk.name),
                 details: vec!["kubelet computes service variables once, when the container starts".into()],
                 objects: vec![me.clone(), svc_ref],
@@ -914,6 +1239,32 @@ pub fn pod_env_diagnostics(
             }),
             Visibility::Visible | Visibility::OtherNamespace | Visibility::Shadowed => {}
         }
+    }
+    // References no variable answers, a slip from one that is set (those
+    // of a missing Service are said above).
+    for r in &refs {
+        let missing_service = env::service_var_prefix(&r.name)
+            .is_some_and(|p| p != "KUBERNETES" && in_namespace(p).is_none());
+        if missing_service {
+            continue;
+        }
+        let Some(hint) = hint_for(r) else {
+            continue;
+        };
+        let mut objects = vec![me.clone()];
+        objects.extend(hint.object.clone());
+        out.push(Diagnostic {
+            code: "env-variable-unknown",
+            severity: Severity::Warning,
+            message: format!(
+                "container {} refers to $({}), which no variable sets, so kubelet leaves it as written",
+                r.container, r.name
+            ),
+            details: Vec::new(),
+            objects,
+            fix: format!("write $({}) instead, or define {}", hint.suggestion, r.name),
+            hints: vec![hint],
+        });
     }
     out
 }
@@ -940,9 +1291,15 @@ mod tests {
         let k = NsName::new("default", "kubernetes");
         let svc = Service::default();
         let services = [(&k, &svc)];
-        assert_eq!(pod_env_diagnostics(&nn, &p, &services, &|_, _| true), []);
+        assert_eq!(
+            pod_env_diagnostics(&nn, &p, &services, &|_, _| true, &|_| None),
+            []
+        );
         p.spec.enable_service_links = None;
-        assert_eq!(pod_env_diagnostics(&nn, &p, &services, &|_, _| true), []);
+        assert_eq!(
+            pod_env_diagnostics(&nn, &p, &services, &|_, _| true, &|_| None),
+            []
+        );
     }
 
     #[test]

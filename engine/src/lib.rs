@@ -64,6 +64,7 @@ mod env;
 mod explain;
 mod field;
 mod hash;
+mod hint;
 mod load;
 mod master;
 mod names;
@@ -98,6 +99,7 @@ pub mod internals {
         explain,
         field,
         hash,
+        hint,
         load,
         master,
         net,

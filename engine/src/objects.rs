@@ -44,6 +44,32 @@ impl fmt::Display for NsName {
     }
 }
 
+/// An object a finding or a hint is about (a diagnostic's subject, the
+/// pod a "did you mean" found a label on).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ObjectRef {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjectRef {
+    pub fn new(kind: &str, namespace: &str, name: &str) -> Self {
+        ObjectRef {
+            kind: kind.into(),
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+    }
+}
+
 /// Where an object was read from: file, line (when known) and, inside a
 /// list, the item path.
 ///
@@ -116,6 +142,9 @@ pub struct Objects {
     pub pods: BTreeMap<NsName, Arc<Pod>>,
     /// Keyed by namespace/name within each kind.
     pub workloads: BTreeMap<(String, NsName), Workload>,
+    /// Namespace → the (kind, name) of its workloads: a namespace's
+    /// workloads without a walk over all of them.
+    workloads_by_ns: BTreeMap<String, std::collections::BTreeSet<(String, String)>>,
     pub endpoints: BTreeMap<NsName, Endpoints>,
     pub endpoint_slices: BTreeMap<NsName, EndpointSlice>,
     /// Looked up, never listed in order: a hash map.
@@ -153,10 +182,15 @@ impl Objects {
                 .endpoint_slices
                 .insert(ns_name, *o)
                 .map(|o| Object::EndpointSlice(o.into())),
-            Object::Workload(o) => self
-                .workloads
-                .insert((o.kind.clone(), ns_name), *o)
-                .map(|o| Object::Workload(o.into())),
+            Object::Workload(o) => {
+                self.workloads_by_ns
+                    .entry(ns_name.namespace.clone())
+                    .or_default()
+                    .insert((o.kind.clone(), ns_name.name.clone()));
+                self.workloads
+                    .insert((o.kind.clone(), ns_name), *o)
+                    .map(|o| Object::Workload(o.into()))
+            }
         }
     }
 
@@ -197,10 +231,17 @@ impl Objects {
                 .endpoint_slices
                 .remove(&nn)
                 .map(|o| Object::EndpointSlice(o.into())),
-            k => self
-                .workloads
-                .remove(&(k.to_string(), nn))
-                .map(|o| Object::Workload(o.into())),
+            k => {
+                if let Some(set) = self.workloads_by_ns.get_mut(&nn.namespace) {
+                    set.remove(&(k.to_string(), nn.name.clone()));
+                    if set.is_empty() {
+                        self.workloads_by_ns.remove(&nn.namespace);
+                    }
+                }
+                self.workloads
+                    .remove(&(k.to_string(), nn))
+                    .map(|o| Object::Workload(o.into()))
+            }
         }
     }
 
@@ -234,15 +275,20 @@ impl Objects {
             .map(|(k, p)| (k, &**p))
     }
 
-    /// Workloads of one namespace.
+    /// Workloads of one namespace, by kind then name, found through the
+    /// namespace's own list (never a walk over every workload).
     pub fn workloads_in<'a>(
         &'a self,
         namespace: &'a str,
     ) -> impl Iterator<Item = &'a Workload> + 'a {
-        self.workloads
-            .iter()
-            .filter(move |((_, nn), _)| nn.namespace == namespace)
-            .map(|(_, w)| w)
+        self.workloads_by_ns
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .filter_map(move |(kind, name)| {
+                self.workloads
+                    .get(&(kind.clone(), NsName::new(namespace, name)))
+            })
     }
 }
 
@@ -276,6 +322,40 @@ mod tests {
         }
         let names: Vec<_> = c.pods_in("a").map(|(k, _)| k.name.as_str()).collect();
         assert_eq!(names, ["x", "z"]);
+    }
+
+    #[test]
+    fn workloads_in_namespace_come_from_its_own_list() {
+        let mut c = Objects::default();
+        let w = |kind: &str, ns: &str, name: &str| {
+            let mut w = Workload {
+                kind: kind.into(),
+                ..Default::default()
+            };
+            w.metadata.name = name.into();
+            w.metadata.namespace = Some(ns.into());
+            Object::Workload(w.into())
+        };
+        for (k, ns, n) in [
+            ("StatefulSet", "a", "db"),
+            ("Deployment", "a", "web"),
+            ("Deployment", "b", "x"),
+            ("Deployment", "a", "api"),
+        ] {
+            c.apply(w(k, ns, n), Origin::default());
+        }
+        let names = |c: &Objects| {
+            c.workloads_in("a")
+                .map(|w| format!("{}/{}", w.kind, w.metadata.name))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&c),
+            ["Deployment/api", "Deployment/web", "StatefulSet/db"]
+        );
+        c.delete(&ObjectKey::new("Deployment", "a", "web"));
+        assert_eq!(names(&c), ["Deployment/api", "StatefulSet/db"]);
+        assert_eq!(c.workloads_in("c").count(), 0);
     }
 
     #[test]

@@ -4,14 +4,21 @@
 //! own namespace, and a Service without a selector (or with an empty one)
 //! selects nothing: its endpoints are managed by hand. The engine keeps the
 //! selected sets up to date; this module owns the selector a Service stands
-//! for and the "why not" explanations.
+//! for, the "why not" explanations, and the near misses: the pods and pod
+//! templates a selector was probably meant to match ([`near_misses`]).
 
 use crate::hash::FastMap;
-use crate::model::{Pod, Service};
-use crate::objects::{NsName, PodSet};
+use crate::model::{Pod, Service, Workload};
+use crate::objects::{NsName, ObjectRef, PodSet};
 use crate::select::{Labels, Operator, Requirement, Selector};
+use crate::similar::{self, Slip};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The pods of one namespace by label: key → value → pods (the engine's
+/// label index).
+pub type LabelIndex = FastMap<String, FastMap<String, PodSet>>;
 
 /// The pods a Service selects, and why the others are not selected.
 /// Names are borrowed from the cluster: a whole cluster's selections list
@@ -317,6 +324,292 @@ pub fn why_failed(req: &Requirement, labels: &Labels) -> String {
     }
 }
 
+/// How an object's labels stand to one requirement of a selector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fit {
+    Match,
+    /// Not met, but a slip away: the object has `key=value` (the key, the
+    /// value or both a slip from what the requirement names).
+    Near {
+        key: String,
+        value: String,
+        slip: Slip,
+    },
+    /// The object has neither the key nor one close to it.
+    Missing,
+    /// The object has the key, with a value no slip explains (or the
+    /// requirement is one no slip can explain: `!=`, `notin`, `>` …).
+    Differs,
+}
+
+/// A pod or pod template whose labels come close to a selector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearMiss {
+    /// The pod, or the workload whose pod template it is.
+    pub object: ObjectRef,
+    /// The workload's `spec.replicas` (`None` for a pod, and for a
+    /// workload that does not say).
+    pub replicas: Option<i32>,
+    pub labels: Labels,
+    /// One per requirement of the selector, in its order.
+    pub fits: Vec<Fit>,
+}
+
+impl NearMiss {
+    pub fn is_template(&self) -> bool {
+        self.object.kind != "Pod"
+    }
+
+    /// The pod, or the workload's pod template, in words.
+    pub fn name(&self) -> String {
+        if self.is_template() {
+            format!(
+                "the pod template of {} {}",
+                self.object.kind, self.object.name
+            )
+        } else {
+            format!("pod {}", self.object.name)
+        }
+    }
+
+    /// [`NearMiss::name`], with the workload's replicas.
+    pub fn describe(&self) -> String {
+        match (self.is_template(), self.replicas) {
+            (false, _) => format!("pod {}", self.object.name),
+            (true, Some(r)) => format!(
+                "the pod template of {} {} (replicas: {r})",
+                self.object.kind, self.object.name
+            ),
+            (true, None) => format!(
+                "the pod template of {} {}",
+                self.object.kind, self.object.name
+            ),
+        }
+    }
+
+    /// The requirements it fails beyond a slip.
+    pub fn misses(&self) -> usize {
+        self.fits
+            .iter()
+            .filter(|f| matches!(f, Fit::Missing | Fit::Differs))
+            .count()
+    }
+
+    /// The slips, with the requirement each is of.
+    pub fn slips<'a>(
+        &'a self,
+        reqs: &'a [Requirement],
+    ) -> impl Iterator<Item = (&'a Requirement, &'a str, &'a str, Slip)> + 'a {
+        reqs.iter().zip(&self.fits).filter_map(|(r, f)| match f {
+            Fit::Near { key, value, slip } => Some((r, key.as_str(), value.as_str(), *slip)),
+            _ => None,
+        })
+    }
+
+    /// Every requirement met or a slip away, and some a slip: what a "did
+    /// you mean" can name.
+    pub fn is_slip(&self) -> bool {
+        self.misses() == 0 && self.fits.iter().any(|f| matches!(f, Fit::Near { .. }))
+    }
+
+    /// Closest first: fewest requirements failed beyond a slip (a value
+    /// that differs worse than a key that is missing), then the mildest
+    /// and fewest slips, pods before templates, then by name.
+    fn rank(&self) -> (usize, usize, Option<Slip>, usize, bool, &str) {
+        let differs = self.fits.iter().filter(|f| **f == Fit::Differs).count();
+        let slips = self.fits.iter().filter_map(|f| match f {
+            Fit::Near { slip, .. } => Some(*slip),
+            _ => None,
+        });
+        let worst = slips.clone().max();
+        (
+            self.misses(),
+            differs,
+            worst,
+            slips.count(),
+            self.is_template(),
+            &self.object.name,
+        )
+    }
+}
+
+/// How `labels` stand to `req`. A key or a value the requirement names is
+/// taken as the thing typed, the labels as what exists.
+pub fn fit(req: &Requirement, labels: &Labels) -> Fit {
+    if req.matches(labels) {
+        return Fit::Match;
+    }
+    let wants_value = match req.operator {
+        Operator::Equals | Operator::DoubleEquals | Operator::In => true,
+        Operator::Exists => false,
+        _ => return Fit::Differs,
+    };
+    // The value's slip, if any (none needed for `Exists`).
+    let value_slip = |v: &str| -> Option<Option<Slip>> {
+        if !wants_value {
+            return Some(None);
+        }
+        if req.values.iter().any(|w| w == v) {
+            return Some(None);
+        }
+        req.values
+            .iter()
+            .filter_map(|w| similar::compare(w, v))
+            .min()
+            .map(Some)
+    };
+    let mut best: Option<(Slip, &str, &str)> = None;
+    for (k, v) in labels {
+        let key_slip = if *k == req.key {
+            None
+        } else {
+            match similar::compare(&req.key, k) {
+                Some(s) => Some(s),
+                None => continue,
+            }
+        };
+        let Some(vs) = value_slip(v) else { continue };
+        let slip = match (key_slip, vs) {
+            (Some(a), Some(b)) => a.and(b),
+            (Some(s), None) | (None, Some(s)) => s,
+            // The key and value as required: `matches` said no already.
+            (None, None) => continue,
+        };
+        if best.is_none_or(|(b, _, _)| slip < b) {
+            best = Some((slip, k, v));
+        }
+    }
+    match best {
+        Some((slip, key, value)) => Fit::Near {
+            key: key.to_string(),
+            value: value.to_string(),
+            slip,
+        },
+        None if labels.contains_key(&req.key) => Fit::Differs,
+        None => Fit::Missing,
+    }
+}
+
+/// Whether an object with `labels` is a candidate of [`near_misses`]:
+/// some requirement's key and value (or key alone for `Exists`) it carries
+/// exactly or a slip away. Unrelated pods are never "closest", and the
+/// engine refreshes a Service's near misses only when a candidate changes.
+pub fn concerns(selector: &Selector, labels: &Labels) -> bool {
+    selector.requirements().iter().any(|r| {
+        let values = match r.operator {
+            Operator::Equals | Operator::DoubleEquals | Operator::In => Some(&r.values),
+            Operator::Exists => None,
+            _ => return false,
+        };
+        labels.iter().any(|(k, v)| {
+            (*k == r.key || similar::compare(&r.key, k).is_some())
+                && values.is_none_or(|ws| {
+                    ws.iter()
+                        .any(|w| w == v || similar::compare(w, v).is_some())
+                })
+        })
+    })
+}
+
+/// The pods (found through the namespace's label `index`, terminal ones
+/// left out: they never serve) and pod `templates` that `selector` does
+/// not match but comes close to, closest first, at most `limit`. Only
+/// objects [`concerns`] admits are looked at, so the cost follows the
+/// pods that share a label with the selector, not the namespace.
+pub fn near_misses<'a>(
+    selector: &Selector,
+    namespace: &str,
+    index: Option<&LabelIndex>,
+    templates: impl IntoIterator<Item = &'a Workload>,
+    limit: usize,
+) -> Vec<NearMiss> {
+    let reqs = selector.requirements();
+    // Judging a pod clones its labels and fits every requirement, and a
+    // typo'd value among many similar ones (`paymnets-7` among
+    // `payments-1` … `payments-1999`), or a value every pod has
+    // (`tier=backend`), can make thousands of pods candidates. So each
+    // requirement offers at most `per_requirement` pods, from its closest
+    // values first (by value, then pod name): a pod close on several
+    // requirements is offered by each of them, and those close on one
+    // only are alike.
+    let per_requirement = limit.saturating_mul(8).max(32);
+    let mut pods: BTreeMap<&str, &Arc<Pod>> = BTreeMap::new();
+    for r in reqs {
+        let values = match r.operator {
+            Operator::Equals | Operator::DoubleEquals | Operator::In => Some(&r.values),
+            Operator::Exists => None,
+            _ => continue,
+        };
+        let keys = index.into_iter().flatten().filter_map(|(k, by_value)| {
+            if *k == r.key {
+                Some((None, by_value))
+            } else {
+                similar::compare(&r.key, k).map(|s| (Some(s), by_value))
+            }
+        });
+        let mut close: Vec<(Option<Slip>, &str, &PodSet)> = Vec::new();
+        for (key_slip, by_value) in keys {
+            for (v, set) in by_value {
+                let value_slip = match values {
+                    None => None,
+                    Some(ws) if ws.iter().any(|w| w == v) => None,
+                    Some(ws) => match ws.iter().filter_map(|w| similar::compare(w, v)).min() {
+                        Some(s) => Some(s),
+                        None => continue,
+                    },
+                };
+                let slip = match (key_slip, value_slip) {
+                    (Some(a), Some(b)) => Some(a.and(b)),
+                    (a, b) => a.or(b),
+                };
+                close.push((slip, v, set));
+            }
+        }
+        close.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        let offered = close
+            .into_iter()
+            .flat_map(|(_, _, set)| set.iter())
+            .filter(|(_, p)| !p.is_terminal())
+            .take(per_requirement);
+        pods.extend(offered.map(|(n, p)| (&**n, p)));
+    }
+    let judge = |object: ObjectRef, replicas, labels: &Labels| {
+        let fits: Vec<Fit> = reqs.iter().map(|r| fit(r, labels)).collect();
+        // A template that matches is not a near miss.
+        (!fits.iter().all(|f| *f == Fit::Match)).then(|| NearMiss {
+            object,
+            replicas,
+            labels: labels.clone(),
+            fits,
+        })
+    };
+    let mut out: Vec<NearMiss> = pods
+        .into_iter()
+        .filter_map(|(n, p)| {
+            judge(
+                ObjectRef::new("Pod", namespace, n),
+                None,
+                &p.metadata.labels,
+            )
+        })
+        .chain(
+            templates
+                .into_iter()
+                .filter(|w| concerns(selector, &w.template.metadata.labels))
+                .filter_map(|w| {
+                    judge(
+                        ObjectRef::new(&w.kind, namespace, &w.metadata.name),
+                        w.replicas,
+                        &w.template.metadata.labels,
+                    )
+                }),
+        )
+        .collect();
+    out.sort_by(|a, b| a.rank().cmp(&b.rank()));
+    out.truncate(limit);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,6 +720,199 @@ mod tests {
                 prop_assert_eq!(counted.iter().map(|c| c.count).sum::<usize>(), not_selected);
             }
         }
+    }
+
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn fits_say_how_labels_stand_to_a_requirement() {
+        let near = |k: &str, v: &str, slip| Fit::Near {
+            key: k.into(),
+            value: v.into(),
+            slip,
+        };
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], Fit);
+        let cases: &[Case] = &[
+            ("app=payments", &[("app", "payments")], Fit::Match),
+            (
+                "app=paymnets",
+                &[("app", "payments")],
+                near("app", "payments", Slip::Edits(1)),
+            ),
+            (
+                "app=MyApp",
+                &[("app", "myapp")],
+                near("app", "myapp", Slip::Case),
+            ),
+            (
+                "tiers=web",
+                &[("tier", "web")],
+                near("tier", "web", Slip::Plural),
+            ),
+            // Two characters are too short for an edit to be a slip.
+            ("ap=web", &[("app", "web")], Fit::Missing),
+            ("App=Web", &[("app", "web")], near("app", "web", Slip::Case)),
+            // Key and value both off: the slips add up.
+            (
+                "tire=bakend",
+                &[("tier", "backend")],
+                near("tier", "backend", Slip::Edits(2)),
+            ),
+            // The exact key with a far value loses to a near key with the
+            // value asked for.
+            (
+                "app=web",
+                &[("app", "db"), ("apps", "web")],
+                near("apps", "web", Slip::Plural),
+            ),
+            ("app=web", &[("app", "api")], Fit::Differs),
+            ("app=web", &[("tier", "web")], Fit::Missing),
+            (
+                "app in (web,api)",
+                &[("app", "apis")],
+                near("app", "apis", Slip::Plural),
+            ),
+            ("tier", &[("teir", "x")], near("teir", "x", Slip::Edits(1))),
+            // Requirements no slip explains.
+            ("app!=web", &[("app", "web")], Fit::Differs),
+            ("!app", &[("app", "web")], Fit::Differs),
+            ("n>5", &[("n", "3")], Fit::Differs),
+        ];
+        for (sel, have, want) in cases {
+            let s = Selector::parse(sel).unwrap();
+            assert_eq!(
+                fit(&s.requirements()[0], &labels(have)),
+                *want,
+                "{sel} vs {have:?}"
+            );
+        }
+    }
+
+    fn index(pods: &[(&str, &[(&str, &str)])]) -> LabelIndex {
+        let mut ix = LabelIndex::default();
+        for (name, ls) in pods {
+            let (_, p) = pod(name, ls);
+            let p = Arc::new(p);
+            for (k, v) in ls.iter() {
+                ix.entry(k.to_string())
+                    .or_default()
+                    .entry(v.to_string())
+                    .or_default()
+                    .insert(Arc::from(*name), Arc::clone(&p));
+            }
+        }
+        ix
+    }
+
+    fn names(found: &[NearMiss]) -> Vec<&str> {
+        found.iter().map(|n| n.object.name.as_str()).collect()
+    }
+
+    #[test]
+    fn near_misses_come_from_the_index_closest_first() {
+        let ix = index(&[
+            ("payments-1", &[("app", "payments")]),
+            ("payments-2", &[("app", "Payments")]),
+            ("checkout-1", &[("app", "checkout")]),
+            ("cache", &[("role", "cache")]),
+        ]);
+        let sel = Selector::parse("app=paymnets").unwrap();
+        let found = near_misses(&sel, "shop", Some(&ix), [], 3);
+        // Unrelated pods are no candidates; both values are one edit from
+        // "paymnets" (case aside): equal slips go by name.
+        assert_eq!(names(&found), ["payments-1", "payments-2"]);
+        assert!(found[0].is_slip());
+        let sel = Selector::parse("app=payments,tier=web").unwrap();
+        let ix = index(&[
+            ("a-both-off", &[("app", "paymnets"), ("tier", "wbe")]),
+            ("b-one-off", &[("app", "payments"), ("tier", "Web")]),
+            ("c-no-tier", &[("app", "payments")]),
+            ("d-other-tier", &[("app", "payments"), ("tier", "db")]),
+            ("e-only-tier", &[("app", "shop"), ("tier", "web")]),
+        ]);
+        let found = near_misses(&sel, "shop", Some(&ix), [], 10);
+        // Slips only (mildest first), then a missing key, then a value that
+        // differs, then a pod that matches one requirement of two with the
+        // other value off.
+        assert_eq!(
+            names(&found),
+            [
+                "b-one-off",
+                "a-both-off",
+                "c-no-tier",
+                "d-other-tier",
+                "e-only-tier"
+            ]
+        );
+        assert_eq!(
+            names(&near_misses(&sel, "shop", Some(&ix), [], 2)),
+            ["b-one-off", "a-both-off"]
+        );
+        // The same answer whatever the order things were indexed in.
+        assert_eq!(found, near_misses(&sel, "shop", Some(&ix.clone()), [], 10));
+    }
+
+    #[test]
+    fn a_value_every_pod_has_does_not_crowd_out_the_slip() {
+        // 500 pods with tier=backend exactly and another app, one with the
+        // app a slip away: that one is found, though its name sorts last.
+        let names_: Vec<String> = (0..500).map(|i| format!("a-{i:03}")).collect();
+        let mut pods: Vec<(&str, &[(&str, &str)])> = names_
+            .iter()
+            .map(|n| (n.as_str(), &[("app", "checkout"), ("tier", "backend")][..]))
+            .collect();
+        pods.push(("z-payments", &[("app", "payments"), ("tier", "backend")]));
+        let ix = index(&pods);
+        let sel = Selector::parse("app=paymnets,tier=backend").unwrap();
+        let found = near_misses(&sel, "shop", Some(&ix), [], 3);
+        assert_eq!(names(&found)[0], "z-payments");
+        assert!(found[0].is_slip());
+    }
+
+    #[test]
+    fn templates_are_near_misses_too_and_pods_go_first() {
+        let w = |name: &str, ls: &[(&str, &str)]| {
+            let mut w = Workload {
+                kind: "Deployment".into(),
+                replicas: Some(3),
+                ..Default::default()
+            };
+            w.metadata.name = name.into();
+            w.template.metadata.labels = labels(ls);
+            w
+        };
+        let ws = [
+            w("workers", &[("app", "workers")]),
+            w("db", &[("app", "db")]),
+            w("worker", &[("app", "worker")]),
+        ];
+        let sel = Selector::parse("app=worker").unwrap();
+        // A template that matches is none; an unrelated one neither.
+        let found = near_misses(&sel, "jobs", None, &ws, 3);
+        assert_eq!(names(&found), ["workers"]);
+        assert_eq!(
+            found[0].describe(),
+            "the pod template of Deployment workers (replicas: 3)"
+        );
+        let ix = index(&[("workers-x", &[("app", "workers")])]);
+        let found = near_misses(&sel, "jobs", Some(&ix), &ws, 3);
+        assert_eq!(names(&found), ["workers-x", "workers"]);
+    }
+
+    #[test]
+    fn concerns_only_labels_near_a_requirement() {
+        let sel = Selector::parse("app=payments,tier!=db").unwrap();
+        assert!(concerns(&sel, &labels(&[("app", "paymnets")])));
+        assert!(concerns(&sel, &labels(&[("apps", "payments")])));
+        assert!(!concerns(&sel, &labels(&[("app", "checkout")])));
+        // Negative requirements never make a candidate.
+        assert!(!concerns(&sel, &labels(&[("tier", "web")])));
+        assert!(!concerns(&sel, &labels(&[])));
     }
 
     #[test]

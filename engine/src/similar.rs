@@ -3,7 +3,8 @@
 //! Service and namespace names, `$(VAR)` references, misspelled fields).
 //!
 //! Cheap slips that are not edits come first — letter case, `-` vs `_` vs
-//! `.`, a missing or extra plural `s` — then Damerau–Levenshtein edits
+//! `.`, a missing or extra plural `s`, and for dotted (DNS) names a
+//! missing namespace or domain suffix — then Damerau–Levenshtein edits
 //! (the optimal string alignment form: a swap of two neighbours is one
 //! edit), allowed in proportion to the name's length so that short,
 //! unrelated names are never "close". Ties are broken by the candidate's
@@ -21,6 +22,11 @@ pub enum Slip {
     Separator,
     /// A plural `s` more or less (`replica` / `replicas`).
     Plural,
+    /// A dotted name without some of its labels: a namespace, `svc`, the
+    /// cluster domain (`redis-master.svc.cluster.local` for
+    /// `redis-master.my-ns.svc.cluster.local`). Only [`compare_dotted`]
+    /// finds it.
+    Missing,
     /// This many insertions, deletions, substitutions or swaps of
     /// neighbours, case ignored.
     Edits(usize),
@@ -33,8 +39,18 @@ impl Slip {
             Slip::Case => "differs only in letter case".into(),
             Slip::Separator => "differs only in its separators (-, _, .)".into(),
             Slip::Plural => "differs by a plural s".into(),
+            Slip::Missing => "lacks a part of the name (a namespace or domain suffix)".into(),
             Slip::Edits(1) => "one letter off".into(),
             Slip::Edits(n) => format!("{n} letters off"),
+        }
+    }
+
+    /// Two slips in one name (a key and its value, two labels of a DNS
+    /// name): the worse of them, edits added up.
+    pub fn and(self, other: Slip) -> Slip {
+        match (self, other) {
+            (Slip::Edits(a), Slip::Edits(b)) => Slip::Edits(a + b),
+            (a, b) => a.max(b),
         }
     }
 }
@@ -57,6 +73,15 @@ pub fn compare(typed: &str, candidate: &str) -> Option<Slip> {
     if typed == candidate || typed.is_empty() || candidate.is_empty() {
         return None;
     }
+    if typed.is_ascii() && candidate.is_ascii() {
+        compare_ascii(typed.as_bytes(), candidate.as_bytes())
+    } else {
+        compare_folded(typed, candidate)
+    }
+}
+
+/// [`compare`] of any two names, by their folded characters.
+fn compare_folded(typed: &str, candidate: &str) -> Option<Slip> {
     let (a, b) = (fold_case(typed), fold_case(candidate));
     if a == b {
         return Some(Slip::Case);
@@ -67,12 +92,95 @@ pub fn compare(typed: &str, candidate: &str) -> Option<Slip> {
     if a.strip_suffix('s') == Some(b.as_str()) || b.strip_suffix('s') == Some(a.as_str()) {
         return Some(Slip::Plural);
     }
-    let shorter = a.chars().count().min(b.chars().count());
-    let limit = max_edits(shorter);
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let limit = max_edits(a.len().min(b.len()));
     if limit == 0 {
         return None;
     }
     osa_distance(&a, &b, limit).map(Slip::Edits)
+}
+
+/// [`compare`] for ASCII names, the common case, without allocating for
+/// the candidates it rejects: a "did you mean" compares one typed name
+/// with every value of a label key, every Service of a namespace.
+fn compare_ascii(a: &[u8], b: &[u8]) -> Option<Slip> {
+    let (m, n) = (a.len(), b.len());
+    let limit = max_edits(m.min(n));
+    // Far off in length: neither a slip nor within the edits allowed.
+    if m.abs_diff(n) > limit.max(1) {
+        return None;
+    }
+    if a.eq_ignore_ascii_case(b) {
+        return Some(Slip::Case);
+    }
+    let sep = |c: &u8| match c.to_ascii_lowercase() {
+        b'_' | b'.' => b'-',
+        c => c,
+    };
+    if m == n && a.iter().map(sep).eq(b.iter().map(sep)) {
+        return Some(Slip::Separator);
+    }
+    let (short, long) = if m < n { (a, b) } else { (b, a) };
+    if long.len() == short.len() + 1
+        && long[long.len() - 1].eq_ignore_ascii_case(&b's')
+        && long[..short.len()].eq_ignore_ascii_case(short)
+    {
+        return Some(Slip::Plural);
+    }
+    if limit == 0 {
+        return None;
+    }
+    // Bag distance bounds the edit distance from below (an edit changes
+    // the letters counted by one at most, a swap not at all): most
+    // candidates are rejected here, before the table.
+    let mut counts = [0i32; 128];
+    for c in a {
+        counts[usize::from(c.to_ascii_lowercase())] += 1;
+    }
+    for c in b {
+        counts[usize::from(c.to_ascii_lowercase())] -= 1;
+    }
+    let (more, fewer) = counts.iter().fold((0, 0), |(p, q), &c| {
+        (p + c.max(0) as usize, q + (-c).max(0) as usize)
+    });
+    if more.max(fewer) > limit {
+        return None;
+    }
+    let (a, b): (Vec<u8>, Vec<u8>) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    osa_distance(&a, &b, limit).map(Slip::Edits)
+}
+
+/// How dotted name `typed` differs from `candidate`, label by label
+/// (case ignored, a trailing dot too): [`Slip::Missing`] when `typed`
+/// is `candidate` with some labels left out, its first label kept;
+/// otherwise, with as many labels, each differing label must be a slip of
+/// its own ([`compare`]) and the result is the worst of them. `None` when
+/// equal or unrelated. Whole-name edits would call `redis-slave.shop`
+/// close to `redis-master.shop`: labels are compared one by one instead.
+pub fn compare_dotted(typed: &str, candidate: &str) -> Option<Slip> {
+    let fold = |s: &str| fold_case(s.strip_suffix('.').unwrap_or(s));
+    let (a, b) = (fold(typed), fold(candidate));
+    if a == b || a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let (ta, tb): (Vec<&str>, Vec<&str>) = (a.split('.').collect(), b.split('.').collect());
+    if ta.len() < tb.len() {
+        // A subsequence of the candidate's labels, starting with its first.
+        let mut rest = tb[1..].iter();
+        let kept = ta[0] == tb[0] && ta[1..].iter().all(|l| rest.any(|m| m == l));
+        return kept.then_some(Slip::Missing);
+    }
+    if ta.len() > tb.len() {
+        return None;
+    }
+    let mut worst: Option<Slip> = None;
+    for (x, y) in ta.iter().zip(&tb) {
+        if x != y {
+            let s = compare(x, y)?;
+            worst = Some(worst.map_or(s, |w| w.and(s)));
+        }
+    }
+    worst
 }
 
 /// The candidates close to `typed`, best first (slip, then candidate text).
@@ -87,6 +195,19 @@ pub fn ranked<'a>(
     out.sort_by(|x, y| x.1.cmp(&y.1).then_with(|| x.0.cmp(y.0)));
     out.dedup_by(|x, y| x.0 == y.0);
     out
+}
+
+/// The candidates tied for closest to `typed` (the best slip), by text:
+/// a "did you mean" offers these, not the worse ones after them.
+pub fn best<'a>(
+    typed: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Vec<(&'a str, Slip)> {
+    let mut all = ranked(typed, candidates);
+    if let Some(&(_, top)) = all.first() {
+        all.retain(|(_, s)| *s == top);
+    }
+    all
 }
 
 /// The best candidate for `typed`, if any is close.
@@ -113,11 +234,9 @@ fn fold_separators(s: &str) -> String {
         .collect()
 }
 
-/// Optimal string alignment distance over characters, or `None` once it
-/// is certainly above `limit` (the row minimum only grows).
-fn osa_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+/// Optimal string alignment distance, or `None` once it is certainly
+/// above `limit` (the row minimum only grows).
+fn osa_distance<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > limit {
         return None;
     }
@@ -200,6 +319,80 @@ mod tests {
     }
 
     #[test]
+    fn dotted_names_compare_label_by_label() {
+        let zone = "redis-master.my-ns.svc.cluster.local";
+        let cases: &[(&str, &str, Option<Slip>)] = &[
+            // A namespace, `svc` or the domain left out.
+            ("redis-master.svc.cluster.local", zone, Some(Slip::Missing)),
+            (
+                "redis-master.my-ns.cluster.local",
+                zone,
+                Some(Slip::Missing),
+            ),
+            ("redis-master.my-ns.svc", zone, Some(Slip::Missing)),
+            ("redis-master.my-ns", zone, Some(Slip::Missing)),
+            ("cluster", "cluster.local", Some(Slip::Missing)),
+            // The first label is the name itself: never left out.
+            ("my-ns.svc.cluster.local", zone, None),
+            // Labels in another order are not a subsequence.
+            ("my-ns.redis-master.svc.cluster.local", zone, None),
+            // One label off.
+            (
+                "redis-mastr.my-ns.svc.cluster.local",
+                zone,
+                Some(Slip::Edits(1)),
+            ),
+            (
+                "redis-master.my-ns.scv.cluster.local",
+                zone,
+                Some(Slip::Edits(1)),
+            ),
+            ("cluster.locl", "cluster.local", Some(Slip::Edits(1))),
+            ("REDIS-MASTER.my-ns.svc.cluster.local.", zone, None),
+            (
+                "Redis_Master.my-ns.svc.cluster.local",
+                zone,
+                Some(Slip::Separator),
+            ),
+            // Two labels off: the edits add up.
+            (
+                "redis-mastr.my-nss.svc.cluster.local",
+                zone,
+                Some(Slip::Edits(1).and(Slip::Plural)),
+            ),
+            (
+                "redis-mastr.my-sn.svc.cluster.local",
+                zone,
+                Some(Slip::Edits(2)),
+            ),
+            // Whole-name edits would call these close; labels do not.
+            ("redis-slave.my-ns.svc.cluster.local", zone, None),
+            (
+                "web.my-ns.svc.cluster.local",
+                "api.my-ns.svc.cluster.local",
+                None,
+            ),
+            // A label more, or a typo besides a missing label: no.
+            ("x.redis-master.my-ns.svc.cluster.local", zone, None),
+            ("redis-mastr.svc.cluster.local", zone, None),
+            ("", zone, None),
+            (".", zone, None),
+        ];
+        for (typed, cand, want) in cases {
+            assert_eq!(compare_dotted(typed, cand), *want, "{typed:?} vs {cand:?}");
+        }
+    }
+
+    #[test]
+    fn slips_combine_to_the_worse() {
+        assert_eq!(Slip::Case.and(Slip::Separator), Slip::Separator);
+        assert_eq!(Slip::Plural.and(Slip::Case), Slip::Plural);
+        assert_eq!(Slip::Edits(1).and(Slip::Edits(2)), Slip::Edits(3));
+        assert_eq!(Slip::Case.and(Slip::Edits(1)), Slip::Edits(1));
+        assert!(Slip::Missing < Slip::Edits(1) && Slip::Plural < Slip::Missing);
+    }
+
+    #[test]
     fn allowance_grows_with_length() {
         assert_eq!(max_edits(1), 0);
         assert_eq!(max_edits(3), 1);
@@ -224,6 +417,12 @@ mod tests {
         let mut rev = cands;
         rev.reverse();
         assert_eq!(ranked("payments", rev), r);
+        assert_eq!(best("payments", cands), [("Payments", Slip::Case)]);
+        assert_eq!(
+            best("web-o", ["web-1", "web-0", "web-00"]),
+            [("web-0", Slip::Edits(1)), ("web-1", Slip::Edits(1))]
+        );
+        assert_eq!(best("zzz", ["http"]), []);
         // Equal slips: the candidate text decides.
         assert_eq!(
             closest("htp", ["htpx", "http", "htpa"]),
@@ -241,8 +440,26 @@ mod tests {
             ("", "abc", 3),
             ("flaw", "lawn", 2),
         ] {
-            assert_eq!(osa_distance(a, b, 10), Some(d), "{a} {b}");
+            assert_eq!(
+                osa_distance(a.as_bytes(), b.as_bytes(), 10),
+                Some(d),
+                "{a} {b}"
+            );
         }
-        assert_eq!(osa_distance("kitten", "sitting", 2), None);
+        assert_eq!(osa_distance(b"kitten", b"sitting", 2), None);
+    }
+
+    proptest::proptest! {
+        /// The allocation-free ASCII path and its bag-distance shortcut
+        /// answer what the general path answers.
+        #[test]
+        fn the_ascii_path_agrees_with_the_general_one(
+            a in "[abAB_.s-]{1,12}",
+            b in "[abAB_.s-]{1,12}",
+        ) {
+            if a != b {
+                proptest::prop_assert_eq!(compare(&a, &b), compare_folded(&a, &b));
+            }
+        }
     }
 }

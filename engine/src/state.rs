@@ -8,10 +8,11 @@ use crate::config::Config;
 use crate::endpoints::SliceSkip;
 use crate::explain::Diagnostic;
 use crate::field::ObjectError;
+use crate::hash::FastMap;
 use crate::model::*;
 use crate::objects::{NsName, Objects, PodSet};
 use crate::select::Selector;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Everything computed for one Service.
@@ -51,6 +52,8 @@ pub struct State<'a> {
     pub config: &'a Config,
     pub objects: &'a Objects,
     pub services: &'a BTreeMap<NsName, ServiceState>,
+    /// Service name → the namespaces with a Service of that name.
+    pub(crate) service_namespaces: &'a FastMap<String, BTreeSet<String>>,
 }
 
 impl<'a> State<'a> {
@@ -60,6 +63,15 @@ impl<'a> State<'a> {
 
     pub fn services(&self) -> impl Iterator<Item = (&'a NsName, &'a ServiceState)> {
         self.services.iter()
+    }
+
+    /// The namespaces with a Service called `name`, in order.
+    pub fn namespaces_with_service(&self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
+        self.service_namespaces
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
     }
 
     /// The Services of one namespace, defaulted and allocated, by name.

@@ -40,6 +40,8 @@ pub fn front_door() -> Declarations {
     c.visit::<Document<Environment>>();
     c.visit::<Document<Trace>>();
     c.visit::<Document<ProxyRules>>();
+    c.visit::<Document<Pods>>();
+    c.visit::<Document<ChangeReport>>();
     c
 }
 

@@ -1344,6 +1344,42 @@ const EXPLAIN_CASES: &[(&str, i32, &[&str])] = &[
         0,
         &["env-service-created-after-pod"],
     ),
+    // The typo: only the pod a slip away is closest, and named.
+    ("case-hint-selector-value", 0, &["selector-matches-nothing"]),
+    // A key a slip away, before a pod that lacks the key.
+    ("case-hint-selector-key", 0, &["selector-matches-nothing"]),
+    // No pods, a template a plural away; an unrelated one unmentioned.
+    (
+        "case-hint-selector-template",
+        0,
+        &["selector-matches-nothing"],
+    ),
+    // Nothing close: no closest pods, no hint.
+    ("fp-nothing-close", 0, &["selector-matches-nothing"]),
+    // $(VAR) references a slip from a variable, a Service elsewhere, a
+    // Service created after the pod; $(date) is left to the shell.
+    (
+        "case-hint-env",
+        0,
+        &[
+            "env-service-missing",
+            "env-service-missing",
+            "env-service-missing",
+            "env-variable-unknown",
+            "env-variable-unknown",
+        ],
+    ),
+    // Port names and numbers a slip away; a name nothing is close to.
+    (
+        "case-hint-target-ports",
+        1,
+        &[
+            "target-port-name-not-found",
+            "target-port-not-declared",
+            "target-port-not-declared",
+            "target-port-name-not-found",
+        ],
+    ),
     // Named ports: found on a sidecar, not on a plain init container (and
     // said so), not under another protocol.
     (

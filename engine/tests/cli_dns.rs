@@ -683,3 +683,176 @@ fn malformed_names_are_answers() {
         .stderr_has(&["not a valid domain name"])
         .golden("dns/formerr.txt");
 }
+
+// ---------------------------------------------------------------------------
+// Hints: what a name that found nothing was probably meant to be
+
+const TYPOS: &str = "engine/tests/fixtures/dns/typos.yaml";
+
+/// A golden stem, the arguments, the hints as `(code, suggestion)`.
+type HintCase = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
+
+const HINTS: &[HintCase] = &[
+    // The example: a Service a slip away.
+    (
+        "hint-service",
+        &["redis-mastr.my-ns.svc.cluster.local"],
+        &[("service", "redis-master.my-ns.svc.cluster.local")],
+    ),
+    // The namespace left out, or a slip away; svc left out.
+    (
+        "hint-no-namespace",
+        &["redis-master.svc.cluster.local"],
+        &[("dns-name", "redis-master.my-ns.svc.cluster.local")],
+    ),
+    (
+        "hint-namespace-slip",
+        &["redis-master.my-n.svc.cluster.local"],
+        &[("namespace", "redis-master.my-ns.svc.cluster.local")],
+    ),
+    (
+        "hint-no-svc",
+        &["redis-master.my-ns.cluster.local"],
+        &[("dns-name", "redis-master.my-ns.svc.cluster.local")],
+    ),
+    (
+        "hint-svc-slip",
+        &["redis-master.my-ns.scv.cluster.local"],
+        &[("dns-name", "redis-master.my-ns.svc.cluster.local")],
+    ),
+    // Outside the zone: its domain left out or misspelled, a short name.
+    (
+        "hint-no-domain",
+        &["redis-master.my-ns.svc"],
+        &[("dns-name", "redis-master.my-ns.svc.cluster.local")],
+    ),
+    (
+        "hint-domain-slip",
+        &["redis-master.my-ns.svc.cluster.locl"],
+        &[("dns-name", "redis-master.my-ns.svc.cluster.local")],
+    ),
+    (
+        "hint-short-name",
+        &["redis-master"],
+        &[("dns-name", "redis-master.my-ns.svc.cluster.local")],
+    ),
+    // Endpoints: a hostname a slip away; a pod's name where it has none.
+    (
+        "hint-hostname",
+        &["db-O.db.data.svc.cluster.local"],
+        &[("hostname", "db-0.db.data.svc.cluster.local")],
+    ),
+    (
+        "hint-pod-without-hostname",
+        &["db-replica.db.data.svc.cluster.local"],
+        &[("hostname", "10-244-1-21.db.data.svc.cluster.local")],
+    ),
+    // SRV: a port name, a protocol.
+    (
+        "hint-srv-port",
+        &["_postgress._tcp.db.data.svc.cluster.local", "SRV"],
+        &[("port-name", "_postgres._tcp.db.data.svc.cluster.local")],
+    ),
+    (
+        "hint-srv-protocol",
+        &["_postgres._tpc.db.data.svc.cluster.local", "SRV"],
+        &[("protocol", "_postgres._tcp.db.data.svc.cluster.local")],
+    ),
+    // From a pod: a short name from another namespace, a slip here.
+    (
+        "hint-from-other-namespace",
+        &["redis-master", "--from=default/client"],
+        &[("namespace", "redis-master.my-ns")],
+    ),
+    (
+        "hint-from-pod",
+        &["redis-mastr", "--from=my-ns/frontend"],
+        &[("service", "redis-master")],
+    ),
+    // Nothing close, or nothing wrong: no hint.
+    (
+        "hint-none-unrelated",
+        &["nope.my-ns.svc.cluster.local"],
+        &[],
+    ),
+    ("hint-none-web", &["web.my-ns.svc.cluster.local"], &[]),
+    (
+        "hint-none-nodata",
+        &["redis-master.my-ns.svc.cluster.local", "AAAA"],
+        &[],
+    ),
+    (
+        "hint-none-external",
+        &["google.com", "--from=my-ns/frontend"],
+        &[],
+    ),
+];
+
+#[test]
+fn names_that_find_nothing_get_hints() {
+    for (stem, args, want) in HINTS {
+        let mut a = vec!["dns"];
+        a.extend_from_slice(args);
+        a.push(TYPOS);
+        let text = run(&a, None);
+        text.code(0).golden(&format!("dns/{stem}.txt"));
+        let lines = text
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with(";; hint: "))
+            .count();
+        assert_eq!(lines, want.len(), "{}", text.what);
+        a.extend(["-o", "json"]);
+        let json = run(&a, None);
+        let v: Value = serde_json::from_str(&json.code(0).stdout).expect("JSON");
+        let got: Vec<(&str, &str)> = v
+            .get("hints")
+            .and_then(Value::as_array)
+            .map(|hs| {
+                hs.iter()
+                    .map(|h| {
+                        (
+                            h["code"].as_str().unwrap(),
+                            h["suggestion"].as_str().unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(got, *want, "{}", json.what);
+    }
+    // The hint names the object meant.
+    let r = run(
+        &[
+            "dns",
+            "redis-mastr.my-ns.svc.cluster.local",
+            TYPOS,
+            "-o",
+            "json",
+        ],
+        None,
+    );
+    let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(
+        v["hints"][0]["object"],
+        serde_json::json!({"kind": "Service", "namespace": "my-ns", "name": "redis-master"})
+    );
+    assert_eq!(
+        v["hints"][0]["typed"],
+        "redis-mastr.my-ns.svc.cluster.local"
+    );
+    // Every suggestion resolves.
+    for (_, args, want) in HINTS {
+        for (_, s) in *want {
+            let mut a = vec!["dns", s];
+            a.extend(args.iter().filter(|x| x.starts_with("--") || **x == "SRV"));
+            a.push(TYPOS);
+            let r = run(&a, None);
+            assert!(r.stdout.contains(";; ANSWER"), "{s}: {}", r.stdout);
+        }
+    }
+}

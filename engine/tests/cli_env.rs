@@ -409,3 +409,66 @@ spec: {containers: [{name: c}]}
         "{out}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Hints
+
+#[test]
+fn references_that_stay_literal_get_hints() {
+    let f = "engine/tests/fixtures/explain/case-hint-env.yaml";
+    let r = run(&["env", "app/frontend", f], None);
+    r.code(0).stderr_has(&[
+        "hint: did you mean $(REDIS_MASTER_SERVICE_HOST)? Service redis-master sets it\n",
+        "hint: did you mean $(REDIS_MASTER_SERVICE_PORT_REDIS)? Service redis-master sets it\n",
+        "hint: Service queue is in namespace jobs, and kubelet sets variables only for Services of the pod's own namespace: use its DNS name queue.jobs.svc\n",
+        "hint: did you mean $(CACHE_SERVICE_HOST)? Service cache sets it, but it was created after the pod, so kubelet did not set it either\n",
+        "hint: did you mean $(GET_HOSTS_FROM)? the container sets it\n",
+    ]);
+    // The references stay as written, as kubelet leaves them.
+    assert_eq!(
+        r.value("REDIS"),
+        Some("$(REDIS_MASTR_SERVICE_HOST):$(REDIS_MASTER_SERVICE_PORT_REDDIS)")
+    );
+    // $(date) is the shell's: no hint names it.
+    assert!(!r.stderr.contains("date"), "{}", r.stderr);
+    let r = run(&["env", "app/frontend", f, "-o", "json"], None);
+    let v: Value = serde_json::from_str(&r.code(0).stdout).expect("JSON");
+    let hints: Vec<(&str, &str, &str)> = v["hints"]
+        .as_array()
+        .expect("hints")
+        .iter()
+        .map(|h| {
+            (
+                h["code"].as_str().unwrap(),
+                h["typed"].as_str().unwrap(),
+                h["suggestion"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hints,
+        [
+            (
+                "variable",
+                "REDIS_MASTR_SERVICE_HOST",
+                "REDIS_MASTER_SERVICE_HOST"
+            ),
+            (
+                "variable",
+                "REDIS_MASTER_SERVICE_PORT_REDDIS",
+                "REDIS_MASTER_SERVICE_PORT_REDIS"
+            ),
+            ("namespace", "QUEUE_SERVICE_HOST", "queue.jobs.svc"),
+            ("variable", "CACH_SERVICE_HOST", "CACHE_SERVICE_HOST"),
+            ("variable", "GET_HOSTS_FORM", "GET_HOSTS_FROM"),
+        ]
+    );
+    assert_eq!(v["hints"][2]["object"]["namespace"], "jobs");
+    // Nothing close, nothing said: the seeds' frontend has no hints.
+    let r = run(
+        &["env", "my-ns/frontend", CIDR_2015, REDIS, "-o", "json"],
+        None,
+    );
+    let v: Value = serde_json::from_str(&r.code(0).stdout).expect("JSON");
+    assert!(v.get("hints").is_none(), "{v}");
+}

@@ -603,3 +603,113 @@ fn usage_and_input_errors() {
         .code(0)
         .stderr_has(&["node \"node-z\" is not in the input"]);
 }
+
+/// A `--to` that matches nothing: the route's hints, as
+/// `(golden, arguments, [(code, suggestion)])`; the LB example's files are
+/// added, and for the redis ones the seeds' redis-master.
+type RouteHint = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
+
+const ROUTE_HINTS: &[RouteHint] = &[
+    (
+        "route-hint-service",
+        &["--from", "my-ns/frontend", "--to", "redis-mastr:6379"],
+        &[("service", "redis-master:6379")],
+    ),
+    (
+        "route-hint-namespace",
+        &["--from", "203.0.113.7", "--to", "redis-master:6379"],
+        &[("namespace", "redis-master.my-ns:6379")],
+    ),
+    (
+        "route-hint-namespace-slip",
+        &["--from", "my-ns/frontend", "--to", "redis-master.my-n:6379"],
+        &[("namespace", "redis-master.my-ns:6379")],
+    ),
+    (
+        "route-hint-only-port",
+        &["--from", "my-ns/frontend", "--to", "redis-master:6380"],
+        &[("port-number", "redis-master:6379")],
+    ),
+    (
+        "route-hint-protocol",
+        &[
+            "--from",
+            "my-ns/frontend",
+            "--to",
+            "redis-master:6379",
+            "--protocol",
+            "UDP",
+        ],
+        &[("protocol", "TCP")],
+    ),
+    (
+        "route-hint-node-port-digits",
+        &["--from", "203.0.113.7", "--to", "192.168.0.10:30062"],
+        &[("port-number", "192.168.0.10:30061")],
+    ),
+    (
+        "route-hint-service-port-on-a-node",
+        &["--from", "203.0.113.7", "--to", "192.168.0.10:80"],
+        &[("port-number", "192.168.0.10:30061")],
+    ),
+    (
+        "route-hint-container-port",
+        &["--from", "203.0.113.7", "--to", "146.148.47.155:9376"],
+        &[("port-number", "146.148.47.155:80")],
+    ),
+    // A node's only node port, whatever the number asked.
+    (
+        "route-hint-only-node-port",
+        &["--from", "203.0.113.7", "--to", "192.168.0.10:8443"],
+        &[("port-number", "192.168.0.10:30061")],
+    ),
+    // Nothing close: no hint.
+    (
+        "route-hint-none",
+        &["--from", "my-ns/frontend", "--to", "checkout:80"],
+        &[],
+    ),
+];
+
+#[test]
+fn a_to_that_matches_nothing_gets_hints() {
+    for (golden, args, want) in ROUTE_HINTS {
+        let mut a = vec!["route"];
+        a.extend_from_slice(args);
+        a.extend(LB);
+        a.push("examples/redis-master.yaml");
+        let text = run(&a, "");
+        text.code(0).golden(&format!("proxy/{golden}.txt"));
+        assert_eq!(
+            text.stdout
+                .lines()
+                .filter(|l| l.starts_with("hint: "))
+                .count(),
+            want.len(),
+            "{}",
+            text.what
+        );
+        a.extend(["-o", "json"]);
+        let r = run(&a, "");
+        let v: serde_json::Value = serde_json::from_str(&r.code(0).stdout).expect("JSON");
+        let got: Vec<(&str, &str)> = v
+            .get("hints")
+            .and_then(|h| h.as_array())
+            .map(|hs| {
+                hs.iter()
+                    .map(|h| {
+                        (
+                            h["code"].as_str().unwrap(),
+                            h["suggestion"].as_str().unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(got, *want, "{}", r.what);
+    }
+}

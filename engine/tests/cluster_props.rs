@@ -28,7 +28,8 @@ fn config() -> Config {
 }
 
 const NAMESPACES: &[&str] = &["a", "b"];
-const APPS: &[&str] = &["web", "api", "Web"];
+/// `Web` and `wbe` are slips of `web`: near misses come and go.
+const APPS: &[&str] = &["web", "api", "Web", "wbe"];
 
 fn labels(app: usize, tier: Option<bool>) -> StringMap {
     let mut m = StringMap::new();
@@ -78,6 +79,14 @@ enum Op {
         name: usize,
         ip: u8,
     },
+    /// A Deployment whose template is labelled `app`, selecting
+    /// `selector_app` (its own template, or by a slip or not at all).
+    Deployment {
+        ns: usize,
+        name: usize,
+        app: usize,
+        selector_app: usize,
+    },
     Delete {
         kind: usize,
         ns: usize,
@@ -87,16 +96,18 @@ enum Op {
 
 fn arb_op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => (0..2usize, 0..6usize, 0..3usize, proptest::option::of(any::<bool>()), any::<bool>(), prop::bool::weighted(0.2),
+        4 => (0..2usize, 0..6usize, 0..4usize, proptest::option::of(any::<bool>()), any::<bool>(), prop::bool::weighted(0.2),
               proptest::option::weighted(0.9, 1..20u8), proptest::option::of(prop_oneof![Just(8080), Just(9090)]), 0..3usize,
               proptest::option::weighted(0.2, 0..3usize))
             .prop_map(|(ns, name, app, tier, ready, terminating, ip, http_port, node, env_ref)| Op::Pod { ns, name, app, tier, ready, terminating, ip, http_port, node, env_ref }),
-        3 => (0..2usize, 0..3usize, proptest::option::weighted(0.8, 0..3usize), any::<bool>(), prop::bool::weighted(0.2), prop::bool::weighted(0.3), prop::bool::weighted(0.2),
+        3 => (0..2usize, 0..3usize, proptest::option::weighted(0.8, 0..4usize), any::<bool>(), prop::bool::weighted(0.2), prop::bool::weighted(0.3), prop::bool::weighted(0.2),
               proptest::option::weighted(0.3, 1..15u8), proptest::option::weighted(0.3, 0..10i32), proptest::option::weighted(0.15, 0..3usize))
             .prop_map(|(ns, name, app, named_target, headless, node_port, publish_not_ready, cluster_ip, requested_node_port, external_name)| Op::Service { ns, name, app, named_target, headless, node_port, publish_not_ready, cluster_ip, requested_node_port, external_name }),
         1 => (0..3usize, 0..2usize).prop_map(|(name, zone)| Op::Node { name, zone }),
         1 => (0..2usize, 0..3usize, 1..20u8).prop_map(|(ns, name, ip)| Op::Endpoints { ns, name, ip }),
-        2 => (0..4usize, 0..2usize, 0..6usize).prop_map(|(kind, ns, name)| Op::Delete { kind, ns, name }),
+        1 => (0..2usize, 0..2usize, 0..4usize, 0..4usize)
+            .prop_map(|(ns, name, app, selector_app)| Op::Deployment { ns, name, app, selector_app }),
+        2 => (0..5usize, 0..2usize, 0..6usize).prop_map(|(kind, ns, name)| Op::Delete { kind, ns, name }),
     ]
 }
 
@@ -232,6 +243,36 @@ fn to_object(op: &Op) -> Option<Object> {
             });
             Object::Endpoints(e.into())
         }
+        Op::Deployment {
+            ns,
+            name,
+            app,
+            selector_app,
+        } => {
+            let w = Workload {
+                kind: "Deployment".into(),
+                metadata: ObjectMeta {
+                    name: format!("deploy-{name}"),
+                    namespace: Some(NAMESPACES[*ns].into()),
+                    ..Default::default()
+                },
+                replicas: Some(2),
+                selector: Some(svcscope::internals::select::LabelSelector {
+                    match_labels: Some(labels(*selector_app, None)),
+                    match_expressions: None,
+                }),
+                service_name: None,
+                parallelism: None,
+                template: PodTemplateSpec {
+                    metadata: ObjectMeta {
+                        labels: labels(*app, Some(true)),
+                        ..Default::default()
+                    },
+                    spec: PodSpec::default(),
+                },
+            };
+            Object::Workload(w.into())
+        }
         Op::Delete { .. } => return None,
     })
 }
@@ -244,6 +285,11 @@ fn delete_key(op: &Op) -> Option<ObjectKey> {
         0 => ObjectKey::new("Pod", NAMESPACES[*ns], &format!("pod-{name}")),
         1 => ObjectKey::new("Service", NAMESPACES[*ns], &format!("svc-{}", name % 3)),
         2 => ObjectKey::new("Node", "", &format!("node-{}", name % 3)),
+        3 => ObjectKey::new(
+            "Deployment",
+            NAMESPACES[*ns],
+            &format!("deploy-{}", name % 2),
+        ),
         _ => ObjectKey::new("Endpoints", NAMESPACES[*ns], &format!("svc-{}", name % 3)),
     })
 }
@@ -284,12 +330,34 @@ fn manifest(obj: &Object) -> Value {
         Object::Service(s) => serde_json::to_value(&**s),
         Object::Node(n) => serde_json::to_value(&**n),
         Object::Endpoints(e) => serde_json::to_value(&**e),
+        Object::Workload(w) => {
+            let mut m = serde_json::json!({
+                "apiVersion": "apps/v1",
+                "kind": w.kind,
+                "metadata": w.metadata,
+                "spec": {"replicas": w.replicas, "selector": w.selector, "template": w.template},
+            });
+            strip_nulls(&mut m);
+            return m;
+        }
         other => panic!("not generated: {}", other.kind()),
     }
     .expect("serialisable");
     v["apiVersion"] = "v1".into();
     v["kind"] = obj.kind().into();
     v
+}
+
+/// Leaves out `null`s, which a manifest does not write.
+fn strip_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(strip_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
 }
 
 /// The objects in one load, as a `kind: List`.

@@ -4,7 +4,9 @@
 //! cluster IPs, in whatever case it is asked; every SRV target resolves to
 //! the addresses given with it; and neither the answers nor the resolver
 //! walk panic on arbitrary names (over-long or empty labels, non-ASCII,
-//! trailing dots), always answering the name as asked.
+//! trailing dots), always answering the name as asked. A name that found
+//! nothing is hinted only at names that exist, and a name that resolves
+//! gets no hint.
 
 use proptest::prelude::*;
 use std::collections::BTreeSet;
@@ -325,5 +327,50 @@ proptest! {
         // The zone lists only what answers give.
         let zone = index.zone_file();
         prop_assert!(zone.starts_with("$ORIGIN cluster.local.\n"));
+    }
+
+    #[test]
+    fn hints_suggest_only_names_that_exist(
+        svcs in prop::collection::vec(arb_svc(), 1..8),
+        pods in prop::collection::vec(arb_pod(), 0..8),
+        typos in prop::collection::vec((0..6usize, 0..4usize, 0..2usize, "[a-z0-9-]{0,3}"), 1..12),
+    ) {
+        let (engine, index) = cluster(&svcs, &pods);
+        let from = engine.cluster().pods.values().next().cloned();
+        for (how, name, ns, junk) in typos {
+            // Names near the cluster's own: a letter off, a label left out
+            // or misspelled, a namespace a slip away, or unrelated junk.
+            let (svc, ns) = (format!("svc-{name}"), NAMESPACES[ns]);
+            let asked = match how {
+                0 => format!("svc{name}.{ns}.svc.{ZONE}"),
+                1 => format!("{svc}.{ns}x.svc.{ZONE}"),
+                2 => format!("{svc}.svc.{ZONE}"),
+                3 => format!("{svc}.{ns}.{ZONE}"),
+                4 => format!("host-{junk}.{svc}.{ns}.svc.{ZONE}"),
+                _ => format!("{junk}.{ns}.svc.{ZONE}"),
+            };
+            let r = index.answer(&asked, RType::A);
+            let hints = index.hints(&r);
+            if r.is_success() {
+                prop_assert!(hints.is_empty(), "{asked}: {hints:?}");
+            }
+            for h in &hints {
+                let back = index.answer(&h.suggestion, RType::A);
+                prop_assert_eq!(back.rcode, Rcode::NoError, "{} -> {}", asked, h.suggestion);
+                prop_assert!(h.message.contains("did you mean"), "{}", h.message);
+            }
+            prop_assert_eq!(hints, index.hints(&index.answer(&asked, RType::A)));
+            if let Some(pod) = &from {
+                let short = asked.trim_end_matches(&format!(".svc.{ZONE}")).to_string();
+                let lookup = index.resolve_from_pod(pod, &short, RType::A);
+                for h in index.lookup_hints(&lookup, pod.metadata.namespace.as_deref().unwrap_or("default")) {
+                    let back = index.resolve_from_pod(pod, &h.suggestion, RType::A);
+                    prop_assert!(
+                        back.queries.iter().any(|q| q.rcode == Rcode::NoError),
+                        "{} -> {}", short, h.suggestion
+                    );
+                }
+            }
+        }
     }
 }

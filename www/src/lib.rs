@@ -78,6 +78,10 @@ extern "C" {
     pub type TraceJs;
     #[wasm_bindgen(typescript_type = "Document<ProxyRules>")]
     pub type ProxyRulesJs;
+    #[wasm_bindgen(typescript_type = "Document<Pods>")]
+    pub type PodsJs;
+    #[wasm_bindgen(typescript_type = "Document<ChangeReport>")]
+    pub type ChangeReportJs;
 }
 
 /// The engine's version (the package's).
@@ -240,5 +244,40 @@ impl Cluster {
     pub fn rules(&self, request: RulesRequestArg) -> Fallible<ProxyRulesJs> {
         let r: RulesRequest = args::required("request", &request)?;
         to_js(&self.inner.rules(&r)?)
+    }
+
+    /// Every pod, as `kubectl get pods -o wide` lists them: those of the
+    /// input and, with `controllers`, those the workloads' controllers make.
+    pub fn pods(&self) -> Fallible<PodsJs> {
+        to_js(&self.inner.pods())
+    }
+
+    /// `kubectl delete pod`: the pod goes; its controller, if it has one,
+    /// makes a replacement.
+    #[wasm_bindgen(js_name = deletePod)]
+    pub fn delete_pod(&mut self, pod: &str) -> Fallible<ChangeReportJs> {
+        to_js(&self.inner.delete_pod(pod)?)
+    }
+
+    /// `kubectl scale KIND NAMESPACE/NAME --replicas=N`.
+    pub fn scale(&mut self, kind: &str, workload: &str, replicas: i32) -> Fallible<ChangeReportJs> {
+        to_js(&self.inner.scale(kind, workload, replicas)?)
+    }
+
+    /// `kubectl cordon` a node, or with `on: false`, `uncordon` it.
+    pub fn cordon(&mut self, node: &str, on: Option<bool>) -> Fallible<ChangeReportJs> {
+        to_js(&self.inner.cordon(node, on.unwrap_or(true))?)
+    }
+
+    /// `kubectl drain --ignore-daemonsets`: the node is cordoned and its
+    /// pods evicted; their controllers place replacements elsewhere.
+    pub fn drain(&mut self, node: &str) -> Fallible<ChangeReportJs> {
+        to_js(&self.inner.drain(node)?)
+    }
+
+    /// A pod's readiness, as its readiness probe would turn it.
+    #[wasm_bindgen(js_name = setReady)]
+    pub fn set_ready(&mut self, pod: &str, ready: bool) -> Fallible<ChangeReportJs> {
+        to_js(&self.inner.set_ready(pod, ready)?)
     }
 }

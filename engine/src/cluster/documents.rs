@@ -16,6 +16,7 @@ pub use crate::env::{Conflict, Environment, LeftOut, Source, Variable, Visibilit
 pub use crate::explain::{Diagnostic, ObjectRef, Severity};
 pub use crate::field::ObjectError;
 pub use crate::field::{ErrorType, FieldError};
+pub use crate::hint::Hint;
 pub use crate::load::{Ignored, LoadError};
 pub use crate::objects::{NsName, Origin};
 pub use crate::proxy::route::{
@@ -297,6 +298,10 @@ pub struct DnsAnswer {
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What a name that found nothing was probably meant to be.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<Hint>,
 }
 
 impl DnsAnswer {
@@ -309,7 +314,8 @@ impl DnsAnswer {
     }
 
     /// dig-like text: each query of a pod's search path with its rcode,
-    /// `;; status`, then the non-empty sections, one record per line.
+    /// `;; status`, a `;; hint:` line per hint, then the non-empty
+    /// sections, one record per line.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         if let DnsResult::Lookup(l) = &self.result {
@@ -322,6 +328,9 @@ impl DnsAnswer {
         }
         let r = self.response();
         out.push_str(&format!(";; status: {}\n", r.rcode));
+        for h in &self.hints {
+            out.push_str(&format!(";; hint: {h}\n"));
+        }
         for (heading, records) in [
             ("ANSWER", &r.answer),
             ("AUTHORITY", &r.authority),

@@ -620,10 +620,16 @@ impl Cluster {
                 DnsResult::Response(index.answer(name, rtype)),
             ),
         };
+        let hints = match (&result, &from) {
+            (DnsResult::Lookup(l), Some(pod)) => index.lookup_hints(l, &pod.namespace),
+            (DnsResult::Response(r), _) => index.hints(r),
+            (DnsResult::Lookup(_), None) => Vec::new(),
+        };
         let mut answer = DnsAnswer {
             pod: from,
             result,
             notes: Vec::new(),
+            hints,
         };
         answer.notes = self.dns_notes(&index, &answer);
         Ok(Document::new(kind, answer))

@@ -140,6 +140,17 @@ impl ZoneIndex {
             .max_by_key(|(z, _)| z.name.len())
     }
 
+    /// Whether a name below the cluster zone (`base`, lower case) exists:
+    /// what a hint checks before suggesting it.
+    pub(crate) fn name_exists(&self, base: &str) -> bool {
+        let zone = Zone {
+            name: &self.opts.zone,
+            spelled: &self.opts.zone,
+            reverse: false,
+        };
+        self.lookup(&zone, base).is_ok()
+    }
+
     /// Upstream's `Records`: what a name below the zone leads to, or that
     /// it does not exist.
     fn lookup<'a>(&'a self, zone: &Zone, base: &'a str) -> Lookup<Vec<Item<'a>>> {

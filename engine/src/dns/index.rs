@@ -55,6 +55,9 @@ impl PortRec {
 pub(crate) struct EpAddr {
     pub ip: IpAddr,
     pub label: String,
+    /// The pod it is (`targetRef`), which hints name when a query uses the
+    /// pod's name where its endpoint has another label.
+    pub pod: Option<String>,
 }
 
 /// The ready addresses of one EndpointSlice, with the slice's ports.
@@ -231,6 +234,15 @@ impl ZoneIndex {
         self.services.get(i)
     }
 
+    /// The Services of one namespace, by name (`services` is sorted).
+    pub(crate) fn services_in(&self, namespace: &str) -> &[SvcEntry] {
+        let from = self
+            .services
+            .partition_point(|s| s.namespace.as_str() < namespace);
+        let to = from + self.services[from..].partition_point(|s| s.namespace == namespace);
+        &self.services[from..to]
+    }
+
     /// The PTR targets of an address, relative to `.svc.<zone>`: the first
     /// Service with it as cluster IP, else every ready endpoint with it.
     pub(crate) fn reverse(&self, ip: &IpAddr) -> Vec<String> {
@@ -322,6 +334,7 @@ fn group(slice: &EndpointSlice, pod_names: bool) -> EpGroup {
                 Some(EpAddr {
                     ip: a.parse().ok()?,
                     label: endpoint_label(a, e.hostname.as_deref(), pod, pod_names),
+                    pod: pod.map(str::to_string),
                 })
             })
         })

@@ -13,18 +13,22 @@
 //! - the stub resolver ([`ZoneIndex::resolve_from_pod`]): the pod's
 //!   resolv.conf from its dnsPolicy and dnsConfig, then glibc's search-path
 //!   walk, one query at a time;
-//! - the zone as a master file ([`ZoneIndex::zone_file`]).
+//! - the zone as a master file ([`ZoneIndex::zone_file`]);
+//! - the hints of a name that found nothing ([`ZoneIndex::hints`],
+//!   [`ZoneIndex::lookup_hints`]): what it was probably meant to be.
 //!
 //! Everything is a pure function of its inputs. Names outside the zones
 //! the plugin serves are answered `FORWARDED`: the cluster DNS hands them
 //! to its upstream resolver, which is not modelled.
 
 mod answer;
+mod hints;
 mod index;
 mod name;
 mod resolver;
 mod zone;
 
+pub use hints::{Meant, Why};
 pub use index::ZoneIndex;
 pub use name::endpoint_label;
 pub use resolver::{PodLookup, ResolvConf};

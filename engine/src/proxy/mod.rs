@@ -5,7 +5,8 @@
 //! and on top of that the [`ruleset`] each proxy mode programs
 //! ([`iptables`], [`ipvs`], [`nftables`], [`userspace`]; rules written in
 //! the [`ipt`] and [`nft`] syntaxes), the interpreter that walks a packet
-//! through it ([`walk`]) and the traces built on that ([`route`]).
+//! through it ([`walk`]) and the traces built on that ([`route`]), whose
+//! `--to` that matches nothing gets hints of what was meant (`meant`).
 //!
 //! This module owns the proxy model; the engine owns Services and slices.
 
@@ -13,6 +14,7 @@ pub mod hash;
 pub mod ipt;
 pub mod iptables;
 pub mod ipvs;
+mod meant;
 pub mod nft;
 pub mod nftables;
 pub mod route;

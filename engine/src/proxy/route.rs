@@ -24,10 +24,11 @@ use super::nftables;
 use super::ruleset::{Quote, Role, RuleId, Ruleset};
 use super::userspace;
 use super::walk::{self, Dice, End, From, Memory, Packet, Step, Walker};
-use super::{categorize, join_host_port, node_config, Entry, ProxyConfig, ServicePortInfo};
+use super::{categorize, join_host_port, meant, node_config, Entry, ProxyConfig, ServicePortInfo};
 use crate::dns::{DnsOptions, RData, RType, ZoneIndex};
 use crate::error::Error;
 use crate::hash::fnv1a;
+use crate::hint::Hint;
 use crate::model::service_type;
 use crate::net::{parse_cidr_masked, parse_ip, Cidr, Family};
 use crate::objects::NsName;
@@ -266,6 +267,10 @@ pub struct Trace {
     pub connections: Vec<Connection>,
     pub distribution: Vec<Share>,
     pub verdict: Verdict,
+    /// What a `--to` that matches nothing was probably meant to be.
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<Hint>,
 }
 
 impl Trace {
@@ -306,6 +311,9 @@ impl Trace {
             VerdictKind::ReplyLost => "REPLY LOST",
         };
         s.push_str(&format!("verdict: {kind}: {}\n", self.verdict.reason));
+        for h in &self.hints {
+            s.push_str(&format!("hint: {h}\n"));
+        }
         s
     }
 }
@@ -559,10 +567,11 @@ impl RouteIndex {
                 kind: VerdictKind::NotProxied,
                 reason: String::new(),
             },
+            hints: Vec::new(),
         };
         let dst = match parse_ip(host.trim_start_matches('[').trim_end_matches(']')) {
             Some(ip) => ip,
-            None => match self.resolve_name(host, &src, &mut t)? {
+            None => match self.resolve_name(host, port, &src, &mut t)? {
                 Some(ip) => ip,
                 None => return Ok(t),
             },
@@ -867,6 +876,7 @@ impl RouteIndex {
     fn resolve_name(
         &self,
         host: &str,
+        port: u16,
         src: &Source,
         t: &mut Trace,
     ) -> Result<Option<IpAddr>, Error> {
@@ -897,6 +907,8 @@ impl RouteIndex {
                 kind: VerdictKind::NoSuchService,
                 reason: format!("{fqdn} does not resolve (NXDOMAIN): no Service {key}"),
             };
+            let from = src.namespace.as_deref().filter(|_| labels.len() == 1);
+            t.hints = meant::service_hints(&self.zone, &key, port, &t.to, from);
             return Ok(None);
         };
         // Pods resolve through their own resolver (the cluster DNS as
@@ -1011,6 +1023,9 @@ impl RouteIndex {
                             "{dst_str} is node {node}; no Service has node port {port}/{protocol}"
                         ),
                     };
+                    let exposed: Vec<&ServicePortInfo> =
+                        self.ports.iter().filter(|sp| sp.node_port != 0).collect();
+                    t.hints = meant::port_hints(to_host(&req.to), &exposed, port, protocol, true);
                     return;
                 }
             }
@@ -1036,6 +1051,9 @@ impl RouteIndex {
                             names.join(", ")
                         ),
                     };
+                    let here: Vec<&ServicePortInfo> =
+                        list.iter().map(|(i, _)| &self.ports[*i]).collect();
+                    t.hints = meant::port_hints(to_host(&req.to), &here, port, protocol, false);
                     return;
                 }
             }
@@ -1959,6 +1977,11 @@ impl Source {
             _ => format!("{} ({})", self.name, self.ip),
         }
     }
+}
+
+/// The host of a `--to` as written.
+fn to_host(to: &str) -> &str {
+    to.rsplit_once(':').map_or(to, |(h, _)| h)
 }
 
 /// `HOST:PORT` or `[V6]:PORT`.

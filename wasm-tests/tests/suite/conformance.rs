@@ -2,7 +2,12 @@
 //! JavaScript API, with the expectations of the native tests
 //! (`engine/tests/conformance_selectors.rs`, `conformance_validation.rs`):
 //! selectors through `select` and a Service's `selection`, `ValidateService`
-//! through `check` on a cluster without defaulting.
+//! through `check` on a cluster without defaulting; the endpoints
+//! controller's cases through `endpoints` and kubelet's service variables
+//! through `env`, each equal to the native engine's documents and held to
+//! the case's addresses and variables. (The DNS and iptables cases are
+//! written against the engine's internal indexes, not manifests: they run
+//! natively only.)
 
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -198,4 +203,166 @@ fn validation() {
     }
     assert!(ran > 30, "only {ran} cases ran");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A pod manifest from a case's short form (`podIPs`, `phase`, `ready`).
+fn pod_of(p: &Value, namespace: &str) -> Value {
+    let ips: Vec<Value> = p["podIPs"].as_array().cloned().unwrap_or_default();
+    let mut status = json!({ "phase": p.get("phase").cloned().unwrap_or(json!("Running")) });
+    if let Some(first) = ips.first() {
+        status["podIP"] = first.clone();
+        status["podIPs"] = ips.iter().map(|ip| json!({ "ip": ip })).collect();
+    }
+    if let Some(ready) = p["ready"].as_bool() {
+        status["conditions"] =
+            json!([{ "type": "Ready", "status": if ready { "True" } else { "False" } }]);
+    }
+    let mut spec = json!({});
+    for key in [
+        "nodeName",
+        "hostname",
+        "subdomain",
+        "containers",
+        "initContainers",
+        "restartPolicy",
+    ] {
+        if let Some(v) = p.get(key) {
+            spec[key] = v.clone();
+        }
+    }
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {
+            "name": p["name"], "namespace": p["namespace"].as_str().unwrap_or(namespace),
+            "labels": p.get("labels").cloned().unwrap_or(json!({})),
+            "deletionTimestamp": p.get("deletionTimestamp").cloned().unwrap_or(Value::Null),
+        },
+        "spec": spec, "status": status,
+    })
+}
+
+fn list(items: Vec<Value>) -> String {
+    json!({ "apiVersion": "v1", "kind": "List", "items": items }).to_string()
+}
+
+/// The endpoints controller's cases: the JS API's Endpoints and
+/// EndpointSlices are the native engine's (which the native conformance
+/// test holds to the expectations), and the ready addresses are those
+/// the case expects.
+#[wasm_bindgen_test]
+fn endpoints() {
+    for case in cases("endpoints.yaml") {
+        let id = case["id"].as_str().unwrap();
+        let svc = &case["service"];
+        let ns = svc["metadata"]["namespace"].as_str().unwrap_or("default");
+        let name = svc["metadata"]["name"].as_str().unwrap();
+        let mut items = vec![svc.clone()];
+        items.extend(
+            case["pods"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| pod_of(p, ns)),
+        );
+        let mut p = Pair::new(json!({ "serviceCidr": ["10.0.0.0/8", "fd00::/108"] }));
+        p.load(&format!("{id}.json"), &list(items));
+        let target = format!("{ns}/{name}");
+        let got = same(
+            id,
+            p.js.endpoints(Some(target.clone())),
+            p.native.endpoints(Some(&target)),
+        );
+        let Some(want) = case["expected_endpoints"].get("subsets") else {
+            continue;
+        };
+        let ips = |subsets: &Value| -> BTreeSet<String> {
+            subsets
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|s| s["addresses"].as_array().cloned().unwrap_or_default())
+                .filter_map(|a| a["ip"].as_str().map(String::from))
+                .collect()
+        };
+        let endpoints = got["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["kind"] == "Endpoints")
+            .unwrap_or_else(|| panic!("{id}: no Endpoints in {got}"));
+        assert_eq!(ips(&endpoints["subsets"]), ips(want), "{id}");
+    }
+}
+
+/// Kubelet's service variables: each case's Services, then a pod in its
+/// namespace (with its container's own env), asked for through `env`.
+/// The JS API answers what the native engine answers; for the cases of
+/// kubelet's whole view, the variables are those the case expects.
+#[wasm_bindgen_test]
+fn envvars() {
+    let mut checked = 0;
+    for case in cases("envvars.yaml") {
+        let id = case["id"].as_str().unwrap();
+        let ns = case["pod_namespace"].as_str().unwrap_or("default");
+        let pod = json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": { "name": "pod", "namespace": ns },
+            "spec": {
+                "enableServiceLinks": case.get("enable_service_links").cloned().unwrap_or(Value::Null),
+                "containers": [{ "name": "c", "image": "c",
+                    "env": case.get("container_env").cloned().unwrap_or(json!([])) }],
+            },
+        });
+        let mut p = Pair::new(json!({ "serviceCidr": ["0.0.0.0/4", "2001:db8::/108"] }));
+        p.load(
+            "services.json",
+            &list(case["services"].as_array().unwrap().clone()),
+        );
+        p.load("pod.json", &list(vec![pod]));
+        let target = format!("{ns}/pod");
+        let got = same(id, p.js.env(&target, None), p.native.env(&target, None));
+        // A cluster holds one Service per name: the cases that give
+        // kubelet's pure function the same name twice are not a cluster.
+        let names: BTreeSet<String> = case["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| format!("{}/{}", s["metadata"]["namespace"], s["metadata"]["name"]))
+            .collect();
+        if case["scope"] != "kubelet" || names.len() != case["services"].as_array().unwrap().len() {
+            continue;
+        }
+        // Every cluster has default/kubernetes; a case without it has
+        // none of its variables.
+        let implicit = !names.contains("\"default\"/\"kubernetes\"");
+        let vars: BTreeSet<String> = got["variables"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{id}: {got}"))
+            .iter()
+            .filter(|v| {
+                !(implicit
+                    && v["source"]["namespace"] == "default"
+                    && v["source"]["name"] == "kubernetes")
+            })
+            .map(|v| {
+                format!(
+                    "{}={}",
+                    v["name"].as_str().unwrap(),
+                    v["value"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        let want: BTreeSet<String> = case["expected_env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(vars, want, "{id}");
+        checked += 1;
+    }
+    assert!(
+        checked >= 4,
+        "only {checked} cases held to their expectations"
+    );
 }

@@ -6,6 +6,8 @@
 
 mod api;
 mod conformance;
+mod controllers;
 mod examples;
+mod hints;
 mod hostile;
 mod incremental;

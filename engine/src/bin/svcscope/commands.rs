@@ -5,7 +5,7 @@ use crate::args::{Args, UsageError};
 use crate::{cluster_from, eprintln_safe, Failure};
 use serde::Serialize;
 use std::io::{self, Write};
-use svcscope::cluster::documents::{RType, Severity};
+use svcscope::cluster::documents::{Hint, RType, Severity};
 use svcscope::cluster::options::RouteRequest;
 use svcscope::cluster::options::{DnsQuery, RulesRequest, ZoneOptions};
 use svcscope::cluster::{parse_mode, parse_pod_records};
@@ -100,6 +100,12 @@ fn note_rejected(cluster: &Cluster, kind: &str, key: &str) {
 fn notes(notes: &[String]) {
     for n in notes {
         eprintln_safe(&format!("note: {n}"));
+    }
+}
+
+fn hints(hints: &[Hint]) {
+    for h in hints {
+        eprintln_safe(&format!("hint: {h}"));
     }
 }
 
@@ -232,6 +238,7 @@ fn env(args: &Args, config: Config, out: &mut impl Write) -> Result<(), Failure>
         return Err(Failure::Input);
     }
     notes(&environment.notes);
+    hints(&environment.hints);
     match format {
         "json" => json(out, &environment)?,
         _ => {
