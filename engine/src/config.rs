@@ -117,7 +117,8 @@ pub(crate) struct ConfigSpec {
     max_input_bytes: Option<usize>,
     #[serde(default)]
     controllers: Option<bool>,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    // A type given by hand is not made optional by `optional_fields`.
+    #[cfg_attr(feature = "ts", ts(type = "number", optional))]
     #[serde(default)]
     seed: Option<u64>,
 }
