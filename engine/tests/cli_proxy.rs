@@ -713,3 +713,91 @@ fn a_to_that_matches_nothing_gets_hints() {
         assert_eq!(got, *want, "{}", r.what);
     }
 }
+
+/// The same requests in every proxy mode, each a walk of that mode's
+/// rules: the seeds' LoadBalancer reached by name from a pod, by its
+/// node port and by its ingress IP; `externalTrafficPolicy: Local` with
+/// ClientIP affinity, a node whose only endpoint is terminating, a
+/// Service without endpoints, a headless and an ExternalName one;
+/// `internalTrafficPolicy: Local` from a node without a local endpoint.
+#[test]
+fn routes_in_every_mode() {
+    const MODES: [&str; 4] = ["iptables", "ipvs", "nftables", "userspace"];
+    let seeds: &[(&[&str], &str)] = &[
+        (
+            &["--from", "lb/myapp-2", "--to", "my-service.lb:80"],
+            "pod-to-name",
+        ),
+        (
+            &["--from", "203.0.113.9", "--to", "192.168.0.11:30061"],
+            "external-to-node-port",
+        ),
+        (
+            &["--from", "203.0.113.7", "--to", "146.148.47.155:80"],
+            "external-to-lb",
+        ),
+    ];
+    let local_cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "--from",
+                "203.0.113.5",
+                "--to",
+                "198.51.100.10:80",
+                "--connections",
+                "3",
+            ],
+            "local-lb-sticky",
+        ),
+        (
+            &["--from", "203.0.113.5", "--to", "192.168.0.11:30080"],
+            "local-terminating-fallback",
+        ),
+        (
+            &["--from", "shop/web-1", "--to", "empty:80"],
+            "no-endpoints",
+        ),
+        (
+            &["--from", "shop/web-1", "--to", "db.shop:5432"],
+            "headless",
+        ),
+        (
+            &["--from", "shop/web-1", "--to", "ext.shop.svc:443"],
+            "external-name",
+        ),
+    ];
+    for mode in MODES {
+        for (args, name) in seeds {
+            let mut a = vec!["route", "--mode", mode];
+            a.extend_from_slice(args);
+            run(&lb(&a), "")
+                .code(0)
+                .golden(&format!("proxy/modes/{name}-{mode}.txt"));
+        }
+        for (args, name) in local_cases {
+            let mut a = vec!["route", "--mode", mode];
+            a.extend_from_slice(args);
+            run(&local(&a), LOCAL)
+                .code(0)
+                .golden(&format!("proxy/modes/{name}-{mode}.txt"));
+        }
+        run(
+            &[
+                "route",
+                "--mode",
+                mode,
+                "--from",
+                "cl/client-b",
+                "--to",
+                "itp.cl:80",
+                "engine/tests/fixtures/proxy/route-cases.yaml",
+                "examples/nodes.yaml",
+            ],
+            "",
+        )
+        .code(0)
+        .golden(&format!(
+            "proxy/modes/internal-local-no-local-endpoint-{mode}.txt"
+        ));
+    }
+}
