@@ -89,6 +89,9 @@ pub struct Engine {
     /// The next object's place in the order objects entered (kept in its
     /// [`Origin`]).
     next_seq: u64,
+    /// Counts the calls that may change the objects: a view cached by
+    /// revision is current while the revision is.
+    revision: u64,
     /// Service-variable prefix a pod's env refers to → pods, in every
     /// namespace (a Service elsewhere is named in the hints of a pod that
     /// lacks it).
@@ -129,6 +132,7 @@ impl Engine {
             selector_index: FastMap::default(),
             slices_by_service: FastMap::default(),
             next_seq: 0,
+            revision: 0,
             env_refs: FastMap::default(),
             env_users: FastMap::default(),
             env_open: FastMap::default(),
@@ -162,11 +166,17 @@ impl Engine {
         self.apply_all(objects);
     }
 
+    /// Changes whenever the objects may have: see [`Engine`]'s `revision`.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
     /// Adds or replaces many objects at once, as one load of their files:
     /// the result is the same as applying them one by one (their order is
     /// their creation order where timestamps do not say otherwise), but
     /// Services are allocated, and dependent views refreshed, once.
     pub fn apply_all(&mut self, objects: Vec<(Object, Origin)>) -> Changes {
+        self.revision += 1;
         let mut changes = Changes::default();
         self.cluster.origins.reserve(objects.len());
         // Pods need only indexing while no Service can select them; the
@@ -347,6 +357,7 @@ impl Engine {
 
     /// Adds or replaces one object and updates what depends on it.
     pub fn apply(&mut self, obj: Object, origin: Origin) -> Changes {
+        self.revision += 1;
         let mut origin = origin;
         origin.seq = self.entry_seq(&ObjectKey::of(&obj));
         self.apply_in_order(obj, origin)
@@ -417,6 +428,7 @@ impl Engine {
 
     /// Removes one object and updates what depends on it.
     pub fn delete(&mut self, key: &ObjectKey) -> Changes {
+        self.revision += 1;
         let mut changes = Changes::default();
         let nn = NsName::new(&key.namespace, &key.name);
         self.object_errors.remove(key);
@@ -1385,6 +1397,7 @@ impl Engine {
     /// same file, only its place (line, list path) is updated and nothing
     /// needs recomputing: whether that was so.
     pub fn keep_if_unchanged(&mut self, obj: &Object, origin: &Origin) -> bool {
+        self.revision += 1;
         let key = ObjectKey::of(obj);
         let Some(stored) = self.cluster.origins.get(&key) else {
             return false;

@@ -69,6 +69,29 @@ impl Cidr {
         Family::of(&self.base)
     }
 
+    /// The loopback range of a family: `127.0.0.0/8` or `::1/128`.
+    pub fn loopback(family: Family) -> Cidr {
+        match family {
+            Family::IPv4 => Cidr {
+                base: IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 0)),
+                prefix: 8,
+            },
+            Family::IPv6 => Cidr {
+                base: IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+                prefix: 128,
+            },
+        }
+    }
+
+    /// The single address `ip` as a range (`/32` or `/128`).
+    pub fn host(ip: IpAddr) -> Cidr {
+        let prefix = match ip {
+            IpAddr::V4(_) => 32,
+            IpAddr::V6(_) => 128,
+        };
+        Cidr { base: ip, prefix }
+    }
+
     fn bits(&self) -> u8 {
         match self.base {
             IpAddr::V4(_) => 32,

@@ -307,7 +307,8 @@ fn rules_of_an_ipv6_cluster() {
 /// Route traces that follow the source's own view: a pod's resolver
 /// (dnsPolicy Default asks the node's, a host-network pod searches its own
 /// namespace), the health check (only local *ready* endpoints pass it) and
-/// the affinity rule of the backend actually chosen.
+/// ClientIP affinity, which the chosen backend's rule records and the
+/// next connections follow.
 #[test]
 fn routes_follow_resolvers_health_checks_and_affinity() {
     let f = "engine/tests/fixtures/proxy/route-cases.yaml";
@@ -336,18 +337,38 @@ fn routes_follow_resolvers_health_checks_and_affinity() {
         "enters node node-b: the first node passing the load balancer's health check (it has a local ready endpoint)",
         "verdict: DELIVERED: tl/web:http -> 10.244.2.100:8080",
     ]);
-    let r = route("cl/client-b", "api:80");
+    let r = run(
+        &[
+            "route",
+            "--from",
+            "cl/client-b",
+            "--to",
+            "api:80",
+            "--connections",
+            "3",
+            f,
+            "examples/nodes.yaml",
+        ],
+        "",
+    );
     let out = &r.code(0).stdout;
     let chosen = out
         .lines()
         .find_map(|l| l.strip_prefix("deliver: "))
         .and_then(|l| l.split_whitespace().next())
         .expect("a deliver hop");
-    let affinity = out
+    let dnat = out
         .lines()
-        .find(|l| l.starts_with("affinity:"))
-        .expect("an affinity hop");
-    assert!(affinity.contains(&format!("-> {chosen}\"")), "{out}");
+        .find(|l| l.starts_with("dnat:"))
+        .expect("a dnat hop");
+    assert!(
+        dnat.contains("--set") && dnat.contains(&format!("--to-destination {chosen}]")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("distribution: {chosen} 3/3")),
+        "{out}"
+    );
 }
 
 /// One Service with `n` ready endpoints, as JSON (slices of 100).
@@ -509,12 +530,6 @@ fn usage_and_input_errors() {
     run(&lb(&["rules"]), "")
         .code(2)
         .stderr_has(&["rules needs --node NAME"]);
-    run(
-        &lb(&["rules", "--node", "node-a", "--mode", "userspace"]),
-        "",
-    )
-    .code(2)
-    .stderr_has(&["userspace proxy's rules are not modelled"]);
     run(
         &lb(&[
             "rules",
@@ -696,5 +711,93 @@ fn a_to_that_matches_nothing_gets_hints() {
             })
             .unwrap_or_default();
         assert_eq!(got, *want, "{}", r.what);
+    }
+}
+
+/// The same requests in every proxy mode, each a walk of that mode's
+/// rules: the seeds' LoadBalancer reached by name from a pod, by its
+/// node port and by its ingress IP; `externalTrafficPolicy: Local` with
+/// ClientIP affinity, a node whose only endpoint is terminating, a
+/// Service without endpoints, a headless and an ExternalName one;
+/// `internalTrafficPolicy: Local` from a node without a local endpoint.
+#[test]
+fn routes_in_every_mode() {
+    const MODES: [&str; 4] = ["iptables", "ipvs", "nftables", "userspace"];
+    let seeds: &[(&[&str], &str)] = &[
+        (
+            &["--from", "lb/myapp-2", "--to", "my-service.lb:80"],
+            "pod-to-name",
+        ),
+        (
+            &["--from", "203.0.113.9", "--to", "192.168.0.11:30061"],
+            "external-to-node-port",
+        ),
+        (
+            &["--from", "203.0.113.7", "--to", "146.148.47.155:80"],
+            "external-to-lb",
+        ),
+    ];
+    let local_cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "--from",
+                "203.0.113.5",
+                "--to",
+                "198.51.100.10:80",
+                "--connections",
+                "3",
+            ],
+            "local-lb-sticky",
+        ),
+        (
+            &["--from", "203.0.113.5", "--to", "192.168.0.11:30080"],
+            "local-terminating-fallback",
+        ),
+        (
+            &["--from", "shop/web-1", "--to", "empty:80"],
+            "no-endpoints",
+        ),
+        (
+            &["--from", "shop/web-1", "--to", "db.shop:5432"],
+            "headless",
+        ),
+        (
+            &["--from", "shop/web-1", "--to", "ext.shop.svc:443"],
+            "external-name",
+        ),
+    ];
+    for mode in MODES {
+        for (args, name) in seeds {
+            let mut a = vec!["route", "--mode", mode];
+            a.extend_from_slice(args);
+            run(&lb(&a), "")
+                .code(0)
+                .golden(&format!("proxy/modes/{name}-{mode}.txt"));
+        }
+        for (args, name) in local_cases {
+            let mut a = vec!["route", "--mode", mode];
+            a.extend_from_slice(args);
+            run(&local(&a), LOCAL)
+                .code(0)
+                .golden(&format!("proxy/modes/{name}-{mode}.txt"));
+        }
+        run(
+            &[
+                "route",
+                "--mode",
+                mode,
+                "--from",
+                "cl/client-b",
+                "--to",
+                "itp.cl:80",
+                "engine/tests/fixtures/proxy/route-cases.yaml",
+                "examples/nodes.yaml",
+            ],
+            "",
+        )
+        .code(0)
+        .golden(&format!(
+            "proxy/modes/internal-local-no-local-endpoint-{mode}.txt"
+        ));
     }
 }

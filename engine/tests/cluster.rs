@@ -301,3 +301,32 @@ fn results_are_the_documents_the_cli_prints() {
     assert_eq!(sel["notSelected"][0]["count"], 1);
     assert_eq!(sel["notSelected"][0]["examples"], json!(["frontend"]));
 }
+
+#[test]
+fn a_trace_after_a_change_walks_the_changed_cluster() {
+    let node = "apiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n";
+    let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}\n";
+    let mut c = cluster(&[("node.yaml", node), ("web.yaml", svc)]);
+    let req = RouteRequest::new("node/node-a", "web.shop:80");
+    let verdict = |c: &Cluster| to_json(&c.route(&req).expect("trace").verdict)["kind"].clone();
+    // Traces reuse one index while the cluster is unchanged …
+    assert_eq!(verdict(&c), "reject");
+    assert_eq!(verdict(&c), "reject");
+    // … and see every change: an apply, a delete, a load.
+    let pod = svcscope::parse_object(
+        r#"{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1", "namespace": "shop", "labels": {"app": "web"}},
+            "spec": {"nodeName": "node-a", "containers": [{"name": "app"}]},
+            "status": {"phase": "Running", "podIP": "10.244.1.5", "conditions": [{"type": "Ready", "status": "True"}]}}"#,
+    )
+    .expect("pod");
+    c.apply(pod);
+    assert_eq!(verdict(&c), "delivered");
+    c.delete("Pod", "shop", "web-1").expect("deleted");
+    assert_eq!(verdict(&c), "reject");
+    let r = c.load(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {type: ExternalName, externalName: example.com}\n",
+        &LoadOptions::named("web.yaml"),
+    );
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_ne!(verdict(&c), "reject");
+}

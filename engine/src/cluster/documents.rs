@@ -18,7 +18,10 @@ pub use crate::field::{ErrorType, FieldError, ObjectError};
 pub use crate::hint::Hint;
 pub use crate::load::{Ignored, LoadError};
 pub use crate::objects::{NsName, Origin};
-pub use crate::proxy::route::{Candidate, Connection, Hop, Share, Trace, Verdict, VerdictKind};
+pub use crate::proxy::route::{
+    Addresses, Candidate, Connection, Hop, Share, Trace, Verdict, VerdictKind,
+};
+pub use crate::proxy::ruleset::{Quote, RuleId};
 pub use crate::selection::{NotSelectedSummary, WHY_NOT_EXAMPLES};
 
 /// svcscope's own documents carry this `apiVersion` (alpha: the shapes
@@ -354,13 +357,32 @@ impl DnsAnswer {
     }
 }
 
-/// One chain and its rules, each as the mode's own tool prints it.
+/// One chain and its rules, each as the mode's own tool prints it. A
+/// trace hop names a rule by table, chain and its index here.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleChain {
     pub name: String,
+    /// nftables base chains: how the chain is hooked.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hook: Option<String>,
     pub rules: Vec<String>,
+}
+
+/// An element of an nftables set or map: a trace hop names it by key.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleElement {
+    pub key: String,
+    /// A map element's verdict (`goto service-…`, `drop`).
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// As `nft list` prints it.
+    pub text: String,
 }
 
 /// An nftables set or map and its elements.
@@ -371,7 +393,7 @@ pub struct RuleSet {
     /// `set` or `map`.
     pub kind: &'static str,
     pub name: String,
-    pub elements: Vec<String>,
+    pub elements: Vec<RuleElement>,
 }
 
 /// One table: iptables' `filter` and `nat`, or nftables' `kube-proxy`.
@@ -386,11 +408,40 @@ pub struct RuleTable {
     pub sets: Vec<RuleSet>,
 }
 
-/// An IPVS virtual server and its real servers.
+/// An ipset the IPVS proxier fills; a trace hop names an entry by set and
+/// entry.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ipset {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_: &'static str,
+    /// What kube-proxy uses it for.
+    pub comment: &'static str,
+    /// As `ipset` spells them, sorted.
+    pub entries: Vec<String>,
+}
+
+/// A real server of an IPVS virtual server.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RealServer {
+    /// `ip:port`.
+    pub address: String,
+    /// As `ipvsadm -Ln` lists it.
+    pub text: String,
+}
+
+/// An IPVS virtual server and its real servers; a trace hop names it by
+/// `key`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VirtualServer {
+    /// `TCP 10.96.0.10:53`.
+    pub key: String,
     pub protocol: String,
     /// `ip:port`.
     pub address: String,
@@ -398,11 +449,13 @@ pub struct VirtualServer {
     #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub persistent: Option<u32>,
-    /// `ip:port` of each real server.
-    pub real_servers: Vec<String>,
+    /// As `ipvsadm -Ln` lists it.
+    pub text: String,
+    pub real_servers: Vec<RealServer>,
 }
 
-/// What kube-proxy programs on one node (`svcscope rules`).
+/// What kube-proxy programs on one node (`svcscope rules`): the ruleset a
+/// trace of that node and mode walks.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -414,9 +467,12 @@ pub struct ProxyRules {
     pub tables: Vec<RuleTable>,
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ipsets: Vec<Ipset>,
+    #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub virtual_servers: Vec<VirtualServer>,
-    /// The rules as `iptables-save`, `ipvsadm -Ln` or `nft list table`
-    /// print them.
+    /// The rules as `iptables-save`, `nft list table`, or `ipset save`,
+    /// `iptables-save` and `ipvsadm -Ln` print them.
     pub text: String,
     #[cfg_attr(feature = "ts", ts(as = "Option<_>", optional))]
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -49,7 +49,9 @@ use crate::select::Selector;
 use documents::*;
 use options::*;
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// The most connections one route trace simulates.
@@ -77,6 +79,19 @@ pub struct Cluster {
     files: Vec<FileState>,
     /// The controllers, when the configuration runs them.
     controllers: Option<crate::controllers::Controllers>,
+    /// The last route index, reused while the engine's revision, the
+    /// family and the cluster CIDR stay: building it reads every Service
+    /// port and node (hundreds of ms at 10,000 Services), and it keeps
+    /// each node's fixed rules once written; a trace then takes µs.
+    routes: RefCell<Option<RouteCache>>,
+}
+
+#[derive(Debug, Clone)]
+struct RouteCache {
+    revision: u64,
+    family: Family,
+    cluster_cidr: Option<Cidr>,
+    index: Rc<RouteIndex>,
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +111,7 @@ impl Cluster {
             controllers: Cluster::controllers_for(&config),
             engine: Engine::new(config),
             files: Vec::new(),
+            routes: RefCell::new(None),
         }
     }
 
@@ -877,8 +893,34 @@ impl Cluster {
             .map(|ip| Family::of(&ip))
             .or(cidr.map(|c| c.family()))
             .unwrap_or_else(|| self.primary_family());
-        let index = RouteIndex::new(&self.engine.state(), family, cidr);
-        Ok(Document::new("RouteTrace", index.trace(&req)?))
+        Ok(Document::new(
+            "RouteTrace",
+            self.route_index(family, cidr).trace(&req)?,
+        ))
+    }
+
+    fn route_index(&self, family: Family, cluster_cidr: Option<Cidr>) -> Rc<RouteIndex> {
+        let revision = self.engine.revision();
+        let mut cache = self.routes.borrow_mut();
+        match &*cache {
+            Some(c)
+                if c.revision == revision
+                    && c.family == family
+                    && c.cluster_cidr == cluster_cidr =>
+            {
+                c.index.clone()
+            }
+            _ => {
+                let index = Rc::new(RouteIndex::new(&self.engine.state(), family, cluster_cidr));
+                *cache = Some(RouteCache {
+                    revision,
+                    family,
+                    cluster_cidr,
+                    index: index.clone(),
+                });
+                index
+            }
+        }
     }
 
     fn primary_family(&self) -> Family {
@@ -919,17 +961,18 @@ impl Cluster {
             c
         });
         cfg.cluster_cidr = cidr;
+        if cfg.node_ip.is_none() && req.mode == Mode::Userspace {
+            notes.push(format!(
+                "node {node:?} has no known {family} InternalIP: the KUBE-PORTALS-HOST and KUBE-NODEPORT-HOST rules DNAT to it and are not shown"
+            ));
+        }
         let ports = proxy::stored_service_ports(&self.engine.state(), family);
-        let rules =
-            proxy::rules_document(req.mode, &ports, &cfg, &self.engine.config().service_cidrs)?;
+        let rs = proxy::ruleset(req.mode, &ports, &cfg, &self.engine.config().service_cidrs);
         Ok(Document::new(
             "ProxyRules",
             ProxyRules {
-                node: node.to_string(),
-                mode: req.mode,
-                family: family.as_str(),
                 notes,
-                ..rules
+                ..proxy::rules_document(&rs, node)
             },
         ))
     }

@@ -2,26 +2,55 @@
 //! service port and its endpoints (as `pkg/proxy`'s service and endpoint
 //! change trackers build it from Services and EndpointSlices), the
 //! endpoint categorisation by traffic policy and topology (`topology.go`),
-//! and on top of that what the proxy modes program ([`iptables`] rules,
-//! [`ipvs`] virtual servers, the [`nftables`] table) and a packet-level simulation ([`route`]),
-//! whose `--to` that matches nothing gets hints of what was meant (`meant`).
+//! and on top of that the [`ruleset`] each proxy mode programs
+//! ([`iptables`], [`ipvs`], [`nftables`], [`userspace`]; rules written in
+//! the [`ipt`] and [`nft`] syntaxes), the interpreter that walks a packet
+//! through it ([`walk`]) and the traces built on that ([`route`]), whose
+//! `--to` that matches nothing gets hints of what was meant (`meant`).
 //!
 //! This module owns the proxy model; the engine owns Services and slices.
 
 pub mod hash;
+pub mod ipt;
 pub mod iptables;
 pub mod ipvs;
 mod meant;
+pub mod nft;
 pub mod nftables;
 pub mod route;
+pub mod ruleset;
+pub mod userspace;
+pub mod walk;
 
 use crate::model::{EndpointHints, EndpointSlice, ForZone, Service, LABEL_ZONE};
 use crate::net::{parse_cidr_masked, parse_ip, Cidr, Family};
 use crate::objects::NsName;
 use crate::state::State;
+use ruleset::{Name, Ruleset};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+
+/// Which address of a service port a packet is sent to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entry {
+    ClusterIp,
+    ExternalIp,
+    LoadBalancer,
+    NodePort,
+}
+
+impl Entry {
+    /// `the cluster IP`, `an external IP`, …
+    pub fn describe(self) -> &'static str {
+        match self {
+            Entry::ClusterIp => "the cluster IP",
+            Entry::ExternalIp => "an external IP",
+            Entry::LoadBalancer => "a load-balancer IP",
+            Entry::NodePort => "a node port",
+        }
+    }
+}
 
 /// The proxier's own settings (kube-proxy flags and the node it runs on).
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +59,10 @@ pub struct ProxyConfig {
     pub node_name: String,
     /// The node's primary IP (for LoadBalancer source ranges that cover it).
     pub node_ip: Option<IpAddr>,
+    /// Every address of the node in this family (its InternalIPs and
+    /// ExternalIPs): what `--dst-type LOCAL` matches and where IPVS serves
+    /// node ports.
+    pub node_addresses: Vec<IpAddr>,
     /// The node's `topology.kubernetes.io/zone` label.
     pub node_zone: Option<String>,
     /// `--cluster-cidr`: the local-traffic detector; `None` is the no-op
@@ -49,6 +82,7 @@ impl ProxyConfig {
         ProxyConfig {
             node_name: node_name.to_string(),
             node_ip: None,
+            node_addresses: Vec::new(),
             node_zone: None,
             cluster_cidr: None,
             masquerade_all: false,
@@ -58,8 +92,8 @@ impl ProxyConfig {
     }
 
     /// The masquerade mark, e.g. `0x4000`.
-    pub fn mark(&self) -> String {
-        format!("{:#x}", 1u64 << self.masquerade_bit.min(31))
+    pub fn mark_value(&self) -> u32 {
+        1u32 << self.masquerade_bit.min(31)
     }
 }
 
@@ -87,10 +121,10 @@ pub struct EndpointInfo {
     pub node_hints: Vec<String>,
     /// Its KUBE-SEP chain (hashed once, when the service port is built).
     #[serde(skip)]
-    pub chain: String,
+    pub chain: Name,
     /// `ip:port`, written once: rules and traces name it many times.
     #[serde(skip)]
-    addr: String,
+    addr: Name,
     /// The pod behind the endpoint (`targetRef`), when known.
     #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -103,9 +137,39 @@ impl EndpointInfo {
         &self.addr
     }
 
-    fn is_local(&self, node: &str) -> bool {
+    /// `ip:port`, shared.
+    pub fn addr_name(&self) -> Name {
+        self.addr.clone()
+    }
+
+    pub fn is_local(&self, node: &str) -> bool {
         self.node_name.as_deref() == Some(node)
     }
+
+    /// Ready, or serving while terminating: an endpoint some policy uses.
+    pub fn usable(&self) -> bool {
+        self.ready || (self.serving && self.terminating)
+    }
+}
+
+/// `tcp`, `udp` or `sctp` for an API protocol; `None` for any other.
+pub fn proto_static(protocol: &str) -> Option<&'static str> {
+    match protocol {
+        "TCP" => Some("tcp"),
+        "UDP" => Some("udp"),
+        "SCTP" => Some("sctp"),
+        _ => None,
+    }
+}
+
+/// Service ports in the order the proxiers write them: by name, then
+/// protocol.
+pub fn sort_ports(ports: &mut [&ServicePortInfo]) {
+    ports.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then_with(|| a.protocol.cmp(&b.protocol))
+    });
 }
 
 /// `ip:port`, bracketing IPv6.
@@ -128,6 +192,8 @@ pub struct ServicePortInfo {
     pub port_name: String,
     /// Upper case, as in the API (`TCP`).
     pub protocol: String,
+    /// Lower case, as the rules spell it (`tcp`).
+    pub proto: &'static str,
     pub cluster_ip: IpAddr,
     pub port: u16,
     /// 0: none.
@@ -152,12 +218,31 @@ impl ServicePortInfo {
     }
 
     pub fn protocol_lower(&self) -> String {
-        self.protocol.to_ascii_lowercase()
+        self.proto.to_string()
     }
 
-    /// The KUBE-SEP chain of one endpoint.
-    pub fn endpoint_chain<'a>(&self, ep: &'a EndpointInfo) -> &'a str {
-        &ep.chain
+    /// `tcp`, `udp` or `sctp`.
+    pub fn protocol_static(&self) -> &'static str {
+        self.proto
+    }
+
+    /// Some endpoint anywhere is usable (independent of the node: topology
+    /// only narrows a non-empty set).
+    pub fn has_usable_endpoints(&self) -> bool {
+        self.endpoints.iter().any(EndpointInfo::usable)
+    }
+
+    /// Some usable endpoint is on `node` (what Local policies ask).
+    pub fn has_local_endpoints(&self, node: &str) -> bool {
+        self.endpoints
+            .iter()
+            .any(|e| e.usable() && e.is_local(node))
+    }
+
+    /// Whether rules differ between nodes with and without a local
+    /// endpoint (a Local traffic policy).
+    pub fn local_sensitive(&self) -> bool {
+        self.internal_policy_local || self.external_policy_local
     }
 
     /// Reachable from outside: a node port, external IPs or LB IPs.
@@ -370,18 +455,23 @@ pub fn service_ports(
             continue;
         };
         let protocol = p.protocol().to_string();
+        // kube-proxy writes rules only for the protocols the kernel
+        // matches; the apiserver refuses the others.
+        let Some(proto) = proto_static(&protocol) else {
+            continue;
+        };
         let mut endpoints = port_endpoints(slices, &p.name, &protocol, family);
         let name = if p.name.is_empty() {
             key.to_string()
         } else {
             format!("{key}:{}", p.name)
         };
-        let proto = protocol.to_ascii_lowercase();
         for e in &mut endpoints {
             e.chain = format!(
                 "KUBE-SEP-{}",
                 hash::chain_hash(&format!("{name}{proto}{}", e.addr()))
-            );
+            )
+            .into();
         }
         out.push(ServicePortInfo {
             hash: hash::chain_hash(&format!("{name}{proto}")),
@@ -389,6 +479,7 @@ pub fn service_ports(
             service: key.clone(),
             port_name: p.name.clone(),
             protocol,
+            proto,
             cluster_ip,
             port,
             node_port: p.node_port.and_then(|n| u16::try_from(n).ok()).unwrap_or(0),
@@ -455,15 +546,15 @@ fn port_endpoints(
                 zone: e.zone.clone().filter(|z| !z.is_empty()),
                 zone_hints: hinted(|h| &h.for_zones),
                 node_hints: hinted(|h| &h.for_nodes),
-                chain: String::new(),
-                addr: join_host_port(&ip, port),
+                chain: "".into(),
+                addr: join_host_port(&ip, port).into(),
                 pod: e
                     .target_ref
                     .as_ref()
                     .filter(|r| r.kind.as_deref() == Some("Pod"))
                     .and_then(|r| r.name.clone()),
             };
-            by_addr.entry(info.addr.clone()).or_insert(info);
+            by_addr.entry(info.addr.to_string()).or_insert(info);
         }
     }
     by_addr.into_values().collect()
@@ -527,88 +618,121 @@ pub fn node_config(state: &State, name: &str, family: Family) -> Option<ProxyCon
         .internal_ips()
         .filter_map(parse_ip)
         .find(|ip| Family::of(ip) == family);
+    for a in &node.status.addresses {
+        if matches!(a.type_.as_str(), "InternalIP" | "ExternalIP") {
+            if let Some(ip) = parse_ip(&a.address).filter(|ip| Family::of(ip) == family) {
+                if !cfg.node_addresses.contains(&ip) {
+                    cfg.node_addresses.push(ip);
+                }
+            }
+        }
+    }
     cfg.node_zone = node.metadata.labels.get(LABEL_ZONE).cloned();
     Some(cfg)
 }
 
-/// The rules kube-proxy in `mode` writes for `ports` on the node `cfg`
-/// describes, as a document: each table's chains and rules (and
-/// nftables' sets and maps), IPVS's virtual servers, and the text the
-/// mode's own tool prints. Node, family and notes are the caller's.
-pub fn rules_document(
+/// The node's full ruleset in `mode`: what `rules` prints and `route`
+/// walks (a trace builds only the service ports it reaches).
+pub fn ruleset(
     mode: route::Mode,
     ports: &[ServicePortInfo],
     cfg: &ProxyConfig,
     service_cidrs: &[Cidr],
-) -> Result<crate::cluster::documents::ProxyRules, crate::error::Error> {
-    use crate::cluster::documents::{ProxyRules, RuleChain, RuleSet, RuleTable};
-    let doc = |tables, virtual_servers, text| ProxyRules {
-        node: cfg.node_name.clone(),
-        mode,
-        family: cfg.family.as_str(),
+) -> Ruleset {
+    match mode {
+        route::Mode::Iptables => iptables::sync_rules(ports, cfg),
+        route::Mode::Nftables => nftables::sync_ruleset(ports, cfg, service_cidrs),
+        route::Mode::Ipvs => ipvs::sync(ports, cfg),
+        route::Mode::Userspace => userspace::sync(ports, cfg),
+    }
+}
+
+/// The ruleset as the `rules` document: tables, chains and rules (a
+/// rule's index in its chain is its identity), sets and maps with their
+/// elements by key, ipsets, virtual servers by key, and the text.
+pub fn rules_document(rs: &Ruleset, node: &str) -> crate::cluster::documents::ProxyRules {
+    use crate::cluster::documents as d;
+    let family = rs.family;
+    let (text, spans) = rs.render();
+    let mut rules = spans.rules.iter().map(|r| text[r.clone()].to_string());
+    let mut elements = spans.elements.iter().map(|r| text[r.clone()].to_string());
+    let tables = rs
+        .tables
+        .iter()
+        .map(|t| d::RuleTable {
+            name: t.name.to_string(),
+            chains: t
+                .ordered_chains()
+                .into_iter()
+                .map(|c| d::RuleChain {
+                    name: c.name.to_string(),
+                    hook: c.hook.map(String::from),
+                    rules: rules.by_ref().take(c.rules.len()).collect(),
+                })
+                .collect(),
+            sets: t
+                .sets
+                .iter()
+                .map(|s| d::RuleSet {
+                    kind: s.kind,
+                    name: s.name.to_string(),
+                    elements: s
+                        .elements
+                        .iter()
+                        .zip(elements.by_ref())
+                        .map(|(e, text)| d::RuleElement {
+                            key: e.key.to_string(),
+                            value: e.value.as_ref().map(ToString::to_string),
+                            text,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    let ipsets = rs
+        .ipsets
+        .iter()
+        .map(|s| {
+            let mut entries: Vec<String> = s.entries.iter().map(ToString::to_string).collect();
+            entries.sort();
+            entries.dedup();
+            d::Ipset {
+                name: s.name.to_string(),
+                type_: s.type_,
+                comment: s.comment,
+                entries,
+            }
+        })
+        .collect();
+    let virtual_servers = rs
+        .virtual_servers
+        .iter()
+        .map(|v| d::VirtualServer {
+            key: v.key(),
+            protocol: v.protocol.clone(),
+            address: join_host_port(&v.address, v.port),
+            scheduler: v.scheduler,
+            persistent: v.persistent,
+            text: v.text(),
+            real_servers: v
+                .reals
+                .iter()
+                .map(|r| d::RealServer {
+                    address: r.addr.to_string(),
+                    text: r.text(),
+                })
+                .collect(),
+        })
+        .collect();
+    d::ProxyRules {
+        node: node.to_string(),
+        mode: rs.mode,
+        family: family.as_str(),
         tables,
+        ipsets,
         virtual_servers,
         text,
         notes: Vec::new(),
-    };
-    Ok(match mode {
-        route::Mode::Iptables => {
-            let rules = iptables::sync_rules(ports, cfg);
-            let table = |name: &str, t: &iptables::Table| RuleTable {
-                name: name.to_string(),
-                chains: t
-                    .ordered_chains()
-                    .map(|(c, rules)| RuleChain {
-                        name: c.to_string(),
-                        rules: rules.to_vec(),
-                    })
-                    .collect(),
-                sets: Vec::new(),
-            };
-            let tables = vec![table("filter", &rules.filter), table("nat", &rules.nat)];
-            doc(tables, Vec::new(), rules.to_text())
-        }
-        route::Mode::Nftables => {
-            let rs = nftables::sync_ruleset(ports, cfg, service_cidrs);
-            let table = RuleTable {
-                name: "kube-proxy".into(),
-                chains: rs
-                    .chains
-                    .iter()
-                    .map(|c| RuleChain {
-                        name: c.name.clone(),
-                        rules: c.rules.clone(),
-                    })
-                    .collect(),
-                sets: rs
-                    .sets
-                    .iter()
-                    .map(|s| RuleSet {
-                        kind: s.kind,
-                        name: s.name.clone(),
-                        elements: s.elements.clone(),
-                    })
-                    .collect(),
-            };
-            doc(vec![table], Vec::new(), rs.to_text())
-        }
-        route::Mode::Ipvs => {
-            let servers = ipvs::virtual_servers(ports, cfg)
-                .into_iter()
-                .map(|vs| crate::cluster::documents::VirtualServer {
-                    protocol: vs.protocol,
-                    address: join_host_port(&vs.address, vs.port),
-                    scheduler: "rr",
-                    persistent: vs.persistent,
-                    real_servers: vs.reals,
-                })
-                .collect();
-            doc(Vec::new(), servers, ipvs::ipvsadm_list(ports, cfg))
-        }
-        route::Mode::Userspace => return Err(crate::error::Error::Unsupported {
-            what:
-                "the userspace proxy's rules are not modelled: use mode iptables, ipvs or nftables"
-                    .into(),
-        }),
-    })
+    }
 }

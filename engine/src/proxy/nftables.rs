@@ -1,11 +1,17 @@
 //! The ruleset kube-proxy's nftables proxier (`syncProxyRules` in
 //! `pkg/proxy/nftables`) writes for one node: the `kube-proxy` table of the
-//! proxier's family, printed as `nft list table ip kube-proxy` shows it.
+//! proxier's family, as [`nft`] values, printed as `nft list table ip
+//! kube-proxy` shows it. Base chains and rule text follow the current
+//! release (`filter-prerouting-pre-dnat` and the other base chains at
+//! their priorities; the service chain's masquerade rule matches the
+//! cluster IP but not the port).
 //!
 //! Unlike the iptables proxier, dispatch is by verdict maps keyed on
 //! `address . protocol . port` (`service-ips`, `service-nodeports`, and the
 //! `no-endpoint-*` and `firewall-ips` maps the filter chains consult), and
-//! per-service chains are named `PREFIX-HASH-ns/name/proto/port`.
+//! per-service chains are named `PREFIX-HASH-ns/name/proto/port`. Service
+//! ports add only map elements and chains of their own, so a trace can
+//! build just the ones it reaches.
 //!
 //! Objects come out in creation order (as the kernel lists them): the
 //! fixed sets and maps, then affinity sets, then the fixed chains, then
@@ -13,17 +19,24 @@
 //! Map elements are listed in the order they are added.
 
 use super::hash::{base32, sha256};
+use super::ipt::Net;
 use super::iptables::Plan;
-use super::{categorize, Categorized, EndpointInfo, ProxyConfig, ServicePortInfo};
+use super::nft::{self, duration, Element, Expr, Key, Verdict};
+use super::route::Mode;
+use super::ruleset::{ip_x, ChainOrder, Name, Role, Ruleset, Spans, Table};
+use super::{categorize, Categorized, EndpointInfo, Entry, ProxyConfig, ServicePortInfo};
 use crate::net::{Cidr, Family};
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv6Addr};
 
 /// Longest chain-name base (nftables' 128 less the longest prefix).
 const CHAIN_NAME_BASE_MAX: usize = 128 - 16;
 
+pub const TABLE: &str = "kube-proxy";
 pub const SERVICES: &str = "services";
 pub const MARK_MASQ: &str = "mark-for-masquerade";
+pub const MASQUERADING: &str = "masquerading";
 pub const REJECT_CHAIN: &str = "reject-chain";
 pub const SERVICE_IPS: &str = "service-ips";
 pub const SERVICE_NODEPORTS: &str = "service-nodeports";
@@ -32,12 +45,54 @@ pub const NO_ENDPOINT_NODEPORTS: &str = "no-endpoint-nodeports";
 pub const FIREWALL_IPS: &str = "firewall-ips";
 pub const CLUSTER_IPS: &str = "cluster-ips";
 pub const NODEPORT_IPS: &str = "nodeport-ips";
+pub const CLUSTER_IPS_CHECK: &str = "cluster-ips-check";
+pub const SERVICE_ENDPOINTS_CHECK: &str = "service-endpoints-check";
+pub const NODEPORT_ENDPOINTS_CHECK: &str = "nodeport-endpoints-check";
+pub const FIREWALL_CHECK: &str = "firewall-check";
+
+/// The base chains, hooked as the current release hooks them: the filter
+/// chains that must see the Service address before DNAT, the filter
+/// chains at the filter priority, and the NAT chains.
+pub const BASE_CHAINS: [(&str, &str); 8] = [
+    (
+        "filter-prerouting-pre-dnat",
+        "type filter hook prerouting priority dstnat - 10; policy accept;",
+    ),
+    (
+        "filter-output-pre-dnat",
+        "type filter hook output priority -110; policy accept;",
+    ),
+    (
+        "filter-input",
+        "type filter hook input priority filter; policy accept;",
+    ),
+    (
+        "filter-forward",
+        "type filter hook forward priority filter; policy accept;",
+    ),
+    (
+        "filter-output",
+        "type filter hook output priority filter; policy accept;",
+    ),
+    (
+        "nat-prerouting",
+        "type nat hook prerouting priority dstnat; policy accept;",
+    ),
+    (
+        "nat-output",
+        "type nat hook output priority -100; policy accept;",
+    ),
+    (
+        "nat-postrouting",
+        "type nat hook postrouting priority srcnat; policy accept;",
+    ),
+];
 
 /// `HASH-name`: the first 8 characters of base32(sha256(name)) before the
 /// name, which keeps truncated names unique and similar names apart.
 pub fn hash_and_truncate(name: &str) -> String {
-    let mut s = base32(&sha256(name.as_bytes()));
-    s.truncate(8);
+    // Every 5 bytes are 8 characters of their own: 8 need only 5.
+    let mut s = base32(&sha256(name.as_bytes())[..5]);
     s.push('-');
     s.push_str(name);
     if s.len() > CHAIN_NAME_BASE_MAX {
@@ -57,10 +112,7 @@ pub fn hash_and_truncate(name: &str) -> String {
 pub fn service_chain_base(sp: &ServicePortInfo) -> String {
     hash_and_truncate(&format!(
         "{}/{}/{}/{}",
-        sp.service.namespace,
-        sp.service.name,
-        sp.protocol_lower(),
-        sp.port_name
+        sp.service.namespace, sp.service.name, sp.proto, sp.port_name
     ))
 }
 
@@ -72,7 +124,7 @@ pub fn endpoint_chain_base(sp: &ServicePortInfo, ep: &EndpointInfo) -> String {
         "{}/{}/{}/{}__{}/{}",
         sp.service.namespace,
         sp.service.name,
-        sp.protocol_lower(),
+        sp.proto,
         sp.port_name,
         ep.ip.to_string().replace(':', "."),
         ep.port
@@ -82,176 +134,40 @@ pub fn endpoint_chain_base(sp: &ServicePortInfo, ep: &EndpointInfo) -> String {
 /// The chain names of one service port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainNames {
-    pub service: String,
-    pub local: String,
-    pub external: String,
-    pub firewall: String,
+    pub service: Name,
+    pub local: Name,
+    pub external: Name,
+    pub firewall: Name,
 }
 
 impl ChainNames {
     pub fn of(sp: &ServicePortInfo) -> Self {
         let base = service_chain_base(sp);
         ChainNames {
-            service: format!("service-{base}"),
-            local: format!("local-{base}"),
-            external: format!("external-{base}"),
-            firewall: format!("firewall-{base}"),
+            service: format!("service-{base}").into(),
+            local: format!("local-{base}").into(),
+            external: format!("external-{base}").into(),
+            firewall: format!("firewall-{base}").into(),
         }
     }
 }
 
-/// A set or verdict map.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Set {
-    /// `set` or `map`.
-    pub kind: &'static str,
-    pub name: String,
-    pub type_: String,
-    pub flags: Option<&'static str>,
-    pub timeout: Option<u32>,
-    pub comment: Option<String>,
-    pub elements: Vec<String>,
+fn add_set(t: &mut Table, kind: &'static str, name: &str, type_: String, comment: &'static str) {
+    t.sets.push(nft::Set {
+        kind,
+        name: name.into(),
+        type_,
+        flags: None,
+        timeout: None,
+        comment: (!comment.is_empty()).then_some(comment),
+        elements: Vec::new(),
+    });
 }
 
-/// A chain; `hook` is set for base chains.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chain {
-    pub name: String,
-    pub hook: Option<String>,
-    pub comment: Option<String>,
-    pub rules: Vec<String>,
-}
-
-/// The `kube-proxy` table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ruleset {
-    pub family: Family,
-    pub sets: Vec<Set>,
-    pub chains: Vec<Chain>,
-    set_index: HashMap<String, usize>,
-    chain_index: HashMap<String, usize>,
-}
-
-impl Ruleset {
-    fn new(family: Family) -> Self {
-        Ruleset {
-            family,
-            sets: Vec::new(),
-            chains: Vec::new(),
-            set_index: HashMap::new(),
-            chain_index: HashMap::new(),
-        }
+fn element(t: &mut Table, set: &str, e: Element) {
+    if let Some(s) = t.set_mut(set) {
+        s.elements.push(e);
     }
-
-    fn add_set(&mut self, kind: &'static str, name: &str, type_: String, comment: &str) {
-        self.set_index.insert(name.to_string(), self.sets.len());
-        self.sets.push(Set {
-            kind,
-            name: name.to_string(),
-            type_,
-            flags: None,
-            timeout: None,
-            comment: (!comment.is_empty()).then(|| comment.to_string()),
-            elements: Vec::new(),
-        });
-    }
-
-    fn element(&mut self, set: &str, element: String) {
-        if let Some(i) = self.set_index.get(set) {
-            self.sets[*i].elements.push(element);
-        }
-    }
-
-    /// Creates `name` if needed (as `ensureChain` does) and returns it.
-    fn chain(&mut self, name: &str) -> &mut Chain {
-        let i = match self.chain_index.get(name) {
-            Some(i) => *i,
-            None => {
-                self.chain_index.insert(name.to_string(), self.chains.len());
-                self.chains.push(Chain {
-                    name: name.to_string(),
-                    hook: None,
-                    comment: None,
-                    rules: Vec::new(),
-                });
-                self.chains.len() - 1
-            }
-        };
-        &mut self.chains[i]
-    }
-
-    fn add(&mut self, chain: &str, rule: String) {
-        self.chain(chain).rules.push(rule);
-    }
-
-    /// `nft list table` text.
-    pub fn to_text(&self) -> String {
-        let mut s = format!(
-            "table {} kube-proxy {{\n\tcomment \"rules for kube-proxy\"\n",
-            ip_x(self.family)
-        );
-        for set in &self.sets {
-            let _ = writeln!(s, "\t{} {} {{", set.kind, set.name);
-            let _ = writeln!(s, "\t\ttype {}", set.type_);
-            if let Some(f) = set.flags {
-                let _ = writeln!(s, "\t\tflags {f}");
-            }
-            if let Some(t) = set.timeout {
-                let _ = writeln!(s, "\t\ttimeout {}", duration(t));
-            }
-            if let Some(c) = &set.comment {
-                let _ = writeln!(s, "\t\tcomment \"{c}\"");
-            }
-            if !set.elements.is_empty() {
-                let _ = writeln!(
-                    s,
-                    "\t\telements = {{ {} }}",
-                    set.elements.join(",\n\t\t\t     ")
-                );
-            }
-            s.push_str("\t}\n\n");
-        }
-        for (i, c) in self.chains.iter().enumerate() {
-            let _ = writeln!(s, "\tchain {} {{", c.name);
-            if let Some(h) = &c.hook {
-                let _ = writeln!(s, "\t\t{h}");
-            }
-            if let Some(cm) = &c.comment {
-                let _ = writeln!(s, "\t\tcomment \"{cm}\"");
-            }
-            for r in &c.rules {
-                let _ = writeln!(s, "\t\t{r}");
-            }
-            s.push_str("\t}\n");
-            if i + 1 < self.chains.len() {
-                s.push('\n');
-            }
-        }
-        s.push_str("}\n");
-        s
-    }
-}
-
-fn ip_x(family: Family) -> &'static str {
-    match family {
-        Family::IPv4 => "ip",
-        Family::IPv6 => "ip6",
-    }
-}
-
-/// An nft duration: `3h`, `10m30s`, as `nft list` prints timeouts.
-fn duration(secs: u32) -> String {
-    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
-    let mut out = String::new();
-    for (v, unit) in [(d, "d"), (h, "h"), (m, "m"), (s, "s")] {
-        if v != 0 {
-            let _ = write!(out, "{v}{unit}");
-        }
-    }
-    if out.is_empty() {
-        out.push_str("0s");
-    }
-    out
 }
 
 /// The ruleset for every service port on the node `cfg` describes;
@@ -262,215 +178,242 @@ pub fn sync_ruleset(
     cfg: &ProxyConfig,
     service_cidrs: &[Cidr],
 ) -> Ruleset {
-    let mut r = base_ruleset(cfg, service_cidrs);
+    let mut r = base(cfg, service_cidrs);
     let mut order: Vec<&ServicePortInfo> = ports.iter().collect();
-    order.sort_by(|a, b| {
-        a.name
-            .cmp(&b.name)
-            .then_with(|| a.protocol.cmp(&b.protocol))
-    });
+    super::sort_ports(&mut order);
     for sp in order {
         let cat = categorize(sp, cfg);
-        service_port_rules(&mut r, sp, &cat, cfg);
+        service_port(&mut r, sp, &cat, cfg);
     }
     r
 }
 
+fn addr_type(family: Family) -> &'static str {
+    match family {
+        Family::IPv4 => "ipv4_addr",
+        Family::IPv6 => "ipv6_addr",
+    }
+}
+
+/// `ip daddr != 127.0.0.0/8` (`ip6 daddr != ::1`): localhost never takes
+/// node ports.
+fn not_localhost(family: Family) -> Expr {
+    Expr::DaddrNot(match family {
+        Family::IPv4 => Net::Cidr(Cidr::loopback(Family::IPv4)),
+        Family::IPv6 => Net::Ip(IpAddr::V6(Ipv6Addr::LOCALHOST)),
+    })
+}
+
 /// What `setupNFTables` writes: base chains, the jumps into the fixed
 /// chains, masquerading, and the empty dispatch sets and maps.
-fn base_ruleset(cfg: &ProxyConfig, service_cidrs: &[Cidr]) -> Ruleset {
-    let ip = ip_x(cfg.family);
-    let addr = addr_type(cfg.family);
-    let no_localhost = match cfg.family {
-        Family::IPv4 => "ip daddr != 127.0.0.0/8",
-        Family::IPv6 => "ip6 daddr != ::1",
-    };
-    let mut r = Ruleset::new(cfg.family);
+pub fn base(cfg: &ProxyConfig, service_cidrs: &[Cidr]) -> Ruleset {
+    let family = cfg.family;
+    let addr = addr_type(family);
+    let mut t = Table::new(TABLE, ChainOrder::Created);
     let triple = format!("{addr} . inet_proto . inet_service : verdict");
-    r.add_set("set", CLUSTER_IPS, addr.into(), "Active ClusterIPs");
+    add_set(&mut t, "set", CLUSTER_IPS, addr.into(), "Active ClusterIPs");
     // Node ports are accepted on the node's primary IP (the nftables
     // proxier's default `--nodeport-addresses primary`); with no node IP
     // known, on every local address.
     if let Some(node_ip) = cfg.node_ip {
-        r.add_set(
+        add_set(
+            &mut t,
             "set",
             NODEPORT_IPS,
             addr.into(),
             "IPs that accept NodePort traffic",
         );
-        r.element(NODEPORT_IPS, node_ip.to_string());
+        element(&mut t, NODEPORT_IPS, Element::new(Key::Addr(node_ip), None));
     }
-    r.add_set(
+    add_set(
+        &mut t,
         "map",
         NO_ENDPOINT_SERVICES,
         triple.clone(),
         "vmap to drop or reject packets to services with no endpoints",
     );
-    r.add_set(
+    add_set(
+        &mut t,
         "map",
         NO_ENDPOINT_NODEPORTS,
         "inet_proto . inet_service : verdict".into(),
         "vmap to drop or reject packets to service nodeports with no endpoints",
     );
-    r.add_set(
+    add_set(
+        &mut t,
         "map",
         FIREWALL_IPS,
         triple.clone(),
         "destinations that are subject to LoadBalancerSourceRanges",
     );
-    r.add_set(
+    add_set(
+        &mut t,
         "map",
         SERVICE_IPS,
         triple,
         "ClusterIP, ExternalIP and LoadBalancer IP traffic",
     );
-    r.add_set(
+    add_set(
+        &mut t,
         "map",
         SERVICE_NODEPORTS,
         "inet_proto . inet_service : verdict".into(),
         "NodePort traffic",
     );
 
-    // Filter chains run before DNAT so that they see the service address.
-    for (name, hook) in [
-        (
-            "filter-prerouting",
-            "type filter hook prerouting priority dstnat - 10; policy accept;",
-        ),
-        (
-            "filter-input",
-            "type filter hook input priority -110; policy accept;",
-        ),
-        (
-            "filter-forward",
-            "type filter hook forward priority -110; policy accept;",
-        ),
-        (
-            "filter-output",
-            "type filter hook output priority -110; policy accept;",
-        ),
-        (
-            "filter-output-post-dnat",
-            "type filter hook output priority -90; policy accept;",
-        ),
-        (
-            "nat-prerouting",
-            "type nat hook prerouting priority dstnat; policy accept;",
-        ),
-        (
-            "nat-output",
-            "type nat hook output priority -100; policy accept;",
-        ),
-        (
-            "nat-postrouting",
-            "type nat hook postrouting priority srcnat; policy accept;",
-        ),
-    ] {
-        r.chain(name).hook = Some(hook.to_string());
+    for (name, hook) in BASE_CHAINS {
+        t.chain_mut(name).hook = Some(hook);
     }
-    for (dst, src, extra) in [
-        ("nodeport-endpoints-check", "filter-input", "ct state new "),
-        ("service-endpoints-check", "filter-input", "ct state new "),
-        ("service-endpoints-check", "filter-forward", "ct state new "),
-        ("service-endpoints-check", "filter-output", "ct state new "),
-        ("firewall-check", "filter-prerouting", "ct state new "),
-        ("firewall-check", "filter-output", "ct state new "),
-        (SERVICES, "nat-output", ""),
-        (SERVICES, "nat-prerouting", ""),
-        ("masquerading", "nat-postrouting", ""),
-        ("cluster-ips-check", "filter-forward", "ct state new "),
-        (
-            "cluster-ips-check",
-            "filter-output-post-dnat",
-            "ct state new ",
-        ),
+    for (dst, src, new) in [
+        (NODEPORT_ENDPOINTS_CHECK, "filter-input", true),
+        (SERVICE_ENDPOINTS_CHECK, "filter-input", true),
+        (SERVICE_ENDPOINTS_CHECK, "filter-forward", true),
+        (SERVICE_ENDPOINTS_CHECK, "filter-output", true),
+        (FIREWALL_CHECK, "filter-prerouting-pre-dnat", true),
+        (FIREWALL_CHECK, "filter-output-pre-dnat", true),
+        (SERVICES, "nat-output", false),
+        (SERVICES, "nat-prerouting", false),
+        (MASQUERADING, "nat-postrouting", false),
+        (CLUSTER_IPS_CHECK, "filter-forward", true),
+        (CLUSTER_IPS_CHECK, "filter-output", true),
     ] {
-        r.chain(dst);
-        r.add(src, format!("{extra}jump {dst}"));
+        t.declare(dst);
+        let mut exprs = Vec::with_capacity(2);
+        if new {
+            exprs.push(Expr::CtStateNew);
+        }
+        exprs.push(Expr::Jump(dst.into()));
+        t.add_nft(src, Role::Hook, exprs);
     }
-    let mark = format!("{:#010x}", 1u64 << cfg.masquerade_bit.min(31));
-    r.add(MARK_MASQ, format!("meta mark set meta mark | {mark}"));
-    r.add(
-        "masquerading",
-        format!("meta mark & {mark} == 0x00000000 return"),
+    let mark = cfg.mark_value();
+    t.add_nft(
+        MARK_MASQ,
+        Role::MarkForMasquerade,
+        vec![Expr::MarkSetOr(mark)],
     );
-    r.add("masquerading", format!("meta mark set meta mark ^ {mark}"));
-    r.add("masquerading", "masquerade fully-random".into());
-    r.add(
-        "cluster-ips-check",
-        format!("{ip} daddr @{CLUSTER_IPS} reject comment \"Reject traffic to invalid ports of ClusterIPs\""),
+    t.add_nft(
+        MASQUERADING,
+        Role::PostroutingSkip,
+        vec![Expr::MarkClear(mark), Expr::Return],
     );
-    let cidrs: Vec<String> = service_cidrs
+    t.add_nft(
+        MASQUERADING,
+        Role::PostroutingUnmark,
+        vec![Expr::MarkSetXor(mark)],
+    );
+    t.add_nft(MASQUERADING, Role::Masquerade, vec![Expr::Masquerade]);
+    t.add_nft(
+        CLUSTER_IPS_CHECK,
+        Role::ClusterIpCheck,
+        vec![
+            Expr::DaddrInSet(CLUSTER_IPS.into()),
+            Expr::Reject,
+            Expr::Comment("Reject traffic to invalid ports of ClusterIPs".into()),
+        ],
+    );
+    let cidrs: Vec<Net> = service_cidrs
         .iter()
-        .filter(|c| c.family() == cfg.family)
-        .map(ToString::to_string)
+        .filter(|c| c.family() == family)
+        .map(|c| Net::Cidr(*c))
         .collect();
     if !cidrs.is_empty() {
-        r.add(
-            "cluster-ips-check",
-            format!(
-                "{ip} daddr {{ {} }} drop comment \"Drop traffic to unallocated ClusterIPs\"",
-                cidrs.join(", ")
-            ),
+        t.add_nft(
+            CLUSTER_IPS_CHECK,
+            Role::ClusterIpCheck,
+            vec![
+                Expr::DaddrIn(cidrs),
+                Expr::Drop,
+                Expr::Comment("Drop traffic to unallocated ClusterIPs".into()),
+            ],
         );
     }
-    let reject = r.chain(REJECT_CHAIN);
-    reject.comment = Some("helper for @no-endpoint-services / @no-endpoint-nodeports".into());
-    reject.rules.push("reject".into());
-    r.add(
-        "service-endpoints-check",
-        format!("{ip} daddr . meta l4proto . th dport vmap @{NO_ENDPOINT_SERVICES}"),
+    let reject = t.chain_mut(REJECT_CHAIN);
+    reject.comment = Some("helper for @no-endpoint-services / @no-endpoint-nodeports");
+    t.add_nft(REJECT_CHAIN, Role::NoEndpoints, vec![Expr::Reject]);
+    t.add_nft(
+        SERVICE_ENDPOINTS_CHECK,
+        Role::EndpointsCheck,
+        vec![Expr::VmapAddrProtoPort(NO_ENDPOINT_SERVICES.into())],
     );
-    let node_port_dst = if cfg.node_ip.is_some() {
-        format!("{ip} daddr @{NODEPORT_IPS}")
-    } else {
-        format!("fib daddr type local {no_localhost}")
+    // The node-port check only runs for local destinations (filter-input),
+    // so it needs no `fib daddr type local`.
+    let node_port_dst = |with_fib: bool| -> Vec<Expr> {
+        if cfg.node_ip.is_some() {
+            vec![Expr::DaddrInSet(NODEPORT_IPS.into())]
+        } else if with_fib {
+            vec![Expr::FibDaddrLocal, not_localhost(family)]
+        } else {
+            vec![not_localhost(family)]
+        }
     };
-    r.add(
-        "nodeport-endpoints-check",
-        format!("{node_port_dst} meta l4proto . th dport vmap @{NO_ENDPOINT_NODEPORTS}"),
+    let mut np_check = node_port_dst(false);
+    np_check.push(Expr::VmapProtoPort(NO_ENDPOINT_NODEPORTS.into()));
+    t.add_nft(NODEPORT_ENDPOINTS_CHECK, Role::EndpointsCheck, np_check);
+    t.add_nft(
+        FIREWALL_CHECK,
+        Role::FirewallCheck,
+        vec![Expr::VmapAddrProtoPort(FIREWALL_IPS.into())],
     );
-    r.add(
-        "firewall-check",
-        format!("{ip} daddr . meta l4proto . th dport vmap @{FIREWALL_IPS}"),
-    );
-    r.add(
+    t.add_nft(
         SERVICES,
-        format!("{ip} daddr . meta l4proto . th dport vmap @{SERVICE_IPS}"),
+        Role::Dispatch,
+        vec![Expr::VmapAddrProtoPort(SERVICE_IPS.into())],
     );
-    r.add(
-        SERVICES,
-        format!("{node_port_dst} meta l4proto . th dport vmap @{SERVICE_NODEPORTS}"),
-    );
-    r
+    let mut np_dispatch = node_port_dst(true);
+    np_dispatch.push(Expr::VmapProtoPort(SERVICE_NODEPORTS.into()));
+    t.add_nft(SERVICES, Role::Dispatch, np_dispatch);
+    Ruleset::new(Mode::Nftables, family, vec![t])
 }
 
 /// Appends one service port's map elements, chains and affinity sets.
-pub fn service_port_rules(
-    r: &mut Ruleset,
-    sp: &ServicePortInfo,
-    cat: &Categorized,
-    cfg: &ProxyConfig,
-) {
+pub fn service_port(r: &mut Ruleset, sp: &ServicePortInfo, cat: &Categorized, cfg: &ProxyConfig) {
     // The endpoint/policy decisions are the iptables proxier's; only the
     // names and the syntax differ.
     let plan = Plan::new(sp, cat);
     let ch = ChainNames::of(sp);
-    let ip = ip_x(cfg.family);
-    let proto = sp.protocol_lower();
+    let proto = sp.proto;
     let port = sp.port;
-    let svc = sp.name_string();
-    let ep_chain = |ep: &EndpointInfo| format!("endpoint-{}", endpoint_chain_base(sp, ep));
-    let affinity_set = |ep: &EndpointInfo| format!("affinity-{}", endpoint_chain_base(sp, ep));
+    let svc: Name = sp.name_string().into();
+    let family = cfg.family;
+    let t = r.table_mut(TABLE);
+    // Each endpoint's chain and affinity set, hashed once.
+    let names: HashMap<&str, (Name, Name)> = cat
+        .reachable
+        .iter()
+        .map(|ep| {
+            let base = endpoint_chain_base(sp, ep);
+            (
+                ep.addr(),
+                (
+                    format!("endpoint-{base}").into(),
+                    format!("affinity-{base}").into(),
+                ),
+            )
+        })
+        .collect();
+    // Every endpoint a chain names is reachable, so it has its names.
+    let ep_chain = |ep: &EndpointInfo| -> Name {
+        names.get(ep.addr()).map_or_else(
+            || format!("endpoint-{}", endpoint_chain_base(sp, ep)).into(),
+            |(c, _)| c.clone(),
+        )
+    };
+    let affinity_set = |ep: &EndpointInfo| -> Name {
+        names.get(ep.addr()).map_or_else(
+            || format!("affinity-{}", endpoint_chain_base(sp, ep)).into(),
+            |(_, a)| a.clone(),
+        )
+    };
+    let masq: Name = MARK_MASQ.into();
 
     for ep in &cat.reachable {
-        r.chain(&ep_chain(ep));
+        t.declare(&ep_chain(ep));
     }
     if plan.uses_cluster_chain {
-        r.chain(&ch.service);
+        t.declare(&ch.service);
     }
     if plan.uses_local_chain {
-        r.chain(&ch.local);
+        t.declare(&ch.local);
     }
     let internal = if sp.internal_policy_local {
         &ch.local
@@ -483,81 +426,85 @@ pub fn service_port_rules(
         &ch.service
     };
     if plan.uses_external_chain {
-        r.chain(&ch.external);
+        t.declare(&ch.external);
     }
-    let reject = format!("goto {REJECT_CHAIN}");
-    let (internal_verdict, external_verdict) = if !plan.has_endpoints {
-        (reject.clone(), reject)
+    let no_endpoint_verdict = if !plan.has_endpoints {
+        Verdict::Goto(REJECT_CHAIN.into())
     } else {
-        ("drop".to_string(), "drop".to_string())
+        Verdict::Drop
     };
-    let no_ep = |key: String| format!("{key} comment \"{svc}\"");
+    let no_ep = |key: Key| Element {
+        key,
+        comment: Some(svc.clone()),
+        value: Some(no_endpoint_verdict.clone()),
+    };
+    let goto = |key: Key, chain: &Name| Element::new(key, Some(Verdict::Goto(chain.clone())));
 
-    r.element(CLUSTER_IPS, sp.cluster_ip.to_string());
-    let cluster_key = format!("{} . {proto} . {port}", sp.cluster_ip);
+    element(t, CLUSTER_IPS, Element::new(Key::Addr(sp.cluster_ip), None));
+    let cluster_key = Key::AddrProtoPort(sp.cluster_ip, proto, port);
     if plan.has_internal_endpoints {
-        r.element(SERVICE_IPS, format!("{cluster_key} : goto {internal}"));
+        element(t, SERVICE_IPS, goto(cluster_key, internal));
     } else {
-        r.element(
-            NO_ENDPOINT_SERVICES,
-            format!("{} : {internal_verdict}", no_ep(cluster_key)),
-        );
+        element(t, NO_ENDPOINT_SERVICES, no_ep(cluster_key));
     }
     for eip in &sp.external_ips {
-        let key = format!("{eip} . {proto} . {port}");
+        let key = Key::AddrProtoPort(*eip, proto, port);
         if plan.has_endpoints {
-            r.element(SERVICE_IPS, format!("{key} : goto {}", ch.external));
+            element(t, SERVICE_IPS, goto(key, &ch.external));
         }
         if !plan.has_external_endpoints {
-            r.element(
-                NO_ENDPOINT_SERVICES,
-                format!("{} : {external_verdict}", no_ep(key)),
-            );
+            element(t, NO_ENDPOINT_SERVICES, no_ep(key));
         }
     }
     if plan.uses_fw_chain {
-        r.chain(&ch.firewall);
+        t.declare(&ch.firewall);
     }
     for lb in &sp.load_balancer_ips {
-        let key = format!("{lb} . {proto} . {port}");
+        let key = Key::AddrProtoPort(*lb, proto, port);
         if plan.has_endpoints {
-            r.element(SERVICE_IPS, format!("{key} : goto {}", ch.external));
+            element(t, SERVICE_IPS, goto(key, &ch.external));
         }
         if plan.uses_fw_chain {
-            r.element(FIREWALL_IPS, format!("{key} : goto {}", ch.firewall));
+            element(t, FIREWALL_IPS, goto(key, &ch.firewall));
         }
     }
     if !plan.has_external_endpoints {
         for lb in &sp.load_balancer_ips {
-            let key = format!("{lb} . {proto} . {port}");
-            r.element(
+            element(
+                t,
                 NO_ENDPOINT_SERVICES,
-                format!("{} : {external_verdict}", no_ep(key)),
+                no_ep(Key::AddrProtoPort(*lb, proto, port)),
             );
         }
     }
     if sp.node_port != 0 {
-        let key = format!("{proto} . {}", sp.node_port);
+        let key = Key::ProtoPort(proto, sp.node_port);
         if plan.has_endpoints {
-            r.element(SERVICE_NODEPORTS, format!("{key} : goto {}", ch.external));
+            element(t, SERVICE_NODEPORTS, goto(key, &ch.external));
         }
         if !plan.has_external_endpoints {
-            r.element(
-                NO_ENDPOINT_NODEPORTS,
-                format!("{} : {external_verdict}", no_ep(key)),
-            );
+            element(t, NO_ENDPOINT_NODEPORTS, no_ep(key));
         }
     }
 
     if plan.has_internal_endpoints {
-        let m = format!("{ip} daddr {} {proto} dport {port}", sp.cluster_ip);
+        let vip = Expr::Daddr(Net::Ip(sp.cluster_ip));
         if cfg.masquerade_all {
-            r.add(internal, format!("{m} jump {MARK_MASQ}"));
+            t.add_nft(
+                internal,
+                Role::MasqueradeAll,
+                vec![vip, Expr::Jump(masq.clone())],
+            );
         } else if let Some(cidr) = cfg.cluster_cidr {
             // Off-cluster traffic to the VIP may bounce to another node.
-            r.add(
+            t.add_nft(
                 internal,
-                format!("{m} {ip} saddr != {cidr} jump {MARK_MASQ}"),
+                Role::MasqueradeOffCluster,
+                vec![
+                    vip,
+                    Expr::SaddrNot(Net::Cidr(cidr)),
+                    Expr::Jump(masq.clone()),
+                ],
             );
         }
     }
@@ -565,60 +512,80 @@ pub fn service_port_rules(
     if plan.uses_external_chain {
         if !sp.external_policy_local {
             // Cluster endpoints may be on other nodes: masquerade.
-            r.add(&ch.external, format!("jump {MARK_MASQ}"));
+            t.add_nft(
+                &ch.external,
+                Role::MasqueradeExternal,
+                vec![Expr::Jump(masq.clone())],
+            );
         } else {
             if let Some(cidr) = cfg.cluster_cidr {
-                r.add(
+                t.add_nft(
                     &ch.external,
-                    format!(
-                        "{ip} saddr {cidr} goto {} comment \"short-circuit pod traffic\"",
-                        ch.service
-                    ),
+                    Role::ShortCircuitPods,
+                    vec![
+                        Expr::Saddr(Net::Cidr(cidr)),
+                        Expr::Goto(ch.service.clone()),
+                        Expr::Comment("short-circuit pod traffic".into()),
+                    ],
                 );
             }
             // The node's own traffic has a local (often the LB) source.
-            r.add(
+            t.add_nft(
                 &ch.external,
-                format!(
-                    "fib saddr type local jump {MARK_MASQ} comment \"masquerade local traffic\""
-                ),
+                Role::MasqueradeLocal,
+                vec![
+                    Expr::FibSaddrLocal,
+                    Expr::Jump(masq.clone()),
+                    Expr::Comment("masquerade local traffic".into()),
+                ],
             );
-            r.add(
+            t.add_nft(
                 &ch.external,
-                format!(
-                    "fib saddr type local goto {} comment \"short-circuit local traffic\"",
-                    ch.service
-                ),
+                Role::ShortCircuitLocal,
+                vec![
+                    Expr::FibSaddrLocal,
+                    Expr::Goto(ch.service.clone()),
+                    Expr::Comment("short-circuit local traffic".into()),
+                ],
             );
         }
         if plan.has_external_endpoints {
-            r.add(&ch.external, format!("goto {external_policy}"));
+            t.add_nft(
+                &ch.external,
+                Role::ToPolicyChain,
+                vec![Expr::Goto(external_policy.clone())],
+            );
         }
     }
 
     if plan.uses_fw_chain {
-        let mut sources: Vec<String> = sp.source_ranges.iter().map(ToString::to_string).collect();
+        let mut sources: Vec<Net> = sp.source_ranges.iter().map(|c| Net::Cidr(*c)).collect();
         let from_node = cfg
             .node_ip
             .is_some_and(|n| sp.source_ranges.iter().any(|c| c.contains(&n)));
         if from_node {
             // The node reaching its own LB VIP loops back with the VIP as
             // source.
-            sources.extend(sp.load_balancer_ips.iter().map(ToString::to_string));
+            sources.extend(sp.load_balancer_ips.iter().map(|ip| Net::Ip(*ip)));
         }
-        r.add(
+        t.add_nft(
             &ch.firewall,
-            format!("{ip} saddr != {{ {} }} drop", sources.join(", ")),
+            Role::FirewallDrop,
+            vec![Expr::SaddrNotIn(sources), Expr::Drop],
         );
     }
 
     if let Some(timeout) = sp.affinity_timeout {
         for ep in &cat.reachable {
-            let name = affinity_set(ep);
-            r.add_set("set", &name, addr_type(cfg.family).into(), "");
-            let i = r.sets.len() - 1;
-            r.sets[i].flags = Some("dynamic,timeout");
-            r.sets[i].timeout = Some(timeout);
+            t.sets.push(nft::Set {
+                kind: "set",
+                name: affinity_set(ep),
+                type_: addr_type(family).into(),
+                flags: Some("dynamic,timeout"),
+                timeout: Some(timeout),
+                comment: None,
+                elements: Vec::new(),
+            });
         }
     }
 
@@ -629,48 +596,114 @@ pub fn service_port_rules(
         let Some(eps) = eps else { continue };
         if sp.affinity_timeout.is_some() {
             for ep in eps {
-                r.add(
+                t.add_nft(
                     chain,
-                    format!("{ip} saddr @{} goto {}", affinity_set(ep), ep_chain(ep)),
+                    Role::Affinity,
+                    vec![Expr::SaddrInSet(affinity_set(ep)), Expr::Goto(ep_chain(ep))],
                 );
             }
         }
-        let arms: Vec<String> = eps
-            .iter()
-            .enumerate()
-            .map(|(i, ep)| format!("{i} : goto {}", ep_chain(ep)))
-            .collect();
-        r.add(
+        t.add_nft(
             chain,
-            format!(
-                "numgen random mod {} vmap {{ {} }}",
-                eps.len(),
-                arms.join(", ")
-            ),
+            Role::LoadBalance,
+            vec![Expr::Numgen(eps.iter().map(|ep| ep_chain(ep)).collect())],
         );
     }
 
     for ep in &cat.reachable {
         let chain = ep_chain(ep);
         // Hairpin: a backend reaching itself through the Service.
-        r.add(&chain, format!("{ip} saddr {} jump {MARK_MASQ}", ep.ip));
+        t.add_nft(
+            &chain,
+            Role::Hairpin,
+            vec![Expr::Saddr(Net::Ip(ep.ip)), Expr::Jump(masq.clone())],
+        );
         if sp.affinity_timeout.is_some() {
-            r.add(
+            t.add_nft(
                 &chain,
-                format!("update @{} {{ {ip} saddr }}", affinity_set(ep)),
+                Role::AffinityRecord,
+                vec![Expr::UpdateSaddr(affinity_set(ep))],
             );
         }
-        r.add(
+        t.add_nft(
             &chain,
-            format!("meta l4proto {proto} dnat to {}", ep.addr()),
+            Role::Dnat,
+            vec![Expr::L4proto(proto), Expr::DnatTo(ep.addr_name())],
         );
     }
 }
 
-fn addr_type(family: Family) -> &'static str {
-    match family {
-        Family::IPv4 => "ipv4_addr",
-        Family::IPv6 => "ipv6_addr",
+/// `nft list table` text.
+pub fn render(r: &Ruleset, s: &mut String, spans: &mut Spans) {
+    let ip = ip_x(r.family);
+    let _ = writeln!(
+        s,
+        "table {ip} {TABLE} {{\n\tcomment \"rules for kube-proxy\""
+    );
+    let Some(t) = r.table(TABLE) else {
+        s.push_str("}\n");
+        return;
+    };
+    for set in &t.sets {
+        let _ = writeln!(s, "\t{} {} {{", set.kind, set.name);
+        let _ = writeln!(s, "\t\ttype {}", set.type_);
+        if let Some(f) = set.flags {
+            let _ = writeln!(s, "\t\tflags {f}");
+        }
+        if let Some(t) = set.timeout {
+            let _ = writeln!(s, "\t\ttimeout {}", duration(t));
+        }
+        if let Some(c) = set.comment {
+            let _ = writeln!(s, "\t\tcomment \"{c}\"");
+        }
+        if !set.elements.is_empty() {
+            s.push_str("\t\telements = { ");
+            for (i, e) in set.elements.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(",\n\t\t\t     ");
+                }
+                let start = s.len();
+                e.render(s);
+                spans.elements.push(start..s.len());
+            }
+            s.push_str(" }\n");
+        }
+        s.push_str("\t}\n\n");
+    }
+    let chains = t.ordered_chains();
+    for (i, c) in chains.iter().enumerate() {
+        let _ = writeln!(s, "\tchain {} {{", c.name);
+        if let Some(h) = c.hook {
+            let _ = writeln!(s, "\t\t{h}");
+        }
+        if let Some(cm) = c.comment {
+            let _ = writeln!(s, "\t\tcomment \"{cm}\"");
+        }
+        for p in &c.rules {
+            s.push_str("\t\t");
+            let start = s.len();
+            p.rule.render(&c.name, r.family, s);
+            spans.rules.push(start..s.len());
+            s.push('\n');
+        }
+        s.push_str("\t}\n");
+        if i + 1 < chains.len() {
+            s.push('\n');
+        }
+    }
+    s.push_str("}\n");
+}
+
+/// Which address of a service port a map element's key is.
+pub fn entry_of(sp: &ServicePortInfo, key: &Key) -> Option<Entry> {
+    match *key {
+        Key::ProtoPort(_, _) => Some(Entry::NodePort),
+        Key::AddrProtoPort(ip, _, _) if ip == sp.cluster_ip => Some(Entry::ClusterIp),
+        Key::AddrProtoPort(ip, _, _) if sp.external_ips.contains(&ip) => Some(Entry::ExternalIp),
+        Key::AddrProtoPort(ip, _, _) if sp.load_balancer_ips.contains(&ip) => {
+            Some(Entry::LoadBalancer)
+        }
+        _ => None,
     }
 }
 
@@ -705,12 +738,5 @@ mod tests {
             s,
             hash_and_truncate(&format!("ns/{}/tcp/q", "a".repeat(200)))
         );
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(duration(10800), "3h");
-        assert_eq!(duration(90), "1m30s");
-        assert_eq!(duration(0), "0s");
     }
 }

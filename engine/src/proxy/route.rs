@@ -1,35 +1,46 @@
-//! Routing simulation: where a connection from a pod, a node or an outside
-//! client to a Service address ends up, hop by hop, under kube-proxy's
-//! rules on the node that handles it.
+//! Traffic traces: where a connection from a pod, a node or an outside
+//! client to a Service address ends up, hop by hop, on the node that
+//! handles it, in each proxy mode.
 //!
-//! The decisions are the iptables proxier's ([`super::iptables::Plan`] and
-//! the endpoint categorisation); in iptables mode every hop names the rule
-//! that matched. The backend of each connection is picked by a hash of
-//! the source and connection index (of the source only under ClientIP
-//! affinity), so a trace is deterministic and N connections show the
-//! spread the random cascade gives.
+//! A trace is a walk ([`super::walk`]) of the node's own [`Ruleset`] in
+//! that mode — built only from the pieces of the service ports the packet
+//! can reach, numbered as in the full ruleset — and every hop is a rule,
+//! map element, ipset entry or IPVS server that matched, quoted as
+//! `rules` prints it. Before the rules: who sends, what the name resolves
+//! to, which node the packet reaches (and that nothing outside the cluster
+//! routes a cluster IP); after them: the backend, what source it sees, and
+//! whether the reply can come back.
 //!
-//! Userspace mode models the 2015 proxier instead: iptables redirects the
-//! service address to a port kube-proxy listens on, and kube-proxy relays
-//! the connection to a backend it picks round robin, from the node's IP.
+//! The backend of each connection is picked as the rules pick it, with
+//! deterministic randomness (a hash of the client, the Service and the
+//! connection number): iptables' `statistic` cascade, nftables' `numgen`,
+//! IPVS's round robin (and persistence templates), the userspace
+//! proxier's round robin; ClientIP affinity is the rules' own memory
+//! (`recent` lists, affinity sets) carried from connection to connection.
 
-use super::iptables::{self, Plan, Rules};
-use super::{categorize, join_host_port, meant, node_config, ProxyConfig, ServicePortInfo};
+use super::iptables;
+use super::ipvs;
+use super::nftables;
+use super::ruleset::{Quote, Role, RuleId, Ruleset};
+use super::userspace;
+use super::walk::{self, Dice, End, From, Memory, Packet, Step, Walker};
+use super::{categorize, join_host_port, meant, node_config, Entry, ProxyConfig, ServicePortInfo};
 use crate::dns::{DnsOptions, RData, RType, ZoneIndex};
 use crate::error::Error;
 use crate::hash::fnv1a;
 use crate::hint::Hint;
 use crate::model::service_type;
-use crate::net::{parse_ip, Cidr, Family};
+use crate::net::{parse_cidr_masked, parse_ip, Cidr, Family};
 use crate::objects::NsName;
 use crate::state::State;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
-/// The proxy mode a trace models.
+/// The proxy mode a trace or ruleset models.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     #[default]
@@ -74,7 +85,8 @@ pub struct RouteRequest {
     #[serde(default)]
     pub mode: Mode,
     /// The node an outside client's packets enter (default: chosen as a
-    /// load balancer would).
+    /// load balancer would). For a cluster IP, it says that the outside
+    /// network routes the Service CIDR to that node.
     #[serde(default)]
     pub node: Option<String>,
     /// kube-proxy's `--cluster-cidr` (the local-traffic detector).
@@ -105,26 +117,71 @@ impl RouteRequest {
     }
 }
 
+/// A packet's source and destination at some point of its way.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Addresses {
+    pub source: String,
+    /// `ip:port`.
+    pub destination: String,
+}
+
+impl Addresses {
+    fn of(p: &Packet) -> Self {
+        Addresses {
+            source: p.src.to_string(),
+            destination: join_host_port(&p.dst, p.dport),
+        }
+    }
+}
+
 /// One step of the packet's way.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Hop {
-    /// source, dns, ingress, capture, firewall, policy, masquerade,
-    /// loadBalance, affinity, hairpin, dnat, snat, deliver; in userspace
-    /// mode also proxyAccept and proxyConnect.
+    /// source, dns, route, ingress, capture, firewall, policy, masquerade,
+    /// mark, loadBalance, affinity, hairpin, dnat, snat, accept, filter,
+    /// reject, drop, deliver; in userspace mode also proxyAccept and
+    /// proxyConnect.
     pub step: &'static str,
     #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
+    /// The rule (or map element, ipset entry, IPVS server) that matched:
+    /// where it is in the node's ruleset, and its text as `rules` prints
+    /// it.
     #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub chain: Option<String>,
-    /// The rule that matched (iptables mode).
+    pub rule: Option<Quote>,
+    /// The map element or ipset entry that made the rule match.
     #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    pub element: Option<Quote>,
+    /// The packet before this hop …
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<Addresses>,
+    /// … and after it.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<Addresses>,
     pub detail: String,
+}
+
+impl Hop {
+    fn note(step: &'static str, node: Option<String>, detail: String) -> Self {
+        Hop {
+            step,
+            node,
+            rule: None,
+            element: None,
+            before: None,
+            after: None,
+            detail,
+        }
+    }
 }
 
 /// A backend the load-balancing step may pick.
@@ -139,6 +196,7 @@ pub struct Candidate {
     #[cfg_attr(feature = "ts", ts(optional))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
+    /// The share of new connections the rules give it.
     pub probability: f64,
     pub ready: bool,
     pub terminating: bool,
@@ -176,6 +234,12 @@ pub enum VerdictKind {
     PortNotExposed,
     NotProxied,
     NoSuchService,
+    /// The packet never reaches a node: nothing outside the cluster routes
+    /// the Service CIDR.
+    Unroutable,
+    /// The backend gets the packet, but its answer leaves by another node
+    /// and never reaches the client.
+    ReplyLost,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -210,17 +274,17 @@ pub struct Trace {
 }
 
 impl Trace {
-    /// One hop per line, the distribution (for several connections), then
-    /// the verdict.
+    /// One hop per line (with the quoted rule and element), the
+    /// distribution (for several connections), then the verdict.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         for h in &self.hops {
             s.push_str(h.step);
             s.push_str(": ");
             s.push_str(&h.detail);
-            if let Some(r) = &h.rule {
+            for q in h.rule.iter().chain(&h.element) {
                 s.push_str(" [");
-                s.push_str(r);
+                s.push_str(&q.text);
                 s.push(']');
             }
             s.push('\n');
@@ -243,6 +307,8 @@ impl Trace {
             VerdictKind::PortNotExposed => "PORT NOT EXPOSED",
             VerdictKind::NotProxied => "NOT PROXIED",
             VerdictKind::NoSuchService => "NO SUCH SERVICE",
+            VerdictKind::Unroutable => "UNROUTABLE",
+            VerdictKind::ReplyLost => "REPLY LOST",
         };
         s.push_str(&format!("verdict: {kind}: {}\n", self.verdict.reason));
         for h in &self.hints {
@@ -261,15 +327,6 @@ enum DnsTarget {
     ExternalName(String),
 }
 
-/// Which address of a service port a destination matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Entry {
-    ClusterIp,
-    ExternalIp,
-    LoadBalancer,
-    NodePort,
-}
-
 #[derive(Debug, Clone)]
 struct PodInfo {
     ip: Option<IpAddr>,
@@ -280,6 +337,36 @@ struct PodInfo {
     dns_config: Option<crate::model::PodDnsConfig>,
 }
 
+/// Where each service port's rules sit in the chains several service
+/// ports share, so a trace can number the pieces it builds as the full
+/// ruleset numbers them: rules before service port `i` on a node without
+/// local endpoints, and per node the changes Local policies make.
+#[derive(Debug, Clone, Default)]
+struct Offsets<const N: usize> {
+    /// `prefix[i][c]`: rules ports `0..i` add to shared chain `c` (length
+    /// `ports + 1`).
+    prefix: Vec<[u32; N]>,
+    /// Per node: (port, running total of what its local endpoints change).
+    local: HashMap<String, Vec<(usize, [i64; N])>>,
+}
+
+impl<const N: usize> Offsets<N> {
+    /// The rules ports `0..i` add to each shared chain on `node`.
+    fn before(&self, i: usize, node: &str) -> [u32; N] {
+        let mut out = self.prefix.get(i).copied().unwrap_or([0; N]);
+        if let Some(list) = self.local.get(node) {
+            let k = list.partition_point(|(p, _)| *p < i);
+            if k > 0 {
+                let d = list[k - 1].1;
+                for c in 0..N {
+                    out[c] = (i64::from(out[c]) + d[c]).max(0) as u32;
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Everything a trace looks up, built once per cluster so that each trace
 /// is cheap.
 #[derive(Debug, Clone)]
@@ -287,11 +374,15 @@ pub struct RouteIndex {
     family: Family,
     cluster_cidr: Option<Cidr>,
     cluster_domain: String,
+    service_cidrs: Vec<Cidr>,
+    /// In the order the proxiers write them (by name, then protocol).
     ports: Vec<ServicePortInfo>,
     /// Service VIPs (cluster, external, LB) → (port index, kind).
     vips: HashMap<IpAddr, Vec<(usize, Entry)>>,
     /// Node addresses → node name.
     node_ips: HashMap<IpAddr, String>,
+    /// Nodes' pod CIDRs (`spec.podCIDRs`) → node name.
+    pod_cidrs: Vec<(Cidr, String)>,
     nodes: BTreeMap<String, ProxyConfig>,
     pods: HashMap<NsName, PodInfo>,
     pods_by_ip: HashMap<IpAddr, NsName>,
@@ -301,13 +392,30 @@ pub struct RouteIndex {
     implicit_ips: Vec<IpAddr>,
     /// kube-proxy's large cluster mode (no comments on endpoint rules).
     large_cluster: bool,
+    iptables: Offsets<6>,
+    /// Userspace offsets, for nodes with and without a known node IP.
+    userspace: [Offsets<5>; 2],
+    /// IPVS: the ipsets that have entries whatever the node, the service
+    /// ports whose entries depend on the node, and the nodes some endpoint
+    /// is on (their hairpin set has entries).
+    ipvs_global: [bool; 17],
+    ipvs_node_dependent: Vec<usize>,
+    endpoint_nodes: HashSet<String>,
     /// The cluster DNS, which pods ask for Service names.
     zone: ZoneIndex,
+    /// Each node's fixed rules per mode, built on first use: traces copy
+    /// them rather than write them again.
+    bases: RefCell<HashMap<(Mode, String), Ruleset>>,
 }
 
 impl RouteIndex {
     pub fn new(state: &State, family: Family, cluster_cidr: Option<Cidr>) -> Self {
-        let ports = super::stored_service_ports(state, family);
+        let mut ports = super::stored_service_ports(state, family);
+        ports.sort_by(|a, b| {
+            a.name
+                .cmp(&b.name)
+                .then_with(|| a.protocol.cmp(&b.protocol))
+        });
         let mut vips: HashMap<IpAddr, Vec<(usize, Entry)>> = HashMap::new();
         for (i, sp) in ports.iter().enumerate() {
             vips.entry(sp.cluster_ip)
@@ -323,12 +431,18 @@ impl RouteIndex {
         let cluster = state.objects;
         let mut node_ips = HashMap::new();
         let mut nodes = BTreeMap::new();
+        let mut pod_cidrs = Vec::new();
         for (name, node) in &cluster.nodes {
             for a in &node.status.addresses {
                 if matches!(a.type_.as_str(), "InternalIP" | "ExternalIP") {
                     if let Some(ip) = parse_ip(&a.address) {
                         node_ips.entry(ip).or_insert_with(|| name.clone());
                     }
+                }
+            }
+            for c in node.spec.pod_cidrs.iter().chain(&node.spec.pod_cidr) {
+                if let Some(c) = parse_cidr_masked(c.trim()).filter(|c| c.family() == family) {
+                    pod_cidrs.push((c, name.clone()));
                 }
             }
             if let Some(mut cfg) = node_config(state, name, family) {
@@ -384,12 +498,23 @@ impl RouteIndex {
             .flat_map(|(_, st)| st.service.cluster_ips())
             .filter_map(parse_ip)
             .collect();
+        let mut endpoint_nodes = HashSet::new();
+        for sp in &ports {
+            for e in &sp.endpoints {
+                if let Some(n) = &e.node_name {
+                    if !endpoint_nodes.contains(n) {
+                        endpoint_nodes.insert(n.clone());
+                    }
+                }
+            }
+        }
         RouteIndex {
             family,
             cluster_cidr,
             implicit_ips,
             large_cluster: iptables::is_large_cluster(&ports),
             cluster_domain: state.config.cluster_domain.clone(),
+            service_cidrs: state.config.service_cidrs.clone(),
             zone: ZoneIndex::from_state(
                 state,
                 DnsOptions {
@@ -397,9 +522,24 @@ impl RouteIndex {
                     ..DnsOptions::default()
                 },
             ),
+            iptables: iptables_offsets(&ports),
+            userspace: [
+                prefix_offsets(&ports, |sp| userspace::shared_counts(sp, false)),
+                prefix_offsets(&ports, |sp| userspace::shared_counts(sp, true)),
+            ],
+            ipvs_global: ipvs::global_flags(ports.iter()),
+            ipvs_node_dependent: ports
+                .iter()
+                .enumerate()
+                .filter(|(_, sp)| ipvs::node_dependent(sp))
+                .map(|(i, _)| i)
+                .collect(),
+            endpoint_nodes,
+            bases: RefCell::new(HashMap::new()),
             ports,
             vips,
             node_ips,
+            pod_cidrs,
             nodes,
             pods,
             pods_by_ip,
@@ -419,13 +559,7 @@ impl RouteIndex {
             protocol: protocol.clone(),
             mode: req.mode,
             service: None,
-            hops: vec![Hop {
-                step: "source",
-                node: src.node.clone(),
-                chain: None,
-                rule: None,
-                detail: src.describe(),
-            }],
+            hops: vec![Hop::note("source", src.node.clone(), src.describe())],
             candidates: Vec::new(),
             connections: Vec::new(),
             distribution: Vec::new(),
@@ -446,6 +580,172 @@ impl RouteIndex {
         Ok(t)
     }
 
+    /// The ruleset a trace walks on the node `cfg` describes: the mode's
+    /// fixed rules and the pieces of the service ports `reach` (indices
+    /// into `ports`, ascending), each numbered as in the node's full
+    /// ruleset.
+    pub fn trace_ruleset(&self, mode: Mode, cfg: &ProxyConfig, reach: &[usize]) -> Ruleset {
+        let node = cfg.node_name.as_str();
+        let base = || -> Ruleset {
+            let key = (mode, cfg.node_name.clone());
+            if let Some(r) = self.bases.borrow().get(&key) {
+                return r.clone();
+            }
+            let r = match mode {
+                Mode::Iptables => iptables::base(cfg),
+                Mode::Nftables => nftables::base(cfg, &self.service_cidrs),
+                Mode::Ipvs => {
+                    // IPVS service ports add ipset entries and virtual
+                    // servers, never rules: the rules are fixed per node.
+                    let mut r = ipvs::base(cfg);
+                    let flags = ipvs::Flags::new(
+                        &self.ipvs_global,
+                        self.ipvs_node_dependent
+                            .iter()
+                            .filter_map(|i| self.ports.get(*i)),
+                        self.endpoint_nodes.contains(node),
+                        cfg,
+                    );
+                    ipvs::rules(&mut r, cfg, &flags);
+                    r
+                }
+                Mode::Userspace => userspace::base(cfg),
+            };
+            self.bases.borrow_mut().insert(key, r.clone());
+            r
+        };
+        match mode {
+            Mode::Iptables => {
+                let mut r = base();
+                for &i in reach {
+                    let Some(sp) = self.ports.get(i) else {
+                        continue;
+                    };
+                    skip_to(&mut r, &iptables::SHARED, &self.iptables.before(i, node));
+                    let cat = categorize(sp, cfg);
+                    iptables::service_port(&mut r, sp, &cat, cfg, self.large_cluster);
+                }
+                let all = self.iptables.before(self.ports.len(), node);
+                skip_to(&mut r, &iptables::SHARED, &all);
+                iptables::finish(&mut r, cfg);
+                r
+            }
+            Mode::Nftables => {
+                let mut r = base();
+                for &i in reach {
+                    if let Some(sp) = self.ports.get(i) {
+                        let cat = categorize(sp, cfg);
+                        nftables::service_port(&mut r, sp, &cat, cfg);
+                    }
+                }
+                r
+            }
+            Mode::Ipvs => {
+                let mut r = base();
+                for &i in reach {
+                    if let Some(sp) = self.ports.get(i) {
+                        let cat = categorize(sp, cfg);
+                        ipvs::service_port(&mut r, sp, &cat, cfg);
+                    }
+                }
+                r
+            }
+            Mode::Userspace => {
+                let offsets = &self.userspace[usize::from(cfg.node_ip.is_some())];
+                let mut r = base();
+                for &i in reach {
+                    let Some(sp) = self.ports.get(i) else {
+                        continue;
+                    };
+                    skip_to(&mut r, &userspace::SHARED, &offsets.before(i, node));
+                    userspace::service_port(&mut r, sp, cfg);
+                }
+                r
+            }
+        }
+    }
+}
+
+/// Advances each shared chain to the index its next rule has in the full
+/// ruleset.
+fn skip_to<const N: usize>(r: &mut Ruleset, shared: &[(&'static str, &str); N], at: &[u32; N]) {
+    for (c, (table, chain)) in shared.iter().enumerate() {
+        let ch = r.table_mut(table).chain_mut(chain);
+        let n = at[c].saturating_sub(ch.next_index());
+        ch.skip(n);
+    }
+}
+
+/// Offsets whose counts do not depend on the node.
+fn prefix_offsets<const N: usize>(
+    ports: &[ServicePortInfo],
+    counts: impl Fn(&ServicePortInfo) -> [u32; N],
+) -> Offsets<N> {
+    let mut prefix = Vec::with_capacity(ports.len() + 1);
+    let mut acc = [0u32; N];
+    prefix.push(acc);
+    for sp in ports {
+        let c = counts(sp);
+        for k in 0..N {
+            acc[k] += c[k];
+        }
+        prefix.push(acc);
+    }
+    Offsets {
+        prefix,
+        local: HashMap::new(),
+    }
+}
+
+/// The iptables proxier's offsets: counts without local endpoints, and
+/// for service ports with a Local policy what a node's own endpoints
+/// change.
+fn iptables_offsets(ports: &[ServicePortInfo]) -> Offsets<6> {
+    let mut o = Offsets {
+        prefix: Vec::with_capacity(ports.len() + 1),
+        local: HashMap::new(),
+    };
+    let mut acc = [0u32; 6];
+    o.prefix.push(acc);
+    for (i, sp) in ports.iter().enumerate() {
+        let has = sp.has_usable_endpoints();
+        let without = iptables::shared_counts(sp, has, false);
+        for c in 0..6 {
+            acc[c] += without[c];
+        }
+        o.prefix.push(acc);
+        if !sp.local_sensitive() {
+            continue;
+        }
+        let with = iptables::shared_counts(sp, has, true);
+        let mut delta = [0i64; 6];
+        for c in 0..6 {
+            delta[c] = i64::from(with[c]) - i64::from(without[c]);
+        }
+        if delta == [0; 6] {
+            continue;
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for e in sp.endpoints.iter().filter(|e| e.usable()) {
+            let Some(n) = e.node_name.as_deref() else {
+                continue;
+            };
+            if seen.contains(&n) {
+                continue;
+            }
+            seen.push(n);
+            let list = o.local.entry(n.to_string()).or_default();
+            let mut total = list.last().map_or([0; 6], |(_, d)| *d);
+            for c in 0..6 {
+                total[c] += delta[c];
+            }
+            list.push((i, total));
+        }
+    }
+    o
+}
+
+impl RouteIndex {
     fn source(&self, from: &str) -> Result<Source, Error> {
         if let Some(name) = from.strip_prefix("node/") {
             let cfg = self
@@ -467,6 +767,19 @@ impl RouteIndex {
             if let Some(key) = self.pods_by_ip.get(&ip) {
                 return self.pod_source(key);
             }
+            // An address in a node's pod CIDR is a pod of that node the
+            // input does not have.
+            if let Some((_, node)) = self.pod_cidrs.iter().find(|(c, _)| c.contains(&ip)) {
+                return Ok(Source {
+                    kind: SourceKind::Pod,
+                    ip,
+                    node: Some(node.clone()),
+                    namespace: None,
+                    name: format!("{ip} (in node {node}'s pod CIDR; no pod of the input has it)"),
+                    pod: None,
+                    in_cluster: true,
+                });
+            }
             return Ok(Source {
                 kind: SourceKind::External,
                 ip,
@@ -474,6 +787,7 @@ impl RouteIndex {
                 namespace: None,
                 name: from.to_string(),
                 pod: None,
+                in_cluster: self.cluster_cidr.is_some_and(|c| c.contains(&ip)),
             });
         }
         let key = NsName::parse(from)
@@ -518,6 +832,7 @@ impl RouteIndex {
             namespace: Some(key.namespace.clone()),
             name: format!("pod {key}"),
             pod: Some(key.clone()),
+            in_cluster: true,
         })
     }
 
@@ -652,16 +967,37 @@ impl RouteIndex {
                 (format!("{fqdn} -> CNAME {name}{via}"), None)
             }
         };
-        t.hops.push(Hop {
-            step: "dns",
-            node: None,
-            chain: None,
-            rule: None,
-            detail,
-        });
+        t.hops.push(Hop::note("dns", None, detail));
         Ok(ip)
     }
+}
 
+/// What every connection of a trace walks.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    sp: &'a ServicePortInfo,
+    rs: &'a Ruleset,
+    cfg: &'a ProxyConfig,
+    from: From,
+    seed: u64,
+    packet: Packet,
+    /// The client is outside the cluster (its replies go back through the
+    /// node it sent to, or nowhere).
+    outside: bool,
+}
+
+/// What a trace needs to narrate the steps of one walk.
+struct Narration<'a> {
+    sp: &'a ServicePortInfo,
+    cfg: &'a ProxyConfig,
+    node: &'a str,
+    entry: Entry,
+    mode: Mode,
+    /// `2 candidate(s): a p=0.5000, …` for the load-balancing step.
+    candidates: String,
+}
+
+impl RouteIndex {
     fn route(
         &self,
         req: &RouteRequest,
@@ -741,7 +1077,21 @@ impl RouteIndex {
             return;
         };
         let sp = &self.ports[idx];
-        t.service = Some(sp.name_string().to_string());
+        let svc = sp.name_string();
+        t.service = Some(svc.to_string());
+
+        // A cluster IP is virtual: only nodes and pods route it.
+        let outside = src.kind == SourceKind::External && !src.in_cluster;
+        if outside && entry == Entry::ClusterIp && req.node.is_none() {
+            t.verdict = Verdict {
+                kind: VerdictKind::Unroutable,
+                reason: format!(
+                    "{dst} is the cluster IP of {svc}, a virtual address that only the cluster's nodes and pods route (kube-proxy captures it on every node); {} is outside the cluster, and nothing there routes the Service CIDR to a node, so the packet never arrives. Fix: expose {} as a NodePort or LoadBalancer Service, or give it externalIPs (or, if your network does route the Service CIDR to a node, say which with --node)",
+                    src.ip, sp.service
+                ),
+            };
+            return;
+        }
 
         // The node whose rules handle the packet.
         let node = match (&node_port_node, src.kind) {
@@ -766,418 +1116,586 @@ impl RouteIndex {
             node.clone()
         };
         if src.kind == SourceKind::External && node_port_node.is_none() {
-            let why = if req.node.is_some() {
+            let why = if req.node.is_some() && entry == Entry::ClusterIp {
+                "as --node says, the outside network routes the Service CIDR to it"
+            } else if req.node.is_some() {
                 "as --node says"
             } else if self.health_checked(req, sp, entry) && self.nodes.contains_key(&node) {
                 "the first node passing the load balancer's health check (it has a local ready endpoint)"
             } else {
                 "a node chosen by hashing the client (use --node to pick one)"
             };
-            t.hops.push(Hop {
-                step: "ingress",
-                node: Some(node_label.clone()),
-                chain: None,
-                rule: None,
-                detail: format!("the packet enters node {node_label}: {why}"),
-            });
+            t.hops.push(Hop::note(
+                "ingress",
+                Some(node_label.clone()),
+                format!("the packet enters node {node_label}: {why}"),
+            ));
+        } else if src.node.as_deref().is_some_and(|n| n != node) {
+            t.hops.push(Hop::note(
+                "route",
+                src.node.clone(),
+                format!(
+                    "{dst} is not an address of {}: the packet is routed to node {node_label}",
+                    src.node.as_deref().unwrap_or_default()
+                ),
+            ));
         }
-        if req.mode == Mode::Userspace {
-            self.userspace(req, src, sp, cfg, entry, (dst, port), &node_label, t);
-            return;
+        let from = match (src.kind, src.node.as_deref() == Some(node.as_str())) {
+            (SourceKind::Pod, true) => From::LocalPod,
+            (SourceKind::Node, true) => From::Node,
+            _ => From::Network,
+        };
+
+        // The pieces of every service port the destination address has:
+        // the packet meets all their rules.
+        let mut reach: Vec<usize> = match entry {
+            Entry::NodePort => vec![idx],
+            _ => self
+                .vips
+                .get(&dst)
+                .map(|l| l.iter().map(|(i, _)| *i).collect())
+                .unwrap_or_default(),
+        };
+        reach.sort_unstable();
+        reach.dedup();
+        let rs = self.trace_ruleset(req.mode, cfg, &reach);
+
+        let mut packet = Packet {
+            proto: sp.proto,
+            src: src.ip,
+            dst,
+            dport: port,
+            mark: 0,
+        };
+        // IPVS binds the VIPs to kube-ipvs0: a local address, which the
+        // node's own connection to it takes as its source.
+        if req.mode == Mode::Ipvs
+            && from == From::Node
+            && entry != Entry::NodePort
+            && !cfg.node_addresses.contains(&dst)
+        {
+            packet.src = dst;
+            t.hops.push(Hop::note(
+                "route",
+                Some(node_label.clone()),
+                format!(
+                    "{dst} is on kube-ipvs0, so a local address: the node's connection to it takes {dst} as its source"
+                ),
+            ));
         }
+        let seed = walk::Dice::seed(&src.ip, svc);
+        let mut memory = Memory::default();
+        let first = Walker::new(
+            &rs,
+            cfg,
+            from,
+            Dice::new(seed, 0),
+            &mut memory,
+            true,
+            packet,
+        )
+        .run();
+        let lb = first
+            .steps
+            .iter()
+            .find(|s| s.role == Role::LoadBalance)
+            .cloned();
+        let cands: Vec<Candidate> = match req.mode {
+            Mode::Userspace => {
+                let eps: Vec<&super::EndpointInfo> =
+                    sp.endpoints.iter().filter(|e| e.ready).collect();
+                let n = eps.len().max(1) as f64;
+                eps.iter().map(|e| candidate(sp, e, 1.0 / n)).collect()
+            }
+            _ => lb
+                .as_ref()
+                .map(|s| {
+                    walk::candidates(&rs, s)
+                        .into_iter()
+                        .filter_map(|(ip, p, share)| {
+                            endpoint(sp, &ip, p).map(|e| candidate(sp, e, share))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
         let cat = categorize(sp, cfg);
-        let plan = Plan::new(sp, &cat);
-        // The rules are only shown in iptables mode.
-        let show = req.mode == Mode::Iptables;
-        let mut rules = Rules {
-            large_cluster: self.large_cluster,
-            ..Rules::default()
-        };
-        if show {
-            iptables::service_rules(&mut rules, sp, &cat, cfg);
-        }
-        let rule = |table: &str, chain: &str, needle: &str| -> Option<String> {
-            if !show {
-                return None;
+        let local_chain = lb.as_ref().is_some_and(|s| match &s.quote.id {
+            RuleId::Rule { chain, .. } => {
+                chain.starts_with("KUBE-SVL-") || chain.starts_with("local-")
             }
-            let t = if table == "nat" {
-                &rules.nat
-            } else {
-                &rules.filter
-            };
-            t.rules(chain).iter().find(|r| r.contains(needle)).cloned()
-        };
-        let hop = |step: &'static str, chain: &str, rule: Option<String>, detail: String| Hop {
-            step,
-            node: Some(node_label.clone()),
-            chain: (!chain.is_empty()).then(|| chain.to_string()),
-            rule,
-            detail,
-        };
-        let svc = sp.name_string();
-        let src_local = src.kind == SourceKind::Node && src.node.as_deref() == Some(node.as_str());
-        let in_cluster = cfg.cluster_cidr.is_some_and(|c| c.contains(&src.ip));
-        let mut masq = false;
-
-        let chain = match entry {
-            Entry::ClusterIp => {
-                if !plan.has_internal_endpoints {
-                    let (kind, why) = self.no_endpoints(sp, &plan, sp.internal_policy_local);
-                    t.hops.push(hop(
-                        "capture",
-                        iptables::KUBE_SERVICES,
-                        rule("filter", iptables::KUBE_SERVICES, &format!("-d {dst} ")),
-                        format!("{dst_str} is the cluster IP of {svc} on {node_label}"),
-                    ));
-                    t.verdict = Verdict { kind, reason: why };
-                    return;
-                }
-                t.hops.push(hop(
-                    "capture",
-                    iptables::KUBE_SERVICES,
-                    rule("nat", iptables::KUBE_SERVICES, &format!("-d {dst} ")),
-                    format!(
-                        "{dst_str} is the cluster IP of {svc}; {node_label} jumps to {}",
-                        plan.internal_chain
-                    ),
-                ));
-                let off_cluster = cfg.cluster_cidr.is_some_and(|c| !c.contains(&src.ip));
-                if cfg.masquerade_all || off_cluster {
-                    masq = true;
-                    t.hops.push(hop(
-                        "masquerade",
-                        &plan.internal_chain,
-                        rule("nat", &plan.internal_chain, iptables::KUBE_MARK_MASQ),
-                        format!(
-                            "source {} is outside the cluster CIDR: marked for masquerade",
-                            src.ip
-                        ),
-                    ));
-                }
-                plan.internal_chain.clone()
-            }
-            Entry::ExternalIp | Entry::LoadBalancer | Entry::NodePort => {
-                let (what, chain_name, needle) = match entry {
-                    Entry::ExternalIp => (
-                        "an external IP",
-                        iptables::KUBE_SERVICES,
-                        format!("-d {dst} "),
-                    ),
-                    Entry::LoadBalancer => (
-                        "a load-balancer IP",
-                        iptables::KUBE_SERVICES,
-                        format!("-d {dst} "),
-                    ),
-                    _ => (
-                        "a node port",
-                        iptables::KUBE_NODEPORTS,
-                        format!("--dport {port} "),
-                    ),
-                };
-                if !plan.has_endpoints {
-                    t.hops.push(hop(
-                        "capture",
-                        iptables::KUBE_EXTERNAL_SERVICES,
-                        rule("filter", iptables::KUBE_EXTERNAL_SERVICES, &needle),
-                        format!("{dst_str} is {what} of {svc} on {node_label}"),
-                    ));
-                    let (kind, why) = self.no_endpoints(sp, &plan, false);
-                    t.verdict = Verdict { kind, reason: why };
-                    return;
-                }
-                let first = if entry == Entry::LoadBalancer && plan.uses_fw_chain {
-                    &plan.chains.fw
-                } else {
-                    &plan.chains.ext
-                };
-                t.hops.push(hop(
-                    "capture",
-                    chain_name,
-                    rule("nat", chain_name, &needle),
-                    format!("{dst_str} is {what} of {svc}; {node_label} jumps to {first}"),
-                ));
-                if entry == Entry::LoadBalancer && plan.uses_fw_chain {
-                    let allowed = sp.source_ranges.iter().find(|c| c.contains(&src.ip));
-                    match allowed {
-                        Some(c) => t.hops.push(hop(
-                            "firewall",
-                            &plan.chains.fw,
-                            rule("nat", &plan.chains.fw, &format!("-s {c} ")),
-                            format!("source {} is in loadBalancerSourceRanges ({c})", src.ip),
-                        )),
-                        None => {
-                            t.hops.push(hop(
-                                "firewall",
-                                iptables::KUBE_PROXY_FIREWALL,
-                                rule(
-                                    "filter",
-                                    iptables::KUBE_PROXY_FIREWALL,
-                                    &format!("-d {dst} "),
-                                ),
-                                format!("source {} is in none of loadBalancerSourceRanges", src.ip),
-                            ));
-                            let ranges: Vec<String> =
-                                sp.source_ranges.iter().map(ToString::to_string).collect();
-                            t.verdict = Verdict {
-                                kind: VerdictKind::Drop,
-                                reason: format!(
-                                    "source {} is not allowed by loadBalancerSourceRanges [{}] of {svc}",
-                                    src.ip,
-                                    ranges.join(", ")
-                                ),
-                            };
-                            return;
-                        }
-                    }
-                }
-                let ext = &plan.chains.ext;
-                if !sp.external_policy_local {
-                    masq = true;
-                    t.hops.push(hop(
-                        "masquerade",
-                        ext,
-                        rule("nat", ext, iptables::KUBE_MARK_MASQ),
-                        "externalTrafficPolicy Cluster: marked for masquerade (the backend may be on another node)".into(),
-                    ));
-                    plan.chains.svc.clone()
-                } else if in_cluster {
-                    t.hops.push(hop(
-                        "policy",
-                        ext,
-                        rule("nat", ext, "pod traffic"),
-                        format!("source {} is a pod: short-circuit to the cluster-wide chain, source kept", src.ip),
-                    ));
-                    plan.chains.svc.clone()
-                } else if src_local {
-                    masq = true;
-                    t.hops.push(hop(
-                        "masquerade",
-                        ext,
-                        rule("nat", ext, "masquerade LOCAL"),
-                        "traffic from the node itself: marked for masquerade, routed cluster-wide"
-                            .into(),
-                    ));
-                    plan.chains.svc.clone()
-                } else if plan.has_external_endpoints {
-                    t.hops.push(hop(
-                        "policy",
-                        ext,
-                        rule("nat", ext, &format!("-j {}", plan.chains.svl)),
-                        format!(
-                            "externalTrafficPolicy Local: only endpoints on {node_label}; client source {} preserved",
-                            src.ip
-                        ),
-                    ));
-                    plan.chains.svl.clone()
-                } else {
-                    let needle = match entry {
-                        Entry::NodePort => format!("--dport {port} "),
-                        _ => format!("-d {dst} "),
-                    };
-                    t.hops.push(hop(
-                        "policy",
-                        iptables::KUBE_EXTERNAL_SERVICES,
-                        rule("filter", iptables::KUBE_EXTERNAL_SERVICES, &needle),
-                        format!(
-                            "externalTrafficPolicy Local and no endpoint of {svc} on {node_label}"
-                        ),
-                    ));
-                    let health = if entry == Entry::LoadBalancer && sp.health_check_node_port != 0 {
-                        format!(
-                            " (the load balancer's health check on node port {} fails there)",
-                            sp.health_check_node_port
-                        )
-                    } else {
-                        String::new()
-                    };
-                    t.verdict = Verdict {
-                        kind: VerdictKind::Drop,
-                        reason: format!(
-                            "{svc} has externalTrafficPolicy Local and no usable endpoint on {node_label}; the packet is dropped{health}"
-                        ),
-                    };
-                    return;
-                }
-            }
-        };
-
-        // Load balancing in the SVC or SVL chain.
-        let eps = if chain == plan.chains.svl {
-            &cat.local
-        } else {
-            &cat.cluster
-        };
-        if eps.is_empty() {
-            // Only reachable when the chain has no endpoints for this path.
-            let (kind, why) = self.no_endpoints(sp, &plan, chain == plan.chains.svl);
-            t.verdict = Verdict { kind, reason: why };
-            return;
-        }
-        let n = eps.len();
-        t.candidates = candidates(sp, eps.iter().copied());
-        let fallback = if eps.iter().all(|e| !e.ready) {
-            let which = if chain == plan.chains.svl {
-                "local "
-            } else {
-                ""
-            };
-            format!(" (no ready {which}endpoint: falling back to serving terminating ones)")
-        } else if cat.topology && chain == plan.chains.svc {
+            _ => false,
+        });
+        let fallback = if !cands.is_empty() && cands.iter().all(|c| !c.ready) {
             format!(
-                " (zone hints: only endpoints for zone {})",
-                cfg.node_zone.as_deref().unwrap_or("")
+                " (no ready {}endpoint: falling back to serving terminating ones)",
+                if local_chain { "local " } else { "" }
+            )
+        } else if cat.topology
+            && cands.len() < sp.endpoints.iter().filter(|e| e.ready).count()
+            && !sp.internal_policy_local
+        {
+            format!(
+                " (topology hints: only endpoints for {})",
+                cfg.node_zone
+                    .as_deref()
+                    .map_or_else(|| format!("node {node_label}"), |z| format!("zone {z}"))
             )
         } else {
             String::new()
         };
-        // Per-connection choice.
-        let connections = req.connections.max(1);
-        let mut counts: BTreeMap<usize, u32> = BTreeMap::new();
-        let mut first_choice = None;
-        for c in 0..connections {
-            let key = match sp.affinity_timeout {
-                Some(_) => format!("{}|{svc}", src.ip),
-                None => format!("{}|{svc}|{c}", src.ip),
-            };
-            let i = (fnv1a(key.as_bytes()) % n as u64) as usize;
-            first_choice.get_or_insert(i);
-            *counts.entry(i).or_default() += 1;
-            let e = eps[i];
-            let hairpin = e.ip == src.ip;
-            let seen = if masq || hairpin {
-                cfg.node_ip
-                    .map_or_else(|| "(node IP)".to_string(), |ip| ip.to_string())
-            } else {
-                src.ip.to_string()
-            };
-            t.connections.push(Connection {
-                index: c,
-                backend: e.addr().to_string(),
-                source_ip: seen,
-            });
-        }
-        t.distribution = distribution(eps, &counts, connections);
-
-        // The hops of the first connection.
-        let first = t.connections[0].clone();
-        let Some(e) = first_choice.map(|i| eps[i]) else {
-            return;
-        };
-        let sep = sp.endpoint_chain(e);
-        let mut sep_rules = Rules {
-            large_cluster: self.large_cluster,
-            ..Rules::default()
-        };
-        if show {
-            iptables::endpoint_chain_rules(&mut sep_rules, sp, e);
-        }
-        let sep_rule = |needle: &str| -> Option<String> {
-            sep_rules
-                .nat
-                .rules(sep)
-                .iter()
-                .find(|r| r.contains(needle))
-                .cloned()
-        };
-        let list: Vec<String> = t
-            .candidates
+        let listing: Vec<String> = cands
             .iter()
             .map(|c| format!("{} p={:.4}", c.endpoint, c.probability))
             .collect();
-        t.hops.push(hop(
-            "loadBalance",
-            &chain,
-            show.then(|| {
-                rules
-                    .nat
-                    .rules(&chain)
-                    .iter()
-                    .find(|r| r.ends_with(&format!("-j {sep}")) && !r.contains("--rcheck"))
-                    .cloned()
-            })
-            .flatten(),
-            format!("{n} candidate(s){fallback}: {}", list.join(", ")),
-        ));
-        if let Some(timeout) = sp.affinity_timeout {
-            t.hops.push(hop(
-                "affinity",
-                &chain,
-                rule("nat", &chain, &format!("--name {sep} --rcheck")),
-                format!(
-                    "sessionAffinity ClientIP: {} sticks to its first backend for {timeout}s",
-                    src.ip
-                ),
-            ));
+        let narration = Narration {
+            sp,
+            cfg,
+            node: &node_label,
+            entry,
+            mode: req.mode,
+            candidates: format!(
+                "{} candidate(s){fallback}: {}",
+                cands.len(),
+                listing.join(", ")
+            ),
+        };
+        for step in &first.steps {
+            t.hops.push(self.narrate(step, &narration));
         }
+        t.candidates = cands;
 
-        if e.ip == src.ip {
-            t.hops.push(hop(
-                "hairpin",
-                sep,
-                sep_rule("-s "),
-                format!(
-                    "backend {} is the client itself: marked for masquerade",
-                    e.ip
-                ),
-            ));
+        match &first.end {
+            End::Proxy { port: proxy_port } => {
+                self.userspace_proxy(req, src, sp, cfg, entry, *proxy_port, &node_label, t);
+            }
+            End::Backend { .. } => {
+                let run = Run {
+                    sp,
+                    rs: &rs,
+                    cfg,
+                    from,
+                    seed,
+                    packet,
+                    outside,
+                };
+                self.connections(req, &run, first, memory, &node_label, t);
+            }
+            End::Rejected | End::Dropped => {
+                t.verdict = self.stopped_verdict(sp, &first, cfg, &node_label, entry, req);
+            }
+            End::Untouched => {
+                t.verdict = Verdict {
+                    kind: VerdictKind::NotProxied,
+                    reason: format!(
+                        "no rule of {node_label}'s {} ruleset rewrites {dst_str}: the packet goes on as addressed",
+                        mode_name(req.mode)
+                    ),
+                };
+            }
         }
-        t.hops.push(hop(
-            "dnat",
-            sep,
-            sep_rule("DNAT"),
-            format!("destination {dst_str} rewritten to {}", e.addr()),
-        ));
-        let masqueraded = masq || e.ip == src.ip;
-        if masqueraded {
-            let why = "KUBE-POSTROUTING masquerades marked packets";
-            t.hops.push(hop(
-                "snat",
-                "KUBE-POSTROUTING",
-                rule("nat", "KUBE-POSTROUTING", "MASQUERADE"),
-                if first.source_ip == src.ip.to_string() {
-                    format!(
-                        "source {} is the node's own address and stays ({why})",
-                        src.ip
-                    )
-                } else {
-                    // MASQUERADE takes the address of the interface the
-                    // packet leaves by; the network plugin decides which.
-                    format!(
-                        "source {} becomes {} ({why}; MASQUERADE takes the egress interface's address, shown here as the node's InternalIP)",
-                        src.ip, first.source_ip
-                    )
-                },
-            ));
+    }
+
+    /// Every connection's backend and the source it sees, the
+    /// distribution, the last hop and the verdict.
+    fn connections(
+        &self,
+        req: &RouteRequest,
+        run: &Run,
+        first: walk::Walk,
+        mut memory: Memory,
+        node: &str,
+        t: &mut Trace,
+    ) {
+        let Run {
+            sp,
+            rs,
+            cfg,
+            from,
+            seed,
+            packet,
+            outside,
+        } = *run;
+        let connections = req.connections.max(1);
+        let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+        for c in 0..connections {
+            // The rules' memory (affinity) carries from each connection to
+            // the next.
+            let later;
+            let w = if c == 0 {
+                &first
+            } else {
+                later = Walker::new(
+                    rs,
+                    cfg,
+                    from,
+                    Dice::new(seed, c),
+                    &mut memory,
+                    false,
+                    packet,
+                )
+                .run();
+                &later
+            };
+            if let End::Backend { ip, port } = w.end {
+                let addr = join_host_port(&ip, port);
+                *counts.entry(addr.clone()).or_default() += 1;
+                t.connections.push(Connection {
+                    index: c,
+                    backend: addr,
+                    source_ip: w.packet.src.to_string(),
+                });
+            }
         }
-        let how = if masqueraded {
+        t.distribution = counts
+            .into_iter()
+            .map(|(backend, k)| Share {
+                backend,
+                connections: k,
+                fraction: f64::from(k) / f64::from(connections),
+            })
+            .collect();
+        let End::Backend { ip, port } = first.end else {
+            return;
+        };
+        let seen = first.packet.src.to_string();
+        let Some(e) = endpoint(sp, &ip, port) else {
+            t.verdict = Verdict {
+                kind: VerdictKind::Delivered,
+                reason: format!("{} -> {}", sp.name_string(), join_host_port(&ip, port)),
+            };
+            return;
+        };
+        let how = if first.masqueraded {
             "masqueraded"
         } else {
             "preserved"
         };
-        deliver(t, sp, e, &first.source_ip, how);
+        deliver(t, sp, e, &seen, how);
+        // An unmasqueraded packet from outside the cluster answered from
+        // another node: the reply leaves there, from the backend's own
+        // address, and the client drops it.
+        if outside && !first.masqueraded {
+            if let Some(n) = e.node_name.as_deref().filter(|n| *n != node) {
+                t.verdict = Verdict {
+                    kind: VerdictKind::ReplyLost,
+                    reason: format!(
+                        "{} -> {}{}: the packet arrives unmasqueraded, so the backend answers {} directly from {n} with its own address instead of {}; the client drops a reply from an address it never connected to{}",
+                        sp.name_string(),
+                        e.addr(),
+                        whose(sp, e),
+                        packet.src,
+                        join_host_port(&packet.dst, packet.dport),
+                        ipvs_local_note(req.mode, sp, node),
+                    ),
+                };
+            }
+        }
     }
 
-    /// The 2015 userspace proxier: iptables only redirects the service
-    /// address to a port kube-proxy itself listens on; kube-proxy accepts,
-    /// picks a backend (round robin, or sticky per client IP under ClientIP
-    /// affinity) and dials it from the node, so the backend always sees
-    /// the node's IP. It knew no traffic policies, topology, source ranges
-    /// or terminating endpoints: every ready endpoint is a candidate.
+    /// The verdict of a walk a rule stopped: what the last rule was for.
+    fn stopped_verdict(
+        &self,
+        sp: &ServicePortInfo,
+        w: &walk::Walk,
+        cfg: &ProxyConfig,
+        node: &str,
+        entry: Entry,
+        req: &RouteRequest,
+    ) -> Verdict {
+        let svc = sp.name_string();
+        let last = w.steps.last();
+        let role = last.map(|s| s.role);
+        let kind = if w.end == End::Rejected {
+            VerdictKind::Reject
+        } else {
+            VerdictKind::Drop
+        };
+        let reason = match role {
+            Some(Role::FirewallDrop | Role::FirewallOther) => {
+                let ranges: Vec<String> = sp.source_ranges.iter().map(ToString::to_string).collect();
+                format!(
+                    "source {} is not allowed by loadBalancerSourceRanges [{}] of {svc}",
+                    w.packet.src,
+                    ranges.join(", ")
+                )
+            }
+            Some(Role::ClusterIpCheck) => format!(
+                "{} is in the Service CIDR but no Service of the node's ruleset has it: dropped",
+                w.packet.dst
+            ),
+            _ if !sp.has_usable_endpoints() => match req.mode {
+                Mode::Ipvs => format!(
+                    "{svc} has no endpoints: its virtual server has no real servers, so IPVS answers ICMP port unreachable"
+                ),
+                _ => format!(
+                    "{svc} has no endpoints: the connection is rejected (ICMP port unreachable)"
+                ),
+            },
+            _ => {
+                let external = entry != Entry::ClusterIp;
+                let health = if entry == Entry::LoadBalancer && sp.health_check_node_port != 0 {
+                    format!(
+                        " (the load balancer's health check on node port {} fails there)",
+                        sp.health_check_node_port
+                    )
+                } else {
+                    String::new()
+                };
+                if external && sp.external_policy_local {
+                    format!(
+                        "{svc} has externalTrafficPolicy Local and no usable endpoint on {node}; the packet is dropped{health}"
+                    )
+                } else if sp.internal_policy_local {
+                    match req.mode {
+                        Mode::Ipvs => format!(
+                            "{svc} has internalTrafficPolicy Local and no endpoint on {node}: its virtual server has no real servers, so IPVS answers ICMP port unreachable (iptables and nftables drop)"
+                        ),
+                        _ => format!(
+                            "{svc} has internalTrafficPolicy Local and no endpoint on {node}: the packet is dropped"
+                        ),
+                    }
+                } else {
+                    let _ = cfg;
+                    format!("{svc} has no endpoints usable on {node}: the packet is dropped")
+                }
+            }
+        };
+        Verdict { kind, reason }
+    }
+
+    /// One step as a hop: what the rule did, in words.
+    fn narrate(&self, s: &Step, n: &Narration) -> Hop {
+        let svc = n.sp.name_string();
+        let (src, dst) = (s.before.src, join_host_port(&s.before.dst, s.before.dport));
+        let target = s.target.as_deref().unwrap_or("");
+        let chain = match &s.quote.id {
+            RuleId::Rule { chain, .. } => chain.to_string(),
+            _ => String::new(),
+        };
+        let (step, detail): (&'static str, String) = match s.role {
+            Role::Hook => ("hook", format!("{chain} (a base chain) jumps to {target}")),
+            Role::Capture(_) | Role::Dispatch | Role::ToLoadBalancer => (
+                "capture",
+                match n.mode {
+                    Mode::Nftables => format!(
+                        "{dst} is {} of {svc}; the verdict map sends it to {target}",
+                        n.entry.describe()
+                    ),
+                    _ => format!(
+                        "{dst} is {} of {svc}; {} jumps to {target}",
+                        n.entry.describe(),
+                        n.node
+                    ),
+                },
+            ),
+            Role::Portal(_) => (
+                "capture",
+                format!(
+                    "{dst} is {} of {svc}; {chain} sends it to kube-proxy's own socket {}",
+                    n.entry.describe(),
+                    join_host_port(&s.after.dst, s.after.dport)
+                ),
+            ),
+            Role::ToNodePorts => (
+                "capture",
+                format!("{} is an address of {}: {target} handles its node ports", s.before.dst, n.node),
+            ),
+            Role::MasqueradeOffCluster => (
+                "masquerade",
+                format!(
+                    "source {src} is outside the cluster CIDR{}: marked for masquerade (the backend may be on another node)",
+                    n.cfg.cluster_cidr.map(|c| format!(" {c}")).unwrap_or_default()
+                ),
+            ),
+            Role::MasqueradeAll => (
+                "masquerade",
+                "--masquerade-all: marked for masquerade".to_string(),
+            ),
+            Role::MasqueradeExternal => (
+                "masquerade",
+                match n.mode {
+                    Mode::Ipvs => format!(
+                        "traffic to {} of {svc}: marked for masquerade (the backend may be on another node)",
+                        n.entry.describe()
+                    ),
+                    _ => "externalTrafficPolicy Cluster: marked for masquerade (the backend may be on another node)".to_string(),
+                },
+            ),
+            Role::MasqueradeLocal => (
+                "masquerade",
+                "traffic from the node itself: marked for masquerade".to_string(),
+            ),
+            Role::ShortCircuitPods => (
+                "policy",
+                format!(
+                    "source {src} is a pod: short-circuit to the cluster-wide chain {target}, source kept"
+                ),
+            ),
+            Role::ShortCircuitLocal => (
+                "policy",
+                format!("traffic from the node itself goes to the cluster-wide chain {target}"),
+            ),
+            Role::ToPolicyChain if n.sp.external_policy_local => (
+                "policy",
+                format!(
+                    "externalTrafficPolicy Local: only endpoints on {}; client source {src} preserved",
+                    n.node
+                ),
+            ),
+            Role::ToPolicyChain => ("policy", format!("on to the cluster-wide chain {target}")),
+            Role::LocalReturn => (
+                "policy",
+                format!("externalTrafficPolicy Local: not masqueraded; client source {src} preserved"),
+            ),
+            Role::FirewallCheck => (
+                "firewall",
+                format!("{dst} has loadBalancerSourceRanges: {target} checks the source"),
+            ),
+            Role::FirewallAllow => (
+                "firewall",
+                format!("source {src} is allowed by loadBalancerSourceRanges"),
+            ),
+            Role::FirewallOther => (
+                "firewall",
+                format!(
+                    "source {src} is in none of loadBalancerSourceRanges: no jump, so KUBE-PROXY-FIREWALL drops it"
+                ),
+            ),
+            Role::FirewallDrop => (
+                "drop",
+                format!("source {src} is not allowed by loadBalancerSourceRanges: dropped"),
+            ),
+            Role::MarkForMasquerade => (
+                "mark",
+                format!("sets the masquerade mark {:#x}", n.cfg.mark_value()),
+            ),
+            Role::Affinity => (
+                "affinity",
+                match n.mode {
+                    Mode::Ipvs => format!(
+                        "sessionAffinity ClientIP: {src} has a persistence template: back to its real server"
+                    ),
+                    _ => format!(
+                        "sessionAffinity ClientIP: {src} connected recently: back to the backend it had"
+                    ),
+                },
+            ),
+            Role::LoadBalance => (
+                "loadBalance",
+                match &s.quote.id {
+                    RuleId::VirtualServer { virtual_server } => {
+                        let persistent = n
+                            .sp
+                            .affinity_timeout
+                            .map(|t| format!(", persistent {t}s for sessionAffinity ClientIP"))
+                            .unwrap_or_default();
+                        format!(
+                            "virtual server {virtual_server} (scheduler rr{persistent}): {}",
+                            n.candidates
+                        )
+                    }
+                    _ => n.candidates.clone(),
+                },
+            ),
+            Role::AffinityRecord => (
+                "affinity",
+                format!(
+                    "sessionAffinity ClientIP: records {src} for this backend ({}s)",
+                    n.sp.affinity_timeout.unwrap_or(0)
+                ),
+            ),
+            Role::Hairpin => (
+                "hairpin",
+                format!("backend {src} is the client itself: marked for masquerade"),
+            ),
+            Role::Dnat => (
+                "dnat",
+                format!(
+                    "destination {dst} rewritten to {}{}",
+                    join_host_port(&s.after.dst, s.after.dport),
+                    match (n.mode, n.sp.affinity_timeout) {
+                        // The same rule records the client (`--set`).
+                        (Mode::Iptables, Some(t)) => format!(
+                            "; sessionAffinity ClientIP: {src} is recorded for this backend ({t}s)"
+                        ),
+                        _ => String::new(),
+                    }
+                ),
+            ),
+            Role::NoEndpoints | Role::EndpointsCheck => {
+                let rejected = s.element.as_ref().is_some_and(|e| e.text.ends_with("reject-chain"))
+                    || s.quote.text.contains("REJECT")
+                    || s.quote.text == "reject"
+                    || matches!(s.quote.id, RuleId::VirtualServer { .. });
+                if rejected {
+                    ("reject", format!("{dst}: {svc} has no endpoints to send it to"))
+                } else {
+                    ("drop", format!("{dst}: {svc} has no endpoint for this traffic on {}", n.node))
+                }
+            }
+            Role::HealthCheck => ("accept", format!("{dst} is {svc}'s health check node port")),
+            Role::PostroutingSkip => ("snat", format!("not marked: the source stays {src}")),
+            Role::PostroutingUnmark => ("snat", "marked: the mark is cleared".to_string()),
+            Role::Masquerade => (
+                "snat",
+                if s.after.src == s.before.src {
+                    format!("source {src} is the node's own address and stays")
+                } else {
+                    format!(
+                        "source {src} becomes {} (MASQUERADE takes the egress interface's address, shown here as the node's InternalIP)",
+                        s.after.src
+                    )
+                },
+            ),
+            Role::ClusterIpCheck => (
+                if s.quote.text.contains("reject") {
+                    "reject"
+                } else {
+                    "drop"
+                },
+                format!("{dst} is no port of a cluster IP the node knows"),
+            ),
+            Role::Accept => (
+                "accept",
+                format!("{dst} is a virtual server's address: accepted, IPVS takes it"),
+            ),
+            Role::VipFilter => ("filter", format!("{dst} is a virtual server's port: allowed")),
+            Role::ProxyAccept => (
+                "accept",
+                format!("traffic to kube-proxy's port {} is accepted", s.before.dport),
+            ),
+            Role::Plumbing => ("rule", format!("{chain} matches")),
+        };
+        Hop {
+            step,
+            node: Some(n.node.to_string()),
+            rule: Some(s.quote.clone()),
+            element: s.element.clone(),
+            before: Some(Addresses::of(&s.before)),
+            after: Some(Addresses::of(&s.after)),
+            detail,
+        }
+    }
+
+    /// The userspace proxier after its rules: kube-proxy accepts, picks a
+    /// backend (round robin, or the client's under ClientIP affinity) and
+    /// dials it from the node, so the backend always sees the node's IP.
+    /// It knew no traffic policies, topology, source ranges or terminating
+    /// endpoints: every ready endpoint is a candidate.
     #[allow(clippy::too_many_arguments)]
-    fn userspace(
+    fn userspace_proxy(
         &self,
         req: &RouteRequest,
         src: &Source,
         sp: &ServicePortInfo,
         cfg: &ProxyConfig,
         entry: Entry,
-        (dst, port): (IpAddr, u16),
-        node_label: &str,
+        proxy_port: u16,
+        node: &str,
         t: &mut Trace,
     ) {
         let svc = sp.name_string();
-        let dst_str = join_host_port(&dst, port);
-        let proxy_port = userspace_proxy_port(sp);
         let node_ip = cfg
             .node_ip
             .map_or_else(|| "(node IP)".to_string(), |ip| ip.to_string());
@@ -1186,86 +1704,83 @@ impl RouteIndex {
             |ip| join_host_port(&ip, proxy_port),
         );
         let hop =
-            |step: &'static str, chain: Option<&str>, rule: Option<String>, detail: String| Hop {
-                step,
-                node: Some(node_label.to_string()),
-                chain: chain.map(String::from),
-                rule,
-                detail,
-            };
-        // The node's own packets pass OUTPUT, where there is no incoming
-        // interface to REDIRECT to: those chains DNAT to the node IP.
-        let from_host = src.kind == SourceKind::Node && src.node.as_deref() == Some(node_label);
-        let (chain, matcher) = match (entry, from_host) {
-            (Entry::NodePort, false) => ("KUBE-NODEPORT-CONTAINER", String::new()),
-            (Entry::NodePort, true) => ("KUBE-NODEPORT-HOST", String::new()),
-            (_, false) => ("KUBE-PORTALS-CONTAINER", format!("-d {dst}/32 ")),
-            (_, true) => ("KUBE-PORTALS-HOST", format!("-d {dst}/32 ")),
-        };
-        let proto = sp.protocol_lower();
-        let target = if from_host {
-            format!("DNAT --to-destination {proxy_addr}")
-        } else {
-            format!("REDIRECT --to-ports {proxy_port}")
-        };
-        let what = match entry {
-            Entry::ClusterIp => "the portal (cluster IP)",
-            Entry::ExternalIp => "an external IP",
-            Entry::LoadBalancer => "a load-balancer IP",
-            Entry::NodePort => "a node port",
-        };
-        t.hops.push(hop(
-            "capture",
-            Some(chain),
-            Some(format!(
-                "-A {chain} {matcher}-p {proto} -m comment --comment \"{svc}\" -m {proto} --dport {port} -j {target}"
-            )),
-            format!("{dst_str} is {what} of {svc}; {chain} sends it to kube-proxy's own socket {proxy_addr}"),
-        ));
+            |step: &'static str, detail: String| Hop::note(step, Some(node.to_string()), detail);
         t.hops.push(hop(
             "proxyAccept",
-            None,
-            None,
             format!(
                 "kube-proxy accepts on {proxy_addr}, the port it opened for {svc} (upstream takes a random free port; here a hash of the service port name in 32768-60999, so the trace is stable); the client's connection ends at kube-proxy"
             ),
         ));
+        // Where the userspace proxier's ignorance changes the outcome.
+        let mut knew_not = Vec::new();
+        if entry != Entry::ClusterIp && sp.external_policy_local {
+            knew_not.push("externalTrafficPolicy Local");
+        }
+        if entry == Entry::ClusterIp && sp.internal_policy_local {
+            knew_not.push("internalTrafficPolicy Local");
+        }
+        if entry == Entry::LoadBalancer && !sp.source_ranges.is_empty() {
+            knew_not.push("loadBalancerSourceRanges");
+        }
+        if categorize(sp, cfg).topology {
+            knew_not.push("topology hints");
+        }
         let eps: Vec<&super::EndpointInfo> = sp.endpoints.iter().filter(|e| e.ready).collect();
         if eps.is_empty() {
+            let terminating = sp.endpoints.iter().any(|e| e.serving && e.terminating);
             t.verdict = Verdict {
                 kind: VerdictKind::Reject,
                 reason: format!(
-                    "{svc} has no ready endpoints: kube-proxy accepts and immediately closes the connection"
+                    "{svc} has no ready endpoints: kube-proxy accepts and immediately closes the connection{}",
+                    if terminating {
+                        " (the userspace proxier knew no fallback to serving terminating endpoints)"
+                    } else {
+                        ""
+                    }
                 ),
             };
             return;
         }
+        if !knew_not.is_empty() {
+            t.hops.push(hop(
+                "policy",
+                format!(
+                    "the userspace proxier knew no {}: every ready endpoint is a candidate",
+                    knew_not.join(", ")
+                ),
+            ));
+        }
         let n = eps.len();
-        t.candidates = candidates(sp, eps.iter().copied());
         // Round robin from the first endpoint; under ClientIP affinity the
         // client's first pick sticks.
         let connections = req.connections.max(1);
-        let mut counts: BTreeMap<usize, u32> = BTreeMap::new();
+        let mut counts: BTreeMap<String, u32> = BTreeMap::new();
         for c in 0..connections {
             let i = if sp.affinity_timeout.is_some() {
                 0
             } else {
                 c as usize % n
             };
-            *counts.entry(i).or_default() += 1;
+            let addr = eps[i].addr().to_string();
+            *counts.entry(addr.clone()).or_default() += 1;
             t.connections.push(Connection {
                 index: c,
-                backend: eps[i].addr().to_string(),
+                backend: addr,
                 source_ip: node_ip.clone(),
             });
         }
-        t.distribution = distribution(&eps, &counts, connections);
+        t.distribution = counts
+            .into_iter()
+            .map(|(backend, k)| Share {
+                backend,
+                connections: k,
+                fraction: f64::from(k) / f64::from(connections),
+            })
+            .collect();
         let e = eps[0];
         let list: Vec<String> = eps.iter().map(|e| e.addr().to_string()).collect();
         t.hops.push(hop(
             "loadBalance",
-            None,
-            None,
             format!(
                 "kube-proxy's round robin over {n} ready endpoint(s), in order: {}",
                 list.join(", ")
@@ -1274,8 +1789,6 @@ impl RouteIndex {
         if let Some(timeout) = sp.affinity_timeout {
             t.hops.push(hop(
                 "affinity",
-                None,
-                None,
                 format!(
                     "sessionAffinity ClientIP: kube-proxy keeps {} on {} for {timeout}s",
                     src.ip,
@@ -1283,51 +1796,21 @@ impl RouteIndex {
                 ),
             ));
         }
-        t.hops.push(hop(
+        let mut connect = hop(
             "proxyConnect",
-            None,
-            None,
             format!(
                 "kube-proxy opens a new connection from {node_ip} to {} and copies bytes both ways",
                 e.addr()
             ),
-        ));
-        deliver(
-            t,
-            sp,
-            e,
-            &node_ip.to_string(),
-            "kube-proxy's own connection",
         );
-    }
-
-    /// REJECT when the Service has no endpoints, DROP when a Local policy
-    /// finds none on this node.
-    fn no_endpoints(
-        &self,
-        sp: &ServicePortInfo,
-        plan: &Plan,
-        local: bool,
-    ) -> (VerdictKind, String) {
-        let svc = sp.name_string();
-        if !plan.has_endpoints {
-            (
-                VerdictKind::Reject,
-                format!(
-                    "{svc} has no endpoints: the connection is rejected (ICMP port unreachable)"
-                ),
-            )
-        } else if local {
-            (
-                VerdictKind::Drop,
-                format!("{svc} has a Local traffic policy and no endpoint on this node: the packet is dropped"),
-            )
-        } else {
-            (
-                VerdictKind::Drop,
-                format!("{svc} has no endpoints usable on this node: the packet is dropped"),
-            )
+        if let Some(ip) = cfg.node_ip {
+            connect.after = Some(Addresses {
+                source: ip.to_string(),
+                destination: e.addr().to_string(),
+            });
         }
+        t.hops.push(connect);
+        deliver(t, sp, e, &node_ip, "kube-proxy's own connection");
     }
 
     /// Whether a load balancer health-checks the nodes for this packet:
@@ -1340,8 +1823,8 @@ impl RouteIndex {
     /// The node an outside client's packets enter: `--node`, else for a
     /// health-checked load balancer the first node passing the check (one
     /// with a local *ready* endpoint: kube-proxy's health check server
-    /// counts no terminating ones), else a node picked by hashing the
-    /// client.
+    /// counts no terminating ones), else for an address in a node's pod
+    /// CIDR that node, else a node picked by hashing the client.
     fn ingress_node(
         &self,
         req: &RouteRequest,
@@ -1370,6 +1853,83 @@ impl RouteIndex {
     }
 }
 
+/// The IPVS reason a Local policy reached another node's endpoint.
+fn ipvs_local_note(mode: Mode, sp: &ServicePortInfo, node: &str) -> String {
+    if mode == Mode::Ipvs && sp.external_policy_local && !sp.has_local_endpoints(node) {
+        format!(
+            " (with no endpoint on {node}, IPVS gives the virtual server of an externalTrafficPolicy Local Service the cluster's endpoints, kubernetes#97081; iptables and nftables drop)"
+        )
+    } else {
+        String::new()
+    }
+}
+
+fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Iptables => "iptables",
+        Mode::Ipvs => "IPVS",
+        Mode::Nftables => "nftables",
+        Mode::Userspace => "userspace",
+    }
+}
+
+/// The endpoint of a service port at `ip:port`.
+fn endpoint<'a>(
+    sp: &'a ServicePortInfo,
+    ip: &IpAddr,
+    port: u16,
+) -> Option<&'a super::EndpointInfo> {
+    sp.endpoints.iter().find(|e| e.ip == *ip && e.port == port)
+}
+
+fn candidate(sp: &ServicePortInfo, e: &super::EndpointInfo, probability: f64) -> Candidate {
+    Candidate {
+        endpoint: e.addr().to_string(),
+        pod: e
+            .pod
+            .as_ref()
+            .map(|p| format!("{}/{p}", sp.service.namespace)),
+        node: e.node_name.clone(),
+        probability,
+        ready: e.ready,
+        terminating: e.terminating,
+    }
+}
+
+/// The trace's last hop and verdict: `e` gets the packet and sees `source`
+/// (`how` says why that source).
+fn deliver(t: &mut Trace, sp: &ServicePortInfo, e: &super::EndpointInfo, source: &str, how: &str) {
+    let whose = whose(sp, e);
+    let mut hop = Hop::note(
+        "deliver",
+        e.node_name.clone(),
+        format!("{}{whose} sees source {source}", e.addr()),
+    );
+    hop.after = Some(Addresses {
+        source: source.to_string(),
+        destination: e.addr().to_string(),
+    });
+    t.hops.push(hop);
+    t.verdict = Verdict {
+        kind: VerdictKind::Delivered,
+        reason: format!(
+            "{} -> {}{whose}, source seen {source} ({how})",
+            sp.name_string(),
+            e.addr()
+        ),
+    };
+}
+
+/// Which pod and node an endpoint is, as ` (pod ns/name on node)`.
+fn whose(sp: &ServicePortInfo, e: &super::EndpointInfo) -> String {
+    match (&e.pod, &e.node_name) {
+        (Some(p), Some(n)) => format!(" (pod {}/{p} on {n})", sp.service.namespace),
+        (Some(p), None) => format!(" (pod {}/{p})", sp.service.namespace),
+        (None, Some(n)) => format!(" (on {n})"),
+        (None, None) => String::new(),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SourceKind {
     Pod,
@@ -1386,6 +1946,9 @@ struct Source {
     name: String,
     /// The pod, when the source is one.
     pod: Option<NsName>,
+    /// A pod's or node's address, or one in a pod CIDR or the cluster
+    /// CIDR: not a client outside the cluster.
+    in_cluster: bool,
 }
 
 impl Source {
@@ -1397,11 +1960,16 @@ impl Source {
             namespace: None,
             name: format!("node {name}"),
             pod: None,
+            in_cluster: true,
         }
     }
 
     fn describe(&self) -> String {
         match (self.kind, &self.node) {
+            (SourceKind::External, _) if self.in_cluster => format!(
+                "client {} (in the cluster CIDR; no pod or node of the input has it)",
+                self.ip
+            ),
             (SourceKind::External, _) => format!("external client {}", self.ip),
             (_, Some(n)) if self.kind == SourceKind::Pod => {
                 format!("{} ({}) on node {n}", self.name, self.ip)
@@ -1411,12 +1979,12 @@ impl Source {
     }
 }
 
-/// `HOST:PORT` or `[V6]:PORT`.
 /// The host of a `--to` as written.
 fn to_host(to: &str) -> &str {
     to.rsplit_once(':').map_or(to, |(h, _)| h)
 }
 
+/// `HOST:PORT` or `[V6]:PORT`.
 fn split_host_port(s: &str) -> Result<(&str, u16), Error> {
     let bad = || Error::bad_argument("to", format!("{s:?}: expected HOST:PORT"));
     let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
@@ -1427,84 +1995,6 @@ fn split_host_port(s: &str) -> Result<(&str, u16), Error> {
     Ok((host, port))
 }
 
-/// The port the userspace proxier listens on for `sp`: upstream asks the
-/// kernel for a random free port; a hash of the service port name into
-/// Linux's default ephemeral range (32768-60999) keeps traces stable.
-/// Which pod and node an endpoint is, as ` (pod ns/name on node)`.
-/// The trace's last hop and verdict: `e` gets the packet and sees `source`
-/// (`how` says why that source).
-fn deliver(t: &mut Trace, sp: &ServicePortInfo, e: &super::EndpointInfo, source: &str, how: &str) {
-    let whose = whose(sp, e);
-    t.hops.push(Hop {
-        step: "deliver",
-        node: e.node_name.clone(),
-        chain: None,
-        rule: None,
-        detail: format!("{}{whose} sees source {source}", e.addr()),
-    });
-    t.verdict = Verdict {
-        kind: VerdictKind::Delivered,
-        reason: format!(
-            "{} -> {}{whose}, source seen {source} ({how})",
-            sp.name_string(),
-            e.addr()
-        ),
-    };
-}
-
-fn whose(sp: &ServicePortInfo, e: &super::EndpointInfo) -> String {
-    match (&e.pod, &e.node_name) {
-        (Some(p), Some(n)) => format!(" (pod {}/{p} on {n})", sp.service.namespace),
-        (Some(p), None) => format!(" (pod {}/{p})", sp.service.namespace),
-        (None, Some(n)) => format!(" (on {n})"),
-        (None, None) => String::new(),
-    }
-}
-
-/// The endpoints a connection may go to, each equally likely.
-fn candidates<'a>(
-    sp: &ServicePortInfo,
-    eps: impl ExactSizeIterator<Item = &'a super::EndpointInfo>,
-) -> Vec<Candidate> {
-    let n = eps.len();
-    eps.map(|e| Candidate {
-        endpoint: e.addr().to_string(),
-        pod: e
-            .pod
-            .as_ref()
-            .map(|p| format!("{}/{p}", sp.service.namespace)),
-        node: e.node_name.clone(),
-        probability: 1.0 / n as f64,
-        ready: e.ready,
-        terminating: e.terminating,
-    })
-    .collect()
-}
-
-fn userspace_proxy_port(sp: &ServicePortInfo) -> u16 {
-    let key = format!("{}/{}", sp.name_string(), sp.protocol);
-    // The modulus keeps the value below 28232, so the sum fits.
-    32768 + (fnv1a(key.as_bytes()) % (60999 - 32768 + 1)) as u16
-}
-
-/// How `connections` spread over the endpoints (`counts`: endpoint index
-/// → connections it got).
-fn distribution(
-    eps: &[&super::EndpointInfo],
-    counts: &BTreeMap<usize, u32>,
-    connections: u32,
-) -> Vec<Share> {
-    counts
-        .iter()
-        .map(|(i, k)| Share {
-            backend: eps[*i].addr().to_string(),
-            connections: *k,
-            fraction: f64::from(*k) / f64::from(connections),
-        })
-        .collect()
-}
-
-/// The first address among DNS records.
 fn first_address(records: &[crate::dns::Record]) -> Option<IpAddr> {
     records.iter().find_map(|r| match &r.data {
         RData::A(ip) => Some(IpAddr::V4(*ip)),
