@@ -73,6 +73,6 @@ cargo run -q -p svcscope-wasm --features ts --bin svcscope-dts > "$work/types.d.
 
 echo "== npm: package.json, README, LICENSE"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' engine/Cargo.toml | head -1)
-sed "s/@VERSION@/$version/" www/npm/package.json > "$out/package.json"
+sed "s/@VERSION@/$version/" www/npm/package.template.json > "$out/package.json"
 cp www/npm/README.md www/npm/LICENSE "$out/"
 echo "built $out/ (svcscope $version)"
