@@ -4,7 +4,7 @@
 //! from its parts and `route` ([`super::walk`]) evaluates the same parts,
 //! so a trace can never quote one rule and follow another.
 
-use super::ruleset::{Name, Role};
+use super::ruleset::{Name, Role, Table};
 use crate::net::Cidr;
 use std::fmt::{self, Write as _};
 use std::net::IpAddr;
@@ -223,6 +223,34 @@ impl Rule {
             _ => None,
         }
     }
+}
+
+/// The chain both iptables-based proxiers (iptables and IPVS) jump to
+/// from POSTROUTING.
+pub const KUBE_POSTROUTING: &str = "KUBE-POSTROUTING";
+
+/// KUBE-POSTROUTING's rules, the same in the iptables and IPVS proxiers:
+/// packets without the masquerade `mark` return, the mark is cleared (a
+/// packet may be re-processed), the rest are masqueraded.
+pub fn kube_postrouting(nat: &mut Table, mark: u32, random_fully: bool) {
+    nat.add_ipt(
+        KUBE_POSTROUTING,
+        Role::PostroutingSkip,
+        vec![Part::Mark { not: true, mark }, Part::Return],
+    );
+    nat.add_ipt(
+        KUBE_POSTROUTING,
+        Role::PostroutingUnmark,
+        vec![Part::MarkXor(mark)],
+    );
+    nat.add_ipt(
+        KUBE_POSTROUTING,
+        Role::Masquerade,
+        vec![
+            Part::Comment("kubernetes service traffic requiring SNAT".into()),
+            Part::Masquerade { random_fully },
+        ],
+    );
 }
 
 #[cfg(test)]

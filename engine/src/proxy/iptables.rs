@@ -10,7 +10,7 @@
 //! only the service ports it can reach, skipping the rules the others add
 //! to the chains they share ([`SHARED`], [`shared_counts`]).
 
-use super::ipt::{Net, Part};
+use super::ipt::{self, Net, Part, KUBE_POSTROUTING};
 use super::route::Mode;
 use super::ruleset::{ChainOrder, Name, Role, Ruleset, Table};
 use super::{categorize, Categorized, EndpointInfo, Entry, ProxyConfig, ServicePortInfo};
@@ -22,7 +22,6 @@ pub const KUBE_NODEPORTS: &str = "KUBE-NODEPORTS";
 pub const KUBE_EXTERNAL_SERVICES: &str = "KUBE-EXTERNAL-SERVICES";
 pub const KUBE_PROXY_FIREWALL: &str = "KUBE-PROXY-FIREWALL";
 pub const KUBE_MARK_MASQ: &str = "KUBE-MARK-MASQ";
-pub const KUBE_POSTROUTING: &str = "KUBE-POSTROUTING";
 
 /// `largeClusterEndpointsThreshold`.
 pub const LARGE_CLUSTER_ENDPOINTS: usize = 1000;
@@ -165,26 +164,7 @@ pub fn base(cfg: &ProxyConfig) -> Ruleset {
         Role::MarkForMasquerade,
         vec![Part::MarkOr(mark)],
     );
-    nat.add_ipt(
-        KUBE_POSTROUTING,
-        Role::PostroutingSkip,
-        vec![Part::Mark { not: true, mark }, Part::Return],
-    );
-    nat.add_ipt(
-        KUBE_POSTROUTING,
-        Role::PostroutingUnmark,
-        vec![Part::MarkXor(mark)],
-    );
-    nat.add_ipt(
-        KUBE_POSTROUTING,
-        Role::Masquerade,
-        vec![
-            comment("kubernetes service traffic requiring SNAT"),
-            Part::Masquerade {
-                random_fully: false,
-            },
-        ],
-    );
+    ipt::kube_postrouting(&mut nat, mark, false);
     Ruleset::new(Mode::Iptables, cfg.family, vec![filter, nat])
 }
 

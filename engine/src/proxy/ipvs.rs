@@ -13,7 +13,7 @@
 //! are the same for every service port; which of them exist depends only
 //! on which ipsets have entries ([`Flags`]).
 
-use super::ipt::{Net, Part};
+use super::ipt::{self, Net, Part, KUBE_POSTROUTING};
 use super::route::Mode;
 use super::ruleset::{ChainOrder, Name, Role, Ruleset, Table};
 use super::{categorize, join_host_port, Categorized, EndpointInfo, ProxyConfig, ServicePortInfo};
@@ -22,7 +22,6 @@ use std::fmt::{self, Write as _};
 use std::net::IpAddr;
 
 pub const KUBE_SERVICES: &str = "KUBE-SERVICES";
-pub const KUBE_POSTROUTING: &str = "KUBE-POSTROUTING";
 pub const KUBE_NODE_PORT: &str = "KUBE-NODE-PORT";
 pub const KUBE_LOAD_BALANCER: &str = "KUBE-LOAD-BALANCER";
 pub const KUBE_MARK_MASQ: &str = "KUBE-MARK-MASQ";
@@ -818,24 +817,7 @@ pub fn rules(r: &mut Ruleset, cfg: &ProxyConfig, flags: &Flags) {
             Part::Reject,
         ],
     );
-    nat.add_ipt(
-        KUBE_POSTROUTING,
-        Role::PostroutingSkip,
-        vec![Part::Mark { not: true, mark }, Part::Return],
-    );
-    nat.add_ipt(
-        KUBE_POSTROUTING,
-        Role::PostroutingUnmark,
-        vec![Part::MarkXor(mark)],
-    );
-    nat.add_ipt(
-        KUBE_POSTROUTING,
-        Role::Masquerade,
-        vec![
-            Part::Comment("kubernetes service traffic requiring SNAT".into()),
-            Part::Masquerade { random_fully: true },
-        ],
-    );
+    ipt::kube_postrouting(nat, mark, true);
     nat.add_ipt(
         KUBE_MARK_MASQ,
         Role::MarkForMasquerade,

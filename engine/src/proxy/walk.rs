@@ -21,7 +21,7 @@
 //!   the node-port chains for local destinations, the filter INPUT accept;
 //!   the packet ends at kube-proxy's own socket.
 
-use super::ipt::{self, Part};
+use super::ipt::{self, Part, KUBE_POSTROUTING};
 use super::ipvs::{IpSet, IpsetEntry, RealServer, VirtualServer};
 use super::nft::{self, Expr, Key, Verdict};
 use super::route::Mode;
@@ -247,7 +247,7 @@ impl<'a> Walker<'a> {
         if self.stopped() {
             return;
         }
-        self.ipt_chain("nat", super::iptables::KUBE_POSTROUTING, 0);
+        self.ipt_chain("nat", KUBE_POSTROUTING, 0);
     }
 
     fn nftables(&mut self) {
