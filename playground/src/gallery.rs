@@ -277,6 +277,18 @@ mod tests {
         assert!(find("nope").is_none());
     }
 
+    /// The app opens a session on these CIDRs and counts on it.
+    #[test]
+    fn every_examples_service_cidr_opens_a_session() {
+        for cidr in EXAMPLES
+            .iter()
+            .map(|e| e.service_cidr)
+            .chain([DEFAULT_SERVICE_CIDR])
+        {
+            assert!(crate::session::Session::new(cidr).is_ok(), "{cidr}");
+        }
+    }
+
     #[test]
     fn every_example_loads_and_the_apiserver_accepts_it() {
         for e in EXAMPLES {
