@@ -232,10 +232,21 @@ impl Engine {
                 }
             }
         }
-        self.pods_changed(pods, &mut changes);
+        // The Services these pods refresh see every workload of the batch
+        // (all are stored by now): the namespaces' refresh skips them.
+        let mut last = Changes::default();
+        self.pods_changed(pods, &mut last);
         for ns in workload_namespaces {
-            self.refresh_namespace_diagnostics(&ns, &mut changes);
+            let keys: Vec<NsName> = self
+                .services_in(&ns)
+                .filter(|k| !last.services.contains(*k))
+                .cloned()
+                .collect();
+            for k in keys {
+                self.refresh_diagnostics(&k, &mut changes);
+            }
         }
+        changes.extend(last);
         if !staged.is_empty() {
             let keys: BTreeSet<NsName> = staged.keys().cloned().collect();
             for (nn, (s, origin)) in staged {
@@ -1063,13 +1074,16 @@ impl Engine {
         }
     }
 
-    fn refresh_namespace_diagnostics(&mut self, ns: &str, changes: &mut Changes) {
-        let keys: Vec<NsName> = self
-            .services
+    /// The keys of a namespace's Services, in name order.
+    fn services_in<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a NsName> + 'a {
+        self.services
             .range(NsName::new(ns, "")..)
-            .take_while(|(k, _)| k.namespace == ns)
-            .map(|(k, _)| k.clone())
-            .collect();
+            .take_while(move |(k, _)| k.namespace == ns)
+            .map(|(k, _)| k)
+    }
+
+    fn refresh_namespace_diagnostics(&mut self, ns: &str, changes: &mut Changes) {
+        let keys: Vec<NsName> = self.services_in(ns).cloned().collect();
         for k in keys {
             self.refresh_diagnostics(&k, changes);
         }

@@ -281,14 +281,21 @@ impl Objects {
         &'a self,
         namespace: &'a str,
     ) -> impl Iterator<Item = &'a Workload> + 'a {
-        self.workloads_by_ns
-            .get(namespace)
-            .into_iter()
-            .flatten()
-            .filter_map(move |(kind, name)| {
-                self.workloads
-                    .get(&(kind.clone(), NsName::new(namespace, name)))
-            })
+        // One range of `workloads` per kind the namespace has (its list is
+        // ordered by kind), not one key built per workload: every Service
+        // refresh walks its namespace's templates.
+        let mut kinds: Vec<&'a str> = Vec::new();
+        for (kind, _) in self.workloads_by_ns.get(namespace).into_iter().flatten() {
+            if kinds.last() != Some(&kind.as_str()) {
+                kinds.push(kind);
+            }
+        }
+        kinds.into_iter().flat_map(move |kind| {
+            self.workloads
+                .range((kind.to_string(), NsName::new(namespace, ""))..)
+                .take_while(move |((k, nn), _)| k == kind && nn.namespace == namespace)
+                .map(|(_, w)| w)
+        })
     }
 }
 

@@ -411,26 +411,25 @@ impl NearMiss {
     pub fn is_slip(&self) -> bool {
         self.misses() == 0 && self.fits.iter().any(|f| matches!(f, Fit::Near { .. }))
     }
+}
 
-    /// Closest first: fewest requirements failed beyond a slip (a value
-    /// that differs worse than a key that is missing), then the mildest
-    /// and fewest slips, pods before templates, then by name.
-    fn rank(&self) -> (usize, usize, Option<Slip>, usize, bool, &str) {
-        let differs = self.fits.iter().filter(|f| **f == Fit::Differs).count();
-        let slips = self.fits.iter().filter_map(|f| match f {
-            Fit::Near { slip, .. } => Some(*slip),
-            _ => None,
-        });
-        let worst = slips.clone().max();
-        (
-            self.misses(),
-            differs,
-            worst,
-            slips.count(),
-            self.is_template(),
-            &self.object.name,
-        )
-    }
+/// The order of near misses, closest first: fewest requirements failed
+/// beyond a slip (a value that differs worse than a key that is missing),
+/// then the mildest and fewest slips, pods before templates, then by name.
+type Rank<'a> = (usize, usize, Option<Slip>, usize, bool, &'a str);
+
+fn rank<'a>(fits: &[Fit], template: bool, name: &'a str) -> Rank<'a> {
+    let misses = fits
+        .iter()
+        .filter(|f| matches!(f, Fit::Missing | Fit::Differs))
+        .count();
+    let differs = fits.iter().filter(|f| **f == Fit::Differs).count();
+    let slips = fits.iter().filter_map(|f| match f {
+        Fit::Near { slip, .. } => Some(*slip),
+        _ => None,
+    });
+    let worst = slips.clone().max();
+    (misses, differs, worst, slips.count(), template, name)
 }
 
 /// How `labels` stand to `req`. A key or a value the requirement names is
@@ -573,41 +572,63 @@ pub fn near_misses<'a>(
             .take(per_requirement);
         pods.extend(offered.map(|(n, p)| (&**n, p)));
     }
-    let judge = |object: ObjectRef, replicas, labels: &Labels| {
+    // Candidates are judged and ranked in place; only the `limit` closest
+    // are copied out (a Service's namespace can hold hundreds of close
+    // templates, and every refresh looks at them).
+    struct Candidate<'a> {
+        kind: &'a str,
+        name: &'a str,
+        replicas: Option<i32>,
+        labels: &'a Labels,
+        fits: Vec<Fit>,
+    }
+    fn judge<'l>(
+        reqs: &[Requirement],
+        kind: &'l str,
+        name: &'l str,
+        replicas: Option<i32>,
+        labels: &'l Labels,
+    ) -> Option<Candidate<'l>> {
         let fits: Vec<Fit> = reqs.iter().map(|r| fit(r, labels)).collect();
         // A template that matches is not a near miss.
-        (!fits.iter().all(|f| *f == Fit::Match)).then(|| NearMiss {
-            object,
+        (!fits.iter().all(|f| *f == Fit::Match)).then_some(Candidate {
+            kind,
+            name,
             replicas,
-            labels: labels.clone(),
+            labels,
             fits,
         })
-    };
-    let mut out: Vec<NearMiss> = pods
+    }
+    let mut out: Vec<Candidate> = pods
         .into_iter()
-        .filter_map(|(n, p)| {
-            judge(
-                ObjectRef::new("Pod", namespace, n),
-                None,
-                &p.metadata.labels,
-            )
-        })
+        .filter_map(|(n, p)| judge(reqs, "Pod", n, None, &p.metadata.labels))
         .chain(
             templates
                 .into_iter()
                 .filter(|w| concerns(selector, &w.template.metadata.labels))
                 .filter_map(|w| {
                     judge(
-                        ObjectRef::new(&w.kind, namespace, &w.metadata.name),
+                        reqs,
+                        &w.kind,
+                        &w.metadata.name,
                         w.replicas,
                         &w.template.metadata.labels,
                     )
                 }),
         )
         .collect();
-    out.sort_by(|a, b| a.rank().cmp(&b.rank()));
+    out.sort_by(|a, b| {
+        rank(&a.fits, a.kind != "Pod", a.name).cmp(&rank(&b.fits, b.kind != "Pod", b.name))
+    });
     out.truncate(limit);
-    out
+    out.into_iter()
+        .map(|c| NearMiss {
+            object: ObjectRef::new(c.kind, namespace, c.name),
+            replicas: c.replicas,
+            labels: c.labels.clone(),
+            fits: c.fits,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -146,9 +146,25 @@ fn compare_ascii(a: &[u8], b: &[u8]) -> Option<Slip> {
     if more.max(fewer) > limit {
         return None;
     }
-    let (a, b): (Vec<u8>, Vec<u8>) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
-    osa_distance(&a, &b, limit).map(Slip::Edits)
+    // Names are short: folded on the stack, no allocation per candidate.
+    let (mut sa, mut sb) = ([0u8; SHORT], [0u8; SHORT]);
+    let (va, vb);
+    let (a, b): (&[u8], &[u8]) = if m <= SHORT && n <= SHORT {
+        sa[..m].copy_from_slice(a);
+        sb[..n].copy_from_slice(b);
+        sa[..m].make_ascii_lowercase();
+        sb[..n].make_ascii_lowercase();
+        (&sa[..m], &sb[..n])
+    } else {
+        (va, vb) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+        (&va, &vb)
+    };
+    osa_distance(a, b, limit).map(Slip::Edits)
 }
+
+/// The longest names compared without allocating: a label value's 63
+/// characters, and then some.
+const SHORT: usize = 64;
 
 /// How dotted name `typed` differs from `candidate`, label by label
 /// (case ignored, a trailing dot too): [`Slip::Missing`] when `typed`
@@ -241,10 +257,22 @@ fn osa_distance<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> Option<usize> {
         return None;
     }
     let w = b.len() + 1;
-    // Three rows: two back (for swaps), the previous, the current.
-    let mut prev2 = vec![0usize; w];
-    let mut prev: Vec<usize> = (0..w).collect();
-    let mut cur = vec![0usize; w];
+    // Three rows: two back (for swaps), the previous, the current; on the
+    // stack for short names.
+    let mut stack = [[0usize; SHORT + 1]; 3];
+    let mut heap;
+    let [r0, r1, r2] = if w <= SHORT + 1 {
+        let [r0, r1, r2] = &mut stack;
+        [&mut r0[..w], &mut r1[..w], &mut r2[..w]]
+    } else {
+        heap = [vec![0usize; w], vec![0usize; w], vec![0usize; w]];
+        let [r0, r1, r2] = &mut heap;
+        [&mut r0[..], &mut r1[..], &mut r2[..]]
+    };
+    let (mut prev2, mut prev, mut cur) = (r0, r1, r2);
+    for (j, v) in prev.iter_mut().enumerate() {
+        *v = j;
+    }
     for i in 1..=a.len() {
         cur[0] = i;
         let mut row_min = cur[0];
@@ -449,13 +477,24 @@ mod tests {
         assert_eq!(osa_distance(b"kitten", b"sitting", 2), None);
     }
 
+    #[test]
+    fn names_longer_than_the_stack_buffers_compare_alike() {
+        // 70 and 71 characters: past `SHORT`, so folded and tabled on the heap.
+        let long = "a-very-long-label-value-for-a-service-that-someone-typed-by-hand-abcdef";
+        let typo = long.replace("typed", "tpyed");
+        assert_eq!(compare(long, &typo), Some(Slip::Edits(1)));
+        assert_eq!(compare(&long.to_uppercase(), long), Some(Slip::Case));
+        assert_eq!(compare(long, &format!("{long}x")), Some(Slip::Edits(1)));
+        assert_eq!(compare(&typo, &format!("{long}xy")), Some(Slip::Edits(3)));
+    }
+
     proptest::proptest! {
         /// The allocation-free ASCII path and its bag-distance shortcut
         /// answer what the general path answers.
         #[test]
         fn the_ascii_path_agrees_with_the_general_one(
-            a in "[abAB_.s-]{1,12}",
-            b in "[abAB_.s-]{1,12}",
+            a in "[abAB_.s-]{1,12}|[ab-]{60,70}",
+            b in "[abAB_.s-]{1,12}|[ab-]{60,70}",
         ) {
             if a != b {
                 proptest::prop_assert_eq!(compare(&a, &b), compare_folded(&a, &b));

@@ -143,6 +143,9 @@ struct View<'a> {
     workloads: BTreeMap<(String, NsName), Workload>,
     gone_workloads: BTreeSet<(String, NsName)>,
     nodes: BTreeMap<String, Node>,
+    /// Every node's name in order, worked out at the first placement:
+    /// each owner's placement shares it.
+    node_names: Option<Arc<[String]>>,
 }
 
 impl<'a> View<'a> {
@@ -154,7 +157,27 @@ impl<'a> View<'a> {
             workloads: BTreeMap::new(),
             gone_workloads: BTreeSet::new(),
             nodes: BTreeMap::new(),
+            node_names: None,
         }
+    }
+
+    /// Adds or replaces a node for the rest of the change.
+    fn set_node(&mut self, node: Node) {
+        self.node_names = None;
+        self.nodes.insert(node.metadata.name.clone(), node);
+    }
+
+    /// The names of [`View::nodes`], shared.
+    fn node_names(&mut self) -> Arc<[String]> {
+        if self.node_names.is_none() {
+            let names: Vec<String> = self
+                .nodes()
+                .iter()
+                .map(|n| n.metadata.name.clone())
+                .collect();
+            self.node_names = Some(names.into());
+        }
+        self.node_names.clone().unwrap_or_default()
     }
 
     fn pod(&self, nn: &NsName) -> Option<&Pod> {
@@ -205,7 +228,7 @@ impl<'a> View<'a> {
 /// score per node, `(owner's pods, pods)` packed in one integer so that
 /// placing thousands of pods on thousands of nodes stays a tight scan.
 struct Placement {
-    names: Vec<String>,
+    names: Arc<[String]>,
     unfit: Vec<Option<scheduler::Unfit>>,
     load: Vec<usize>,
     own: Vec<usize>,
@@ -286,11 +309,16 @@ impl Controllers {
         self.standing.iter()
     }
 
-    fn rng(&mut self, owner: &ObjectKey) -> &mut Rng {
-        let seed = self.seed;
-        self.rngs
-            .entry(owner.clone())
-            .or_insert_with(|| Rng::for_owner(seed, &owner.kind, &owner.namespace, &owner.name))
+    /// Draws from `owner`'s stream (its key is copied only the first
+    /// time: every pod draws twice).
+    fn with_rng<T>(&mut self, owner: &ObjectKey, draw: impl FnOnce(&mut Rng) -> T) -> T {
+        if let Some(r) = self.rngs.get_mut(owner) {
+            return draw(r);
+        }
+        let mut r = Rng::for_owner(self.seed, &owner.kind, &owner.namespace, &owner.name);
+        let out = draw(&mut r);
+        self.rngs.insert(owner.clone(), r);
+        out
     }
 
     /// A UID for an object that has none: the same for the same object
@@ -492,7 +520,7 @@ impl Controllers {
             let parsed: Vec<Cidr> = cidrs.iter().filter_map(|c| c.parse().ok()).collect();
             self.ipam.insert(name.to_string(), NodeIpam::new(&parsed));
             self.made.insert(key_of("Node", "", name));
-            view.nodes.insert(name.to_string(), node.clone());
+            view.set_node(node.clone());
             plan.apply.push(Object::Node(Box::new(node)));
         }
         self.standing.insert(format!(
@@ -617,39 +645,42 @@ impl Controllers {
             "Deployment",
             &NsName::new(&deployment.namespace, &deployment.name),
         )?;
-        self.find_replica_set(d, view)
+        let hash = template_hash::pod_template_hash(&d.template);
+        self.find_replica_set(d, &hash, view)
             .map(|rs| key_of("ReplicaSet", &deployment.namespace, &rs))
     }
 
     /// The ReplicaSet whose template is the Deployment's (the
     /// pod-template-hash label aside), as upstream finds it: first the one
     /// named by the hash, then any other of the namespace.
-    fn find_replica_set(&self, d: &Workload, view: &View) -> Option<String> {
+    fn find_replica_set(&self, d: &Workload, hash: &str, view: &View) -> Option<String> {
         let ns = d.metadata.ns();
-        let current = |name: &str| {
-            view.workload("ReplicaSet", &NsName::new(ns, name))
-                .is_some_and(|rs| {
-                    owned_by(&rs.metadata, d) && same_template(&rs.template, &d.template)
-                })
-        };
-        let hashed = format!(
-            "{}-{}",
-            d.metadata.name,
-            template_hash::pod_template_hash(&d.template)
-        );
-        if current(&hashed) {
+        let current =
+            |rs: &Workload| owned_by(&rs.metadata, d) && same_template(&rs.template, &d.template);
+        let hashed = format!("{}-{hash}", d.metadata.name);
+        if view
+            .workload("ReplicaSet", &NsName::new(ns, &hashed))
+            .is_some_and(current)
+        {
             return Some(hashed);
         }
+        // The namespace's ReplicaSets by name, the planned over the stored.
         let start = ("ReplicaSet".to_string(), NsName::new(ns, ""));
-        let in_ns = |m: &'_ BTreeMap<(String, NsName), Workload>| -> Vec<String> {
-            m.range(start.clone()..)
-                .take_while(|((k, nn), _)| k == "ReplicaSet" && nn.namespace == ns)
-                .map(|((_, nn), _)| nn.name.clone())
-                .collect()
-        };
-        let mut names: BTreeSet<String> = in_ns(&view.objects.workloads).into_iter().collect();
-        names.extend(in_ns(&view.workloads));
-        names.into_iter().find(|n| current(n))
+        let mut all: BTreeMap<&str, &Workload> = BTreeMap::new();
+        for m in [&view.objects.workloads, &view.workloads] {
+            let in_ns = m
+                .range(start.clone()..)
+                .take_while(|((k, nn), _)| k == "ReplicaSet" && nn.namespace == ns);
+            all.extend(in_ns.map(|((_, nn), rs)| (nn.name.as_str(), rs)));
+        }
+        all.into_iter()
+            .find(|(name, rs)| {
+                !view
+                    .gone_workloads
+                    .contains(&("ReplicaSet".to_string(), NsName::new(ns, name)))
+                    && current(rs)
+            })
+            .map(|(name, _)| name.to_string())
     }
 
     fn reconcile_deployment(&mut self, k: &ObjectKey, view: &mut View, plan: &mut Plan) {
@@ -661,7 +692,8 @@ impl Controllers {
             return;
         }
         let replicas = d.replicas.unwrap_or(1);
-        let current = self.find_replica_set(&d, view);
+        let hash = template_hash::pod_template_hash(&d.template);
+        let current = self.find_replica_set(&d, &hash, view);
         let current = match current {
             Some(name) => {
                 let rs_nn = NsName::new(&k.namespace, &name);
@@ -675,7 +707,7 @@ impl Controllers {
                 name
             }
             None => {
-                let rs = self.new_replica_set(&d, replicas);
+                let rs = self.new_replica_set(&d, &hash, replicas);
                 let name = rs.metadata.name.clone();
                 self.made.insert(key_of("ReplicaSet", &k.namespace, &name));
                 self.plan_workload(rs, view, plan);
@@ -716,20 +748,19 @@ impl Controllers {
     }
 
     /// The ReplicaSet a Deployment creates for its template.
-    fn new_replica_set(&mut self, d: &Workload, replicas: i32) -> Workload {
-        let hash = template_hash::pod_template_hash(&d.template);
+    fn new_replica_set(&mut self, d: &Workload, hash: &str, replicas: i32) -> Workload {
         let ns = d.metadata.ns().to_string();
         let name = format!("{}-{hash}", d.metadata.name);
         let mut template = d.template.clone();
         template
             .metadata
             .labels
-            .insert(LABEL_POD_TEMPLATE_HASH.into(), hash.clone());
+            .insert(LABEL_POD_TEMPLATE_HASH.into(), hash.to_string());
         let mut selector = d.selector.clone().unwrap_or_default();
         selector
             .match_labels
             .get_or_insert_with(Default::default)
-            .insert(LABEL_POD_TEMPLATE_HASH.into(), hash.clone());
+            .insert(LABEL_POD_TEMPLATE_HASH.into(), hash.to_string());
         let mut meta = ObjectMeta {
             name,
             namespace: Some(ns),
@@ -914,36 +945,44 @@ impl Controllers {
             }
             return false;
         }
-        let ns = owner.namespace.clone();
-        let name = match ordinal {
-            Some(i) => format!("{}-{i}", owner.name),
-            None => loop {
-                let suffix = self.rng(owner).string(SUFFIX_LEN);
+        let ns = owner.namespace.as_str();
+        let nn = match ordinal {
+            Some(i) => NsName::new(ns, &format!("{}-{i}", owner.name)),
+            None => {
                 // generateName truncates the prefix so the name fits 63.
                 let base: String = owner.name.chars().take(63 - SUFFIX_LEN - 1).collect();
-                let candidate = format!("{base}-{suffix}");
-                if view.pod(&NsName::new(&ns, &candidate)).is_none()
-                    && !view
-                        .objects
-                        .pods
-                        .contains_key(&NsName::new(&ns, &candidate))
-                {
-                    break candidate;
+                loop {
+                    let suffix = self.with_rng(owner, |r| r.string(SUFFIX_LEN));
+                    let candidate = NsName::new(ns, &format!("{base}-{suffix}"));
+                    if view.pod(&candidate).is_none() && !view.objects.pods.contains_key(&candidate)
+                    {
+                        break candidate;
+                    }
                 }
-            },
+            }
         };
-        let mut pod = self.pod_from_template(owner, w, &name, ordinal);
-        let nn = NsName::new(&ns, &name);
+        let name = nn.name.as_str();
+        let mut pod = self.pod_from_template(owner, w, name, ordinal);
         self.schedule(owner, &mut pod, target, view);
         pod.metadata.uid = Some(self.uid_of("Pod", &pod.metadata));
-        if let Some(n) = pod.spec.node_name.clone() {
-            *self.on_node.entry(n).or_default() += 1;
+        if let Some(n) = pod.spec.node_name.as_deref() {
+            match self.on_node.get_mut(n) {
+                Some(c) => *c += 1,
+                None => {
+                    self.on_node.insert(n.to_string(), 1);
+                }
+            }
         }
-        self.owned
-            .entry(owner.clone())
-            .or_default()
-            .insert(name.clone());
-        if self.made.insert(key_of("Pod", &ns, &name)) {
+        match self.owned.get_mut(owner) {
+            Some(set) => {
+                set.insert(name.to_string());
+            }
+            None => {
+                self.owned
+                    .insert(owner.clone(), BTreeSet::from([name.to_string()]));
+            }
+        }
+        if self.made.insert(key_of("Pod", ns, name)) {
             self.made_pods += 1;
         }
         let pod = Arc::new(pod);
@@ -1033,27 +1072,26 @@ impl Controllers {
         }
     }
 
-    fn load(&self, node: &str) -> usize {
-        self.on_node.get(node).copied().unwrap_or(0)
-    }
-
     /// The nodes `owner`'s pods of `spec` can go to (the load is checked
     /// as pods are placed).
-    fn placement(&self, owner: &ObjectKey, spec: &PodSpec, view: &View) -> Placement {
+    fn placement(
+        &self,
+        owner: &ObjectKey,
+        spec: &PodSpec,
+        view: &View,
+        names: Arc<[String]>,
+    ) -> Placement {
         let own = self.owner_pods_per_node(owner, view);
         let nodes = view.nodes();
         let mut p = Placement {
-            names: nodes.iter().map(|n| n.metadata.name.clone()).collect(),
             unfit: nodes
                 .iter()
                 .map(|n| scheduler::fits(spec, &[], n, 0).err())
                 .collect(),
-            load: nodes.iter().map(|n| self.load(&n.metadata.name)).collect(),
-            own: nodes
-                .iter()
-                .map(|n| own.get(n.metadata.name.as_str()).copied().unwrap_or(0))
-                .collect(),
+            load: counts_by_name(&names, self.on_node.iter().map(|(n, c)| (n.as_str(), *c))),
+            own: counts_by_name(&names, own.into_iter()),
             score: vec![0; nodes.len()],
+            names,
         };
         for i in 0..nodes.len() {
             p.rescore(i);
@@ -1063,13 +1101,18 @@ impl Controllers {
 
     /// Places the pod (on `node` for a DaemonSet) and gives it its IPs and
     /// status, or leaves it Pending with the scheduler's reason.
-    fn schedule(&mut self, owner: &ObjectKey, pod: &mut Pod, target: Target, view: &View) {
+    fn schedule(&mut self, owner: &ObjectKey, pod: &mut Pod, target: Target, view: &mut View) {
         let chosen = match target {
             Target::Node(n) => Ok(n.to_string()),
             Target::Schedule(placement) => {
-                let places =
-                    placement.get_or_insert_with(|| self.placement(owner, &pod.spec, view));
-                places.pick(self.rng(owner))
+                let places = match placement {
+                    Some(p) => p,
+                    None => {
+                        let names = view.node_names();
+                        placement.insert(self.placement(owner, &pod.spec, view, names))
+                    }
+                };
+                self.with_rng(owner, |r| places.pick(r))
             }
         };
         let ips = match &chosen {
@@ -1321,7 +1364,7 @@ impl Controllers {
         self.finish_terminating(&mut view, &mut plan);
         let mut n = n.clone();
         n.spec.unschedulable = on.then_some(true);
-        view.nodes.insert(node.to_string(), n.clone());
+        view.set_node(n.clone());
         plan.apply.push(Object::Node(Box::new(n)));
         // DaemonSets follow the node; pending pods may fit now.
         let owners = self.owners_to_retry(objects, &view);
@@ -1357,7 +1400,7 @@ impl Controllers {
         for o in &plan.apply {
             match o {
                 Object::Node(n) => {
-                    view.nodes.insert(n.metadata.name.clone(), (**n).clone());
+                    view.set_node((**n).clone());
                 }
                 Object::Pod(p) => {
                     view.pods.insert(NsName::of(&p.metadata), Arc::clone(p));
@@ -1436,6 +1479,24 @@ impl Controllers {
         plan.apply.push(Object::Pod(Arc::new(p)));
         Ok(plan)
     }
+}
+
+/// A count per node, in the order of `names` (sorted), from counts by
+/// name in the same order: one merge, not a lookup per node.
+fn counts_by_name<'a>(
+    names: &[String],
+    counts: impl Iterator<Item = (&'a str, usize)>,
+) -> Vec<usize> {
+    let mut counts = counts.peekable();
+    names
+        .iter()
+        .map(|n| {
+            while counts.next_if(|(k, _)| *k < n.as_str()).is_some() {}
+            counts
+                .next_if(|(k, _)| *k == n.as_str())
+                .map_or(0, |(_, c)| c)
+        })
+        .collect()
 }
 
 fn condition(t: &str, status: &str, why: Option<(&str, &str)>) -> PodCondition {
