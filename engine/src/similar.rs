@@ -140,9 +140,15 @@ fn compare_ascii(a: &[u8], b: &[u8]) -> Option<Slip> {
     for c in b {
         counts[usize::from(c.to_ascii_lowercase())] -= 1;
     }
-    let (more, fewer) = counts.iter().fold((0, 0), |(p, q), &c| {
-        (p + c.max(0) as usize, q + (-c).max(0) as usize)
-    });
+    // Summed over the letters the names use (each once: its count is
+    // cleared), not over the whole alphabet.
+    let (mut more, mut fewer) = (0usize, 0usize);
+    for c in a.iter().chain(b) {
+        let slot = &mut counts[usize::from(c.to_ascii_lowercase())];
+        more += (*slot).max(0) as usize;
+        fewer += (-*slot).max(0) as usize;
+        *slot = 0;
+    }
     if more.max(fewer) > limit {
         return None;
     }

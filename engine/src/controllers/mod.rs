@@ -225,29 +225,52 @@ impl<'a> View<'a> {
 
 /// Where one owner's new pods can go, worked out once per reconcile of
 /// that owner: every node's first failing filter (load aside), and a
-/// score per node, `(owner's pods, pods)` packed in one integer so that
-/// placing thousands of pods on thousands of nodes stays a tight scan.
+/// score per node, `(owner's pods, pods)` packed in one integer, kept in
+/// a [`scheduler::Scores`] so that each pick costs O(log nodes).
 struct Placement {
     names: Arc<[String]>,
     unfit: Vec<Option<scheduler::Unfit>>,
     load: Vec<usize>,
     own: Vec<usize>,
     /// `own << 32 | load` for nodes that can take a pod, else `u64::MAX`.
-    score: Vec<u64>,
+    score: scheduler::Scores,
 }
 
 impl Placement {
-    fn rescore(&mut self, i: usize) {
-        self.score[i] = if self.unfit[i].is_none() && self.load[i] < scheduler::MAX_PODS_PER_NODE {
-            ((self.own[i] as u64) << 32) | self.load[i] as u64
+    fn new(
+        names: Arc<[String]>,
+        unfit: Vec<Option<scheduler::Unfit>>,
+        load: Vec<usize>,
+        own: Vec<usize>,
+    ) -> Self {
+        let scores: Vec<u64> = (0..names.len())
+            .map(|i| Self::score_of(&unfit, &load, &own, i))
+            .collect();
+        Placement {
+            score: scheduler::Scores::new(&scores),
+            names,
+            unfit,
+            load,
+            own,
+        }
+    }
+
+    fn score_of(
+        unfit: &[Option<scheduler::Unfit>],
+        load: &[usize],
+        own: &[usize],
+        i: usize,
+    ) -> u64 {
+        if unfit[i].is_none() && load[i] < scheduler::MAX_PODS_PER_NODE {
+            ((own[i] as u64) << 32) | load[i] as u64
         } else {
             u64::MAX
-        };
+        }
     }
 
     /// The node for one more pod, or the scheduler's message.
     fn pick(&mut self, rng: &mut Rng) -> Result<String, String> {
-        let best = self.score.iter().copied().min().unwrap_or(u64::MAX);
+        let (best, ties) = self.score.best();
         if best == u64::MAX {
             let reasons: Vec<scheduler::Unfit> = self
                 .unfit
@@ -256,19 +279,13 @@ impl Placement {
                 .collect();
             return Err(scheduler::fit_error(self.names.len(), &reasons));
         }
-        let ties = self.score.iter().filter(|s| **s == best).count();
         // Upstream picks among the best-scored nodes at random.
         let k = scheduler::draw(ties, rng);
-        let i = self
-            .score
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s == best)
-            .nth(k)
-            .map_or(0, |(i, _)| i);
+        let i = self.score.nth_best(k);
         self.load[i] += 1;
         self.own[i] += 1;
-        self.rescore(i);
+        let s = Self::score_of(&self.unfit, &self.load, &self.own, i);
+        self.score.set(i, s);
         Ok(self.names[i].clone())
     }
 }
@@ -370,9 +387,10 @@ impl Controllers {
             .filter(|k| POD_OWNERS.contains(&k.kind.as_str()))
             .collect();
         // ReplicaSets the Deployments made in this very reconcile.
+        let mut listed: BTreeSet<ObjectKey> = owners.iter().cloned().collect();
         for (kind, nn) in view.workloads.keys() {
             let k = key_of(kind, &nn.namespace, &nn.name);
-            if !owners.contains(&k) {
+            if listed.insert(k.clone()) {
                 owners.push(k);
             }
         }
@@ -665,14 +683,9 @@ impl Controllers {
             return Some(hashed);
         }
         // The namespace's ReplicaSets by name, the planned over the stored.
-        let start = ("ReplicaSet".to_string(), NsName::new(ns, ""));
         let mut all: BTreeMap<&str, &Workload> = BTreeMap::new();
-        for m in [&view.objects.workloads, &view.workloads] {
-            let in_ns = m
-                .range(start.clone()..)
-                .take_while(|((k, nn), _)| k == "ReplicaSet" && nn.namespace == ns);
-            all.extend(in_ns.map(|((_, nn), rs)| (nn.name.as_str(), rs)));
-        }
+        all.extend(replica_sets_in(&view.objects.workloads, ns));
+        all.extend(replica_sets_in(&view.workloads, ns));
         all.into_iter()
             .find(|(name, rs)| {
                 !view
@@ -715,17 +728,10 @@ impl Controllers {
             }
         };
         // Every other ReplicaSet of the Deployment is scaled to 0.
-        let others: Vec<Workload> = view
-            .objects
-            .workloads
-            .iter()
-            .chain(view.workloads.iter())
-            .filter(|((kind, rs_nn), rs)| {
-                kind == "ReplicaSet"
-                    && rs_nn.namespace == k.namespace
-                    && rs_nn.name != current
-                    && owned_by(&rs.metadata, &d)
-                    && rs.replicas != Some(0)
+        let others: Vec<Workload> = replica_sets_in(&view.objects.workloads, &k.namespace)
+            .chain(replica_sets_in(&view.workloads, &k.namespace))
+            .filter(|(name, rs)| {
+                *name != current && owned_by(&rs.metadata, &d) && rs.replicas != Some(0)
             })
             .map(|(_, rs)| rs.clone())
             .collect();
@@ -1083,20 +1089,13 @@ impl Controllers {
     ) -> Placement {
         let own = self.owner_pods_per_node(owner, view);
         let nodes = view.nodes();
-        let mut p = Placement {
-            unfit: nodes
-                .iter()
-                .map(|n| scheduler::fits(spec, &[], n, 0).err())
-                .collect(),
-            load: counts_by_name(&names, self.on_node.iter().map(|(n, c)| (n.as_str(), *c))),
-            own: counts_by_name(&names, own.into_iter()),
-            score: vec![0; nodes.len()],
-            names,
-        };
-        for i in 0..nodes.len() {
-            p.rescore(i);
-        }
-        p
+        let unfit = nodes
+            .iter()
+            .map(|n| scheduler::fits(spec, &[], n, 0).err())
+            .collect();
+        let load = counts_by_name(&names, self.on_node.iter().map(|(n, c)| (n.as_str(), *c)));
+        let own = counts_by_name(&names, own.into_iter());
+        Placement::new(names, unfit, load, own)
     }
 
     /// Places the pod (on `node` for a DaemonSet) and gives it its IPs and
@@ -1479,6 +1478,18 @@ impl Controllers {
         plan.apply.push(Object::Pod(Arc::new(p)));
         Ok(plan)
     }
+}
+
+/// The ReplicaSets of one namespace in `workloads`, by name: one range,
+/// not a walk over every workload.
+fn replica_sets_in<'m>(
+    workloads: &'m BTreeMap<(String, NsName), Workload>,
+    ns: &'m str,
+) -> impl Iterator<Item = (&'m str, &'m Workload)> + 'm {
+    workloads
+        .range(("ReplicaSet".to_string(), NsName::new(ns, ""))..)
+        .take_while(move |((k, nn), _)| k == "ReplicaSet" && nn.namespace == ns)
+        .map(|((_, nn), rs)| (nn.name.as_str(), rs))
 }
 
 /// A count per node, in the order of `names` (sorted), from counts by
