@@ -494,19 +494,24 @@ pub fn fit(req: &Requirement, labels: &Labels) -> Fit {
 /// exactly or a slip away. Unrelated pods are never "closest", and the
 /// engine refreshes a Service's near misses only when a candidate changes.
 pub fn concerns(selector: &Selector, labels: &Labels) -> bool {
-    selector.requirements().iter().any(|r| {
+    labels
+        .iter()
+        .any(|(k, v)| label_concerns(selector.requirements(), k, v))
+}
+
+/// Whether one label `k=v` makes an object a candidate of [`concerns`].
+fn label_concerns(reqs: &[Requirement], k: &str, v: &str) -> bool {
+    reqs.iter().any(|r| {
         let values = match r.operator {
             Operator::Equals | Operator::DoubleEquals | Operator::In => Some(&r.values),
             Operator::Exists => None,
             _ => return false,
         };
-        labels.iter().any(|(k, v)| {
-            (*k == r.key || similar::compare(&r.key, k).is_some())
-                && values.is_none_or(|ws| {
-                    ws.iter()
-                        .any(|w| w == v || similar::compare(w, v).is_some())
-                })
-        })
+        (k == r.key || similar::compare(&r.key, k).is_some())
+            && values.is_none_or(|ws| {
+                ws.iter()
+                    .any(|w| w == v || similar::compare(w, v).is_some())
+            })
     })
 }
 
@@ -599,13 +604,22 @@ pub fn near_misses<'a>(
             fits,
         })
     }
+    let mut judged: FastMap<(&str, &str), bool> = FastMap::default();
     let mut out: Vec<Candidate> = pods
         .into_iter()
         .filter_map(|(n, p)| judge(reqs, "Pod", n, None, &p.metadata.labels))
         .chain(
             templates
                 .into_iter()
-                .filter(|w| concerns(selector, &w.template.metadata.labels))
+                .filter(|w| {
+                    // Templates repeat their labels (a Deployment's and its
+                    // ReplicaSets'): each label is judged once per call.
+                    w.template.metadata.labels.iter().any(|(k, v)| {
+                        *judged
+                            .entry((k.as_str(), v.as_str()))
+                            .or_insert_with(|| label_concerns(reqs, k, v))
+                    })
+                })
                 .filter_map(|w| {
                     judge(
                         reqs,
