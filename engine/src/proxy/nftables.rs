@@ -152,7 +152,7 @@ impl ChainNames {
     }
 }
 
-fn add_set(t: &mut Table, kind: &'static str, name: &str, type_: String, comment: &'static str) {
+fn add_set(t: &mut Table, kind: &'static str, name: &str, type_: Name, comment: &'static str) {
     t.sets.push(nft::Set {
         kind,
         name: name.into(),
@@ -210,7 +210,7 @@ pub fn base(cfg: &ProxyConfig, service_cidrs: &[Cidr]) -> Ruleset {
     let family = cfg.family;
     let addr = addr_type(family);
     let mut t = Table::new(TABLE, ChainOrder::Created);
-    let triple = format!("{addr} . inet_proto . inet_service : verdict");
+    let triple: Name = format!("{addr} . inet_proto . inet_service : verdict").into();
     add_set(&mut t, "set", CLUSTER_IPS, addr.into(), "Active ClusterIPs");
     // Node ports are accepted on the node's primary IP (the nftables
     // proxier's default `--nodeport-addresses primary`); with no node IP

@@ -3,8 +3,9 @@
 //! handles it, in each proxy mode.
 //!
 //! A trace is a walk ([`super::walk`]) of the node's own [`Ruleset`] in
-//! that mode — built only from the pieces of the service ports the packet
-//! can reach, numbered as in the full ruleset — and every hop is a rule,
+//! that mode — its fixed rules, built once per node and borrowed, and over
+//! them ([`Layers`]) only the pieces of the service ports the packet can
+//! reach, numbered as in the full ruleset — and every hop is a rule,
 //! map element, ipset entry or IPVS server that matched, quoted as
 //! `rules` prints it. Before the rules: who sends, what the name resolves
 //! to, which node the packet reaches (and that nothing outside the cluster
@@ -21,7 +22,7 @@
 use super::iptables;
 use super::ipvs;
 use super::nftables;
-use super::ruleset::{Quote, Role, RuleId, Ruleset};
+use super::ruleset::{Layers, Quote, Role, RuleId, Ruleset};
 use super::userspace;
 use super::walk::{self, Dice, End, From, Memory, Packet, Step, Walker};
 use super::{categorize, join_host_port, meant, node_config, Entry, ProxyConfig, ServicePortInfo};
@@ -37,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// The proxy mode a trace or ruleset models.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -403,10 +405,13 @@ pub struct RouteIndex {
     endpoint_nodes: HashSet<String>,
     /// The cluster DNS, which pods ask for Service names.
     zone: ZoneIndex,
-    /// Each node's fixed rules per mode, built on first use: traces copy
-    /// them rather than write them again.
-    bases: RefCell<HashMap<(Mode, String), Ruleset>>,
+    /// Each node's fixed rules per mode, built on first use: every trace
+    /// on the node walks them, none writes them again.
+    bases: RefCell<HashMap<String, Bases>>,
 }
+
+/// A node's fixed rules, per mode built so far.
+type Bases = Vec<(Mode, Arc<Ruleset>)>;
 
 impl RouteIndex {
     pub fn new(state: &State, family: Family, cluster_cidr: Option<Cidr>) -> Self {
@@ -580,99 +585,105 @@ impl RouteIndex {
         Ok(t)
     }
 
-    /// The ruleset a trace walks on the node `cfg` describes: the mode's
-    /// fixed rules and the pieces of the service ports `reach` (indices
-    /// into `ports`, ascending), each numbered as in the node's full
-    /// ruleset.
-    pub fn trace_ruleset(&self, mode: Mode, cfg: &ProxyConfig, reach: &[usize]) -> Ruleset {
+    /// The fixed rules of `mode` on the node `cfg` describes: built on
+    /// the node's first trace in that mode, then shared.
+    fn base(&self, mode: Mode, cfg: &ProxyConfig) -> Arc<Ruleset> {
         let node = cfg.node_name.as_str();
-        let base = || -> Ruleset {
-            let key = (mode, cfg.node_name.clone());
-            if let Some(r) = self.bases.borrow().get(&key) {
-                return r.clone();
+        let built = self.bases.borrow().get(node).and_then(|modes| {
+            modes
+                .iter()
+                .find(|(m, _)| *m == mode)
+                .map(|(_, r)| r.clone())
+        });
+        if let Some(r) = built {
+            return r;
+        }
+        let r = Arc::new(match mode {
+            Mode::Iptables => iptables::base(cfg),
+            Mode::Nftables => nftables::base(cfg, &self.service_cidrs),
+            Mode::Ipvs => {
+                // IPVS service ports add ipset entries and virtual
+                // servers, never rules: the rules are fixed per node.
+                let mut r = ipvs::base(cfg);
+                let flags = ipvs::Flags::new(
+                    &self.ipvs_global,
+                    self.ipvs_node_dependent
+                        .iter()
+                        .filter_map(|i| self.ports.get(*i)),
+                    self.endpoint_nodes.contains(node),
+                    cfg,
+                );
+                ipvs::rules(&mut r, cfg, &flags);
+                r
             }
-            let r = match mode {
-                Mode::Iptables => iptables::base(cfg),
-                Mode::Nftables => nftables::base(cfg, &self.service_cidrs),
-                Mode::Ipvs => {
-                    // IPVS service ports add ipset entries and virtual
-                    // servers, never rules: the rules are fixed per node.
-                    let mut r = ipvs::base(cfg);
-                    let flags = ipvs::Flags::new(
-                        &self.ipvs_global,
-                        self.ipvs_node_dependent
-                            .iter()
-                            .filter_map(|i| self.ports.get(*i)),
-                        self.endpoint_nodes.contains(node),
-                        cfg,
-                    );
-                    ipvs::rules(&mut r, cfg, &flags);
-                    r
-                }
-                Mode::Userspace => userspace::base(cfg),
-            };
-            self.bases.borrow_mut().insert(key, r.clone());
-            r
-        };
-        match mode {
+            Mode::Userspace => userspace::base(cfg),
+        });
+        self.bases
+            .borrow_mut()
+            .entry(node.to_string())
+            .or_default()
+            .push((mode, r.clone()));
+        r
+    }
+
+    /// The ruleset a trace walks on the node `cfg` describes: over the
+    /// mode's fixed rules `base`, the pieces of the service ports `reach`
+    /// (indices into `ports`, ascending), each numbered as in the node's
+    /// full ruleset.
+    pub fn trace_ruleset<'b>(
+        &self,
+        base: &'b Ruleset,
+        cfg: &ProxyConfig,
+        reach: &[usize],
+    ) -> Layers<'b> {
+        let node = cfg.node_name.as_str();
+        let mut l = Layers::over(base);
+        let ports = reach.iter().filter_map(|&i| Some((i, self.ports.get(i)?)));
+        match base.mode {
             Mode::Iptables => {
-                let mut r = base();
-                for &i in reach {
-                    let Some(sp) = self.ports.get(i) else {
-                        continue;
-                    };
-                    skip_to(&mut r, &iptables::SHARED, &self.iptables.before(i, node));
+                for (i, sp) in ports {
+                    skip_to(&mut l, &iptables::SHARED, &self.iptables.before(i, node));
                     let cat = categorize(sp, cfg);
-                    iptables::service_port(&mut r, sp, &cat, cfg, self.large_cluster);
+                    iptables::service_port(l.top_mut(), sp, &cat, cfg, self.large_cluster);
                 }
                 let all = self.iptables.before(self.ports.len(), node);
-                skip_to(&mut r, &iptables::SHARED, &all);
-                iptables::finish(&mut r, cfg);
-                r
+                skip_to(&mut l, &iptables::SHARED, &all);
+                iptables::finish(l.top_mut(), cfg);
             }
             Mode::Nftables => {
-                let mut r = base();
-                for &i in reach {
-                    if let Some(sp) = self.ports.get(i) {
-                        let cat = categorize(sp, cfg);
-                        nftables::service_port(&mut r, sp, &cat, cfg);
-                    }
+                for (_, sp) in ports {
+                    let cat = categorize(sp, cfg);
+                    nftables::service_port(l.top_mut(), sp, &cat, cfg);
                 }
-                r
             }
             Mode::Ipvs => {
-                let mut r = base();
-                for &i in reach {
-                    if let Some(sp) = self.ports.get(i) {
-                        let cat = categorize(sp, cfg);
-                        ipvs::service_port(&mut r, sp, &cat, cfg);
-                    }
+                for (_, sp) in ports {
+                    let cat = categorize(sp, cfg);
+                    ipvs::service_port(l.top_mut(), sp, &cat, cfg);
                 }
-                r
             }
             Mode::Userspace => {
                 let offsets = &self.userspace[usize::from(cfg.node_ip.is_some())];
-                let mut r = base();
-                for &i in reach {
-                    let Some(sp) = self.ports.get(i) else {
-                        continue;
-                    };
-                    skip_to(&mut r, &userspace::SHARED, &offsets.before(i, node));
-                    userspace::service_port(&mut r, sp, cfg);
+                for (i, sp) in ports {
+                    skip_to(&mut l, &userspace::SHARED, &offsets.before(i, node));
+                    userspace::service_port(l.top_mut(), sp, cfg);
                 }
-                r
             }
         }
+        l
     }
 }
 
 /// Advances each shared chain to the index its next rule has in the full
 /// ruleset.
-fn skip_to<const N: usize>(r: &mut Ruleset, shared: &[(&'static str, &str); N], at: &[u32; N]) {
+fn skip_to<const N: usize>(l: &mut Layers, shared: &[(&'static str, &str); N], at: &[u32; N]) {
     for (c, (table, chain)) in shared.iter().enumerate() {
-        let ch = r.table_mut(table).chain_mut(chain);
-        let n = at[c].saturating_sub(ch.next_index());
-        ch.skip(n);
+        let n = at[c].saturating_sub(l.next_index(table, chain));
+        // Writing the chain into the top only when there is something to
+        // skip (or it is new) spares a copy of its name per service port.
+        if n > 0 || l.chain(table, chain).is_none() {
+            l.top_mut().table_mut(table).chain_mut(chain).skip(n);
+        }
     }
 }
 
@@ -976,7 +987,7 @@ impl RouteIndex {
 #[derive(Clone, Copy)]
 struct Run<'a> {
     sp: &'a ServicePortInfo,
-    rs: &'a Ruleset,
+    rs: &'a Layers<'a>,
     cfg: &'a ProxyConfig,
     from: From,
     seed: u64,
@@ -1158,7 +1169,8 @@ impl RouteIndex {
         };
         reach.sort_unstable();
         reach.dedup();
-        let rs = self.trace_ruleset(req.mode, cfg, &reach);
+        let base = self.base(req.mode, cfg);
+        let rs = self.trace_ruleset(&base, cfg, &reach);
 
         let mut packet = Packet {
             proto: sp.proto,
