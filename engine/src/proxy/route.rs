@@ -408,6 +408,9 @@ pub struct RouteIndex {
     /// Each node's fixed rules per mode, built on first use: every trace
     /// on the node walks them, none writes them again.
     bases: RefCell<HashMap<String, Bases>>,
+    /// nftables: each service port's chain and set names, hashed on the
+    /// first trace that reaches it.
+    nft_names: RefCell<HashMap<usize, Arc<nftables::PortNames>>>,
 }
 
 /// A node's fixed rules, per mode built so far.
@@ -541,6 +544,7 @@ impl RouteIndex {
                 .collect(),
             endpoint_nodes,
             bases: RefCell::new(HashMap::new()),
+            nft_names: RefCell::new(HashMap::new()),
             ports,
             vips,
             node_ips,
@@ -626,6 +630,20 @@ impl RouteIndex {
         r
     }
 
+    /// The nftables names of service port `i`, `sp`: of every endpoint
+    /// some node's rules may name (the usable ones).
+    fn nft_names(&self, i: usize, sp: &ServicePortInfo) -> Arc<nftables::PortNames> {
+        if let Some(names) = self.nft_names.borrow().get(&i) {
+            return names.clone();
+        }
+        let names = Arc::new(nftables::PortNames::of(
+            sp,
+            sp.endpoints.iter().filter(|e| e.usable()),
+        ));
+        self.nft_names.borrow_mut().insert(i, names.clone());
+        names
+    }
+
     /// The ruleset a trace walks on the node `cfg` describes: over the
     /// mode's fixed rules `base`, the pieces of the service ports `reach`
     /// (indices into `ports`, ascending), each numbered as in the node's
@@ -651,9 +669,10 @@ impl RouteIndex {
                 iptables::finish(l.top_mut(), cfg);
             }
             Mode::Nftables => {
-                for (_, sp) in ports {
+                for (i, sp) in ports {
+                    let names = self.nft_names(i, sp);
                     let cat = categorize(sp, cfg);
-                    nftables::service_port(l.top_mut(), sp, &cat, cfg);
+                    nftables::service_port(l.top_mut(), sp, &names, &cat, cfg);
                 }
             }
             Mode::Ipvs => {
