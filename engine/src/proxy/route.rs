@@ -31,7 +31,7 @@ use crate::error::Error;
 use crate::hash::fnv1a;
 use crate::hint::Hint;
 use crate::model::service_type;
-use crate::net::{parse_cidr_masked, parse_ip, Cidr, Family};
+use crate::net::{ip_string, parse_cidr_masked, parse_ip, Cidr, Family};
 use crate::objects::NsName;
 use crate::state::State;
 use serde::{Deserialize, Serialize};
@@ -132,7 +132,7 @@ pub struct Addresses {
 impl Addresses {
     fn of(p: &Packet) -> Self {
         Addresses {
-            source: p.src.to_string(),
+            source: ip_string(&p.src),
             destination: join_host_port(&p.dst, p.dport),
         }
     }
@@ -659,13 +659,15 @@ impl RouteIndex {
         let ports = reach.iter().filter_map(|&i| Some((i, self.ports.get(i)?)));
         match base.mode {
             Mode::Iptables => {
+                let fixed = fixed_counts(base, &iptables::SHARED);
                 for (i, sp) in ports {
-                    skip_to(&mut l, &iptables::SHARED, &self.iptables.before(i, node));
+                    let at = self.iptables.before(i, node);
+                    skip_to(l.top_mut(), &iptables::SHARED, &fixed, &at);
                     let cat = categorize(sp, cfg);
                     iptables::service_port(l.top_mut(), sp, &cat, cfg, self.large_cluster);
                 }
                 let all = self.iptables.before(self.ports.len(), node);
-                skip_to(&mut l, &iptables::SHARED, &all);
+                skip_to(l.top_mut(), &iptables::SHARED, &fixed, &all);
                 iptables::finish(l.top_mut(), cfg);
             }
             Mode::Nftables => {
@@ -683,8 +685,10 @@ impl RouteIndex {
             }
             Mode::Userspace => {
                 let offsets = &self.userspace[usize::from(cfg.node_ip.is_some())];
+                let fixed = fixed_counts(base, &userspace::SHARED);
                 for (i, sp) in ports {
-                    skip_to(&mut l, &userspace::SHARED, &offsets.before(i, node));
+                    let at = offsets.before(i, node);
+                    skip_to(l.top_mut(), &userspace::SHARED, &fixed, &at);
                     userspace::service_port(l.top_mut(), sp, cfg);
                 }
             }
@@ -693,16 +697,29 @@ impl RouteIndex {
     }
 }
 
-/// Advances each shared chain to the index its next rule has in the full
-/// ruleset.
-fn skip_to<const N: usize>(l: &mut Layers, shared: &[(&'static str, &str); N], at: &[u32; N]) {
+/// How many rules the fixed rules `base` put in each shared chain: the
+/// top layer's rules of that chain are numbered on from there.
+fn fixed_counts<const N: usize>(base: &Ruleset, shared: &[(&'static str, &str); N]) -> [u32; N] {
+    shared.map(|(table, chain)| {
+        base.table(table)
+            .and_then(|t| t.chain(chain))
+            .map_or(0, |c| c.next_index())
+    })
+}
+
+/// Advances each shared chain of the top layer `top` (over fixed rules
+/// that put `fixed` rules in them) to the index its next rule has in the
+/// full ruleset.
+fn skip_to<const N: usize>(
+    top: &mut Ruleset,
+    shared: &[(&'static str, &str); N],
+    fixed: &[u32; N],
+    at: &[u32; N],
+) {
     for (c, (table, chain)) in shared.iter().enumerate() {
-        let n = at[c].saturating_sub(l.next_index(table, chain));
-        // Writing the chain into the top only when there is something to
-        // skip (or it is new) spares a copy of its name per service port.
-        if n > 0 || l.chain(table, chain).is_none() {
-            l.top_mut().table_mut(table).chain_mut(chain).skip(n);
-        }
+        let ch = top.table_mut(table).chain_mut(chain);
+        let n = at[c].saturating_sub(fixed[c] + ch.next_index());
+        ch.skip(n);
     }
 }
 

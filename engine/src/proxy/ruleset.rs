@@ -474,16 +474,6 @@ impl<'a> Layers<'a> {
         })
     }
 
-    /// The index the next rule of a chain gets in the full ruleset.
-    pub fn next_index(&self, table: &str, chain: &str) -> u32 {
-        let next = |r: &Ruleset| {
-            r.table(table)
-                .and_then(|t| t.chain(chain))
-                .map_or(0, Chain::next_index)
-        };
-        next(self.base) + next(&self.top)
-    }
-
     /// The element of nftables set `set` (in `table`) with this key, and
     /// the set.
     pub fn element(
