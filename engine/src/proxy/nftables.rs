@@ -440,13 +440,13 @@ pub fn service_port(
     let masq: Name = MARK_MASQ.into();
 
     for ep in &cat.reachable {
-        t.declare(&ep_chain(ep));
+        t.declare_shared(&ep_chain(ep));
     }
     if plan.uses_cluster_chain {
-        t.declare(&ch.service);
+        t.declare_shared(&ch.service);
     }
     if plan.uses_local_chain {
-        t.declare(&ch.local);
+        t.declare_shared(&ch.local);
     }
     let internal = if sp.internal_policy_local {
         &ch.local
@@ -459,7 +459,7 @@ pub fn service_port(
         &ch.service
     };
     if plan.uses_external_chain {
-        t.declare(&ch.external);
+        t.declare_shared(&ch.external);
     }
     let no_endpoint_verdict = if !plan.has_endpoints {
         Verdict::Goto(REJECT_CHAIN.into())
@@ -490,7 +490,7 @@ pub fn service_port(
         }
     }
     if plan.uses_fw_chain {
-        t.declare(&ch.firewall);
+        t.declare_shared(&ch.firewall);
     }
     for lb in &sp.load_balancer_ips {
         let key = Key::AddrProtoPort(*lb, proto, port);

@@ -242,6 +242,16 @@ impl Table {
         self.chain_mut(name);
     }
 
+    /// Declares the chain `name`, sharing the name rather than copying
+    /// it: a service port's chains are named once, for every ruleset
+    /// that holds them.
+    pub fn declare_shared(&mut self, name: &Name) {
+        if !self.index.contains_key(&**name) {
+            self.index.insert(name.clone(), self.chains.len());
+            self.chains.push(Chain::new(name.clone()));
+        }
+    }
+
     pub fn add(&mut self, chain: &str, rule: Rule) {
         self.chain_mut(chain).push(rule);
     }
