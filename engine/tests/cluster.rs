@@ -68,6 +68,34 @@ fn loading_a_file_again_replaces_what_it_gave() {
 }
 
 #[test]
+fn a_syntax_error_stays_in_its_document() {
+    // As kubectl splits a file at its `---` lines before decoding: the
+    // documents around a broken one still load, and the error is at its
+    // line in the file.
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\nkind: Pod\nmetadata: {name: [b}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: c}\n";
+    let mut c = Cluster::new(Config::default());
+    let opts = LoadOptions::named("pods.yaml");
+    let r = c.load(text, &opts);
+    let names: Vec<&str> = r.objects.iter().map(|k| k.name.as_str()).collect();
+    assert_eq!(names, ["a", "c"]);
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert_eq!(r.errors[0].line, Some(6));
+    // An object starts at its document's `---`.
+    assert_eq!(
+        c.origin("Pod", "default", "c").and_then(|o| o.line),
+        Some(7)
+    );
+    // Mended in place: the mended document joins the others.
+    let r = c.load(text.replace("[b", "b"), &opts);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.objects.len(), 3);
+    assert_eq!(
+        c.origin("Pod", "default", "b").and_then(|o| o.line),
+        Some(4)
+    );
+}
+
+#[test]
 fn positions_in_utf16_for_editors() {
     let mut c = Cluster::new(Config::default());
     // `é` and `😀` are one char each; the emoji is two UTF-16 units.

@@ -39,7 +39,7 @@ use crate::env::{self, Environment};
 use crate::error::Error;
 use crate::explain::Diagnostic;
 use crate::field::{ObjectError, UnknownField};
-use crate::load::{self, Ignored, Input, LoadError};
+use crate::load::{self, Ignored, Input, LoadError, PartCache};
 use crate::model::{Object, ObjectKey};
 use crate::net::{parse_ip, Cidr, Family};
 use crate::objects::{NsName, Origin};
@@ -99,7 +99,14 @@ struct FileState {
     name: String,
     errors: Vec<LoadError>,
     ignored: Vec<Ignored>,
+    /// What each part of the file's YAML gave, for the next load of it.
+    parts: PartCache,
 }
+
+/// The largest text whose parts are kept for its next load: what people
+/// edit (a playground's buffer, a docs page). A bulk dump is loaded once,
+/// and a second copy of what it gave would only double its memory.
+const CACHED_TEXT_MAX: usize = 4 << 20;
 
 /// The origin of objects given to [`Cluster::apply`].
 const APPLIED: &str = "<applied>";
@@ -138,13 +145,21 @@ impl Cluster {
     pub fn load<'t>(&mut self, text: impl Into<Cow<'t, str>>, opts: &LoadOptions) -> LoadReport {
         let text = text.into();
         let limits = self.engine.config().limits();
-        let mut loaded = load::load(
-            &[Input {
-                name: &opts.filename,
-                text: &text,
-            }],
-            &limits,
-        );
+        let input = Input {
+            name: &opts.filename,
+            text: &text,
+        };
+        let mut parts = self
+            .files
+            .iter_mut()
+            .find(|f| f.name == opts.filename)
+            .map(|f| std::mem::take(&mut f.parts))
+            .unwrap_or_default();
+        let mut loaded = if text.len() <= CACHED_TEXT_MAX {
+            load::load_cached(&input, &limits, &mut parts)
+        } else {
+            load::load(&[input], &limits)
+        };
         if opts.columns == Columns::Utf16 {
             let utf16 = |line: Option<usize>, column: Option<usize>| match (line, column) {
                 (Some(l), Some(c)) => Some(load::utf16_column(&text, l, c)),
@@ -177,7 +192,7 @@ impl Cluster {
                 e.namespace = ns.unwrap_or(crate::model::DEFAULT_NAMESPACE).to_string();
             }
         }
-        self.replace_file(&opts.filename, loaded)
+        self.replace_file(&opts.filename, loaded, parts)
     }
 
     /// [`Cluster::load`] for bytes: UTF-8, or UTF-16 with a byte order
@@ -205,12 +220,17 @@ impl Cluster {
                     }],
                     ..Default::default()
                 };
-                self.replace_file(&opts.filename, loaded)
+                self.replace_file(&opts.filename, loaded, PartCache::default())
             }
         }
     }
 
-    fn replace_file(&mut self, name: &str, mut loaded: load::Loaded) -> LoadReport {
+    fn replace_file(
+        &mut self,
+        name: &str,
+        mut loaded: load::Loaded,
+        parts: PartCache,
+    ) -> LoadReport {
         self.stamp(&mut loaded.objects);
         let keys: Vec<ObjectKey> = loaded
             .objects
@@ -254,6 +274,7 @@ impl Cluster {
                     name: name.to_string(),
                     errors: loaded.errors.clone(),
                     ignored: loaded.ignored.clone(),
+                    parts,
                 },
             );
         } else {
@@ -261,6 +282,7 @@ impl Cluster {
                 name: name.to_string(),
                 errors: loaded.errors.clone(),
                 ignored: loaded.ignored.clone(),
+                parts,
             });
         }
         changes.extend(self.engine.apply_all(objects));

@@ -10,6 +10,7 @@
 //! [`UnknownField`]s, at the key's line and column.
 
 mod object;
+mod parts;
 pub mod schema;
 mod unknown;
 pub mod yaml;
@@ -18,11 +19,13 @@ use crate::field::{go_quote, FieldError, ObjectError, UnknownField, DECODING};
 use crate::model::{Object, ObjectKey};
 use crate::objects::Origin;
 use object::{AnyObject, Unknown};
+pub use parts::PartCache;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::fmt;
 use unknown::{Found, Step};
 pub use yaml::Limits;
+use yaml::Spent;
 
 /// One input: a name for messages (a file path, `<stdin>`) and its text.
 #[derive(Debug, Clone, Copy)]
@@ -144,8 +147,18 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, (usize, usize, String)> {
 pub fn load(inputs: &[Input], limits: &Limits) -> Loaded {
     let mut out = Loaded::default();
     for input in inputs {
-        load_one(input, limits, &mut out);
+        load_one(input, limits, &mut out, None);
     }
+    out
+}
+
+/// Loads one input that was loaded before with `cache`: the parts of a
+/// YAML stream that are as they were are taken from the cache, the others
+/// parsed; the cache then holds this text's parts. The result is what
+/// [`load`] gives.
+pub fn load_cached(input: &Input, limits: &Limits, cache: &mut PartCache) -> Loaded {
+    let mut out = Loaded::default();
+    load_one(input, limits, &mut out, Some(cache));
     out
 }
 
@@ -195,7 +208,7 @@ pub fn load_str(name: &str, text: &str, limits: &Limits) -> Loaded {
     load(&[Input { name, text }], limits)
 }
 
-fn load_one(input: &Input, limits: &Limits, out: &mut Loaded) {
+fn load_one(input: &Input, limits: &Limits, out: &mut Loaded, cache: Option<&mut PartCache>) {
     let err = |line: Option<usize>, column: Option<usize>, message: String| LoadError {
         file: input.name.to_string(),
         line,
@@ -227,7 +240,7 @@ fn load_one(input: &Input, limits: &Limits, out: &mut Loaded) {
     if looks_like_json(text) {
         load_json(text, &mut sink);
     } else {
-        load_yaml(text, limits, &mut sink);
+        load_yaml_parts(text, limits, &mut sink, cache);
     }
 }
 
@@ -737,22 +750,139 @@ fn json_message(e: &serde_json::Error) -> String {
     }
 }
 
-fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink) {
-    let docs = match yaml::parse_documents(text, limits) {
-        Ok(d) => d,
+/// Loads a YAML stream part by part ([`parts`]), each from what the parts
+/// before it spent of the input's budgets. A part the cache holds is taken
+/// from it when, from here, it stays within those budgets: parsed again, it
+/// would give the same.
+fn load_yaml_parts(
+    text: &str,
+    limits: &Limits,
+    sink: &mut Sink,
+    mut cache: Option<&mut PartCache>,
+) {
+    let mut old = cache.as_deref_mut().map(std::mem::take);
+    let mut new = PartCache::default();
+    let mut spent = Spent::default();
+    for part in parts::split(text) {
+        let count = sink.count;
+        let fits = |p: &parts::PartLoad| {
+            spent.and(p.spent).within(limits) && count.saturating_add(p.objects) <= sink.max
+        };
+        // A part given twice is parsed once.
+        let kept = match new.get(part.text).filter(|p| fits(p)) {
+            Some(p) => Some(p.clone()),
+            None => old.as_mut().and_then(|c| c.take(part.text)).filter(fits),
+        };
+        let (load, go_on) = match kept {
+            Some(p) => (p, true),
+            None => load_part(part.text, limits, sink, spent),
+        };
+        spent = spent.and(load.spent);
+        sink.count += load.objects;
+        let loaded = if old.is_some() && go_on {
+            let loaded = load.loaded.clone();
+            new.put(part.text, load);
+            loaded
+        } else {
+            load.loaded
+        };
+        append_shifted(sink.out, loaded, part.lines_before);
+        if !go_on {
+            break;
+        }
+    }
+    if let Some(cache) = cache {
+        *cache = new;
+    }
+}
+
+/// Parses and decodes one part, its lines counted from its own first line;
+/// false when a budget of the input ran out (nothing after it is read).
+fn load_part(text: &str, limits: &Limits, sink: &Sink, before: Spent) -> (parts::PartLoad, bool) {
+    let mut loaded = Loaded::default();
+    let mut part = Sink {
+        file: sink.file,
+        origin_file: std::sync::Arc::clone(&sink.origin_file),
+        out: &mut loaded,
+        count: sink.count,
+        max: sink.max,
+        cursor: TextCursor::default(),
+    };
+    let (after, go_on) = load_yaml(text, limits, &mut part, before);
+    let objects = part.count - sink.count;
+    let spent = Spent {
+        nodes: after.nodes - before.nodes,
+        alias_nodes: after.alias_nodes - before.alias_nodes,
+        documents: after.documents - before.documents,
+    };
+    let load = parts::PartLoad {
+        loaded,
+        spent,
+        objects,
+    };
+    (load, go_on)
+}
+
+/// Appends what a part gave, its lines moved down by `lines` (the part's
+/// place in the text).
+fn append_shifted(out: &mut Loaded, mut part: Loaded, lines: usize) {
+    if lines > 0 {
+        let shift = |l: &mut Option<usize>| {
+            if let Some(l) = l {
+                *l += lines;
+            }
+        };
+        for (_, origin) in &mut part.objects {
+            shift(&mut origin.line);
+        }
+        for i in &mut part.ignored {
+            shift(&mut i.origin.line);
+        }
+        for e in &mut part.errors {
+            shift(&mut e.line);
+        }
+        for u in &mut part.unknown_fields {
+            shift(&mut u.error.line);
+            if let Some(o) = &mut u.error.origin {
+                shift(&mut o.line);
+            }
+        }
+    }
+    if out.objects.is_empty()
+        && out.errors.is_empty()
+        && out.ignored.is_empty()
+        && out.unknown_fields.is_empty()
+    {
+        *out = part;
+        return;
+    }
+    out.objects.append(&mut part.objects);
+    out.ignored.append(&mut part.ignored);
+    out.errors.append(&mut part.errors);
+    out.unknown_fields.append(&mut part.unknown_fields);
+}
+
+/// Loads one part of a YAML stream into `sink`, from what earlier parts
+/// spent; returns what has been spent with it, and false when a budget of
+/// the input ran out.
+fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink, spent: Spent) -> (Spent, bool) {
+    let parsed = match yaml::parse_stream(text, limits, spent) {
+        Ok(p) => p,
         Err(e) => {
             let (l, c) = e
+                .error
                 .pos
                 .map_or((None, None), |p| (Some(p.line), Some(p.column)));
-            sink.error(l, c, e.message);
-            return;
+            sink.error(l, c, e.error.message);
+            return (e.spent, !e.exhausted);
         }
     };
-    for doc in docs {
+    let spent = parsed.spent;
+    for doc in parsed.documents {
         match yaml::from_node::<Option<AnyObject>>(&doc.root) {
             Ok(Some(obj)) => {
                 if !sink.take(obj, Some(doc.pos.line), None, None, Place::Yaml(&doc.root)) {
-                    return;
+                    return (spent, false);
                 }
             }
             Ok(None) => {}
@@ -767,7 +897,7 @@ fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink) {
                                 let path = Some(format!("items[{i}]"));
                                 let place = Place::Yaml(item);
                                 if !sink.take(obj, Some(item.pos.line), path, item_kind, place) {
-                                    return;
+                                    return (spent, false);
                                 }
                             }
                             Ok(None) => {}
@@ -779,6 +909,7 @@ fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink) {
             },
         }
     }
+    (spent, true)
 }
 
 /// Reports a decode error at its position, or at `fallback`'s line.

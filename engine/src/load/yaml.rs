@@ -253,17 +253,87 @@ impl de::Error for YamlError {
 /// Empty documents (a trailing `---`, a document of only comments) are
 /// dropped. Any error aborts the whole stream.
 pub fn parse_documents(src: &str, limits: &Limits) -> Result<Vec<Document>, YamlError> {
+    parse_stream(src, limits, Spent::default())
+        .map(|p| p.documents)
+        .map_err(|e| e.error)
+}
+
+/// What the parse of a stream spent of the budgets [`Limits`] sets for a
+/// whole input. An input split into parts is parsed one part at a time,
+/// each starting from what the parts before it spent, so the budgets hold
+/// for the input as a whole.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Spent {
+    pub nodes: usize,
+    pub alias_nodes: usize,
+    /// Non-empty documents.
+    pub documents: usize,
+}
+
+impl Spent {
+    /// What `self` and then `more` spend together.
+    pub fn and(self, more: Spent) -> Spent {
+        Spent {
+            nodes: self.nodes.saturating_add(more.nodes),
+            alias_nodes: self.alias_nodes.saturating_add(more.alias_nodes),
+            documents: self.documents.saturating_add(more.documents),
+        }
+    }
+
+    /// Whether this much is within the limits.
+    pub fn within(self, limits: &Limits) -> bool {
+        self.nodes <= limits.max_nodes
+            && self.alias_nodes <= limits.max_alias_expansion
+            && self.documents <= limits.max_documents
+    }
+}
+
+/// A stream's documents and what parsing them spent.
+#[derive(Debug)]
+pub struct Parsed {
+    pub documents: Vec<Document>,
+    pub spent: Spent,
+}
+
+/// Why a stream did not parse.
+#[derive(Debug)]
+pub struct StreamError {
+    pub error: YamlError,
+    /// A budget of the whole input ran out: nothing after is read.
+    pub exhausted: bool,
+    /// What was spent up to the error.
+    pub spent: Spent,
+}
+
+/// [`parse_documents`], starting from what earlier parts of the same
+/// input spent.
+pub fn parse_stream(src: &str, limits: &Limits, spent: Spent) -> Result<Parsed, StreamError> {
     if src.len() > limits.max_bytes {
-        return Err(YamlError {
-            pos: None,
-            message: format!(
-                "input is {} bytes, more than the limit of {} bytes",
-                src.len(),
-                limits.max_bytes
-            ),
+        return Err(StreamError {
+            error: YamlError {
+                pos: None,
+                message: format!(
+                    "input is {} bytes, more than the limit of {} bytes",
+                    src.len(),
+                    limits.max_bytes
+                ),
+            },
+            exhausted: true,
+            spent,
         });
     }
-    Builder::new(src, limits).run()
+    let mut b = Builder::new(src, limits, spent);
+    match b.run() {
+        Ok(()) => Ok(Parsed {
+            spent: b.spent(),
+            documents: b.docs,
+        }),
+        Err(error) => Err(StreamError {
+            error,
+            exhausted: b.exhausted,
+            spent: b.spent(),
+        }),
+    }
 }
 
 /// A finished node plus what alias accounting needs to know about it.
@@ -326,25 +396,39 @@ struct Builder<'s> {
     root: Option<Built>,
     doc_pos: Pos,
     docs: Vec<Document>,
+    /// Documents of earlier parts of the input.
+    earlier_docs: usize,
+    /// A budget of the whole input ran out.
+    exhausted: bool,
 }
 
 impl<'s> Builder<'s> {
-    fn new(src: &'s str, limits: &Limits) -> Self {
+    fn new(src: &'s str, limits: &Limits, spent: Spent) -> Self {
         Builder {
             src,
             limits: *limits,
             depth_limit: limits.max_depth.min(MAX_DEPTH_CAP),
-            nodes: 0,
-            alias_nodes: 0,
+            nodes: spent.nodes,
+            alias_nodes: spent.alias_nodes,
             anchors: BTreeMap::new(),
             stack: Vec::new(),
             root: None,
             doc_pos: Pos { line: 1, column: 1 },
             docs: Vec::new(),
+            earlier_docs: spent.documents,
+            exhausted: false,
         }
     }
 
-    fn run(mut self) -> Result<Vec<Document>, YamlError> {
+    fn spent(&self) -> Spent {
+        Spent {
+            nodes: self.nodes,
+            alias_nodes: self.alias_nodes,
+            documents: self.earlier_docs.saturating_add(self.docs.len()),
+        }
+    }
+
+    fn run(&mut self) -> Result<(), YamlError> {
         let mut parser = Parser::new_from_str(self.src);
         loop {
             let (event, span) = match parser.next_event() {
@@ -396,7 +480,7 @@ impl<'s> Builder<'s> {
                 Event::SequenceEnd | Event::MappingEnd => self.close(pos)?,
             }
         }
-        Ok(self.docs)
+        Ok(())
     }
 
     fn scan_error(&self, e: &ScanError) -> YamlError {
@@ -431,6 +515,7 @@ impl<'s> Builder<'s> {
     fn count_nodes(&mut self, n: usize, pos: Pos) -> Result<(), YamlError> {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > self.limits.max_nodes {
+            self.exhausted = true;
             return Err(YamlError::new(
                 pos,
                 format!("more than {} nodes", self.limits.max_nodes),
@@ -498,6 +583,7 @@ impl<'s> Builder<'s> {
         // Check every budget before cloning anything.
         self.alias_nodes = self.alias_nodes.saturating_add(count);
         if self.alias_nodes > self.limits.max_alias_expansion {
+            self.exhausted = true;
             return Err(YamlError::new(
                 pos,
                 format!(
@@ -566,7 +652,8 @@ impl<'s> Builder<'s> {
         if root.empty {
             return Ok(());
         }
-        if self.docs.len() >= self.limits.max_documents {
+        if self.spent().documents >= self.limits.max_documents {
+            self.exhausted = true;
             return Err(YamlError::new(
                 self.doc_pos,
                 format!("more than {} documents", self.limits.max_documents),

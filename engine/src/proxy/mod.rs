@@ -23,7 +23,7 @@ pub mod userspace;
 pub mod walk;
 
 use crate::model::{EndpointHints, EndpointSlice, ForZone, Service, LABEL_ZONE};
-use crate::net::{parse_cidr_masked, parse_ip, Cidr, Family};
+use crate::net::{parse_cidr_masked, parse_ip, push_decimal, push_ip, Cidr, Family};
 use crate::objects::NsName;
 use crate::state::State;
 use ruleset::{Name, Ruleset};
@@ -174,10 +174,17 @@ pub fn sort_ports(ports: &mut [&ServicePortInfo]) {
 
 /// `ip:port`, bracketing IPv6.
 pub fn join_host_port(ip: &IpAddr, port: u16) -> String {
-    match ip {
-        IpAddr::V4(v4) => format!("{v4}:{port}"),
-        IpAddr::V6(v6) => format!("[{v6}]:{port}"),
+    let mut s = String::with_capacity(21);
+    if ip.is_ipv6() {
+        s.push('[');
+        push_ip(&mut s, ip);
+        s.push(']');
+    } else {
+        push_ip(&mut s, ip);
     }
+    s.push(':');
+    push_decimal(&mut s, u32::from(port));
+    s
 }
 
 /// One port of one Service, as kube-proxy's service change tracker holds

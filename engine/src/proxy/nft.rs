@@ -208,7 +208,7 @@ pub struct Set {
     /// `set` or `map`.
     pub kind: &'static str,
     pub name: Name,
-    pub type_: String,
+    pub type_: Name,
     pub flags: Option<&'static str>,
     pub timeout: Option<u32>,
     pub comment: Option<&'static str>,

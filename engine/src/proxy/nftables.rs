@@ -25,8 +25,8 @@ use super::nft::{self, duration, Element, Expr, Key, Verdict};
 use super::route::Mode;
 use super::ruleset::{ip_x, ChainOrder, Name, Role, Ruleset, Spans, Table};
 use super::{categorize, Categorized, EndpointInfo, Entry, ProxyConfig, ServicePortInfo};
+use crate::hash::FastMap;
 use crate::net::{Cidr, Family};
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -152,7 +152,57 @@ impl ChainNames {
     }
 }
 
-fn add_set(t: &mut Table, kind: &'static str, name: &str, type_: String, comment: &'static str) {
+/// The chain and set names of one service port and of its endpoints,
+/// hashed once: a sync names each service port once, and the route index
+/// keeps a service port's names for every trace that reaches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortNames {
+    pub chains: ChainNames,
+    /// Each endpoint's chain and affinity set, by `ip:port`.
+    endpoints: FastMap<Name, (Name, Name)>,
+}
+
+impl PortNames {
+    /// The names of `sp` and of `endpoints` (those its chains may name).
+    pub fn of<'e>(
+        sp: &ServicePortInfo,
+        endpoints: impl IntoIterator<Item = &'e EndpointInfo>,
+    ) -> Self {
+        let endpoints = endpoints
+            .into_iter()
+            .map(|ep| {
+                let base = endpoint_chain_base(sp, ep);
+                (
+                    ep.addr_name(),
+                    (
+                        format!("endpoint-{base}").into(),
+                        format!("affinity-{base}").into(),
+                    ),
+                )
+            })
+            .collect();
+        PortNames {
+            chains: ChainNames::of(sp),
+            endpoints,
+        }
+    }
+
+    /// The chain and affinity set of `ep`.
+    fn endpoint(&self, sp: &ServicePortInfo, ep: &EndpointInfo) -> (Name, Name) {
+        match self.endpoints.get(ep.addr()) {
+            Some(names) => names.clone(),
+            None => {
+                let base = endpoint_chain_base(sp, ep);
+                (
+                    format!("endpoint-{base}").into(),
+                    format!("affinity-{base}").into(),
+                )
+            }
+        }
+    }
+}
+
+fn add_set(t: &mut Table, kind: &'static str, name: &str, type_: Name, comment: &'static str) {
     t.sets.push(nft::Set {
         kind,
         name: name.into(),
@@ -183,7 +233,8 @@ pub fn sync_ruleset(
     super::sort_ports(&mut order);
     for sp in order {
         let cat = categorize(sp, cfg);
-        service_port(&mut r, sp, &cat, cfg);
+        let names = PortNames::of(sp, cat.reachable.iter().copied());
+        service_port(&mut r, sp, &names, &cat, cfg);
     }
     r
 }
@@ -210,7 +261,7 @@ pub fn base(cfg: &ProxyConfig, service_cidrs: &[Cidr]) -> Ruleset {
     let family = cfg.family;
     let addr = addr_type(family);
     let mut t = Table::new(TABLE, ChainOrder::Created);
-    let triple = format!("{addr} . inet_proto . inet_service : verdict");
+    let triple: Name = format!("{addr} . inet_proto . inet_service : verdict").into();
     add_set(&mut t, "set", CLUSTER_IPS, addr.into(), "Active ClusterIPs");
     // Node ports are accepted on the node's primary IP (the nftables
     // proxier's default `--nodeport-addresses primary`); with no node IP
@@ -365,55 +416,37 @@ pub fn base(cfg: &ProxyConfig, service_cidrs: &[Cidr]) -> Ruleset {
     Ruleset::new(Mode::Nftables, family, vec![t])
 }
 
-/// Appends one service port's map elements, chains and affinity sets.
-pub fn service_port(r: &mut Ruleset, sp: &ServicePortInfo, cat: &Categorized, cfg: &ProxyConfig) {
+/// Appends one service port's map elements, chains and affinity sets,
+/// named by `names`.
+pub fn service_port(
+    r: &mut Ruleset,
+    sp: &ServicePortInfo,
+    names: &PortNames,
+    cat: &Categorized,
+    cfg: &ProxyConfig,
+) {
     // The endpoint/policy decisions are the iptables proxier's; only the
     // names and the syntax differ.
     let plan = Plan::new(sp, cat);
-    let ch = ChainNames::of(sp);
+    let ch = &names.chains;
     let proto = sp.proto;
     let port = sp.port;
     let svc: Name = sp.name_string().into();
     let family = cfg.family;
     let t = r.table_mut(TABLE);
-    // Each endpoint's chain and affinity set, hashed once.
-    let names: HashMap<&str, (Name, Name)> = cat
-        .reachable
-        .iter()
-        .map(|ep| {
-            let base = endpoint_chain_base(sp, ep);
-            (
-                ep.addr(),
-                (
-                    format!("endpoint-{base}").into(),
-                    format!("affinity-{base}").into(),
-                ),
-            )
-        })
-        .collect();
     // Every endpoint a chain names is reachable, so it has its names.
-    let ep_chain = |ep: &EndpointInfo| -> Name {
-        names.get(ep.addr()).map_or_else(
-            || format!("endpoint-{}", endpoint_chain_base(sp, ep)).into(),
-            |(c, _)| c.clone(),
-        )
-    };
-    let affinity_set = |ep: &EndpointInfo| -> Name {
-        names.get(ep.addr()).map_or_else(
-            || format!("affinity-{}", endpoint_chain_base(sp, ep)).into(),
-            |(_, a)| a.clone(),
-        )
-    };
+    let ep_chain = |ep: &EndpointInfo| -> Name { names.endpoint(sp, ep).0 };
+    let affinity_set = |ep: &EndpointInfo| -> Name { names.endpoint(sp, ep).1 };
     let masq: Name = MARK_MASQ.into();
 
     for ep in &cat.reachable {
-        t.declare(&ep_chain(ep));
+        t.declare_shared(&ep_chain(ep));
     }
     if plan.uses_cluster_chain {
-        t.declare(&ch.service);
+        t.declare_shared(&ch.service);
     }
     if plan.uses_local_chain {
-        t.declare(&ch.local);
+        t.declare_shared(&ch.local);
     }
     let internal = if sp.internal_policy_local {
         &ch.local
@@ -426,7 +459,7 @@ pub fn service_port(r: &mut Ruleset, sp: &ServicePortInfo, cat: &Categorized, cf
         &ch.service
     };
     if plan.uses_external_chain {
-        t.declare(&ch.external);
+        t.declare_shared(&ch.external);
     }
     let no_endpoint_verdict = if !plan.has_endpoints {
         Verdict::Goto(REJECT_CHAIN.into())
@@ -457,7 +490,7 @@ pub fn service_port(r: &mut Ruleset, sp: &ServicePortInfo, cat: &Categorized, cf
         }
     }
     if plan.uses_fw_chain {
-        t.declare(&ch.firewall);
+        t.declare_shared(&ch.firewall);
     }
     for lb in &sp.load_balancer_ips {
         let key = Key::AddrProtoPort(*lb, proto, port);

@@ -3,8 +3,9 @@
 //! handles it, in each proxy mode.
 //!
 //! A trace is a walk ([`super::walk`]) of the node's own [`Ruleset`] in
-//! that mode — built only from the pieces of the service ports the packet
-//! can reach, numbered as in the full ruleset — and every hop is a rule,
+//! that mode — its fixed rules, built once per node and borrowed, and over
+//! them ([`Layers`]) only the pieces of the service ports the packet can
+//! reach, numbered as in the full ruleset — and every hop is a rule,
 //! map element, ipset entry or IPVS server that matched, quoted as
 //! `rules` prints it. Before the rules: who sends, what the name resolves
 //! to, which node the packet reaches (and that nothing outside the cluster
@@ -21,7 +22,7 @@
 use super::iptables;
 use super::ipvs;
 use super::nftables;
-use super::ruleset::{Quote, Role, RuleId, Ruleset};
+use super::ruleset::{Layers, Quote, Role, RuleId, Ruleset};
 use super::userspace;
 use super::walk::{self, Dice, End, From, Memory, Packet, Step, Walker};
 use super::{categorize, join_host_port, meant, node_config, Entry, ProxyConfig, ServicePortInfo};
@@ -30,13 +31,15 @@ use crate::error::Error;
 use crate::hash::fnv1a;
 use crate::hint::Hint;
 use crate::model::service_type;
-use crate::net::{parse_cidr_masked, parse_ip, Cidr, Family};
+use crate::net::{ip_string, parse_cidr_masked, parse_ip, push_decimal, Cidr, Family};
 use crate::objects::NsName;
 use crate::state::State;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// The proxy mode a trace or ruleset models.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -130,7 +133,7 @@ pub struct Addresses {
 impl Addresses {
     fn of(p: &Packet) -> Self {
         Addresses {
-            source: p.src.to_string(),
+            source: ip_string(&p.src),
             destination: join_host_port(&p.dst, p.dport),
         }
     }
@@ -403,10 +406,16 @@ pub struct RouteIndex {
     endpoint_nodes: HashSet<String>,
     /// The cluster DNS, which pods ask for Service names.
     zone: ZoneIndex,
-    /// Each node's fixed rules per mode, built on first use: traces copy
-    /// them rather than write them again.
-    bases: RefCell<HashMap<(Mode, String), Ruleset>>,
+    /// Each node's fixed rules per mode, built on first use: every trace
+    /// on the node walks them, none writes them again.
+    bases: RefCell<HashMap<String, Bases>>,
+    /// nftables: each service port's chain and set names, hashed on the
+    /// first trace that reaches it.
+    nft_names: RefCell<HashMap<usize, Arc<nftables::PortNames>>>,
 }
+
+/// A node's fixed rules, per mode built so far.
+type Bases = Vec<(Mode, Arc<Ruleset>)>;
 
 impl RouteIndex {
     pub fn new(state: &State, family: Family, cluster_cidr: Option<Cidr>) -> Self {
@@ -536,6 +545,7 @@ impl RouteIndex {
                 .collect(),
             endpoint_nodes,
             bases: RefCell::new(HashMap::new()),
+            nft_names: RefCell::new(HashMap::new()),
             ports,
             vips,
             node_ips,
@@ -580,98 +590,136 @@ impl RouteIndex {
         Ok(t)
     }
 
-    /// The ruleset a trace walks on the node `cfg` describes: the mode's
-    /// fixed rules and the pieces of the service ports `reach` (indices
-    /// into `ports`, ascending), each numbered as in the node's full
-    /// ruleset.
-    pub fn trace_ruleset(&self, mode: Mode, cfg: &ProxyConfig, reach: &[usize]) -> Ruleset {
+    /// The fixed rules of `mode` on the node `cfg` describes: built on
+    /// the node's first trace in that mode, then shared.
+    fn base(&self, mode: Mode, cfg: &ProxyConfig) -> Arc<Ruleset> {
         let node = cfg.node_name.as_str();
-        let base = || -> Ruleset {
-            let key = (mode, cfg.node_name.clone());
-            if let Some(r) = self.bases.borrow().get(&key) {
-                return r.clone();
+        let built = self.bases.borrow().get(node).and_then(|modes| {
+            modes
+                .iter()
+                .find(|(m, _)| *m == mode)
+                .map(|(_, r)| r.clone())
+        });
+        if let Some(r) = built {
+            return r;
+        }
+        let r = Arc::new(match mode {
+            Mode::Iptables => iptables::base(cfg),
+            Mode::Nftables => nftables::base(cfg, &self.service_cidrs),
+            Mode::Ipvs => {
+                // IPVS service ports add ipset entries and virtual
+                // servers, never rules: the rules are fixed per node.
+                let mut r = ipvs::base(cfg);
+                let flags = ipvs::Flags::new(
+                    &self.ipvs_global,
+                    self.ipvs_node_dependent
+                        .iter()
+                        .filter_map(|i| self.ports.get(*i)),
+                    self.endpoint_nodes.contains(node),
+                    cfg,
+                );
+                ipvs::rules(&mut r, cfg, &flags);
+                r
             }
-            let r = match mode {
-                Mode::Iptables => iptables::base(cfg),
-                Mode::Nftables => nftables::base(cfg, &self.service_cidrs),
-                Mode::Ipvs => {
-                    // IPVS service ports add ipset entries and virtual
-                    // servers, never rules: the rules are fixed per node.
-                    let mut r = ipvs::base(cfg);
-                    let flags = ipvs::Flags::new(
-                        &self.ipvs_global,
-                        self.ipvs_node_dependent
-                            .iter()
-                            .filter_map(|i| self.ports.get(*i)),
-                        self.endpoint_nodes.contains(node),
-                        cfg,
-                    );
-                    ipvs::rules(&mut r, cfg, &flags);
-                    r
-                }
-                Mode::Userspace => userspace::base(cfg),
-            };
-            self.bases.borrow_mut().insert(key, r.clone());
-            r
-        };
-        match mode {
+            Mode::Userspace => userspace::base(cfg),
+        });
+        self.bases
+            .borrow_mut()
+            .entry(node.to_string())
+            .or_default()
+            .push((mode, r.clone()));
+        r
+    }
+
+    /// The nftables names of service port `i`, `sp`: of every endpoint
+    /// some node's rules may name (the usable ones).
+    fn nft_names(&self, i: usize, sp: &ServicePortInfo) -> Arc<nftables::PortNames> {
+        if let Some(names) = self.nft_names.borrow().get(&i) {
+            return names.clone();
+        }
+        let names = Arc::new(nftables::PortNames::of(
+            sp,
+            sp.endpoints.iter().filter(|e| e.usable()),
+        ));
+        self.nft_names.borrow_mut().insert(i, names.clone());
+        names
+    }
+
+    /// The ruleset a trace walks on the node `cfg` describes: over the
+    /// mode's fixed rules `base`, the pieces of the service ports `reach`
+    /// (indices into `ports`, ascending), each numbered as in the node's
+    /// full ruleset.
+    pub fn trace_ruleset<'b>(
+        &self,
+        base: &'b Ruleset,
+        cfg: &ProxyConfig,
+        reach: &[usize],
+    ) -> Layers<'b> {
+        let node = cfg.node_name.as_str();
+        let mut l = Layers::over(base);
+        let ports = reach.iter().filter_map(|&i| Some((i, self.ports.get(i)?)));
+        match base.mode {
             Mode::Iptables => {
-                let mut r = base();
-                for &i in reach {
-                    let Some(sp) = self.ports.get(i) else {
-                        continue;
-                    };
-                    skip_to(&mut r, &iptables::SHARED, &self.iptables.before(i, node));
+                let fixed = fixed_counts(base, &iptables::SHARED);
+                for (i, sp) in ports {
+                    let at = self.iptables.before(i, node);
+                    skip_to(l.top_mut(), &iptables::SHARED, &fixed, &at);
                     let cat = categorize(sp, cfg);
-                    iptables::service_port(&mut r, sp, &cat, cfg, self.large_cluster);
+                    iptables::service_port(l.top_mut(), sp, &cat, cfg, self.large_cluster);
                 }
                 let all = self.iptables.before(self.ports.len(), node);
-                skip_to(&mut r, &iptables::SHARED, &all);
-                iptables::finish(&mut r, cfg);
-                r
+                skip_to(l.top_mut(), &iptables::SHARED, &fixed, &all);
+                iptables::finish(l.top_mut(), cfg);
             }
             Mode::Nftables => {
-                let mut r = base();
-                for &i in reach {
-                    if let Some(sp) = self.ports.get(i) {
-                        let cat = categorize(sp, cfg);
-                        nftables::service_port(&mut r, sp, &cat, cfg);
-                    }
+                for (i, sp) in ports {
+                    let names = self.nft_names(i, sp);
+                    let cat = categorize(sp, cfg);
+                    nftables::service_port(l.top_mut(), sp, &names, &cat, cfg);
                 }
-                r
             }
             Mode::Ipvs => {
-                let mut r = base();
-                for &i in reach {
-                    if let Some(sp) = self.ports.get(i) {
-                        let cat = categorize(sp, cfg);
-                        ipvs::service_port(&mut r, sp, &cat, cfg);
-                    }
+                for (_, sp) in ports {
+                    let cat = categorize(sp, cfg);
+                    ipvs::service_port(l.top_mut(), sp, &cat, cfg);
                 }
-                r
             }
             Mode::Userspace => {
                 let offsets = &self.userspace[usize::from(cfg.node_ip.is_some())];
-                let mut r = base();
-                for &i in reach {
-                    let Some(sp) = self.ports.get(i) else {
-                        continue;
-                    };
-                    skip_to(&mut r, &userspace::SHARED, &offsets.before(i, node));
-                    userspace::service_port(&mut r, sp, cfg);
+                let fixed = fixed_counts(base, &userspace::SHARED);
+                for (i, sp) in ports {
+                    let at = offsets.before(i, node);
+                    skip_to(l.top_mut(), &userspace::SHARED, &fixed, &at);
+                    userspace::service_port(l.top_mut(), sp, cfg);
                 }
-                r
             }
         }
+        l
     }
 }
 
-/// Advances each shared chain to the index its next rule has in the full
-/// ruleset.
-fn skip_to<const N: usize>(r: &mut Ruleset, shared: &[(&'static str, &str); N], at: &[u32; N]) {
+/// How many rules the fixed rules `base` put in each shared chain: the
+/// top layer's rules of that chain are numbered on from there.
+fn fixed_counts<const N: usize>(base: &Ruleset, shared: &[(&'static str, &str); N]) -> [u32; N] {
+    shared.map(|(table, chain)| {
+        base.table(table)
+            .and_then(|t| t.chain(chain))
+            .map_or(0, |c| c.next_index())
+    })
+}
+
+/// Advances each shared chain of the top layer `top` (over fixed rules
+/// that put `fixed` rules in them) to the index its next rule has in the
+/// full ruleset.
+fn skip_to<const N: usize>(
+    top: &mut Ruleset,
+    shared: &[(&'static str, &str); N],
+    fixed: &[u32; N],
+    at: &[u32; N],
+) {
     for (c, (table, chain)) in shared.iter().enumerate() {
-        let ch = r.table_mut(table).chain_mut(chain);
-        let n = at[c].saturating_sub(ch.next_index());
+        let ch = top.table_mut(table).chain_mut(chain);
+        let n = at[c].saturating_sub(fixed[c] + ch.next_index());
         ch.skip(n);
     }
 }
@@ -976,7 +1024,7 @@ impl RouteIndex {
 #[derive(Clone, Copy)]
 struct Run<'a> {
     sp: &'a ServicePortInfo,
-    rs: &'a Ruleset,
+    rs: &'a Layers<'a>,
     cfg: &'a ProxyConfig,
     from: From,
     seed: u64,
@@ -1158,7 +1206,8 @@ impl RouteIndex {
         };
         reach.sort_unstable();
         reach.dedup();
-        let rs = self.trace_ruleset(req.mode, cfg, &reach);
+        let base = self.base(req.mode, cfg);
+        let rs = self.trace_ruleset(&base, cfg, &reach);
 
         let mut packet = Packet {
             proto: sp.proto,
@@ -1244,21 +1293,22 @@ impl RouteIndex {
         } else {
             String::new()
         };
-        let listing: Vec<String> = cands
-            .iter()
-            .map(|c| format!("{} p={:.4}", c.endpoint, c.probability))
-            .collect();
+        let mut listing = String::new();
+        for (i, c) in cands.iter().enumerate() {
+            if i > 0 {
+                listing.push_str(", ");
+            }
+            listing.push_str(&c.endpoint);
+            listing.push_str(" p=");
+            push_probability(&mut listing, c.probability);
+        }
         let narration = Narration {
             sp,
             cfg,
             node: &node_label,
             entry,
             mode: req.mode,
-            candidates: format!(
-                "{} candidate(s){fallback}: {}",
-                cands.len(),
-                listing.join(", ")
-            ),
+            candidates: format!("{} candidate(s){fallback}: {listing}", cands.len()),
         };
         for step in &first.steps {
             t.hops.push(self.narrate(step, &narration));
@@ -1882,6 +1932,46 @@ fn endpoint<'a>(
     sp.endpoints.iter().find(|e| e.ip == *ip && e.port == port)
 }
 
+/// Appends a probability with four decimals exactly as `{:.4}` writes it
+/// (the decimal nearest its binary value, ties to even), in integer
+/// arithmetic: float formatting was a twelfth of a trace's time.
+fn push_probability(out: &mut String, p: f64) {
+    if p.is_sign_negative() || !(0.0..=1.0).contains(&p) {
+        let _ = write!(out, "{p:.4}");
+        return;
+    }
+    // p = m × 2^-shift, and p ≤ 1 makes shift ≥ 52.
+    let bits = p.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as u32;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (m, shift) = if exp == 0 {
+        (frac, 1074)
+    } else {
+        (frac | 1 << 52, 1075 - exp)
+    };
+    // m × 10⁴ < 2⁶⁷: beyond 2⁻¹²⁰ the value rounds to 0.0000.
+    let q = if shift > 120 {
+        0
+    } else {
+        let v = u128::from(m) * 10_000;
+        let q = v >> shift;
+        let r = v & ((1u128 << shift) - 1);
+        let half = 1u128 << (shift - 1);
+        if r > half || (r == half && q & 1 == 1) {
+            q + 1
+        } else {
+            q
+        }
+    };
+    let q = q as u32;
+    push_decimal(out, q / 10_000);
+    out.push('.');
+    let f = q % 10_000;
+    for d in [1000, 100, 10, 1] {
+        out.push(char::from(b'0' + (f / d % 10) as u8));
+    }
+}
+
 fn candidate(sp: &ServicePortInfo, e: &super::EndpointInfo, probability: f64) -> Candidate {
     Candidate {
         endpoint: e.addr().to_string(),
@@ -2015,5 +2105,24 @@ mod tests {
         assert!(split_host_port("::1:80").is_err());
         assert!(split_host_port("a:0").is_err());
         assert!(split_host_port(":80").is_err());
+    }
+
+    #[test]
+    fn probabilities_are_written_as_float_formatting_writes_them() {
+        let mut ps: Vec<f64> = vec![0.0, -0.0, 1.0, 1.5, f64::NAN, 5e-324, 0.00005, 0.99995];
+        // Every share a cascade of up to 200 backends gives, halvings
+        // (whose ties round to even), and a sweep of bit patterns.
+        for n in 1..=200u32 {
+            ps.extend((0..=n).map(|k| f64::from(k) / f64::from(n)));
+        }
+        ps.extend((0..80).map(|k| 0.5f64.powi(k)));
+        ps.extend(
+            (0..20_000u64).map(|i| f64::from_bits(0x3f00_0000_0000_0000 + i * 0x312_6e97_8d4b)),
+        );
+        for p in ps.into_iter().filter(|p| p.is_nan() || *p <= 2.0) {
+            let mut s = String::new();
+            push_probability(&mut s, p);
+            assert_eq!(s, format!("{p:.4}"), "{p:e}");
+        }
     }
 }

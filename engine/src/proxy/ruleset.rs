@@ -8,10 +8,11 @@
 //! A trace needs only the pieces of the service ports a packet can reach:
 //! [`Chain::skip`] advances a chain's rule numbering past the rules other
 //! service ports add, so the pieces keep the indices they have in the
-//! node's full ruleset.
+//! node's full ruleset. A trace walks [`Layers`]: the node's fixed rules,
+//! built once and borrowed, under those pieces.
 
 use super::ipt;
-use super::ipvs::{IpSet, VirtualServer};
+use super::ipvs::{IpSet, IpsetEntry, VirtualServer};
 use super::nft;
 use super::route::Mode;
 use super::Entry;
@@ -241,6 +242,16 @@ impl Table {
         self.chain_mut(name);
     }
 
+    /// Declares the chain `name`, sharing the name rather than copying
+    /// it: a service port's chains are named once, for every ruleset
+    /// that holds them.
+    pub fn declare_shared(&mut self, name: &Name) {
+        if !self.index.contains_key(&**name) {
+            self.index.insert(name.clone(), self.chains.len());
+            self.chains.push(Chain::new(name.clone()));
+        }
+    }
+
     pub fn add(&mut self, chain: &str, rule: Rule) {
         self.chain_mut(chain).push(rule);
     }
@@ -367,6 +378,151 @@ impl Ruleset {
             }
         }
         (s, spans)
+    }
+}
+
+/// A ruleset in two layers, as a trace walks it: `base`, the node's fixed
+/// rules (built once per node and mode and shared by every trace), and on
+/// top the pieces of the service ports the packet can reach. The top
+/// starts with the base's tables, sets and ipsets, all empty, so the
+/// writers add to it as to a full ruleset. Read through both layers, a
+/// chain is the base's rules then the top's, numbered on from the base's,
+/// and a set or ipset holds the base's elements then the top's: the order
+/// and the indices of the node's full ruleset, where every service port
+/// comes after the fixed rules. Nothing of the base is copied.
+#[derive(Debug)]
+pub struct Layers<'a> {
+    base: &'a Ruleset,
+    top: Ruleset,
+}
+
+/// One chain read through both layers.
+#[derive(Debug, Clone, Copy)]
+pub struct LayeredChain<'a> {
+    pub name: &'a Name,
+    base: &'a [Placed],
+    top: &'a [Placed],
+    /// How many rules the base's chain has had: where the top's go on.
+    offset: u32,
+}
+
+impl<'a> LayeredChain<'a> {
+    /// Each rule and its index in the full ruleset, in chain order.
+    pub fn rules(self) -> impl Iterator<Item = (u32, &'a Rule)> {
+        let offset = self.offset;
+        self.base
+            .iter()
+            .map(|p| (p.index, &p.rule))
+            .chain(self.top.iter().map(move |p| (offset + p.index, &p.rule)))
+    }
+}
+
+impl<'a> Layers<'a> {
+    /// An empty top over `base`.
+    pub fn over(base: &'a Ruleset) -> Self {
+        let tables = base
+            .tables
+            .iter()
+            .map(|t| Table {
+                name: t.name,
+                chains: Vec::new(),
+                sets: t
+                    .sets
+                    .iter()
+                    .map(|s| nft::Set {
+                        kind: s.kind,
+                        name: s.name.clone(),
+                        type_: s.type_.clone(),
+                        flags: s.flags,
+                        timeout: s.timeout,
+                        comment: s.comment,
+                        elements: Vec::new(),
+                    })
+                    .collect(),
+                order: t.order,
+                index: FastMap::default(),
+            })
+            .collect();
+        let mut top = Ruleset::new(base.mode, base.family, tables);
+        top.ipsets = base
+            .ipsets
+            .iter()
+            .map(|s| IpSet {
+                name: s.name.clone(),
+                type_: s.type_,
+                comment: s.comment,
+                family: s.family,
+                entries: Vec::new(),
+            })
+            .collect();
+        Layers { base, top }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.base.mode
+    }
+
+    pub fn family(&self) -> Family {
+        self.base.family
+    }
+
+    /// The top layer, which the service ports' writers add to.
+    pub fn top_mut(&mut self) -> &mut Ruleset {
+        &mut self.top
+    }
+
+    /// The chain `name` of `table`, if either layer has it.
+    pub fn chain(&self, table: &str, name: &str) -> Option<LayeredChain<'_>> {
+        let base = self.base.table(table).and_then(|t| t.chain(name));
+        let top = self.top.table(table).and_then(|t| t.chain(name));
+        let name = base.or(top).map(|c| &c.name)?;
+        Some(LayeredChain {
+            name,
+            base: base.map_or(&[][..], |c| &c.rules),
+            top: top.map_or(&[][..], |c| &c.rules),
+            offset: base.map_or(0, Chain::next_index),
+        })
+    }
+
+    /// The element of nftables set `set` (in `table`) with this key, and
+    /// the set.
+    pub fn element(
+        &self,
+        table: &str,
+        set: &str,
+        key: &nft::Key,
+    ) -> Option<(&nft::Set, &nft::Element)> {
+        [self.base, &self.top].into_iter().find_map(|r| {
+            let s = r.table(table)?.set(set)?;
+            Some((s, s.get(key)?))
+        })
+    }
+
+    /// IPVS: the ipsets (their entries are those of
+    /// [`Layers::ipset_entries`]).
+    pub fn ipsets(&self) -> &[IpSet] {
+        &self.base.ipsets
+    }
+
+    /// The ipset `name` (its entries are those of [`Layers::ipset_entries`]).
+    pub fn ipset(&self, name: &str) -> Option<&IpSet> {
+        self.base.ipset(name)
+    }
+
+    /// The entries of ipset `name`.
+    pub fn ipset_entries<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s IpsetEntry> + 's {
+        [self.base, &self.top]
+            .into_iter()
+            .filter_map(move |r| r.ipset(name))
+            .flat_map(|s| &s.entries)
+    }
+
+    /// IPVS: every virtual server.
+    pub fn virtual_servers(&self) -> impl Iterator<Item = &VirtualServer> {
+        self.base
+            .virtual_servers
+            .iter()
+            .chain(&self.top.virtual_servers)
     }
 }
 

@@ -1,4 +1,5 @@
-//! The interpreter: one packet's way through a node's [`Ruleset`], hook by
+//! The interpreter: one packet's way through a node's ruleset (its
+//! [`Layers`]), hook by
 //! hook as the kernel runs them, rule by rule as each chain lists them.
 //! It knows what every [`ipt::Part`] and [`nft::Expr`] matches and does
 //! (jumps, gotos and returns, marks, DNAT, REDIRECT, masquerade), looks
@@ -25,7 +26,7 @@ use super::ipt::{self, Part, KUBE_POSTROUTING};
 use super::ipvs::{IpSet, IpsetEntry, RealServer, VirtualServer};
 use super::nft::{self, Expr, Key, Verdict};
 use super::route::Mode;
-use super::ruleset::{Name, Quote, Role, Rule, RuleId, Ruleset, Table};
+use super::ruleset::{LayeredChain, Layers, Name, Quote, Role, Rule, RuleId};
 use super::{join_host_port, ProxyConfig};
 use crate::hash::fnv1a;
 use crate::hash::FastMap;
@@ -158,7 +159,7 @@ const MAX_DEPTH: usize = 32;
 
 /// One walk in progress.
 pub struct Walker<'a> {
-    rs: &'a Ruleset,
+    rs: &'a Layers<'a>,
     cfg: &'a ProxyConfig,
     from: From,
     dice: Dice,
@@ -174,7 +175,7 @@ pub struct Walker<'a> {
 
 impl<'a> Walker<'a> {
     pub fn new(
-        rs: &'a Ruleset,
+        rs: &'a Layers<'a>,
         cfg: &'a ProxyConfig,
         from: From,
         dice: Dice,
@@ -199,7 +200,7 @@ impl<'a> Walker<'a> {
 
     /// Walks the packet through the mode's hooks.
     pub fn run(mut self) -> Walk {
-        match self.rs.mode {
+        match self.rs.mode() {
             Mode::Iptables => self.iptables(),
             Mode::Nftables => self.nftables(),
             Mode::Ipvs => self.ipvs_path(),
@@ -355,13 +356,17 @@ impl<'a> Walker<'a> {
         ip.is_loopback()
             || self.cfg.node_ip.as_ref() == Some(ip)
             || self.cfg.node_addresses.contains(ip)
-            || (self.rs.mode == Mode::Ipvs
+            || (self.rs.mode() == Mode::Ipvs
                 && self
                     .rs
-                    .ipsets
+                    .ipsets()
                     .iter()
                     .find(|s| s.name.ends_with("IPVS-IPS"))
-                    .is_some_and(|s| s.contains(&IpsetEntry::Ip(*ip))))
+                    .is_some_and(|s| {
+                        self.rs
+                            .ipset_entries(&s.name)
+                            .any(|e| *e == IpsetEntry::Ip(*ip))
+                    }))
     }
 
     /// Drops the step of a hook or plumbing jump whose chain matched
@@ -387,7 +392,7 @@ impl<'a> Walker<'a> {
                 chain: chain.clone(),
                 index,
             },
-            text: rule.text(chain, self.rs.family),
+            text: rule.text(chain, self.rs.family()),
         }
     }
 
@@ -395,17 +400,14 @@ impl<'a> Walker<'a> {
 
     fn ipt_chain(&mut self, table: &'static str, chain: &str, depth: usize) -> Flow {
         let rs = self.rs;
-        let Some(t) = rs.table(table) else {
-            return Flow::Continue;
-        };
-        let Some(c) = t.chain(chain) else {
+        let Some(c) = rs.chain(table, chain) else {
             return Flow::Continue;
         };
         if depth > MAX_DEPTH {
             return Flow::Continue;
         }
-        for placed in &c.rules {
-            let Rule::Ipt(rule) = &placed.rule else {
+        for (index, placed) in c.rules() {
+            let Rule::Ipt(rule) = placed else {
                 continue;
             };
             let Some(element) = self.ipt_matches(rule) else {
@@ -413,7 +415,7 @@ impl<'a> Walker<'a> {
             };
             let before = self.pkt;
             let step = |w: &Self, after: Packet| Step {
-                quote: w.rule_quote(table, &c.name, placed.index, &placed.rule),
+                quote: w.rule_quote(table, c.name, index, placed),
                 role: rule.role,
                 element: element.clone(),
                 target: rule.jump().map(Name::from),
@@ -421,7 +423,7 @@ impl<'a> Walker<'a> {
                 after,
             };
             let flow = match rule.jump() {
-                Some(to) if t.chain(to).is_some() => {
+                Some(to) if rs.chain(table, to).is_some() => {
                     // A jump's step comes before those of its chain.
                     let mark = self.steps.len();
                     if self.record {
@@ -509,22 +511,23 @@ impl<'a> Walker<'a> {
     fn ipset_lookup(&self, set: &str, flags: &str) -> Option<Quote> {
         let s: &IpSet = self.rs.ipset(set)?;
         let p = self.pkt;
+        let has = |e: &IpsetEntry| self.rs.ipset_entries(set).any(|x| x == e);
         let found = match (s.type_, flags) {
             ("hash:ip,port", "dst,dst") => {
-                Some(IpsetEntry::IpPort(p.dst, p.proto, p.dport)).filter(|e| s.contains(e))
+                Some(IpsetEntry::IpPort(p.dst, p.proto, p.dport)).filter(has)
             }
             ("hash:ip,port", "src,dst") => {
-                Some(IpsetEntry::IpPort(p.src, p.proto, p.dport)).filter(|e| s.contains(e))
+                Some(IpsetEntry::IpPort(p.src, p.proto, p.dport)).filter(has)
             }
             ("hash:ip,port,ip", "dst,dst,src") => {
-                Some(IpsetEntry::IpPortIp(p.dst, p.proto, p.dport, p.src)).filter(|e| s.contains(e))
+                Some(IpsetEntry::IpPortIp(p.dst, p.proto, p.dport, p.src)).filter(has)
             }
-            ("hash:ip,port,net", "dst,dst,src") => s.entries.iter().copied().find(|e| {
+            ("hash:ip,port,net", "dst,dst,src") => self.rs.ipset_entries(set).copied().find(|e| {
                 matches!(e, IpsetEntry::IpPortNet(ip, pr, port, net)
                     if *ip == p.dst && *pr == p.proto && *port == p.dport && net.contains(&p.src))
             }),
-            ("bitmap:port", "dst") => Some(IpsetEntry::Port(p.dport)).filter(|e| s.contains(e)),
-            ("hash:ip", "dst") => Some(IpsetEntry::Ip(p.dst)).filter(|e| s.contains(e)),
+            ("bitmap:port", "dst") => Some(IpsetEntry::Port(p.dport)).filter(has),
+            ("hash:ip", "dst") => Some(IpsetEntry::Ip(p.dst)).filter(has),
             _ => None,
         }?;
         Some(Quote {
@@ -583,7 +586,7 @@ impl<'a> Walker<'a> {
         };
         self.pkt.dst = ip;
         self.pkt.dport = port;
-        self.end = Some(if self.rs.mode == Mode::Userspace {
+        self.end = Some(if self.rs.mode() == Mode::Userspace {
             End::Proxy { port }
         } else {
             End::Backend { ip, port }
@@ -603,23 +606,18 @@ impl<'a> Walker<'a> {
 
     fn nft_chain(&mut self, chain: &str, depth: usize) -> Flow {
         let rs = self.rs;
-        let Some(t) = rs.table(super::nftables::TABLE) else {
-            return Flow::Continue;
-        };
-        let Some(c) = t.chain(chain) else {
+        let Some(c) = rs.chain(super::nftables::TABLE, chain) else {
             return Flow::Continue;
         };
         if depth > MAX_DEPTH {
             return Flow::Continue;
         }
-        for placed in &c.rules {
-            let Rule::Nft(rule) = &placed.rule else {
+        for (index, placed) in c.rules() {
+            let Rule::Nft(rule) = placed else {
                 continue;
             };
-            let quote = |w: &Self| {
-                w.rule_quote(super::nftables::TABLE, &c.name, placed.index, &placed.rule)
-            };
-            match self.nft_rule(t, rule, depth, &quote) {
+            let quote = |w: &Self| w.rule_quote(super::nftables::TABLE, c.name, index, placed);
+            match self.nft_rule(rule, depth, &quote) {
                 Flow::Continue => {}
                 Flow::Return => return Flow::Continue,
                 other => return other,
@@ -629,13 +627,7 @@ impl<'a> Walker<'a> {
     }
 
     /// Evaluates one rule: its matches, then statements left to right.
-    fn nft_rule(
-        &mut self,
-        t: &Table,
-        rule: &nft::Rule,
-        depth: usize,
-        quote: &dyn Fn(&Self) -> Quote,
-    ) -> Flow {
+    fn nft_rule(&mut self, rule: &nft::Rule, depth: usize, quote: &dyn Fn(&Self) -> Quote) -> Flow {
         let before = self.pkt;
         let role = rule.role;
         let mut element = None;
@@ -650,9 +642,10 @@ impl<'a> Walker<'a> {
                 Expr::SaddrNot(n) => !n.contains(&p.src),
                 Expr::DaddrIn(ns) => ns.iter().any(|n| n.contains(&p.dst)),
                 Expr::SaddrNotIn(ns) => !ns.iter().any(|n| n.contains(&p.src)),
-                Expr::DaddrInSet(s) => t
-                    .set(s)
-                    .is_some_and(|set| set.get(&Key::Addr(p.dst)).is_some()),
+                Expr::DaddrInSet(s) => self
+                    .rs
+                    .element(super::nftables::TABLE, s, &Key::Addr(p.dst))
+                    .is_some(),
                 Expr::SaddrInSet(s) => self.memory.sets.get(s).is_some_and(|v| v.contains(&p.src)),
                 Expr::FibDaddrLocal => self.is_local(&p.dst),
                 Expr::FibSaddrLocal => self.is_local(&p.src),
@@ -678,7 +671,7 @@ impl<'a> Walker<'a> {
                         Expr::VmapAddrProtoPort(_) => Key::AddrProtoPort(p.dst, p.proto, p.dport),
                         _ => Key::ProtoPort(p.proto, p.dport),
                     };
-                    let Some((el, set)) = t.set(map).and_then(|s| Some((s.get(&key)?, s))) else {
+                    let Some((set, el)) = self.rs.element(super::nftables::TABLE, map, &key) else {
                         return Flow::Continue;
                     };
                     element = Some(Quote {
@@ -801,7 +794,7 @@ impl<'a> Walker<'a> {
     fn schedule(&mut self) {
         let p = self.pkt;
         let rs = self.rs;
-        let Some(vs) = rs.virtual_servers.iter().find(|v| {
+        let Some(vs) = rs.virtual_servers().find(|v| {
             v.address == p.dst && v.port == p.dport && v.protocol.eq_ignore_ascii_case(p.proto)
         }) else {
             return;
@@ -895,19 +888,16 @@ pub fn split_addr(addr: &str) -> Option<(IpAddr, u16)> {
 /// read from the rules: iptables' `statistic` cascade (each rule's
 /// probability times that of reaching it), nftables' `numgen` arms, an
 /// IPVS virtual server's real servers.
-pub fn candidates(rs: &Ruleset, step: &Step) -> Vec<(IpAddr, u16, f64)> {
+pub fn candidates(rs: &Layers, step: &Step) -> Vec<(IpAddr, u16, f64)> {
     match &step.quote.id {
         RuleId::Rule { table, chain, .. } => {
-            let Some(t) = rs.table(table) else {
-                return Vec::new();
-            };
-            let Some(c) = t.chain(chain) else {
+            let Some(c) = rs.chain(table, chain) else {
                 return Vec::new();
             };
             let mut out = Vec::new();
             let mut reach = 1.0;
-            for placed in &c.rules {
-                match &placed.rule {
+            for (_, rule) in c.rules() {
+                match rule {
                     Rule::Ipt(r) if r.role == Role::LoadBalance => {
                         let p = r
                             .parts
@@ -917,7 +907,9 @@ pub fn candidates(rs: &Ruleset, step: &Step) -> Vec<(IpAddr, u16, f64)> {
                                 _ => None,
                             })
                             .unwrap_or(1.0);
-                        if let Some((ip, port)) = r.jump().and_then(|sep| dnat_of(t, sep)) {
+                        if let Some((ip, port)) =
+                            r.jump().and_then(|sep| dnat_of(rs.chain(table, sep)))
+                        {
                             out.push((ip, port, reach * p));
                         }
                         reach *= 1.0 - p;
@@ -928,7 +920,7 @@ pub fn candidates(rs: &Ruleset, step: &Step) -> Vec<(IpAddr, u16, f64)> {
                                 let share = 1.0 / arms.len().max(1) as f64;
                                 out.extend(
                                     arms.iter()
-                                        .filter_map(|a| dnat_of(t, a))
+                                        .filter_map(|a| dnat_of(rs.chain(table, a)))
                                         .map(|(ip, port)| (ip, port, share)),
                                 );
                             }
@@ -940,8 +932,7 @@ pub fn candidates(rs: &Ruleset, step: &Step) -> Vec<(IpAddr, u16, f64)> {
             out
         }
         RuleId::VirtualServer { virtual_server } => rs
-            .virtual_servers
-            .iter()
+            .virtual_servers()
             .find(|v| &v.key() == virtual_server)
             .map(|v: &VirtualServer| {
                 let share = 1.0 / v.reals.len().max(1) as f64;
@@ -953,8 +944,8 @@ pub fn candidates(rs: &Ruleset, step: &Step) -> Vec<(IpAddr, u16, f64)> {
 }
 
 /// Where an endpoint chain DNATs to.
-fn dnat_of(t: &Table, chain: &str) -> Option<(IpAddr, u16)> {
-    t.chain(chain)?.rules.iter().find_map(|p| match &p.rule {
+fn dnat_of(chain: Option<LayeredChain>) -> Option<(IpAddr, u16)> {
+    chain?.rules().find_map(|(_, rule)| match rule {
         Rule::Ipt(r) => r.parts.iter().find_map(|x| match x {
             Part::Dnat(a) => split_addr(a),
             _ => None,
