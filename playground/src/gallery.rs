@@ -287,6 +287,11 @@ mod tests {
         {
             assert!(crate::session::Session::new(cidr).is_ok(), "{cidr}");
         }
+        // The fallback session is on the range the page names.
+        assert_eq!(
+            svcscope::Config::parse_service_cidrs(DEFAULT_SERVICE_CIDR),
+            Ok(svcscope::Config::default().service_cidrs)
+        );
     }
 
     #[test]

@@ -90,17 +90,29 @@ impl Session {
     /// An empty cluster with this `--service-cidr` (one range, or a
     /// dual-stack pair `a,b`).
     pub fn new(service_cidr: &str) -> Result<Session, String> {
-        let config = Config {
-            service_cidrs: Config::parse_service_cidrs(service_cidr)
-                .map_err(|e| format!("service CIDR {service_cidr:?}: {e}"))?,
-            // Workloads count: a Deployment shows the pods it runs.
-            controllers: true,
+        let service_cidrs = Config::parse_service_cidrs(service_cidr)
+            .map_err(|e| format!("service CIDR {service_cidr:?}: {e}"))?;
+        Ok(Session::with_config(Config {
+            service_cidrs,
             ..Config::default()
-        };
-        Ok(Session {
-            cluster: Cluster::new(config),
+        }))
+    }
+
+    /// An empty cluster with the apiserver's default service range
+    /// ([`gallery::DEFAULT_SERVICE_CIDR`](crate::gallery::DEFAULT_SERVICE_CIDR)).
+    pub fn with_default_cidr() -> Session {
+        Session::with_config(Config::default())
+    }
+
+    fn with_config(config: Config) -> Session {
+        Session {
+            // Workloads count: a Deployment shows the pods it runs.
+            cluster: Cluster::new(Config {
+                controllers: true,
+                ..config
+            }),
             good: None,
-        })
+        }
     }
 
     pub fn cluster(&self) -> &Cluster {

@@ -226,7 +226,7 @@ impl State {
         let (session, service_cidr, notice) = match Session::new(&start.service_cidr) {
             Ok(s) => (s, start.service_cidr, start.notice),
             Err(e) => (
-                Session::new(gallery::DEFAULT_SERVICE_CIDR).expect("the default CIDR parses"),
+                Session::with_default_cidr(),
                 gallery::DEFAULT_SERVICE_CIDR.to_string(),
                 Some(e),
             ),
@@ -276,10 +276,16 @@ impl State {
                     s.rules = None;
                     s.notice = None;
                     if e.service_cidr != s.service_cidr {
-                        s.service_cidr = e.service_cidr.to_string();
-                        s.session = Rc::new(RefCell::new(
-                            Session::new(e.service_cidr).expect("gallery CIDRs parse"),
-                        ));
+                        // Every gallery CIDR parses (a test says so); were
+                        // one not to, the example opens in the current
+                        // cluster, with the reason shown.
+                        match Session::new(e.service_cidr) {
+                            Ok(session) => {
+                                s.service_cidr = e.service_cidr.to_string();
+                                s.session = Rc::new(RefCell::new(session));
+                            }
+                            Err(err) => s.notice = Some(err),
+                        }
                     }
                     s.text_revision += 1;
                     s.load(&e.text());
