@@ -1172,17 +1172,20 @@ impl Engine {
         };
         // What the selector was probably meant to match: pods (through the
         // label index) and templates when it matches nothing, templates
-        // alone (a workload's pods it misses) otherwise.
+        // alone (a workload's pods it misses) otherwise; nothing when it
+        // matches a template, as no diagnostic reads them then.
         let ns = nn.namespace.as_str();
         let near = match &st.selector {
-            Some(sel) => selection::near_misses(
-                sel,
-                ns,
-                self.pod_index.get(ns).filter(|_| unmatched),
-                self.cluster.workloads_in(ns),
-                explain::NEAR_MISSES,
-            ),
-            None => Vec::new(),
+            Some(sel) if !explain::selects_a_template(sel, &self.cluster, ns) => {
+                selection::near_misses(
+                    sel,
+                    ns,
+                    self.pod_index.get(ns).filter(|_| unmatched),
+                    self.cluster.workloads_in(ns),
+                    explain::NEAR_MISSES,
+                )
+            }
+            _ => Vec::new(),
         };
         let facts = ServiceFacts {
             key: nn,

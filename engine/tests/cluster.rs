@@ -358,3 +358,38 @@ fn a_trace_after_a_change_walks_the_changed_cluster() {
     assert!(r.errors.is_empty(), "{:?}", r.errors);
     assert_ne!(verdict(&c), "reject");
 }
+
+#[test]
+fn a_template_the_selector_matches_hides_the_near_misses_until_it_goes() {
+    let deployment = |name: &str, tier: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: shop}}\nspec: {{replicas: 1, selector: {{matchLabels: {{app: {name}}}}}, template: {{metadata: {{labels: {{app: {name}, tier: {tier}}}}}, spec: {{containers: [{{name: app}}]}}}}}}\n")
+    };
+    let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\nspec: {selector: {tier: bakend}, ports: [{port: 80}]}\n";
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: probe, namespace: shop, labels: {tier: bakend}}\nspec: {containers: [{name: app}]}\n";
+    let (worker, payments) = (
+        deployment("worker", "bakend"),
+        deployment("payments", "backend"),
+    );
+    let mut c = cluster(&[
+        ("svc.yaml", svc),
+        ("pod.yaml", pod),
+        ("worker.yaml", &worker),
+        ("payments.yaml", &payments),
+    ]);
+    let misses = |c: &Cluster| {
+        c.explain()
+            .iter()
+            .filter(|d| d.code == "selector-misses-workload")
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+    };
+    // Deployment worker's pods are the ones selected: payments' template,
+    // a letter off, is no near miss then …
+    assert_eq!(misses(&c), Vec::<String>::new());
+    // … and is one as soon as no template matches.
+    c.delete("Deployment", "shop", "worker").expect("deleted");
+    assert_eq!(
+        misses(&c),
+        ["selector tier=bakend matches 1 pod(s), but no workload's pods: the pod template of Deployment payments (replicas: 1) misses it by a slip"]
+    );
+}

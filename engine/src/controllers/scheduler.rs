@@ -321,10 +321,10 @@ impl NodeIpam {
             if end <= first {
                 return None;
             }
-            let span = end - first;
             let start = if r.last + 1 >= end { first } else { r.last + 1 };
-            let off = (0..span)
-                .map(|i| first + (start - first + i) % span)
+            // After the last one given, then from the first.
+            let off = (start..end)
+                .chain(first..start)
                 .find(|o| !r.used.contains(o))?;
             picked.push((r, off));
         }
@@ -476,6 +476,24 @@ mod tests {
         let mut small = NodeIpam::new(&["10.0.0.0/30".parse().unwrap()]);
         assert_eq!(small.allocate().unwrap()[0].to_string(), "10.0.0.2");
         assert_eq!(small.allocate(), None);
+    }
+
+    #[test]
+    fn host_local_wraps_around_to_the_first_free_address() {
+        // A /29: .2 … .6 are handed out (.0 network, .1 bridge, .7 broadcast).
+        let mut ipam = NodeIpam::new(&["10.0.0.0/29".parse().unwrap()]);
+        let given: Vec<String> = (0..5)
+            .map(|_| ipam.allocate().unwrap()[0].to_string())
+            .collect();
+        assert_eq!(
+            given,
+            ["10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"]
+        );
+        ipam.release("10.0.0.4");
+        ipam.release("10.0.0.3");
+        assert_eq!(ipam.allocate().unwrap()[0].to_string(), "10.0.0.3");
+        assert_eq!(ipam.allocate().unwrap()[0].to_string(), "10.0.0.4");
+        assert_eq!(ipam.allocate(), None);
     }
 
     #[test]
