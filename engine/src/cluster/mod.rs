@@ -149,6 +149,8 @@ impl Cluster {
             name: &opts.filename,
             text: &text,
         };
+        // The file's last parts, taken in any case: a text too big to
+        // cache leaves none behind.
         let mut parts = self
             .files
             .iter_mut()
@@ -158,6 +160,7 @@ impl Cluster {
         let mut loaded = if text.len() <= CACHED_TEXT_MAX {
             load::load_cached(&input, &limits, &mut parts)
         } else {
+            parts = PartCache::default();
             load::load(&[input], &limits)
         };
         if opts.columns == Columns::Utf16 {

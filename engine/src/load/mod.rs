@@ -809,16 +809,10 @@ fn load_part(text: &str, limits: &Limits, sink: &Sink, before: Spent) -> (parts:
         cursor: TextCursor::default(),
     };
     let (after, go_on) = load_yaml(text, limits, &mut part, before);
-    let objects = part.count - sink.count;
-    let spent = Spent {
-        nodes: after.nodes - before.nodes,
-        alias_nodes: after.alias_nodes - before.alias_nodes,
-        documents: after.documents - before.documents,
-    };
     let load = parts::PartLoad {
+        spent: after.since(before),
+        objects: part.count - sink.count,
         loaded,
-        spent,
-        objects,
     };
     (load, go_on)
 }

@@ -280,6 +280,15 @@ impl Spent {
         }
     }
 
+    /// What was spent since `before` (a part's share of the input's).
+    pub fn since(self, before: Spent) -> Spent {
+        Spent {
+            nodes: self.nodes.saturating_sub(before.nodes),
+            alias_nodes: self.alias_nodes.saturating_sub(before.alias_nodes),
+            documents: self.documents.saturating_sub(before.documents),
+        }
+    }
+
     /// Whether this much is within the limits.
     pub fn within(self, limits: &Limits) -> bool {
         self.nodes <= limits.max_nodes
