@@ -33,16 +33,4 @@ echo
 echo "By crate (shallow bytes before wasm-opt; a generic function counts"
 echo "for the crate that defines it, e.g. serde_json's deserializer"
 echo "instantiated for the engine's types):"
-twiggy top -n 100000 -f csv "$named" | node -e '
-  const rows = require("fs").readFileSync(0, "utf8").trim().split("\n").slice(1);
-  const by = new Map();
-  for (const row of rows) {
-    const m = row.match(/^"?(.*?)"?,(\d+),/);
-    if (!m || m[1].includes("function names")) continue;
-    const name = m[1].replace(/\[[0-9a-f]+\]/g, "");
-    const crate = (name.match(/^<*&?(?:mut )?([a-z_][a-z0-9_]*)::/) || [, name.startsWith("data segment") ? "data" : "other"])[1];
-    by.set(crate, (by.get(crate) || 0) + Number(m[2]));
-  }
-  for (const [c, b] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 12))
-    console.log(`${(b / 1024).toFixed(1).padStart(9)} KB  ${c}`);
-'
+twiggy top -n 100000 -f csv "$named" | node scripts/bench/wasm-by-crate.mjs 12

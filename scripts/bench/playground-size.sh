@@ -21,16 +21,4 @@ awk -v t="$total" 'BEGIN { printf "%-16s %22.1f KB gzipped (budget 700 KB)%s\n",
 echo
 echo "The .wasm by crate (shallow bytes before wasm-opt; a generic function"
 echo "counts for the crate that defines it):"
-twiggy top -n 100000 -f csv "$named" | node -e '
-  const rows = require("fs").readFileSync(0, "utf8").trim().split("\n").slice(1);
-  const by = new Map();
-  for (const row of rows) {
-    const m = row.match(/^"?(.*?)"?,(\d+),/);
-    if (!m || m[1].includes("function names")) continue;
-    const name = m[1].replace(/\[[0-9a-f]+\]/g, "");
-    const crate = (name.match(/^<*&?(?:mut )?([a-z_][a-z0-9_]*)::/) || [, name.startsWith("data segment") ? "data" : "other"])[1];
-    by.set(crate, (by.get(crate) || 0) + Number(m[2]));
-  }
-  for (const [c, b] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 14))
-    console.log(`${(b / 1024).toFixed(1).padStart(9)} KB  ${c}`);
-'
+twiggy top -n 100000 -f csv "$named" | node scripts/bench/wasm-by-crate.mjs 14
