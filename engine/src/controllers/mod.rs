@@ -146,6 +146,37 @@ struct View<'a> {
     /// Every node's name in order, worked out at the first placement:
     /// each owner's placement shares it.
     node_names: Option<Arc<[String]>>,
+    /// The active pods on each of those nodes, worked out at the first
+    /// placement and kept up as pods are placed, so that each owner's
+    /// placement does not count them again; `None` once a pod leaves a
+    /// node in another way.
+    load: Option<Vec<usize>>,
+    /// The last filter results worked out, with the scheduling fields of
+    /// the spec they are for: owners of equal templates share them.
+    unfit: Option<(Filtered, Arc<[Option<scheduler::Unfit>]>)>,
+}
+
+/// What [`scheduler::fits`] reads of a pod's spec.
+struct Filtered {
+    node_name: Option<String>,
+    node_selector: StringMap,
+    tolerations: Vec<Toleration>,
+}
+
+impl Filtered {
+    fn of(spec: &PodSpec) -> Self {
+        Filtered {
+            node_name: spec.node_name.clone(),
+            node_selector: spec.node_selector.clone(),
+            tolerations: spec.tolerations.clone(),
+        }
+    }
+
+    fn is_for(&self, spec: &PodSpec) -> bool {
+        self.node_name == spec.node_name
+            && self.node_selector == spec.node_selector
+            && self.tolerations == spec.tolerations
+    }
 }
 
 impl<'a> View<'a> {
@@ -158,12 +189,16 @@ impl<'a> View<'a> {
             gone_workloads: BTreeSet::new(),
             nodes: BTreeMap::new(),
             node_names: None,
+            load: None,
+            unfit: None,
         }
     }
 
     /// Adds or replaces a node for the rest of the change.
     fn set_node(&mut self, node: Node) {
         self.node_names = None;
+        self.load = None;
+        self.unfit = None;
         self.nodes.insert(node.metadata.name.clone(), node);
     }
 
@@ -178,6 +213,42 @@ impl<'a> View<'a> {
             self.node_names = Some(names.into());
         }
         self.node_names.clone().unwrap_or_default()
+    }
+
+    /// The active pods on each of [`View::node_names`], from `on_node`
+    /// the first time.
+    fn load(&mut self, on_node: &BTreeMap<String, usize>) -> Vec<usize> {
+        if self.load.is_none() {
+            let names = self.node_names();
+            self.load = Some(counts_by_name(
+                &names,
+                on_node.iter().map(|(n, c)| (n.as_str(), *c)),
+            ));
+        }
+        self.load.clone().unwrap_or_default()
+    }
+
+    /// A pod was placed on the `i`th node.
+    fn placed(&mut self, i: usize) {
+        if let Some(c) = self.load.as_mut().and_then(|l| l.get_mut(i)) {
+            *c += 1;
+        }
+    }
+
+    /// The first failing filter of every node for a pod of `spec`.
+    fn unfit(&mut self, spec: &PodSpec) -> Arc<[Option<scheduler::Unfit>]> {
+        if let Some((key, unfit)) = &self.unfit {
+            if key.is_for(spec) {
+                return Arc::clone(unfit);
+            }
+        }
+        let unfit: Arc<[Option<scheduler::Unfit>]> = self
+            .nodes()
+            .iter()
+            .map(|n| scheduler::fits(spec, &[], n, 0).err())
+            .collect();
+        self.unfit = Some((Filtered::of(spec), Arc::clone(&unfit)));
+        unfit
     }
 
     fn pod(&self, nn: &NsName) -> Option<&Pod> {
@@ -229,7 +300,7 @@ impl<'a> View<'a> {
 /// a [`scheduler::Scores`] so that each pick costs O(log nodes).
 struct Placement {
     names: Arc<[String]>,
-    unfit: Vec<Option<scheduler::Unfit>>,
+    unfit: Arc<[Option<scheduler::Unfit>]>,
     load: Vec<usize>,
     own: Vec<usize>,
     /// `own << 32 | load` for nodes that can take a pod, else `u64::MAX`.
@@ -239,7 +310,7 @@ struct Placement {
 impl Placement {
     fn new(
         names: Arc<[String]>,
-        unfit: Vec<Option<scheduler::Unfit>>,
+        unfit: Arc<[Option<scheduler::Unfit>]>,
         load: Vec<usize>,
         own: Vec<usize>,
     ) -> Self {
@@ -268,8 +339,9 @@ impl Placement {
         }
     }
 
-    /// The node for one more pod, or the scheduler's message.
-    fn pick(&mut self, rng: &mut Rng) -> Result<String, String> {
+    /// The node for one more pod (its place in the names), or the
+    /// scheduler's message.
+    fn pick(&mut self, rng: &mut Rng) -> Result<usize, String> {
         let (best, ties) = self.score.best();
         if best == u64::MAX {
             let reasons: Vec<scheduler::Unfit> = self
@@ -286,7 +358,7 @@ impl Placement {
         self.own[i] += 1;
         let s = Self::score_of(&self.unfit, &self.load, &self.own, i);
         self.score.set(i, s);
-        Ok(self.names[i].clone())
+        Ok(i)
     }
 }
 
@@ -359,7 +431,7 @@ impl Controllers {
         let mut plan = Plan::default();
         let mut view = View::new(objects);
         self.finish_terminating(&mut view, &mut plan);
-        self.rebuild(objects, &view);
+        self.rebuild(objects, &mut view);
         let mut workloads: Vec<(Option<O>, ObjectKey)> = objects
             .workloads
             .iter()
@@ -412,7 +484,8 @@ impl Controllers {
     }
 
     /// The indexes, from the objects as they are.
-    fn rebuild(&mut self, objects: &Objects, view: &View) {
+    fn rebuild(&mut self, objects: &Objects, view: &mut View) {
+        view.load = None;
         self.made.retain(|k| match k.kind.as_str() {
             "Pod" => objects
                 .pods
@@ -817,9 +890,10 @@ impl Controllers {
                 is_active(p).then(|| (name.clone(), p.clone()))
             })
             .collect();
+        let proto = self.pod_prototype(k, &w);
         match k.kind.as_str() {
-            "StatefulSet" => self.reconcile_stateful_set(k, &w, mine, view, plan),
-            "DaemonSet" => self.reconcile_daemon_set(k, &w, mine, view, plan),
+            "StatefulSet" => self.reconcile_stateful_set(k, &w, &proto, mine, view, plan),
+            "DaemonSet" => self.reconcile_daemon_set(k, &w, &proto, mine, view, plan),
             _ => {
                 let want = match k.kind.as_str() {
                     "Job" => w.parallelism.unwrap_or(1),
@@ -840,7 +914,14 @@ impl Controllers {
                 }
                 let mut placement = None;
                 for _ in have..want {
-                    if !self.create_pod(k, &w, None, Target::Schedule(&mut placement), view, plan) {
+                    if !self.create_pod(
+                        k,
+                        &proto,
+                        None,
+                        Target::Schedule(&mut placement),
+                        view,
+                        plan,
+                    ) {
                         break;
                     }
                 }
@@ -852,6 +933,7 @@ impl Controllers {
         &mut self,
         k: &ObjectKey,
         w: &Workload,
+        proto: &Pod,
         mine: Vec<(String, Pod)>,
         view: &mut View,
         plan: &mut Plan,
@@ -884,7 +966,14 @@ impl Controllers {
             if view.pod(&pod_nn).is_some() {
                 continue;
             }
-            if !self.create_pod(k, w, Some(i), Target::Schedule(&mut placement), view, plan) {
+            if !self.create_pod(
+                k,
+                proto,
+                Some(i),
+                Target::Schedule(&mut placement),
+                view,
+                plan,
+            ) {
                 break;
             }
         }
@@ -894,6 +983,7 @@ impl Controllers {
         &mut self,
         k: &ObjectKey,
         w: &Workload,
+        proto: &Pod,
         mine: Vec<(String, Pod)>,
         view: &mut View,
         plan: &mut Plan,
@@ -913,7 +1003,7 @@ impl Controllers {
             let fits = scheduler::fits(&w.template.spec, &tolerations, node, 0).is_ok();
             let here = placed.remove(name).unwrap_or_default();
             if fits && here.is_empty() {
-                if !self.create_pod(k, w, None, Target::Node(name), view, plan) {
+                if !self.create_pod(k, proto, None, Target::Node(name), view, plan) {
                     break;
                 }
             } else if !fits {
@@ -934,7 +1024,7 @@ impl Controllers {
     fn create_pod(
         &mut self,
         owner: &ObjectKey,
-        w: &Workload,
+        proto: &Pod,
         ordinal: Option<usize>,
         target: Target,
         view: &mut View,
@@ -968,7 +1058,19 @@ impl Controllers {
             }
         };
         let name = nn.name.as_str();
-        let mut pod = self.pod_from_template(owner, w, name, ordinal);
+        let mut pod = proto.clone();
+        pod.metadata.name = name.into();
+        if owner.kind == "StatefulSet" {
+            let labels = &mut pod.metadata.labels;
+            labels.insert("statefulset.kubernetes.io/pod-name".into(), name.into());
+            if let Some(i) = ordinal {
+                labels.insert("apps.kubernetes.io/pod-index".into(), i.to_string());
+            }
+            pod.spec.hostname = Some(name.into());
+        }
+        if ordinal.is_some() {
+            pod.metadata.generate_name = None;
+        }
         self.schedule(owner, &mut pod, target, view);
         pod.metadata.uid = Some(self.uid_of("Pod", &pod.metadata));
         if let Some(n) = pod.spec.node_name.as_deref() {
@@ -998,13 +1100,12 @@ impl Controllers {
         true
     }
 
-    fn pod_from_template(
-        &self,
-        owner: &ObjectKey,
-        w: &Workload,
-        name: &str,
-        ordinal: Option<usize>,
-    ) -> Pod {
+    /// What every pod `owner` makes in this change has in common: the
+    /// template with the apiserver's defaults, the owner's labels and
+    /// reference, the time. Each pod is a copy with its name (and a
+    /// StatefulSet's per-pod labels and hostname), so the work per pod
+    /// is the copy.
+    fn pod_prototype(&self, owner: &ObjectKey, w: &Workload) -> Pod {
         let t = &w.template;
         let mut labels = t.metadata.labels.clone();
         let api_version = match owner.kind.as_str() {
@@ -1014,12 +1115,6 @@ impl Controllers {
         };
         let owner_uid = self.uid_of(&owner.kind, &w.metadata);
         match owner.kind.as_str() {
-            "StatefulSet" => {
-                labels.insert("statefulset.kubernetes.io/pod-name".into(), name.into());
-                if let Some(i) = ordinal {
-                    labels.insert("apps.kubernetes.io/pod-index".into(), i.to_string());
-                }
-            }
             "DaemonSet" => {
                 labels.insert("pod-template-generation".into(), "1".into());
             }
@@ -1035,7 +1130,6 @@ impl Controllers {
         }
         let mut spec = t.spec.clone();
         if owner.kind == "StatefulSet" {
-            spec.hostname = Some(name.into());
             spec.subdomain = w.service_name.clone().filter(|s| !s.is_empty());
         }
         // The defaults the apiserver writes into every pod.
@@ -1057,8 +1151,9 @@ impl Controllers {
         }
         Pod {
             metadata: ObjectMeta {
-                name: name.into(),
-                generate_name: ordinal.is_none().then(|| format!("{}-", owner.name)),
+                // generateName is dropped for a pod made under its own
+                // name (a StatefulSet's).
+                generate_name: Some(format!("{}-", owner.name)),
                 namespace: Some(owner.namespace.clone()),
                 labels,
                 annotations: t.metadata.annotations.clone(),
@@ -1080,38 +1175,34 @@ impl Controllers {
 
     /// The nodes `owner`'s pods of `spec` can go to (the load is checked
     /// as pods are placed).
-    fn placement(
-        &self,
-        owner: &ObjectKey,
-        spec: &PodSpec,
-        view: &View,
-        names: Arc<[String]>,
-    ) -> Placement {
-        let own = self.owner_pods_per_node(owner, view);
-        let nodes = view.nodes();
-        let unfit = nodes
-            .iter()
-            .map(|n| scheduler::fits(spec, &[], n, 0).err())
-            .collect();
-        let load = counts_by_name(&names, self.on_node.iter().map(|(n, c)| (n.as_str(), *c)));
-        let own = counts_by_name(&names, own.into_iter());
+    fn placement(&self, owner: &ObjectKey, spec: &PodSpec, view: &mut View) -> Placement {
+        let names = view.node_names();
+        let own = counts_by_name(&names, self.owner_pods_per_node(owner, view).into_iter());
+        let unfit = view.unfit(spec);
+        let load = view.load(&self.on_node);
         Placement::new(names, unfit, load, own)
     }
 
     /// Places the pod (on `node` for a DaemonSet) and gives it its IPs and
-    /// status, or leaves it Pending with the scheduler's reason.
+    /// status, or leaves it Pending with the scheduler's reason. Keeps the
+    /// view's count of pods per node.
     fn schedule(&mut self, owner: &ObjectKey, pod: &mut Pod, target: Target, view: &mut View) {
         let chosen = match target {
-            Target::Node(n) => Ok(n.to_string()),
+            Target::Node(n) => {
+                // Counted by name only: the view counts again when needed.
+                view.load = None;
+                Ok(n.to_string())
+            }
             Target::Schedule(placement) => {
                 let places = match placement {
                     Some(p) => p,
-                    None => {
-                        let names = view.node_names();
-                        placement.insert(self.placement(owner, &pod.spec, view, names))
-                    }
+                    None => placement.insert(self.placement(owner, &pod.spec, view)),
                 };
-                self.with_rng(owner, |r| places.pick(r))
+                let picked = self.with_rng(owner, |r| places.pick(r));
+                picked.map(|i| {
+                    view.placed(i);
+                    places.names[i].clone()
+                })
             }
         };
         let ips = match &chosen {
@@ -1191,7 +1282,8 @@ impl Controllers {
     }
 
     /// Removes a pod from the indexes (it is being deleted).
-    fn forget_pod(&mut self, nn: &NsName, view: &View) {
+    fn forget_pod(&mut self, nn: &NsName, view: &mut View) {
+        view.load = None;
         if let Some(p) = view.pod(nn) {
             if let Some(n) = p.spec.node_name.as_deref() {
                 if is_active(p) {
@@ -1230,6 +1322,7 @@ impl Controllers {
         if let Some(n) = p.spec.node_name.as_deref() {
             if let Some(c) = self.on_node.get_mut(n) {
                 *c = c.saturating_sub(1);
+                view.load = None;
             }
         }
         for set in self.owned.values_mut() {
