@@ -199,6 +199,56 @@ fn a_daemon_set_runs_one_pod_on_each_node_it_may_use() {
     assert_eq!(c.pods().pods.len(), 3);
 }
 
+fn replica_set(name: &str, replicas: i32, node_selector: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {{name: {name}}}\nspec:\n  replicas: {replicas}\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec: {{nodeSelector: {{{node_selector}}}, containers: [{{name: a, image: app}}]}}\n---\n"
+    )
+}
+
+fn nodes_of(c: &Cluster, prefix: &str) -> Vec<String> {
+    c.pods()
+        .pods
+        .iter()
+        .filter(|p| p.name.starts_with(prefix))
+        .map(|p| p.node.clone().unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn owners_placed_in_one_change_each_get_their_own_node_filters() {
+    let mut c = cluster(0);
+    let text = replica_set("pinned", 3, "kubernetes.io/hostname: node-b")
+        + &replica_set("free", 3, "")
+        + &replica_set("elsewhere", 2, "kubernetes.io/hostname: node-c");
+    load(&mut c, "rs.yaml", &text);
+    assert_eq!(nodes_of(&c, "pinned-"), ["node-b"; 3]);
+    // One on each node: the first owner's filters were not reused.
+    let free: BTreeSet<String> = nodes_of(&c, "free-").into_iter().collect();
+    assert_eq!(free.len(), 3, "{free:?}");
+    assert_eq!(nodes_of(&c, "elsewhere-"), ["node-c"; 2]);
+}
+
+#[test]
+fn a_nodes_pod_limit_counts_every_pod_placed_in_the_same_change() {
+    let mut c = cluster(0);
+    // One node: the first ReplicaSet's pod, the DaemonSet's and 108 of
+    // the last ReplicaSet's make kubelet's 110; the 109th stays Pending.
+    let text = "apiVersion: v1\nkind: Node\nmetadata: {name: only}\nspec: {podCIDR: 10.244.1.0/24}\n---\n".to_string()
+        + &replica_set("first", 1, "")
+        + "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec: {containers: [{name: a, image: agent}]}\n---\n"
+        + &replica_set("last", 109, "");
+    load(&mut c, "one-node.yaml", &text);
+    let pods = c.pods();
+    assert_eq!(pods.pods.len(), 111);
+    let pending: Vec<_> = pods.pods.iter().filter(|p| p.status == "Pending").collect();
+    assert_eq!(pending.len(), 1);
+    assert!(pending[0].name.starts_with("last-"));
+    assert_eq!(
+        pending[0].pod.status.conditions[0].message.as_deref(),
+        Some("0/1 nodes are available: 1 Too many pods. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.")
+    );
+}
+
 #[test]
 fn existing_pods_count_towards_replicas() {
     let mut c = cluster(0);
