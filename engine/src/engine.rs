@@ -82,7 +82,9 @@ pub struct Engine {
     /// under each of its pairs; one (the first key) suffices.
     /// The Services selecting a pod are found here under its labels (the
     /// old ones when it changes), so no reverse index is kept.
-    selector_index: FastMap<String, FastMap<(String, String), BTreeSet<String>>>,
+    /// Keyed by key, then value, so that a pod's labels look it up
+    /// without copying them.
+    selector_index: FastMap<String, FastMap<String, FastMap<String, BTreeSet<String>>>>,
     /// Input EndpointSlices by the Service they name.
     slices_by_service: FastMap<NsName, BTreeSet<String>>,
     /// Creation order of objects without timestamps: the order applied.
@@ -648,7 +650,9 @@ impl Engine {
                 self.selector_index
                     .entry(nn.namespace.clone())
                     .or_default()
-                    .entry((anchor.key.clone(), value.clone()))
+                    .entry(anchor.key.clone())
+                    .or_default()
+                    .entry(value.clone())
                     .or_default()
                     .insert(nn.name.clone());
                 let candidates = self
@@ -746,12 +750,17 @@ impl Engine {
         self.external_names.remove(nn);
         self.alloc.release(nn);
         if let Some(anchor) = old.selector.as_ref().and_then(|s| s.requirements().first()) {
-            let value = anchor.values.first().cloned().unwrap_or_default();
+            let value = anchor.values.first().map_or("", String::as_str);
             if let Some(m) = self.selector_index.get_mut(&nn.namespace) {
-                if let Some(set) = m.get_mut(&(anchor.key.clone(), value.clone())) {
-                    set.remove(&nn.name);
-                    if set.is_empty() {
-                        m.remove(&(anchor.key.clone(), value));
+                if let Some(values) = m.get_mut(&anchor.key) {
+                    if let Some(set) = values.get_mut(value) {
+                        set.remove(&nn.name);
+                        if set.is_empty() {
+                            values.remove(value);
+                        }
+                    }
+                    if values.is_empty() {
+                        m.remove(&anchor.key);
                     }
                 }
             }
@@ -856,7 +865,7 @@ impl Engine {
         let mut out = BTreeSet::new();
         if let Some(index) = self.selector_index.get(ns) {
             for (k, v) in labels {
-                if let Some(svcs) = index.get(&(k.clone(), v.clone())) {
+                if let Some(svcs) = index.get(k).and_then(|values| values.get(v)) {
                     out.extend(svcs.iter().cloned());
                 }
             }

@@ -69,19 +69,23 @@ impl Rng {
         out
     }
 
-    /// A version 4 UUID, as the apiserver gives every object.
+    /// A version 4 UUID, as the apiserver gives every object: the 128
+    /// bits in hex, dashed 8-4-4-4-12. Written digit by digit: every pod
+    /// gets one, and `format!` was a visible share of making them.
     pub fn uid(&mut self) -> String {
         let (a, b) = (self.next_u64(), self.next_u64());
         let a = (a & !0xf000) | 0x4000;
         let b = (b & !(0xc << 60)) | (0x8 << 60);
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xffff,
-            b >> 48,
-            b & 0xffff_ffff_ffff
-        )
+        let mut out = String::with_capacity(36);
+        for i in 0..32 {
+            if matches!(i, 8 | 12 | 16 | 20) {
+                out.push('-');
+            }
+            let word = if i < 16 { a } else { b };
+            let nibble = (word >> (60 - 4 * (i % 16))) & 0xf;
+            out.push(char::from(b"0123456789abcdef"[nibble as usize]));
+        }
+        out
     }
 }
 
@@ -115,6 +119,24 @@ mod tests {
         assert_eq!(draw(0, "web"), draw(0, "web"));
         assert_ne!(draw(0, "web"), draw(1, "web"));
         assert_ne!(draw(0, "web"), draw(0, "api"));
+    }
+
+    #[test]
+    fn uids_are_the_two_draws_in_hex_dashed_8_4_4_4_12() {
+        let mut r = Rng::for_owner(7, "Pod", "default", "a");
+        let mut copy = r.clone();
+        let (a, b) = (copy.next_u64(), copy.next_u64());
+        let a = (a & !0xf000) | 0x4000;
+        let b = (b & !(0xc << 60)) | (0x8 << 60);
+        let expected = format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xffff,
+            b >> 48,
+            b & 0xffff_ffff_ffff
+        );
+        assert_eq!(r.uid(), expected);
     }
 
     #[test]
