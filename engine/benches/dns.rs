@@ -76,7 +76,7 @@ fn generate() -> Vec<(Object, Origin)> {
                 (n / 256) % 256,
                 n % 256
             ));
-            pod.status.conditions.push(PodCondition {
+            std::sync::Arc::make_mut(&mut pod.status.conditions).push(PodCondition {
                 type_: "Ready".into(),
                 status: "True".into(),
                 ..Default::default()

@@ -125,7 +125,7 @@ fn main() {
                 }
                 1 => {
                     let mut q = p.clone();
-                    q.status.conditions[0].status = "False".into();
+                    std::sync::Arc::make_mut(&mut q.status.conditions)[0].status = "False".into();
                     engine.apply(Object::Pod(q.into()), Origin::default())
                 }
                 _ => engine.delete(&ObjectKey::new("Pod", p.metadata.ns(), &p.metadata.name)),

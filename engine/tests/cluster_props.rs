@@ -157,7 +157,7 @@ fn to_object(op: &Op) -> Option<Object> {
             if let Some(ip) = ip {
                 p.status.pod_ip = Some(format!("10.244.{ns}.{ip}"));
             }
-            p.status.conditions.push(PodCondition {
+            std::sync::Arc::make_mut(&mut p.status.conditions).push(PodCondition {
                 type_: "Ready".into(),
                 status: if *ready { "True" } else { "False" }.into(),
                 ..Default::default()

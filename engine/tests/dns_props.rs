@@ -160,7 +160,7 @@ fn pod(i: usize, p: &PodSpec) -> Pod {
     }
     pod.status.pod_ip = ips.first().cloned();
     pod.status.pod_ips = ips.into_iter().map(|ip| PodIP { ip }).collect();
-    pod.status.conditions.push(PodCondition {
+    std::sync::Arc::make_mut(&mut pod.status.conditions).push(PodCondition {
         type_: "Ready".into(),
         status: if p.ready { "True" } else { "False" }.into(),
         ..Default::default()

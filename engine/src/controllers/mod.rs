@@ -154,6 +154,9 @@ struct View<'a> {
     /// The last filter results worked out, with the scheduling fields of
     /// the spec they are for: owners of equal templates share them.
     unfit: Option<(Filtered, Arc<[Option<scheduler::Unfit>]>)>,
+    /// The conditions of a running pod, shared by every pod started in
+    /// this change.
+    running: Option<Arc<Vec<PodCondition>>>,
 }
 
 /// What [`scheduler::fits`] reads of a pod's spec.
@@ -191,6 +194,7 @@ impl<'a> View<'a> {
             node_names: None,
             load: None,
             unfit: None,
+            running: None,
         }
     }
 
@@ -233,6 +237,25 @@ impl<'a> View<'a> {
         if let Some(c) = self.load.as_mut().and_then(|l| l.get_mut(i)) {
             *c += 1;
         }
+    }
+
+    /// What kubelet reports of a pod whose containers run and are ready.
+    fn running_conditions(&mut self) -> Arc<Vec<PodCondition>> {
+        let all = self.running.get_or_insert_with(|| {
+            Arc::new(
+                [
+                    "PodReadyToStartContainers",
+                    "Initialized",
+                    "Ready",
+                    "ContainersReady",
+                    "PodScheduled",
+                ]
+                .iter()
+                .map(|t| condition(t, "True", None))
+                .collect(),
+            )
+        });
+        Arc::clone(all)
     }
 
     /// The first failing filter of every node for a pod of `spec`.
@@ -1220,16 +1243,7 @@ impl Controllers {
                     pod_ip: Some(ips[0].to_string()),
                     pod_ips: ips.iter().map(|ip| PodIP { ip: ip.to_string() }).collect(),
                     host_ip,
-                    conditions: [
-                        "PodReadyToStartContainers",
-                        "Initialized",
-                        "Ready",
-                        "ContainersReady",
-                        "PodScheduled",
-                    ]
-                    .iter()
-                    .map(|t| condition(t, "True", None))
-                    .collect(),
+                    conditions: view.running_conditions(),
                 };
             }
             (Ok(n), _) => {
@@ -1242,21 +1256,21 @@ impl Controllers {
                 pod.spec.node_name = Some(n);
                 pod.status = PodStatus {
                     phase: Some("Pending".into()),
-                    conditions: vec![
+                    conditions: Arc::new(vec![
                         condition("PodScheduled", "True", None),
                         condition("Ready", "False", Some(("ContainersNotReady", why))),
-                    ],
+                    ]),
                     ..Default::default()
                 };
             }
             (Err(message), _) => {
                 pod.status = PodStatus {
                     phase: Some("Pending".into()),
-                    conditions: vec![condition(
+                    conditions: Arc::new(vec![condition(
                         "PodScheduled",
                         "False",
                         Some(("Unschedulable", &message)),
-                    )],
+                    )]),
                     ..Default::default()
                 };
             }
@@ -1559,13 +1573,14 @@ impl Controllers {
         }
         let mut p = (**pod).clone();
         let status = if ready { "True" } else { "False" };
+        let conditions = Arc::make_mut(&mut p.status.conditions);
         for t in ["Ready", "ContainersReady"] {
-            match p.status.conditions.iter_mut().find(|c| c.type_ == t) {
+            match conditions.iter_mut().find(|c| c.type_ == t) {
                 Some(c) => {
                     c.status = status.into();
                     c.reason = (!ready).then(|| "ContainersNotReady".into());
                 }
-                None => p.status.conditions.push(condition(t, status, None)),
+                None => conditions.push(condition(t, status, None)),
             }
         }
         plan.apply.push(Object::Pod(Arc::new(p)));

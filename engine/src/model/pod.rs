@@ -1,5 +1,6 @@
 use super::{ObjectMeta, StringMap};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// A `v1.Pod`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -256,12 +257,17 @@ pub struct PodStatus {
     pub pod_ips: Vec<PodIP>,
     #[serde(rename = "hostIP", default, skip_serializing_if = "Option::is_none")]
     pub host_ip: Option<String>,
+    /// Shared: the controllers give every running pod the same list.
     #[serde(
         default,
         deserialize_with = "crate::model::null_as_default",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "no_conditions"
     )]
-    pub conditions: Vec<PodCondition>,
+    pub conditions: Arc<Vec<PodCondition>>,
+}
+
+fn no_conditions(c: &Arc<Vec<PodCondition>>) -> bool {
+    c.is_empty()
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
