@@ -1128,86 +1128,28 @@ struct Mark<'n> {
     key: bool,
 }
 
+/// Writes the JSON text of a tree.
+struct Writer<'n> {
+    bytes: Vec<u8>,
+    marks: Vec<Mark<'n>>,
+}
+
 impl<'n> Json<'n> {
     /// `node` as JSON: keys converted as described on [`NodeKind`] (a
     /// collection key, only possible in hand-built trees, becomes its JSON
     /// text), non-finite floats as `null` (JSON has none), whole floats as
     /// integers (go-yaml hands them on so).
     pub fn of(node: &'n Node) -> Json<'n> {
-        let mut json = Json {
-            text: String::new(),
+        let mut w = Writer {
+            bytes: Vec::new(),
             marks: Vec::new(),
         };
-        json.value(node);
-        json
-    }
-
-    fn mark(&mut self, node: &'n Node, key: bool) {
-        self.marks.push(Mark {
-            offset: self.text.len(),
-            node,
-            key,
-        });
-    }
-
-    fn value(&mut self, node: &'n Node) {
-        self.mark(node, false);
-        match &node.kind {
-            NodeKind::Null => self.text.push_str("null"),
-            NodeKind::Bool(b) => self.text.push_str(if *b { "true" } else { "false" }),
-            NodeKind::Int(i) => push_display(&mut self.text, i),
-            NodeKind::UInt(u) => push_display(&mut self.text, u),
-            NodeKind::Float(f) => self.float(*f),
-            NodeKind::Str(s) => push_json_str(&mut self.text, s),
-            NodeKind::Seq(items) => {
-                self.text.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        self.text.push(',');
-                    }
-                    self.value(item);
-                }
-                self.text.push(']');
-                self.end(node);
-            }
-            NodeKind::Map(entries) => {
-                self.text.push('{');
-                for (i, (k, v)) in entries.iter().enumerate() {
-                    if i > 0 {
-                        self.text.push(',');
-                    }
-                    let key = match key_text(k) {
-                        Ok(t) => t,
-                        Err(_) => Cow::Owned(to_json_value(k).to_string()),
-                    };
-                    // The key's text starts after its opening quote.
-                    self.marks.push(Mark {
-                        offset: self.text.len() + 1,
-                        node: k,
-                        key: true,
-                    });
-                    push_json_str(&mut self.text, &key);
-                    self.text.push(':');
-                    self.value(v);
-                }
-                self.text.push('}');
-                self.end(node);
-            }
-        }
-    }
-
-    /// Just past a collection's end, where the decoder reports what its
-    /// whole mapping lacks (a missing field).
-    fn end(&mut self, node: &'n Node) {
-        self.mark(node, false);
-    }
-
-    #[inline(never)]
-    fn float(&mut self, f: f64) {
-        match whole_number(f) {
-            Some(i) => push_display(&mut self.text, i),
-            None if f.is_finite() => push_display(&mut self.text, f),
-            None => self.text.push_str("null"),
+        w.value(node);
+        Json {
+            // Only UTF-8 was written: strings as they were, the rest ASCII.
+            text: String::from_utf8(w.bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            marks: w.marks,
         }
     }
 
@@ -1233,7 +1175,7 @@ impl<'n> Json<'n> {
     /// a number, boolean or null where a string is wanted.
     pub fn error(&self, e: &serde_json::Error) -> YamlError {
         let message = super::json_message(e);
-        // The text is one line; serde_json counts columns in bytes, from
+        // The text is one line; serde_json counts columns in bytes, up to
         // where it stopped reading.
         let Some(node) = self.node_at(e.column()) else {
             return YamlError { pos: None, message };
@@ -1252,36 +1194,70 @@ impl<'n> Json<'n> {
     }
 }
 
-/// `s` as a JSON string.
-fn push_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    let mut plain = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escaped = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[plain..i]);
-        plain = i + 1;
-        if escaped.is_empty() {
-            push_display(out, format_args!("\\u{b:04x}"));
-        } else {
-            out.push_str(escaped);
+impl<'n> Writer<'n> {
+    fn mark(&mut self, offset: usize, node: &'n Node, key: bool) {
+        self.marks.push(Mark { offset, node, key });
+    }
+
+    /// A scalar or string, written (and escaped) as serde_json writes the
+    /// loader's results.
+    fn scalar<T: serde::Serialize + ?Sized>(&mut self, v: &T) {
+        // Writing to a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut self.bytes, v);
+    }
+
+    fn value(&mut self, node: &'n Node) {
+        self.mark(self.bytes.len(), node, false);
+        match &node.kind {
+            NodeKind::Null => self.bytes.extend_from_slice(b"null"),
+            NodeKind::Bool(b) => self.scalar(b),
+            NodeKind::Int(i) => self.scalar(i),
+            NodeKind::UInt(u) => self.scalar(u),
+            NodeKind::Float(f) => self.float(*f),
+            NodeKind::Str(s) => self.scalar(s.as_str()),
+            NodeKind::Seq(items) => {
+                self.bytes.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.bytes.push(b',');
+                    }
+                    self.value(item);
+                }
+                self.bytes.push(b']');
+                // Just past the end, where the decoder reports what the
+                // whole collection lacks (a missing field).
+                self.mark(self.bytes.len(), node, false);
+            }
+            NodeKind::Map(entries) => {
+                self.bytes.push(b'{');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        self.bytes.push(b',');
+                    }
+                    let key = match key_text(k) {
+                        Ok(t) => t,
+                        Err(_) => Cow::Owned(to_json_value(k).to_string()),
+                    };
+                    // The key's text starts after its opening quote.
+                    self.mark(self.bytes.len() + 1, k, true);
+                    self.scalar(key.as_ref());
+                    self.bytes.push(b':');
+                    self.value(v);
+                }
+                self.bytes.push(b'}');
+                self.mark(self.bytes.len(), node, false);
+            }
         }
     }
-    out.push_str(&s[plain..]);
-    out.push('"');
-}
 
-fn push_display(out: &mut String, v: impl fmt::Display) {
-    use fmt::Write;
-    // Writing to a String cannot fail.
-    let _ = write!(out, "{v}");
+    #[inline(never)]
+    fn float(&mut self, f: f64) {
+        match whole_number(f) {
+            Some(i) => self.scalar(&i),
+            // serde_json writes non-finite floats as null.
+            None => self.scalar(&f),
+        }
+    }
 }
 
 /// Deserializes `T` from a node, through its JSON text. Errors carry the
