@@ -1837,6 +1837,13 @@ inline:
             e.to_string(),
             "3:9: invalid type: string \"abc\", expected u16"
         );
+        // Places in the JSON text are bytes; text before them may not be
+        // ASCII, nor need escaping.
+        let e = decode::<Spec>("ports:\n- name: \"é\\n€\"\n  port: ü\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "3:9: invalid type: string \"ü\", expected u16"
+        );
         let e = decode::<Spec>("ports:\n  - port: 70000\n").unwrap_err();
         assert_eq!(
             e.to_string(),
