@@ -294,11 +294,11 @@ fn a_kind_given_after_its_fields_is_checked_as_that_kind() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].error.error.field, "spec.slector");
     assert_eq!((f[0].error.line, f[0].error.column), (Some(3), Some(3)));
-    // In JSON the key's copy has no place in the text: the object's line.
+    // In JSON too, at the key's opening quote.
     let json = "{\"apiVersion\": \"v1\", \"spec\": {\"slector\": {}},\n \"kind\": \"Service\", \"metadata\": {\"name\": \"web\"}}";
     let f = unknown("late-kind.json", json);
     assert_eq!(f[0].error.error.field, "spec.slector");
-    assert_eq!((f[0].error.line, f[0].error.column), (Some(1), None));
+    assert_eq!((f[0].error.line, f[0].error.column), (Some(1), Some(31)));
     // A field of another kind, read before the kind said it is not one.
     let text =
         "apiVersion: v1\nsubsets: [{addresses: [{ip: 1.2.3.4}]}]\nkind: Pod\nmetadata: {name: p}\n";

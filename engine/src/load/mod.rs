@@ -23,7 +23,7 @@ pub use parts::PartCache;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::fmt;
-use unknown::{Found, Step};
+use unknown::Found;
 pub use yaml::Limits;
 use yaml::Spent;
 
@@ -262,26 +262,14 @@ struct Sink<'a> {
     cursor: TextCursor,
 }
 
-/// Where a decoded value came from, to place what is found in it.
+/// Where a decoded value came from, to place what is found in it: keys
+/// lent from the JSON text are located by their address in it.
 #[derive(Clone, Copy)]
 enum Place<'a> {
-    /// The whole JSON text: keys lent from it are located by address.
+    /// JSON input.
     Json(&'a str),
-    /// The value's YAML node: keys are located by their path.
-    Yaml(&'a yaml::Node),
-}
-
-impl<'a> Place<'a> {
-    /// The place of item `i` of a list value.
-    fn item(self, i: usize) -> Place<'a> {
-        match self {
-            Place::Yaml(node) => match node.get("items").map(|n| &n.kind) {
-                Some(yaml::NodeKind::Seq(items)) => items.get(i).map_or(self, Place::Yaml),
-                _ => self,
-            },
-            json => json,
-        }
-    }
+    /// A YAML document, decoded as its JSON text.
+    Yaml(&'a yaml::Json<'a>),
 }
 
 impl Sink<'_> {
@@ -334,7 +322,7 @@ impl Sink<'_> {
                         Some(p) => format!("{p}.items[{i}]"),
                         None => format!("items[{i}]"),
                     };
-                    if !self.take(item, line, Some(p), item_kind, place.item(i)) {
+                    if !self.take(item, line, Some(p), item_kind, place) {
                         return false;
                     }
                 }
@@ -484,9 +472,12 @@ impl Sink<'_> {
                     self.cursor.position(text, at)
                 })
                 .map_or((origin.line, None), |(l, c)| (Some(l), Some(c))),
-            Place::Yaml(node) => key_node(node, &f.path).map_or((origin.line, None), |k| {
-                (Some(k.pos.line), Some(k.pos.column))
-            }),
+            Place::Yaml(json) => Some(f.key_addr)
+                .and_then(|addr| addr.checked_sub(json.text.as_ptr() as usize))
+                .and_then(|offset| json.key_at(offset))
+                .map_or((origin.line, None), |k| {
+                    (Some(k.pos.line), Some(k.pos.column))
+                }),
         };
         let closest = crate::similar::closest(key, schema.fields(f.parent));
         let hint = closest.map(|(name, slip)| match slip {
@@ -511,25 +502,6 @@ impl Sink<'_> {
             },
             suggestion: closest.map(|(name, _)| name),
         }
-    }
-}
-
-/// The key node at the end of `path` under `node`.
-fn key_node<'n>(node: &'n yaml::Node, path: &[Step]) -> Option<&'n yaml::Node> {
-    let (last, up) = path.split_last()?;
-    let mut at = node;
-    for step in up {
-        at = match step {
-            Step::Key(k) => at.get(k)?,
-            Step::Index(i) => match &at.kind {
-                yaml::NodeKind::Seq(items) => items.get(*i)?,
-                _ => return None,
-            },
-        };
-    }
-    match last {
-        Step::Key(k) => at.entry(k).map(|(key, _)| key),
-        Step::Index(_) => None,
     }
 }
 
@@ -742,7 +714,7 @@ fn take_json_items(
 
 /// serde_json appends " at line L column C"; the location is printed
 /// separately, so drop it from the message.
-fn json_message(e: &serde_json::Error) -> String {
+pub(crate) fn json_message(e: &serde_json::Error) -> String {
     let msg = e.to_string();
     match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_string(),
@@ -872,34 +844,40 @@ fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink, spent: Spent) -> (Spe
         }
     };
     let spent = parsed.spent;
-    for doc in parsed.documents {
-        match yaml::from_node::<Option<AnyObject>>(&doc.root) {
-            Ok(Some(obj)) => {
-                if !sink.take(obj, Some(doc.pos.line), None, None, Place::Yaml(&doc.root)) {
+    for doc in &parsed.documents {
+        if doc.root.kind == yaml::NodeKind::Null {
+            continue;
+        }
+        let json = yaml::Json::of(&doc.root);
+        match serde_json::from_str::<AnyObject>(&json.text) {
+            Ok(obj) => {
+                if !sink.take(obj, Some(doc.pos.line), None, None, Place::Yaml(&json)) {
                     return (spent, false);
                 }
             }
-            Ok(None) => {}
             Err(e) => match doc.root.get("items").map(|n| &n.kind) {
                 // A list with a bad item: read its items one by one.
                 Some(yaml::NodeKind::Seq(items)) => {
                     let kind = doc.root.get("kind").and_then(yaml::Node::as_str);
                     let item_kind = list_item_kind(kind);
                     for (i, item) in items.iter().enumerate() {
-                        match yaml::from_node::<Option<AnyObject>>(item) {
-                            Ok(Some(obj)) => {
+                        if item.kind == yaml::NodeKind::Null {
+                            continue;
+                        }
+                        let json = yaml::Json::of(item);
+                        match serde_json::from_str::<AnyObject>(&json.text) {
+                            Ok(obj) => {
                                 let path = Some(format!("items[{i}]"));
-                                let place = Place::Yaml(item);
+                                let place = Place::Yaml(&json);
                                 if !sink.take(obj, Some(item.pos.line), path, item_kind, place) {
                                     return (spent, false);
                                 }
                             }
-                            Ok(None) => {}
-                            Err(e) => yaml_error(sink, e, item.pos),
+                            Err(e) => yaml_error(sink, json.error(&e), item.pos),
                         }
                     }
                 }
-                _ => yaml_error(sink, e, doc.pos),
+                _ => yaml_error(sink, json.error(&e), doc.pos),
             },
         }
     }

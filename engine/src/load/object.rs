@@ -18,6 +18,7 @@ use crate::model::*;
 use crate::select::LabelSelector;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use std::fmt;
 
 /// A decoded top-level object or list. Objects are finished as soon as
@@ -61,14 +62,33 @@ pub(crate) struct Unknown {
 }
 
 /// An object read before its kind is known: the kind-dependent fields
-/// are kept as generic values until it is.
+/// are kept as JSON text until it is.
 #[derive(Debug)]
 pub(crate) struct Kindless {
     pub api_version: Option<String>,
     metadata: ObjectMeta,
     parts: Parts,
-    deferred: Vec<(String, serde_json::Value)>,
+    deferred: Vec<Deferred>,
     checked: Checked,
+}
+
+/// A top-level value read before the kind: a copy of its text, and where
+/// the text is in the input, to place what is found in it.
+#[derive(Debug)]
+struct Deferred {
+    key: String,
+    text: Box<RawValue>,
+    at: usize,
+}
+
+impl Deferred {
+    fn new(key: &str, raw: &RawValue) -> Deferred {
+        Deferred {
+            key: key.to_string(),
+            text: raw.to_owned(),
+            at: raw.get().as_ptr() as usize,
+        }
+    }
 }
 
 impl Kindless {
@@ -88,28 +108,32 @@ impl Kindless {
     }
 }
 
-/// Decodes the values kept while the kind was unknown, checked (their keys
-/// were copied, so what is found has no address in the input).
+/// Decodes the values kept while the kind was unknown, checked. They are
+/// read by the decoder that read the rest (every type's decoding exists
+/// once), and what is found in a copy is placed where its text was.
 fn put_deferred(
     parts: &mut Parts,
     kind: &str,
-    deferred: Vec<(String, serde_json::Value)>,
+    deferred: Vec<Deferred>,
     check: &Check,
 ) -> Result<(), String> {
     if deferred.is_empty() {
         return Ok(());
     }
     let root = check.schema.root(kind);
-    for (key, value) in deferred {
+    for Deferred { key, text, at } in deferred {
         let expect = match root.map(|r| check.schema.field(r, &key)) {
             Some(Some(shape)) => Expect::Is(shape),
             // The top-level key itself is reported by `Checked::finish`.
             _ => Expect::Is(Shape::Free),
         };
-        let at = At::key(&key);
+        let from = check.found_count();
+        let place = At::key(&key);
+        let mut de = serde_json::Deserializer::from_str(text.get());
         parts
-            .put(kind, &key, check.wrap(value, expect, &at))
-            .map_err(|e| format!("{key}: {e}"))?;
+            .put(kind, &key, check.wrap(&mut de, expect, &place))
+            .map_err(|e| format!("{key}: {}", super::json_message(&e)))?;
+        check.relocate(from, text.get(), at);
     }
     Ok(())
 }
@@ -355,7 +379,7 @@ impl<'de> Visitor<'de> for AnyVisitor {
         let mut items: Option<Vec<AnyObject>> = None;
         // On the stack: only the finished object is kept.
         let mut parts = Parts::default();
-        let mut deferred: Vec<(String, serde_json::Value)> = Vec::new();
+        let mut deferred: Vec<Deferred> = Vec::new();
         let check = Check::new();
         let schema = check.schema;
         // The type of the whole object, once its kind is read.
@@ -426,7 +450,8 @@ impl<'de> Visitor<'de> for AnyVisitor {
                     // `kind` not seen yet: keep the value until it is.
                     None => {
                         expect(k, Shape::Free, &mut checked);
-                        deferred.push((k.to_string(), map.next_value()?))
+                        let raw: &'de RawValue = map.next_value()?;
+                        deferred.push(Deferred::new(k, raw))
                     }
                 },
                 k => {

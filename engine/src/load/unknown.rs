@@ -1,8 +1,9 @@
 //! Unknown fields, found while an object is decoded: no second pass over
 //! the input, so big dumps load as fast as before.
 //!
-//! [`Checked`] wraps any serde `Deserializer` (serde_json's, the YAML
-//! tree's) and follows the schema alongside the model's own decoding.
+//! [`Checked`] wraps the serde `Deserializer` (serde_json's, which reads
+//! YAML documents too, as JSON text) and follows the schema alongside the
+//! model's own decoding.
 //! Keys the model reads need no look-up (the model's fields are fields of
 //! the API, a test checks it); a value is looked up in the schema only when
 //! it turns out to be a mapping or a list, or when the model ignores it —
@@ -84,6 +85,22 @@ impl Check {
 
     pub fn report(&self, f: Found) {
         self.found.borrow_mut().push(f);
+    }
+
+    /// How many findings there are so far.
+    pub fn found_count(&self) -> usize {
+        self.found.borrow().len()
+    }
+
+    /// Moves what was found since the first `from` findings in `copy`, a
+    /// copy of the text at address `original`, to the same place there.
+    pub fn relocate(&self, from: usize, copy: &str, original: usize) {
+        let start = copy.as_ptr() as usize;
+        for f in self.found.borrow_mut().iter_mut().skip(from) {
+            if let Some(offset) = f.key_addr.checked_sub(start).filter(|o| *o < copy.len()) {
+                f.key_addr = original + offset;
+            }
+        }
     }
 
     /// What was found so far (and forgets it).
@@ -388,8 +405,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Lazy<'_, V> {
     }
 
     // A list or mapping whose items are free is still wrapped (checking
-    // nothing): one instantiation of the model's decoding per input
-    // format, not two.
+    // nothing): one instantiation of the model's decoding, not two.
     #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
         let elem = match self.cx.resolve() {
