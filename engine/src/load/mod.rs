@@ -849,7 +849,7 @@ fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink, spent: Spent) -> (Spe
             continue;
         }
         let json = yaml::Json::of(&doc.root);
-        match serde_json::from_str::<AnyObject>(&json.text) {
+        match json.decode::<AnyObject>() {
             Ok(obj) => {
                 if !sink.take(obj, Some(doc.pos.line), None, None, Place::Yaml(&json)) {
                     return (spent, false);
@@ -865,7 +865,7 @@ fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink, spent: Spent) -> (Spe
                             continue;
                         }
                         let json = yaml::Json::of(item);
-                        match serde_json::from_str::<AnyObject>(&json.text) {
+                        match json.decode::<AnyObject>() {
                             Ok(obj) => {
                                 let path = Some(format!("items[{i}]"));
                                 let place = Place::Yaml(&json);
@@ -873,11 +873,11 @@ fn load_yaml(text: &str, limits: &Limits, sink: &mut Sink, spent: Spent) -> (Spe
                                     return (spent, false);
                                 }
                             }
-                            Err(e) => yaml_error(sink, json.error(&e), item.pos),
+                            Err(e) => yaml_error(sink, e, item.pos),
                         }
                     }
                 }
-                _ => yaml_error(sink, json.error(&e), doc.pos),
+                _ => yaml_error(sink, e, doc.pos),
             },
         }
     }

@@ -1170,10 +1170,15 @@ impl<'n> Json<'n> {
         self.marks[..i].last().map(|m| m.node)
     }
 
+    /// `T` decoded from the text; errors at their node.
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, YamlError> {
+        serde_json::from_str(&self.text).map_err(|e| self.error(&e))
+    }
+
     /// A decoding error of the JSON text, at its node, worded for YAML
     /// where YAML makes the difference: a plain scalar that YAML reads as
     /// a number, boolean or null where a string is wanted.
-    pub fn error(&self, e: &serde_json::Error) -> YamlError {
+    fn error(&self, e: &serde_json::Error) -> YamlError {
         let message = super::json_message(e);
         // The text is one line; serde_json counts columns in bytes, up to
         // where it stopped reading.
@@ -1263,8 +1268,7 @@ impl<'n> Writer<'n> {
 /// Deserializes `T` from a node, through its JSON text. Errors carry the
 /// position of the offending node (for a missing field, the mapping's).
 pub fn from_node<T: serde::de::DeserializeOwned>(node: &Node) -> Result<T, YamlError> {
-    let json = Json::of(node);
-    serde_json::from_str(&json.text).map_err(|e| json.error(&e))
+    Json::of(node).decode()
 }
 
 /// The "quote it" error for a string field holding a resolved plain scalar,
