@@ -336,3 +336,71 @@ fn utf16_columns_when_the_load_asks_for_them() {
         assert_eq!((e.line, e.column), (Some(3), Some(want)), "{columns:?}");
     }
 }
+
+#[test]
+fn an_applied_object_has_its_unknown_fields_found_until_it_is_applied_fixed() {
+    use svcscope::config::Validate;
+    let typo = r#"{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+        "spec": {"slector": {"app": "web"}, "ports": [{"port": 80, "targetport": 8080}]}}"#;
+    let mut c = Cluster::new(Config::default());
+    c.apply_text(typo).expect("one object");
+    let found: Vec<_> = c
+        .check()
+        .errors
+        .iter()
+        .map(|e| {
+            (
+                e.namespace.clone(),
+                e.error.field.clone(),
+                e.severity,
+                e.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "default".into(),
+                "spec.slector".into(),
+                Severity::Error,
+                None
+            ),
+            (
+                "default".into(),
+                "spec.ports[0].targetport".into(),
+                Severity::Error,
+                None
+            ),
+        ]
+    );
+    // explain puts the typo first.
+    let d = c.explain();
+    assert_eq!(d[0].code, "unknown-field", "{d:?}");
+    assert_eq!(d[0].hints[0].suggestion, "spec.selector", "{d:?}");
+    // Applied again without the typos: nothing is left.
+    c.apply_text(
+        &typo
+            .replace("slector", "selector")
+            .replace("targetport", "targetPort"),
+    )
+    .expect("one object");
+    assert!(c.check().errors.is_empty(), "{:?}", c.check().errors);
+
+    let mut warn = Cluster::new(Config {
+        validate: Validate::Warn,
+        ..Config::default()
+    });
+    warn.apply_text(typo).expect("one object");
+    assert!(warn
+        .check()
+        .errors
+        .iter()
+        .all(|e| e.severity == Severity::Warning));
+    let mut ignore = Cluster::new(Config {
+        validate: Validate::Ignore,
+        ..Config::default()
+    });
+    ignore.apply_text(typo).expect("one object");
+    assert!(ignore.check().errors.is_empty());
+}

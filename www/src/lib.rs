@@ -131,8 +131,7 @@ impl Cluster {
     /// Adds or replaces one object, as `kubectl apply`.
     pub fn apply(&mut self, object: ManifestArg) -> Fallible<ChangesJs> {
         let json = args::json("object", &object)?;
-        let object = svcscope::parse_object(&json)?;
-        to_js(&self.inner.apply(object))
+        to_js(&self.inner.apply_text(&json)?)
     }
 
     /// Removes one object, as `kubectl delete`.

@@ -335,6 +335,36 @@ impl Cluster {
         changes
     }
 
+    /// [`Cluster::apply`] for the text of one object (YAML or JSON, as a
+    /// face holds a document it was given), with the fields its kind does
+    /// not have reported as `load` reports them (under the configured
+    /// `validate`), so `check` and `explain` see its typos. They carry
+    /// their field path but no line or column: an applied object has no
+    /// file to point into.
+    ///
+    /// ```
+    /// # use svcscope::{Cluster, Config};
+    /// let mut c = Cluster::new(Config::default());
+    /// c.apply_text(r#"{"apiVersion": "v1", "kind": "Service",
+    ///     "metadata": {"name": "web", "namespace": "shop"},
+    ///     "spec": {"slector": {"app": "web"}, "ports": [{"port": 80}]}}"#)?;
+    /// let found = &c.check().errors[0];
+    /// assert_eq!((found.error.field.as_str(), found.hint.as_deref()), ("spec.slector", Some("did you mean \"selector\"?")));
+    /// assert_eq!((found.line, found.column), (None, None));
+    /// # Ok::<(), svcscope::Error>(())
+    /// ```
+    pub fn apply_text(&mut self, text: &str) -> Result<Changes, Error> {
+        let (object, mut fields) = load::parse_checked(text)?;
+        let key = ObjectKey::of(&object);
+        for f in &mut fields {
+            let e = &mut f.error;
+            (e.namespace, e.line, e.column, e.origin) = (key.namespace.clone(), None, None, None);
+        }
+        let mut changes = self.apply(object);
+        changes.extend(self.engine.set_unknown_fields(&key, fields));
+        Ok(changes)
+    }
+
     /// Removes one object (as `kubectl delete`), reporting what changed.
     ///
     /// ```

@@ -187,6 +187,13 @@ pub fn utf16_column(text: &str, line: usize, column: usize) -> usize {
 /// Reads one object from a manifest text (YAML or JSON), as
 /// `Cluster::apply` takes it from a face that holds a parsed document.
 pub fn parse_object(text: &str) -> Result<Object, crate::error::Error> {
+    parse_checked(text).map(|(object, _)| object)
+}
+
+/// [`parse_object`], with the fields its kind does not have.
+pub(crate) fn parse_checked(
+    text: &str,
+) -> Result<(Object, Vec<UnknownField>), crate::error::Error> {
     let loaded = load_str("<object>", text, &Limits::default());
     let bad = |message: String| crate::error::Error::BadObject { message };
     if let Some(e) = loaded.errors.first() {
@@ -197,7 +204,7 @@ pub fn parse_object(text: &str) -> Result<Object, crate::error::Error> {
     }
     let mut objects = loaded.objects;
     match objects.len() {
-        1 => Ok(objects.remove(0).0),
+        1 => Ok((objects.remove(0).0, loaded.unknown_fields)),
         0 => Err(bad("no object given".into())),
         n => Err(bad(format!("{n} objects given; apply takes one"))),
     }

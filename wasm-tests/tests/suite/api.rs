@@ -194,6 +194,35 @@ fn apply_and_delete_report_changes() {
 }
 
 #[wasm_bindgen_test]
+fn an_applied_object_has_its_typos_checked() {
+    let mut p = seeded();
+    let svc = json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": { "name": "typo", "namespace": "my-ns" },
+        "spec": { "slector": { "app": "MyApp" }, "ports": [{ "port": 80 }] }
+    });
+    let got = p.js.apply(js(&svc)).unwrap();
+    let want = p.native.apply_text(&svc.to_string()).unwrap();
+    assert_eq!(value(&got), native(&want));
+    let check = value(&p.js.check().unwrap());
+    let found: Vec<_> = check["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["name"] == "typo")
+        .collect();
+    assert_eq!(found.len(), 1, "{check}");
+    assert_eq!(found[0]["field"], "spec.slector");
+    assert_eq!(found[0]["hint"], "did you mean \"selector\"?");
+    assert!(found[0].get("line").is_none(), "{}", found[0]);
+    same(
+        "check after an applied typo",
+        p.js.check(),
+        Ok::<_, svcscope::Error>(p.native.check()),
+    );
+}
+
+#[wasm_bindgen_test]
 fn apply_errors() {
     let mut c = svcscope_wasm::Cluster::new(None).unwrap();
     for (object, code) in [
