@@ -24,14 +24,13 @@
 //!   `sort.Sort`, which is only stable for small inputs; the relative order of
 //!   requirements sharing a key can therefore differ for very large selectors.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A label set, as on `metadata.labels`. A `BTreeMap` keeps iteration (and
-/// therefore every derived output) deterministic.
-pub type Labels = BTreeMap<String, String>;
+/// A label set, as on `metadata.labels`: ordered, so iteration (and
+/// therefore every derived output) is deterministic.
+pub type Labels = crate::model::StringMap;
 
 /// The operator of one requirement (`selection.Operator` upstream).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -1419,6 +1418,7 @@ mod tests {
             prop_oneof![valid_value(), "-?[0-9]{1,3}"],
             0..6,
         )
+        .prop_map(Labels::from)
     }
 
     proptest! {

@@ -682,7 +682,7 @@ mod tests {
         use std::sync::Arc;
 
         fn labels() -> impl Strategy<Value = Labels> {
-            prop::collection::btree_map("[ab]", "[xyz]", 0..3)
+            prop::collection::btree_map("[ab]", "[xyz]", 0..3).prop_map(Labels::from)
         }
 
         proptest! {
@@ -703,7 +703,7 @@ mod tests {
                         (NsName::new("ns", &p.metadata.name), p)
                     })
                     .collect();
-                let sel = Selector::from_map(&selector);
+                let sel = Selector::from_map(&selector.into());
                 let key = &sel.requirements()[0].key;
                 let mut by_value: FastMap<String, PodSet> = FastMap::default();
                 for (k, p) in &pods {

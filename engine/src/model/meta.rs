@@ -1,8 +1,100 @@
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
-/// Labels and annotations: ordered maps, so output is deterministic.
-pub type StringMap = BTreeMap<String, String>;
+/// Labels, annotations and selectors: keys to values, in key order.
+// Ordered so output is deterministic; shared until written, because the
+// controllers give every pod of a workload its template's labels and a
+// B-tree leaf is half a kilobyte, where a shared copy is a reference
+// count. Reads go through `Deref`; a write (`DerefMut`) first copies a
+// shared map. An empty map holds no allocation.
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(type = "{ [key in string]: string }")
+)]
+#[derive(Clone, Default)]
+pub struct StringMap(Option<Arc<BTreeMap<String, String>>>);
+
+static EMPTY: BTreeMap<String, String> = BTreeMap::new();
+
+impl StringMap {
+    pub const fn new() -> Self {
+        StringMap(None)
+    }
+
+    /// A path for `skip_serializing_if` (which does not see through `Deref`).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Deref for StringMap {
+    type Target = BTreeMap<String, String>;
+    fn deref(&self) -> &Self::Target {
+        self.0.as_deref().unwrap_or(&EMPTY)
+    }
+}
+
+impl DerefMut for StringMap {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        Arc::make_mut(self.0.get_or_insert_with(Default::default))
+    }
+}
+
+impl From<BTreeMap<String, String>> for StringMap {
+    fn from(m: BTreeMap<String, String>) -> Self {
+        StringMap((!m.is_empty()).then(|| Arc::new(m)))
+    }
+}
+
+impl FromIterator<(String, String)> for StringMap {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        BTreeMap::from_iter(iter).into()
+    }
+}
+
+impl<const N: usize> From<[(String, String); N]> for StringMap {
+    fn from(pairs: [(String, String); N]) -> Self {
+        BTreeMap::from(pairs).into()
+    }
+}
+
+impl<'a> IntoIterator for &'a StringMap {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl PartialEq for StringMap {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for StringMap {}
+
+impl fmt::Debug for StringMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl Serialize for StringMap {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for StringMap {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        BTreeMap::deserialize(d).map(StringMap::from)
+    }
+}
 
 /// `metav1.ObjectMeta`, the parts svcscope reads.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -161,4 +253,50 @@ pub struct ObjectReference {
 pub struct Namespace {
     #[serde(default, deserialize_with = "crate::model::null_as_default")]
     pub metadata: ObjectMeta,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StringMap;
+
+    fn map(pairs: &[(&str, &str)]) -> StringMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_copy_is_shared_until_one_side_writes() {
+        let template = map(&[("app", "web")]);
+        let mut pod = template.clone();
+        assert!(std::ptr::eq(&*template, &*pod), "a copy shares the map");
+        pod.insert("pod-template-hash".into(), "5d4b9c7f8".into());
+        assert_eq!(
+            template,
+            map(&[("app", "web")]),
+            "the original is untouched"
+        );
+        assert_eq!(pod.len(), 2);
+        assert!(!std::ptr::eq(&*template, &*pod));
+    }
+
+    #[test]
+    fn empty_maps_are_equal_however_made_and_hold_nothing() {
+        let mut emptied = map(&[("a", "b")]);
+        emptied.remove("a");
+        assert_eq!(emptied, StringMap::new());
+        assert_eq!(StringMap::default(), map(&[]));
+        assert!(StringMap::default().0.is_none() && map(&[]).0.is_none());
+        assert!(emptied.is_empty());
+    }
+
+    #[test]
+    fn it_reads_and_writes_as_a_plain_json_object() {
+        let m = map(&[("b", "2"), ("a", "1")]);
+        let text = serde_json::to_string(&m).unwrap();
+        assert_eq!(text, r#"{"a":"1","b":"2"}"#);
+        assert_eq!(serde_json::from_str::<StringMap>(&text).unwrap(), m);
+        assert_eq!(serde_json::to_string(&StringMap::new()).unwrap(), "{}");
+    }
 }

@@ -8,6 +8,7 @@
 
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
 
 mod endpoints;
 mod meta;
@@ -171,7 +172,7 @@ pub(crate) fn string_map<'de, D: Deserializer<'de>>(d: D) -> Result<StringMap, D
             d.deserialize_map(self)
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StringMap, A::Error> {
-            let mut out = StringMap::new();
+            let mut out = BTreeMap::new();
             while let Some((k, v)) = map.next_entry::<String, Option<String>>()? {
                 // As for every other field: a key given twice is an error.
                 if out.contains_key(&k) {
@@ -179,7 +180,7 @@ pub(crate) fn string_map<'de, D: Deserializer<'de>>(d: D) -> Result<StringMap, D
                 }
                 out.insert(k, v.unwrap_or_default());
             }
-            Ok(out)
+            Ok(out.into())
         }
     }
     d.deserialize_option(V)

@@ -304,7 +304,8 @@ mod tests {
         let meta = (
             text(),
             opt_text(),
-            prop::collection::btree_map(text(), text(), 0..3),
+            prop::collection::btree_map(text(), text(), 0..3)
+                .prop_map(crate::model::StringMap::from),
         );
         let kinds = (
             opt_text(),
@@ -329,7 +330,10 @@ mod tests {
             prop::option::of(any::<bool>()),
             opt_text(),
             opt_text(),
-            prop::option::of(prop::collection::btree_map(text(), text(), 0..3)),
+            prop::option::of(
+                prop::collection::btree_map(text(), text(), 0..3)
+                    .prop_map(crate::model::StringMap::from),
+            ),
         );
         (meta, kinds, ips, rest).prop_map(|(meta, kinds, ips, rest)| {
             let mut s = Service::default();
