@@ -94,6 +94,34 @@ fn a_syntax_error_stays_in_its_document() {
         Some(4)
     );
 }
+#[test]
+fn a_list_given_for_an_object_is_a_type_error_at_the_list() {
+    // Go's decoder refuses an array for a struct ("cannot unmarshal array
+    // into Go struct field"); serde alone would read its fields by
+    // position, taking `[my-service]` as a name.
+    let yaml =
+        "apiVersion: v1\nkind: Service\nmetadata:\n  - my-service\nspec:\n  ports: [{port: 80}]\n";
+    let json = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},
+"spec":{"containers":[["app","nginx"]]}}"#;
+    for (name, text, line, column) in [("svc.yaml", yaml, 4, 5), ("pod.json", json, 2, 23)] {
+        let mut c = Cluster::new(Config::default());
+        let r = c.load(text, &LoadOptions::named(name));
+        assert!(r.objects.is_empty(), "{name}: {:?}", r.objects);
+        assert_eq!(r.errors.len(), 1, "{name}: {:?}", r.errors);
+        let e = &r.errors[0];
+        assert_eq!(
+            (e.line, e.column),
+            (Some(line), Some(column)),
+            "{name}: {e:?}"
+        );
+        assert!(
+            e.message
+                .starts_with("invalid type: sequence, expected struct "),
+            "{name}: {}",
+            e.message
+        );
+    }
+}
 
 #[test]
 fn positions_in_utf16_for_editors() {

@@ -318,8 +318,22 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, D> {
         deserialize_newtype_struct(name: &'static str);
         deserialize_tuple(len: usize);
         deserialize_tuple_struct(name: &'static str, len: usize);
-        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
         deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+    }
+
+    /// An API object is a mapping: a list given for one is the type error
+    /// Go's decoder gives ("cannot unmarshal array into … of type …"),
+    /// where serde would read its fields by position. Refusing it here
+    /// also keeps every struct's by-position decoding out of the module.
+    #[inline]
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        let (de, visitor) = self.split(visitor);
+        de.deserialize_struct(name, fields, MappingOnly(visitor))
     }
 
     /// The model ignores the value: the schema says whether the key
@@ -434,6 +448,23 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Lazy<'_, V> {
             key: KeySlot::Empty,
             check: self.cx.check,
         })
+    }
+}
+
+/// A struct's visitor that takes a mapping and nothing else: any other
+/// value is an `invalid type` error naming what the struct expected.
+struct MappingOnly<'p, V>(Lazy<'p, V>);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for MappingOnly<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.0.inner.expecting(f)
+    }
+
+    #[inline]
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        self.0.visit_map(map)
     }
 }
 
