@@ -65,7 +65,7 @@ fn generate() -> Vec<(Object, Origin)> {
             pod.metadata.labels = [("app".to_string(), format!("app-{s}"))].into();
             pod.spec.hostname = Some(format!("host-{p}"));
             pod.spec.subdomain = Some(format!("svc-{s}"));
-            pod.spec.containers.push(Container {
+            std::sync::Arc::make_mut(&mut pod.spec.containers).push(Container {
                 name: "app".into(),
                 ..Default::default()
             });

@@ -72,7 +72,8 @@ fn pod(ns: &str) -> Object {
             },
         ],
         ..Default::default()
-    }];
+    }]
+    .into();
     Object::Pod(p.into())
 }
 

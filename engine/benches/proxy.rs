@@ -105,7 +105,8 @@ fn objects() -> Vec<(Object, Origin)> {
     p.spec.containers = vec![Container {
         name: "c".into(),
         ..Default::default()
-    }];
+    }]
+    .into();
     p.status.pod_ip = Some("10.1.0.5".into());
     out.push(Object::Pod(p.into()));
     out.into_iter().map(|o| (o, Origin::default())).collect()

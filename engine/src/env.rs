@@ -1204,7 +1204,7 @@ mod tests {
     #[test]
     fn finds_service_variable_references() {
         let mut p = Pod::default();
-        p.spec.containers.push(Container {
+        std::sync::Arc::make_mut(&mut p.spec.containers).push(Container {
             env: vec![
                 EnvVar {
                     name: "A".into(),
@@ -1235,7 +1235,7 @@ mod tests {
             value_from: None,
         };
         let mut p = Pod::default();
-        p.spec.containers.push(Container {
+        std::sync::Arc::make_mut(&mut p.spec.containers).push(Container {
             env: vec![
                 // Defined here first: the reference is the container's own.
                 var("CACHE_SERVICE_HOST", "cache.example.com"),
@@ -1343,7 +1343,7 @@ mod tests {
     #[test]
     fn references_are_those_own_variables_do_not_answer() {
         let mut p = Pod::default();
-        p.spec.containers.push(Container {
+        std::sync::Arc::make_mut(&mut p.spec.containers).push(Container {
             name: "app".into(),
             command: vec!["$(A) $(B) $(date)".into()],
             env: vec![value("X", "$(A)$(B)$(A)"), value("A", "a")],
@@ -1378,7 +1378,7 @@ mod tests {
         p.metadata.labels.insert("app".into(), "web".into());
         p.spec.node_name = Some("node-1".into());
         p.status.pod_ip = Some("10.244.0.5".into());
-        p.spec.containers.push(Container {
+        std::sync::Arc::make_mut(&mut p.spec.containers).push(Container {
             name: "c".into(),
             env,
             ..Default::default()

@@ -1403,7 +1403,7 @@ mod tests {
         // says and whenever the pod started.
         let mut p = Pod::default();
         p.spec.enable_service_links = Some(false);
-        p.spec.containers.push(Container {
+        std::sync::Arc::make_mut(&mut p.spec.containers).push(Container {
             env: vec![EnvVar {
                 name: "API".into(),
                 value: Some("$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)".into()),

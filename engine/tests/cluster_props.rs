@@ -133,7 +133,7 @@ fn to_object(op: &Op) -> Option<Object> {
                 p.metadata.deletion_timestamp = Some("2024-01-01T00:00:00Z".into());
             }
             p.spec.node_name = Some(format!("node-{node}"));
-            p.spec.containers.push(Container {
+            std::sync::Arc::make_mut(&mut p.spec.containers).push(Container {
                 name: "c".into(),
                 ports: http_port
                     .iter()

@@ -205,6 +205,30 @@ fn replica_set(name: &str, replicas: i32, node_selector: &str) -> String {
     )
 }
 
+#[test]
+fn a_long_owners_pod_names_are_cut_as_the_name_generator_cuts_them() {
+    // names.SimpleNameGenerator: the prefix `<owner>-` cut to 58 bytes,
+    // then 5 random characters; from 58 characters on, the dash goes.
+    for (len, prefix_len) in [(10, 11), (57, 58), (58, 58), (62, 58)] {
+        let owner: String = "a".repeat(len - 1) + "b";
+        let mut c = cluster(1);
+        load(&mut c, "rs.yaml", &replica_set(&owner, 2, ""));
+        let pods = c.pods();
+        assert_eq!(pods.pods.len(), 2, "{len}");
+        let prefix = format!("{owner}-");
+        let prefix = &prefix[..prefix_len];
+        for p in &pods.pods {
+            assert_eq!(p.name.len(), prefix_len + 5, "{}", p.name);
+            assert!(p.name.starts_with(prefix), "{}", p.name);
+            assert!(
+                p.name[prefix_len..].bytes().all(|b| ALPHANUMS.contains(&b)),
+                "{}",
+                p.name
+            );
+        }
+    }
+}
+
 fn nodes_of(c: &Cluster, prefix: &str) -> Vec<String> {
     c.pods()
         .pods

@@ -146,7 +146,7 @@ fn pod(i: usize, p: &PodSpec) -> Pod {
         pod.spec.hostname = Some(format!("host-{i}"));
         pod.spec.subdomain = Some(format!("svc-{}", p.app));
     }
-    pod.spec.containers.push(Container {
+    std::sync::Arc::make_mut(&mut pod.spec.containers).push(Container {
         name: "c".into(),
         ..Default::default()
     });

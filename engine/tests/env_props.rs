@@ -170,7 +170,8 @@ fn object(item: &Item) -> Object {
                     })
                     .collect(),
                 ..Default::default()
-            }];
+            }]
+            .into();
             Object::Pod(p.into())
         }
     }

@@ -398,6 +398,20 @@ fn is_active(p: &Pod) -> bool {
     !p.is_terminating() && !p.is_terminal()
 }
 
+/// The part of a generated pod name before its random suffix, as
+/// `names.SimpleNameGenerator` cuts the controllers' `<owner>-` prefix:
+/// to 58 bytes, so that the name fits 63 (a long owner's pods lose the
+/// dash).
+fn generated_name_base(owner: &str) -> String {
+    let mut base = format!("{owner}-");
+    let mut end = base.len().min(63 - SUFFIX_LEN);
+    while !base.is_char_boundary(end) {
+        end -= 1;
+    }
+    base.truncate(end);
+    base
+}
+
 fn key_of(kind: &str, ns: &str, name: &str) -> ObjectKey {
     ObjectKey::new(kind, ns, name)
 }
@@ -868,7 +882,7 @@ impl Controllers {
             namespace: Some(ns),
             labels: template.metadata.labels.clone(),
             creation_timestamp: Some(self.clock.timestamp()),
-            owner_references: vec![self.owner_ref("apps/v1", "Deployment", &d.metadata)],
+            owner_references: [self.owner_ref("apps/v1", "Deployment", &d.metadata)].into(),
             ..Default::default()
         };
         meta.uid = Some(self.uid_of("ReplicaSet", &meta));
@@ -1068,11 +1082,10 @@ impl Controllers {
         let nn = match ordinal {
             Some(i) => NsName::new(ns, &format!("{}-{i}", owner.name)),
             None => {
-                // generateName truncates the prefix so the name fits 63.
-                let base: String = owner.name.chars().take(63 - SUFFIX_LEN - 1).collect();
+                let base = generated_name_base(&owner.name);
                 loop {
                     let suffix = self.with_rng(owner, |r| r.string(SUFFIX_LEN));
-                    let candidate = NsName::new(ns, &format!("{base}-{suffix}"));
+                    let candidate = NsName::new(ns, &format!("{base}{suffix}"));
                     if view.pod(&candidate).is_none() && !view.objects.pods.contains_key(&candidate)
                     {
                         break candidate;
@@ -1162,8 +1175,7 @@ impl Controllers {
             .get_or_insert_with(|| "default-scheduler".into());
         spec.termination_grace_period_seconds.get_or_insert(30);
         spec.enable_service_links.get_or_insert(true);
-        for c in spec
-            .containers
+        for c in Arc::make_mut(&mut spec.containers)
             .iter_mut()
             .chain(spec.init_containers.iter_mut())
         {
@@ -1188,7 +1200,8 @@ impl Controllers {
                     uid: owner_uid,
                     controller: Some(true),
                     block_owner_deletion: Some(true),
-                }],
+                }]
+                .into(),
                 ..Default::default()
             },
             spec,

@@ -468,7 +468,8 @@ mod tests {
                         ..Default::default()
                     }],
                     ..Default::default()
-                }],
+                }]
+                .into(),
                 ..Default::default()
             },
         }
@@ -653,7 +654,8 @@ mod tests {
                 },
             ],
             ..Default::default()
-        }];
+        }]
+        .into();
         assert_eq!(pod_template_hash(&web), "596b86c776");
     }
 
@@ -668,7 +670,7 @@ mod tests {
         // Writing a default out changes nothing.
         let mut t = nginx();
         t.spec.restart_policy = Some("Always".into());
-        t.spec.containers[0].ports[0].protocol = Some("TCP".into());
+        std::sync::Arc::make_mut(&mut t.spec.containers)[0].ports[0].protocol = Some("TCP".into());
         assert_eq!(pod_template_hash(&t), a);
     }
 

@@ -128,12 +128,13 @@ pub struct ObjectMeta {
     pub deletion_timestamp: Option<String>,
     /// The objects this one depends on; the one with `controller: true`
     /// manages it (a ReplicaSet its pods, a Deployment its ReplicaSets).
+    // Shared: a workload's pods all carry their owner's one reference.
     #[serde(
         default,
         deserialize_with = "crate::model::null_as_default",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "<[_]>::is_empty"
     )]
-    pub owner_references: Vec<OwnerReference>,
+    pub owner_references: Arc<[OwnerReference]>,
 }
 
 /// `metav1.OwnerReference`.

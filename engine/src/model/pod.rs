@@ -32,12 +32,14 @@ pub struct PodSpec {
         skip_serializing_if = "Option::is_none"
     )]
     pub set_hostname_as_fqdn: Option<bool>,
+    // Shared: a workload's pods all run its template's containers, and a
+    // write (`Arc::make_mut`) copies them first.
     #[serde(
         default,
         deserialize_with = "crate::model::null_as_default",
         skip_serializing_if = "Vec::is_empty"
     )]
-    pub containers: Vec<Container>,
+    pub containers: Arc<Vec<Container>>,
     #[serde(
         default,
         deserialize_with = "crate::model::null_as_default",

@@ -384,7 +384,7 @@ mod tests {
         p.metadata
             .labels
             .insert("app.kubernetes.io/name".into(), "web".into());
-        p.spec.containers.push(Container {
+        std::sync::Arc::make_mut(&mut p.spec.containers).push(Container {
             name: "app".into(),
             ports: vec![ContainerPort {
                 name: Some("http".into()),
@@ -395,7 +395,7 @@ mod tests {
         });
         p.status.pod_ip = Some("10.244.1.5".into());
         assert!(plainly_valid(&p));
-        p.spec.containers[0].ports[0].protocol = Some("HTTP".into());
+        std::sync::Arc::make_mut(&mut p.spec.containers)[0].ports[0].protocol = Some("HTTP".into());
         assert!(!plainly_valid(&p));
         assert_eq!(validate_pod(&p).len(), 1);
     }
@@ -462,7 +462,8 @@ mod tests {
                                 .collect(),
                             ..Default::default()
                         })
-                        .collect();
+                        .collect::<Vec<_>>()
+                        .into();
                     p.status.pod_ip = pod_ip;
                     p.status.pod_ips = pod_ips.into_iter().map(|ip| PodIP { ip }).collect();
                     p.spec.dns_policy = dns_policy;

@@ -229,7 +229,8 @@ mod tests {
                 ..Default::default()
             }],
             ..Default::default()
-        }];
+        }]
+        .into();
         p.status.pod_ip = Some("10.244.0.5".into());
         p
     }
@@ -278,13 +279,13 @@ mod tests {
     #[test]
     fn pod_container_rules() {
         expect(
-            with_pod(|p| p.spec.containers.clear()),
+            with_pod(|p| std::sync::Arc::make_mut(&mut p.spec.containers).clear()),
             &[("spec.containers", Required)],
         );
         expect(
             with_pod(|p| {
                 let c = p.spec.containers[0].clone();
-                p.spec.containers.push(c.clone());
+                std::sync::Arc::make_mut(&mut p.spec.containers).push(c.clone());
                 p.spec.init_containers.push(c);
             }),
             &[
@@ -293,7 +294,11 @@ mod tests {
             ],
         );
         expect(
-            with_pod(|p| p.spec.containers[0].name.clear()),
+            with_pod(|p| {
+                std::sync::Arc::make_mut(&mut p.spec.containers)[0]
+                    .name
+                    .clear()
+            }),
             &[("spec.containers[0].name", Required)],
         );
         expect(
@@ -310,7 +315,9 @@ mod tests {
 
     #[test]
     fn pod_port_rules() {
-        let ports = |ps: Vec<ContainerPort>| with_pod(|p| p.spec.containers[0].ports = ps);
+        let ports = |ps: Vec<ContainerPort>| {
+            with_pod(|p| std::sync::Arc::make_mut(&mut p.spec.containers)[0].ports = ps)
+        };
         expect(ports(vec![cport("http", 80), cport("metrics", 9090)]), &[]);
         expect(
             ports(vec![cport("http", 80), cport("http", 81)]),
@@ -321,7 +328,7 @@ mod tests {
             with_pod(|p| {
                 let mut c = p.spec.containers[0].clone();
                 c.name = "sidecar".into();
-                p.spec.containers.push(c);
+                std::sync::Arc::make_mut(&mut p.spec.containers).push(c);
             }),
             &[],
         );
