@@ -62,7 +62,7 @@ pub fn optional<T: DeserializeOwned>(name: &str, v: Option<&JsValue>) -> Fallibl
     match v {
         None => Ok(None),
         Some(v) if v.is_undefined() || v.is_null() => Ok(None),
-        Some(v) => parse(name, &json(name, v)?).map(Some),
+        Some(v) => parse(name, &object(name, v)?).map(Some),
     }
 }
 
@@ -71,7 +71,19 @@ pub fn required<T: DeserializeOwned>(name: &str, v: &JsValue) -> Fallible<T> {
     if v.is_undefined() || v.is_null() {
         return Err(Thrown::bad_argument(name, "is required"));
     }
-    parse(name, &json(name, v)?)
+    parse(name, &object(name, v)?)
+}
+
+/// An option object as JSON text. An array is refused here: serde would
+/// read an object's fields from it by position.
+fn object(name: &str, v: &JsValue) -> Fallible<String> {
+    if js_sys::Array::is_array(v) {
+        return Err(Thrown::bad_argument(
+            name,
+            "must be an object, not an array",
+        ));
+    }
+    json(name, v)
 }
 
 fn parse<T: DeserializeOwned>(name: &str, text: &str) -> Fallible<T> {

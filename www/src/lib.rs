@@ -13,7 +13,7 @@ pub mod args;
 pub mod boundary;
 
 use args::{EnvOptions, ObjectTarget, SelectOptions};
-use boundary::{to_js, Fallible};
+use boundary::{to_js, Fallible, Thrown};
 use svcscope::cluster::options::{
     Columns, Config, DnsQuery, LoadOptions, RouteRequest, RulesRequest, SelectorArg, ZoneOptions,
 };
@@ -160,6 +160,12 @@ impl Cluster {
         selector: SelectorArgJs,
         options: Option<SelectOptionsArg>,
     ) -> Fallible<NsNamesJs> {
+        if js_sys::Array::is_array(&selector) {
+            return Err(Thrown::bad_argument(
+                "selector",
+                "must be a string or a LabelSelector object, not an array",
+            ));
+        }
         let selector: SelectorArg = args::required("selector", &selector)?;
         let opts: SelectOptions =
             args::optional("options", options.as_deref())?.unwrap_or_default();

@@ -218,6 +218,25 @@ fn wrong_argument_types_throw_errors_that_say_so() {
         ("bad-argument", Some("request"))
     );
     assert!(msg.contains("missing field `from`"), "{msg}");
+    // An array is not read as an object's fields by position.
+    let (code, arg, msg) = err(c.route(js(&json!(["my-ns/client", "my-service.my-ns:80"]))));
+    assert_eq!(
+        (code.as_str(), arg.as_deref(), msg.as_str()),
+        (
+            "bad-argument",
+            Some("request"),
+            "request must be an object, not an array"
+        )
+    );
+    let (code, arg, msg) = err(c.select(js(&json!([{ "app": "x" }])), None));
+    assert_eq!(
+        (code.as_str(), arg.as_deref(), msg.as_str()),
+        (
+            "bad-argument",
+            Some("selector"),
+            "selector must be a string or a LabelSelector object, not an array"
+        )
+    );
     for bad in [json!(true), json!("x"), json!([1, 2])] {
         err(c.rules(js(&bad)));
         err(c.route(js(&bad)));
