@@ -12,6 +12,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// `HashMap` with the fast hasher.
 pub type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
+/// `HashSet` with the fast hasher.
+pub type FastSet<K> = std::collections::HashSet<K, BuildHasherDefault<FastHasher>>;
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FastHasher {
     hash: u64,

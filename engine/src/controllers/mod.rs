@@ -30,6 +30,7 @@ pub mod scheduler;
 pub mod template_hash;
 
 use crate::error::Error;
+use crate::hash::{FastMap, FastSet};
 use crate::model::*;
 use crate::net::Cidr;
 use crate::objects::{NsName, Objects};
@@ -117,14 +118,17 @@ pub struct Controllers {
     seed: u64,
     dual_stack: bool,
     pub clock: Clock,
-    rngs: BTreeMap<ObjectKey, Rng>,
-    ipam: BTreeMap<String, NodeIpam>,
+    // Looked up, never listed in order: hash maps, whose lookups cost
+    // no string comparisons (a B-tree's were most of making a pod).
+    rngs: FastMap<ObjectKey, Rng>,
+    ipam: FastMap<String, NodeIpam>,
     /// Pods per node (active ones).
-    on_node: BTreeMap<String, usize>,
+    on_node: FastMap<String, usize>,
     /// Owner → the names of the pods it controls (same namespace).
-    owned: BTreeMap<ObjectKey, BTreeSet<String>>,
-    /// The objects the controllers made that still exist.
-    made: BTreeSet<ObjectKey>,
+    owned: FastMap<ObjectKey, BTreeSet<String>>,
+    /// The objects the controllers made that still exist (listed only
+    /// sorted).
+    made: FastSet<ObjectKey>,
     /// How many of them are pods.
     made_pods: usize,
     /// Pods put to terminating by the last change; gone at the next (their
@@ -138,7 +142,8 @@ pub struct Controllers {
 /// planned so far laid over them.
 struct View<'a> {
     objects: &'a Objects,
-    pods: BTreeMap<NsName, Arc<Pod>>,
+    /// Looked up, never listed: the pods planned so far.
+    pods: FastMap<NsName, Arc<Pod>>,
     gone: BTreeSet<NsName>,
     workloads: BTreeMap<(String, NsName), Workload>,
     gone_workloads: BTreeSet<(String, NsName)>,
@@ -186,7 +191,7 @@ impl<'a> View<'a> {
     fn new(objects: &'a Objects) -> Self {
         View {
             objects,
-            pods: BTreeMap::new(),
+            pods: FastMap::default(),
             gone: BTreeSet::new(),
             workloads: BTreeMap::new(),
             gone_workloads: BTreeSet::new(),
@@ -221,13 +226,15 @@ impl<'a> View<'a> {
 
     /// The active pods on each of [`View::node_names`], from `on_node`
     /// the first time.
-    fn load(&mut self, on_node: &BTreeMap<String, usize>) -> Vec<usize> {
+    fn load(&mut self, on_node: &FastMap<String, usize>) -> Vec<usize> {
         if self.load.is_none() {
             let names = self.node_names();
-            self.load = Some(counts_by_name(
-                &names,
-                on_node.iter().map(|(n, c)| (n.as_str(), *c)),
-            ));
+            self.load = Some(
+                names
+                    .iter()
+                    .map(|n| on_node.get(n).copied().unwrap_or(0))
+                    .collect(),
+            );
         }
         self.load.clone().unwrap_or_default()
     }
@@ -535,7 +542,7 @@ impl Controllers {
         self.made_pods = self.made.iter().filter(|k| k.kind == "Pod").count();
         self.on_node.clear();
         self.owned.clear();
-        let mut ipam = BTreeMap::new();
+        let mut ipam = FastMap::default();
         let mut given: Vec<(String, Vec<Cidr>)> = Vec::new();
         for node in objects.nodes.values() {
             given.push((node.metadata.name.clone(), NodeIpam::cidrs_of(node)));
@@ -687,6 +694,8 @@ impl Controllers {
                 orphans.push(k.clone());
             }
         }
+        // In key order, as they are deleted.
+        orphans.sort();
         let found = !orphans.is_empty();
         for k in orphans {
             let nn = NsName::new(&k.namespace, &k.name);
