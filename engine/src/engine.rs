@@ -189,7 +189,7 @@ impl Engine {
         let mut staged: BTreeMap<NsName, (Box<Service>, Origin)> = BTreeMap::new();
         // Pods stored but not yet refreshed, with what they replaced: their
         // Services are refreshed once for all of them.
-        let mut pods: Vec<(NsName, Option<Arc<Pod>>)> = Vec::new();
+        let mut pods: Vec<(NsName, Arc<Pod>, Option<Arc<Pod>>)> = Vec::new();
         let mut workload_namespaces: BTreeSet<String> = BTreeSet::new();
         for (obj, mut origin) in objects {
             // What an earlier text of the object had is gone with it.
@@ -213,9 +213,8 @@ impl Engine {
                     self.insert_pod(pod, origin);
                 }
                 Object::Pod(pod) => {
-                    let nn = NsName::of(&pod.metadata);
-                    let old = self.insert_pod(pod, origin);
-                    pods.push((nn, old));
+                    let (new, old) = self.insert_pod(pod, origin);
+                    pods.push((NsName::of(&new.metadata), new, old));
                 }
                 // Templates only feed the diagnostics of their namespace's
                 // Services: those are refreshed once, at the end.
@@ -294,8 +293,8 @@ impl Engine {
     }
 
     /// Stores and indexes a pod, without refreshing anything; returns the
-    /// pod it replaced.
-    fn insert_pod(&mut self, mut pod: Arc<Pod>, origin: Origin) -> Option<Arc<Pod>> {
+    /// pod as stored and the pod it replaced.
+    fn insert_pod(&mut self, mut pod: Arc<Pod>, origin: Origin) -> (Arc<Pod>, Option<Arc<Pod>>) {
         if pod.metadata.namespace.as_deref().unwrap_or("").is_empty() {
             Arc::make_mut(&mut pod).metadata.default_namespace();
         }
@@ -317,7 +316,7 @@ impl Engine {
             },
         }
         self.index_pod(ns, name, &new);
-        old
+        (new, old)
     }
 
     /// What the views read: the objects and every Service as stored.
@@ -393,7 +392,7 @@ impl Engine {
             }
             Object::Pod(pod) => {
                 let nn = NsName::of(&pod.metadata);
-                let old = self.insert_pod(pod, origin);
+                let (_, old) = self.insert_pod(pod, origin);
                 self.pod_changed(&nn, old.as_deref(), &mut changes);
             }
             Object::Node(node) => {
@@ -921,24 +920,37 @@ impl Engine {
     /// [`Engine::pod_changed`] for many pods at once: each Service they
     /// enter or leave is refreshed once, and so is each unmatched Service
     /// they can affect.
-    fn pods_changed(&mut self, pods: Vec<(NsName, Option<Arc<Pod>>)>, changes: &mut Changes) {
+    ///
+    /// `pods` holds each pod as stored and what it replaced; a pod stored
+    /// twice in the batch is there twice, the later replacing the earlier,
+    /// so the memberships end as the last copy says.
+    fn pods_changed(
+        &mut self,
+        pods: Vec<(NsName, Arc<Pod>, Option<Arc<Pod>>)>,
+        changes: &mut Changes,
+    ) {
         if pods.is_empty() {
             return;
         }
-        let mut affected: BTreeSet<NsName> = BTreeSet::new();
+        // Collected, then sorted and made unique: cheaper than a set kept
+        // sorted, as most pods of a batch enter the same few Services.
+        let mut affected: Vec<NsName> = Vec::new();
         // The pods as they were and are: their labels decide which
         // unmatched Services to look at again.
         let mut touched: Vec<Arc<Pod>> = Vec::new();
-        for (nn, old) in &pods {
-            let Some(pod) = self.cluster.pods.get(nn).cloned() else {
-                continue;
-            };
+        for (nn, pod, old) in &pods {
             if let Some(old) = old {
                 touched.push(Arc::clone(old));
             }
-            touched.push(Arc::clone(&pod));
-            affected.extend(self.reselect(nn, &pod, old.as_deref()));
+            touched.push(Arc::clone(pod));
+            for sk in self.reselect(nn, pod, old.as_deref()) {
+                if affected.last() != Some(&sk) {
+                    affected.push(sk);
+                }
+            }
         }
+        affected.sort_unstable();
+        affected.dedup();
         for sk in &affected {
             self.refresh(sk, changes);
         }
@@ -958,8 +970,8 @@ impl Engine {
         for k in unmatched {
             self.refresh_diagnostics(&k, changes);
         }
-        for (nn, _) in &pods {
-            self.refresh_pod_diagnostics(nn, changes);
+        for (nn, pod, _) in &pods {
+            self.refresh_diagnostics_of_pod(nn, pod, changes);
         }
     }
 
@@ -1243,9 +1255,13 @@ impl Engine {
     }
 
     fn refresh_pod_diagnostics(&mut self, nn: &NsName, changes: &mut Changes) {
-        let Some(pod) = self.cluster.pods.get(nn) else {
-            return;
-        };
+        if let Some(pod) = self.cluster.pods.get(nn).cloned() {
+            self.refresh_diagnostics_of_pod(nn, &pod, changes);
+        }
+    }
+
+    /// [`Engine::refresh_pod_diagnostics`] for a pod at hand (as stored).
+    fn refresh_diagnostics_of_pod(&mut self, nn: &NsName, pod: &Pod, changes: &mut Changes) {
         if self.views == Views::Selection {
             return;
         }

@@ -721,15 +721,18 @@ fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Objects, outcome: &str) 
 /// nothing of templates ([`misses_workload`]), never its near misses: the
 /// engine ranks those only when this is false.
 pub fn selects_a_template(selector: &Selector, cluster: &Objects, ns: &str) -> bool {
-    cluster
-        .workloads_in(ns)
-        .any(|w| selector.matches(&w.template.metadata.labels))
+    cluster.selects_a_template(selector, ns)
 }
 
 /// A selector that matches pods, but no workload's template, while a
 /// template is a slip away: the workload's pods are probably the ones
 /// meant.
 fn misses_workload(f: &ServiceFacts, me: &ObjectRef, cluster: &Objects) -> Vec<Diagnostic> {
+    // Without a template near miss there is nothing to say: the walk over
+    // the namespace's templates below is then skipped.
+    if !f.near_misses.iter().any(|n| n.is_template()) {
+        return Vec::new();
+    }
     let Some(selector) = f.service.spec.selector.as_ref().map(Selector::from_map) else {
         return Vec::new();
     };

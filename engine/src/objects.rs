@@ -4,8 +4,9 @@
 
 use crate::hash::FastMap;
 use crate::model::*;
+use crate::select::{Operator, Selector};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -144,7 +145,12 @@ pub struct Objects {
     pub workloads: BTreeMap<(String, NsName), Workload>,
     /// Namespace → the (kind, name) of its workloads: a namespace's
     /// workloads without a walk over all of them.
-    workloads_by_ns: BTreeMap<String, std::collections::BTreeSet<(String, String)>>,
+    workloads_by_ns: BTreeMap<String, BTreeSet<(String, String)>>,
+    /// Namespace → template label key → value → the (kind, name) of the
+    /// workloads whose pod template carries that label: the templates a
+    /// selector can match, where every Service refresh once walked its
+    /// namespace's templates.
+    template_labels: FastMap<String, TemplateIndex>,
     pub endpoints: BTreeMap<NsName, Endpoints>,
     pub endpoint_slices: BTreeMap<NsName, EndpointSlice>,
     /// Looked up, never listed in order: a hash map.
@@ -187,9 +193,15 @@ impl Objects {
                     .entry(ns_name.namespace.clone())
                     .or_default()
                     .insert((o.kind.clone(), ns_name.name.clone()));
-                self.workloads
-                    .insert((o.kind.clone(), ns_name), *o)
-                    .map(|o| Object::Workload(o.into()))
+                let key = (o.kind.clone(), ns_name);
+                let old = self.workloads.insert(key.clone(), *o);
+                if let Some(old) = &old {
+                    index_template(&mut self.template_labels, old, &key.1, false);
+                }
+                if let Some(new) = self.workloads.get(&key) {
+                    index_template(&mut self.template_labels, new, &key.1, true);
+                }
+                old.map(|o| Object::Workload(o.into()))
             }
         }
     }
@@ -238,9 +250,9 @@ impl Objects {
                         self.workloads_by_ns.remove(&nn.namespace);
                     }
                 }
-                self.workloads
-                    .remove(&(k.to_string(), nn))
-                    .map(|o| Object::Workload(o.into()))
+                let old = self.workloads.remove(&(k.to_string(), nn.clone()))?;
+                index_template(&mut self.template_labels, &old, &nn, false);
+                Some(Object::Workload(old.into()))
             }
         }
     }
@@ -275,6 +287,37 @@ impl Objects {
             .map(|(k, p)| (k, &**p))
     }
 
+    /// Whether some workload's pod template in `namespace` matches
+    /// `selector`. Only the templates carrying the label of one of its
+    /// equality requirements are tried, when it has one.
+    pub fn selects_a_template(&self, selector: &Selector, namespace: &str) -> bool {
+        let equality =
+            selector
+                .requirements()
+                .iter()
+                .find_map(|r| match (&r.operator, r.values.as_slice()) {
+                    (Operator::Equals | Operator::DoubleEquals | Operator::In, [v]) => {
+                        Some((&r.key, v))
+                    }
+                    _ => None,
+                });
+        let Some((key, value)) = equality else {
+            return self
+                .workloads_in(namespace)
+                .any(|w| selector.matches(&w.template.metadata.labels));
+        };
+        let carrying = self
+            .template_labels
+            .get(namespace)
+            .and_then(|keys| keys.get(key.as_str()))
+            .and_then(|values| values.get(value.as_str()));
+        carrying.into_iter().flatten().any(|(kind, name)| {
+            self.workloads
+                .get(&(kind.clone(), NsName::new(namespace, name)))
+                .is_some_and(|w| selector.matches(&w.template.metadata.labels))
+        })
+    }
+
     /// Workloads of one namespace, by kind then name, found through the
     /// namespace's own list (never a walk over every workload).
     pub fn workloads_in<'a>(
@@ -296,6 +339,50 @@ impl Objects {
                 .take_while(move |((k, nn), _)| k == kind && nn.namespace == namespace)
                 .map(|(_, w)| w)
         })
+    }
+}
+
+/// Label key → value → the (kind, name) of the workloads whose template
+/// carries it, in one namespace.
+type TemplateIndex = FastMap<String, FastMap<String, BTreeSet<(String, String)>>>;
+
+/// Adds a workload's template labels to the index, or takes them out.
+fn index_template(
+    index: &mut FastMap<String, TemplateIndex>,
+    w: &Workload,
+    nn: &NsName,
+    add: bool,
+) {
+    let entry = (w.kind.clone(), nn.name.clone());
+    for (k, v) in &w.template.metadata.labels {
+        if add {
+            index
+                .entry(nn.namespace.clone())
+                .or_default()
+                .entry(k.clone())
+                .or_default()
+                .entry(v.clone())
+                .or_default()
+                .insert(entry.clone());
+            continue;
+        }
+        let Some(keys) = index.get_mut(&nn.namespace) else {
+            return;
+        };
+        if let Some(values) = keys.get_mut(k) {
+            if let Some(set) = values.get_mut(v) {
+                set.remove(&entry);
+                if set.is_empty() {
+                    values.remove(v);
+                }
+            }
+            if values.is_empty() {
+                keys.remove(k);
+            }
+        }
+        if keys.is_empty() {
+            index.remove(&nn.namespace);
+        }
     }
 }
 
@@ -379,5 +466,44 @@ mod tests {
         assert_eq!(NsName::parse("a/b"), Some(NsName::new("a", "b")));
         assert_eq!(NsName::parse("a/b/c"), None);
         assert_eq!(NsName::parse("/b"), None);
+    }
+
+    #[test]
+    fn a_selector_finds_templates_as_they_are_now() {
+        let mut c = Objects::default();
+        let w = |name: &str, labels: &[(&str, &str)]| {
+            let mut w = Workload {
+                kind: "Deployment".into(),
+                ..Default::default()
+            };
+            w.metadata.name = name.into();
+            w.metadata.namespace = Some("a".into());
+            for (k, v) in labels {
+                w.template.metadata.labels.insert(k.to_string(), v.to_string());
+            }
+            Object::Workload(w.into())
+        };
+        let sel = |s: &str| s.parse::<Selector>().expect("a selector");
+        let finds = |c: &Objects, s: &str| c.selects_a_template(&sel(s), "a");
+        c.apply(w("web", &[("app", "web"), ("tier", "fe")]), Origin::default());
+        c.apply(w("api", &[("app", "api")]), Origin::default());
+        assert!(finds(&c, "app=web,tier=fe"));
+        assert!(finds(&c, "app in (api)"));
+        assert!(!finds(&c, "app=web,tier=be"));
+        assert!(!c.selects_a_template(&sel("app=web"), "b"));
+        // Without an equality requirement every template is tried.
+        assert!(finds(&c, "tier,app notin (api)"));
+        assert!(finds(&c, "app in (api,web)"));
+        // A replaced template answers with its new labels only, those it
+        // kept included.
+        c.apply(w("web", &[("app", "web")]), Origin::default());
+        assert!(finds(&c, "app=web"));
+        assert!(!finds(&c, "app=web,tier=fe"));
+        c.apply(w("web", &[("app", "www")]), Origin::default());
+        assert!(!finds(&c, "app=web"));
+        assert!(finds(&c, "app=www"));
+        c.delete(&ObjectKey::new("Deployment", "a", "web"));
+        assert!(!finds(&c, "app=www"));
+        assert!(finds(&c, "app=api"));
     }
 }

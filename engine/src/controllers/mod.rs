@@ -801,18 +801,22 @@ impl Controllers {
         {
             return Some(hashed);
         }
-        // The namespace's ReplicaSets by name, the planned over the stored.
-        let mut all: BTreeMap<&str, &Workload> = BTreeMap::new();
-        all.extend(replica_sets_in(&view.objects.workloads, ns));
-        all.extend(replica_sets_in(&view.workloads, ns));
-        all.into_iter()
-            .find(|(name, rs)| {
-                !view
-                    .gone_workloads
-                    .contains(&("ReplicaSet".to_string(), NsName::new(ns, name)))
-                    && current(rs)
-            })
-            .map(|(name, _)| name.to_string())
+        // The first by name of the namespace's ReplicaSets, the planned
+        // over the stored: the first of each that is current, the stored
+        // ones a planned one replaces left out. Keys are built only for
+        // the few that are current: this runs for every Deployment.
+        let key = |name: &str| ("ReplicaSet".to_string(), NsName::new(ns, name));
+        let usable =
+            |name: &str, rs: &Workload| current(rs) && !view.gone_workloads.contains(&key(name));
+        let planned = replica_sets_in(&view.workloads, ns).find(|&(name, rs)| usable(name, rs));
+        let stored = replica_sets_in(&view.objects.workloads, ns)
+            .find(|&(name, rs)| usable(name, rs) && !view.workloads.contains_key(&key(name)));
+        planned
+            .into_iter()
+            .chain(stored)
+            .map(|(name, _)| name)
+            .min()
+            .map(str::to_string)
     }
 
     fn reconcile_deployment(&mut self, k: &ObjectKey, view: &mut View, plan: &mut Plan) {
@@ -1260,10 +1264,14 @@ impl Controllers {
                     .node(&n)
                     .and_then(|x| x.internal_ips().next().map(str::to_string));
                 pod.spec.node_name = Some(n);
+                // Each address written once: formatting is a visible share
+                // of making a pod.
+                let pod_ips: Vec<PodIP> =
+                    ips.iter().map(|ip| PodIP { ip: ip.to_string() }).collect();
                 pod.status = PodStatus {
                     phase: Some("Running".into()),
-                    pod_ip: Some(ips[0].to_string()),
-                    pod_ips: ips.iter().map(|ip| PodIP { ip: ip.to_string() }).collect(),
+                    pod_ip: Some(pod_ips[0].ip.clone()),
+                    pod_ips,
                     host_ip,
                     conditions: view.running_conditions(),
                 };
