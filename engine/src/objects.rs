@@ -479,13 +479,19 @@ mod tests {
             w.metadata.name = name.into();
             w.metadata.namespace = Some("a".into());
             for (k, v) in labels {
-                w.template.metadata.labels.insert(k.to_string(), v.to_string());
+                w.template
+                    .metadata
+                    .labels
+                    .insert(k.to_string(), v.to_string());
             }
             Object::Workload(w.into())
         };
         let sel = |s: &str| s.parse::<Selector>().expect("a selector");
         let finds = |c: &Objects, s: &str| c.selects_a_template(&sel(s), "a");
-        c.apply(w("web", &[("app", "web"), ("tier", "fe")]), Origin::default());
+        c.apply(
+            w("web", &[("app", "web"), ("tier", "fe")]),
+            Origin::default(),
+        );
         c.apply(w("api", &[("app", "api")]), Origin::default());
         assert!(finds(&c, "app=web,tier=fe"));
         assert!(finds(&c, "app in (api)"));

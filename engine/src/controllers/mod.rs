@@ -1226,7 +1226,14 @@ impl Controllers {
     /// as pods are placed).
     fn placement(&self, owner: &ObjectKey, spec: &PodSpec, view: &mut View) -> Placement {
         let names = view.node_names();
-        let own = counts_by_name(&names, self.owner_pods_per_node(owner, view).into_iter());
+        // The owner's few nodes looked up in the sorted names: a merge
+        // over every node cost as much as the rest of the placement.
+        let mut own = vec![0; names.len()];
+        for (node, count) in self.owner_pods_per_node(owner, view) {
+            if let Ok(i) = names.binary_search_by(|n| n.as_str().cmp(node)) {
+                own[i] = count;
+            }
+        }
         let unfit = view.unfit(spec);
         let load = view.load(&self.on_node);
         Placement::new(names, unfit, load, own)
@@ -1628,24 +1635,6 @@ fn replica_sets_in<'m>(
         .range(("ReplicaSet".to_string(), NsName::new(ns, ""))..)
         .take_while(move |((k, nn), _)| k == "ReplicaSet" && nn.namespace == ns)
         .map(|((_, nn), rs)| (nn.name.as_str(), rs))
-}
-
-/// A count per node, in the order of `names` (sorted), from counts by
-/// name in the same order: one merge, not a lookup per node.
-fn counts_by_name<'a>(
-    names: &[String],
-    counts: impl Iterator<Item = (&'a str, usize)>,
-) -> Vec<usize> {
-    let mut counts = counts.peekable();
-    names
-        .iter()
-        .map(|n| {
-            while counts.next_if(|(k, _)| *k < n.as_str()).is_some() {}
-            counts
-                .next_if(|(k, _)| *k == n.as_str())
-                .map_or(0, |(_, c)| c)
-        })
-        .collect()
 }
 
 fn condition(t: &str, status: &str, why: Option<(&str, &str)>) -> PodCondition {

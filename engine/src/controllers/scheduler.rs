@@ -174,44 +174,44 @@ pub fn draw(ties: usize, rng: &mut Rng) -> usize {
 pub struct Scores {
     /// Leaves start here (a power of two); node 1 is the root.
     leaves: usize,
-    min: Vec<u64>,
-    ties: Vec<usize>,
+    /// Per tree node: the lowest score below it and how many nodes have
+    /// it. One vector of pairs, built without a call per node: each
+    /// owner's placement builds one over every node.
+    tree: Vec<(u64, usize)>,
+}
+
+/// Two subtrees' lowest score and its count.
+#[inline]
+fn merge(a: (u64, usize), b: (u64, usize)) -> (u64, usize) {
+    match a.0.cmp(&b.0) {
+        std::cmp::Ordering::Less => a,
+        std::cmp::Ordering::Greater => b,
+        std::cmp::Ordering::Equal => (a.0, a.1 + b.1),
+    }
 }
 
 impl Scores {
     pub fn new(scores: &[u64]) -> Self {
         let leaves = scores.len().next_power_of_two();
-        let mut t = Scores {
-            leaves,
-            min: vec![u64::MAX; 2 * leaves],
-            // Padding leaves hold no node: they tie for nothing.
-            ties: vec![0; 2 * leaves],
-        };
-        for (i, s) in scores.iter().enumerate() {
-            t.min[leaves + i] = *s;
-            t.ties[leaves + i] = 1;
+        // Padding leaves hold no node: they tie for nothing.
+        let mut tree = vec![(u64::MAX, 0); 2 * leaves];
+        for (slot, s) in tree[leaves..].iter_mut().zip(scores) {
+            *slot = (*s, 1);
         }
         for v in (1..leaves).rev() {
-            t.pull(v);
+            tree[v] = merge(tree[2 * v], tree[2 * v + 1]);
         }
-        t
-    }
-
-    fn pull(&mut self, v: usize) {
-        let (l, r) = (2 * v, 2 * v + 1);
-        let m = self.min[l].min(self.min[r]);
-        let count = |c: usize| if self.min[c] == m { self.ties[c] } else { 0 };
-        let ties = count(l) + count(r);
-        self.min[v] = m;
-        self.ties[v] = ties;
+        Scores { leaves, tree }
     }
 
     pub fn set(&mut self, i: usize, score: u64) {
         let mut v = self.leaves + i;
-        self.min[v] = score;
+        if let Some(leaf) = self.tree.get_mut(v) {
+            leaf.0 = score;
+        }
         v /= 2;
         while v >= 1 {
-            self.pull(v);
+            self.tree[v] = merge(self.tree[2 * v], self.tree[2 * v + 1]);
             v /= 2;
         }
     }
@@ -219,22 +219,23 @@ impl Scores {
     /// The lowest score and how many nodes have it (`u64::MAX` when
     /// there are no nodes).
     pub fn best(&self) -> (u64, usize) {
-        (self.min[1], self.ties[1])
+        self.tree[1]
     }
 
     /// The index of the `k`-th node (from 0, in node order) with the
     /// lowest score; `k` below [`Scores::best`]'s count.
     pub fn nth_best(&self, mut k: usize) -> usize {
-        let target = self.min[1];
+        let target = self.tree[1].0;
         let mut v = 1;
         while v < self.leaves {
             let l = 2 * v;
-            if self.min[l] == target {
-                if k < self.ties[l] {
+            let (min, ties) = self.tree[l];
+            if min == target {
+                if k < ties {
                     v = l;
                     continue;
                 }
-                k -= self.ties[l];
+                k -= ties;
             }
             v = l + 1;
         }
