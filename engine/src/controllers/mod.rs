@@ -1098,7 +1098,10 @@ impl Controllers {
                 let base = generated_name_base(&owner.name);
                 loop {
                     let suffix = self.with_rng(owner, |r| r.string(SUFFIX_LEN));
-                    let candidate = NsName::new(ns, &format!("{base}{suffix}"));
+                    let mut name = String::with_capacity(base.len() + suffix.len());
+                    name.push_str(&base);
+                    name.push_str(&suffix);
+                    let candidate = NsName::new(ns, &name);
                     if view.pod(&candidate).is_none() && !view.objects.pods.contains_key(&candidate)
                     {
                         break candidate;
@@ -1273,8 +1276,12 @@ impl Controllers {
                 pod.spec.node_name = Some(n);
                 // Each address written once: formatting is a visible share
                 // of making a pod.
-                let pod_ips: Vec<PodIP> =
-                    ips.iter().map(|ip| PodIP { ip: ip.to_string() }).collect();
+                let pod_ips: Vec<PodIP> = ips
+                    .iter()
+                    .map(|ip| PodIP {
+                        ip: crate::net::ip_string(ip),
+                    })
+                    .collect();
                 pod.status = PodStatus {
                     phase: Some("Running".into()),
                     pod_ip: Some(pod_ips[0].ip.clone()),

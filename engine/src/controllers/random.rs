@@ -76,16 +76,18 @@ impl Rng {
         let (a, b) = (self.next_u64(), self.next_u64());
         let a = (a & !0xf000) | 0x4000;
         let b = (b & !(0xc << 60)) | (0x8 << 60);
-        let mut out = String::with_capacity(36);
+        // Written as bytes: a pod's UID was a visible share of making it.
+        let mut out = Vec::with_capacity(36);
         for i in 0..32 {
             if matches!(i, 8 | 12 | 16 | 20) {
-                out.push('-');
+                out.push(b'-');
             }
             let word = if i < 16 { a } else { b };
             let nibble = (word >> (60 - 4 * (i % 16))) & 0xf;
-            out.push(char::from(b"0123456789abcdef"[nibble as usize]));
+            out.push(b"0123456789abcdef"[nibble as usize]);
         }
-        out
+        // Hex digits and dashes: always UTF-8.
+        String::from_utf8(out).unwrap_or_default()
     }
 }
 
