@@ -691,7 +691,7 @@ impl Engine {
                 )
             })
             .collect();
-        order.sort();
+        crate::order::sort(&mut order);
         let mut changed = Vec::new();
         for (_, nn) in order {
             let Some(st) = self.services.get(&nn) else {
@@ -1046,7 +1046,7 @@ impl Engine {
                 Some(NsName::new(ns, name))
             })
             .collect();
-        out.sort();
+        crate::order::sort(&mut out);
         out
     }
 
@@ -1364,7 +1364,7 @@ impl Engine {
             svc.metadata.namespace = Some(k.namespace.clone());
             push(Object::Service(svc.into()));
         }
-        out.sort_by_key(|(seq, _, _)| *seq);
+        crate::order::sort_by_key(&mut out, |(seq, _, _)| *seq);
         out.into_iter().map(|(_, o, g)| (o, g)).collect()
     }
 
@@ -1416,7 +1416,7 @@ impl Engine {
                 }
             })
             .collect();
-        v.sort();
+        crate::order::sort(&mut v);
         v
     }
 

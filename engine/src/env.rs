@@ -246,7 +246,7 @@ pub fn select_services<'a>(
             }
         }
     }
-    left_out.sort();
+    crate::order::sort(&mut left_out);
     ServiceLinks { services, left_out }
 }
 

@@ -39,6 +39,7 @@ pub mod config;
 pub mod emit;
 pub mod error;
 pub mod model;
+pub mod order;
 
 pub use cluster::Cluster;
 pub use config::Config;
@@ -70,6 +71,7 @@ mod master;
 mod names;
 mod net;
 mod objects;
+
 mod proxy;
 mod select;
 mod selection;

@@ -122,7 +122,7 @@ impl fmt::Display for Requirement {
             f.write_str(&self.values.join(","))?;
         } else {
             let mut sorted = self.values.clone();
-            sorted.sort();
+            crate::order::sort(&mut sorted);
             f.write_str(&sorted.join(","))?;
         }
         if set {
@@ -348,7 +348,7 @@ pub struct LabelSelectorRequirement {
 /// Upstream sorts by key after parsing so that equal selectors compare and
 /// print equal regardless of clause order. `sort_by` is stable.
 fn sort_by_key(reqs: &mut [Requirement]) {
-    reqs.sort_by(|a, b| a.key.cmp(&b.key));
+    crate::order::sort_by(reqs, |a, b| a.key.cmp(&b.key));
 }
 
 // ---------------------------------------------------------------------------
@@ -410,7 +410,7 @@ fn new_requirement(key: &str, op: Operator, values: &[String]) -> Result<Require
         return Err(aggregate(errs));
     }
     let mut values = values.to_vec();
-    values.sort();
+    crate::order::sort(&mut values);
     values.dedup();
     Ok(Requirement {
         key: key.to_owned(),

@@ -189,7 +189,7 @@ pub fn summary_indexed<'a>(
             .iter()
             .flat_map(|(v, pods)| pods.keys().take(WHY_NOT_EXAMPLES).map(move |k| (&**k, *v)))
             .collect();
-        names.sort();
+        crate::order::sort(&mut names);
         names.truncate(WHY_NOT_EXAMPLES);
         let count = others.iter().map(|(_, p)| p.len()).sum();
         let reason = match (others.as_slice(), names.first()) {
@@ -222,7 +222,7 @@ pub fn summary_indexed<'a>(
         );
         out.extend(finish_groups(selector, groups).into_iter().map(summarize));
     }
-    out.sort_by(|a, b| a.examples.first().cmp(&b.examples.first()));
+    crate::order::sort_by(&mut out, |a, b| a.examples.first().cmp(&b.examples.first()));
     Some(out)
 }
 
@@ -275,7 +275,7 @@ fn finish_groups<'a>(selector: &Selector, groups: Groups<'a>) -> Vec<NotSelected
     let mut out: Vec<NotSelected> = groups
         .into_iter()
         .map(|((i, _), (labels, mut pods))| {
-            pods.sort();
+            crate::order::sort(&mut pods);
             NotSelected {
                 requirement: reqs[i].to_string(),
                 reason: why_failed(&reqs[i], labels),
@@ -283,7 +283,7 @@ fn finish_groups<'a>(selector: &Selector, groups: Groups<'a>) -> Vec<NotSelected
             }
         })
         .collect();
-    out.sort_by(|a, b| a.pods.first().cmp(&b.pods.first()));
+    crate::order::sort_by(&mut out, |a, b| a.pods.first().cmp(&b.pods.first()));
     out
 }
 
@@ -631,7 +631,7 @@ pub fn near_misses<'a>(
                 }),
         )
         .collect();
-    out.sort_by(|a, b| {
+    crate::order::sort_by(&mut out, |a, b| {
         rank(&a.fits, a.kind != "Pod", a.name).cmp(&rank(&b.fits, b.kind != "Pod", b.name))
     });
     out.truncate(limit);

@@ -214,7 +214,7 @@ pub fn ranked<'a>(
         .into_iter()
         .filter_map(|c| compare(typed, c).map(|s| (c, s)))
         .collect();
-    out.sort_by(|x, y| x.1.cmp(&y.1).then_with(|| x.0.cmp(y.0)));
+    crate::order::sort_by(&mut out, |x, y| x.1.cmp(&y.1).then_with(|| x.0.cmp(y.0)));
     out.dedup_by(|x, y| x.0 == y.0);
     out
 }

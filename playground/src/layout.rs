@@ -480,7 +480,7 @@ impl Layout {
         l.groups = groups;
         l.height = y.max(pods_bottom) + 16;
         // Node frames are drawn first, under their pods.
-        l.boxes.sort_by_key(|b| !matches!(b.item, Item::Node(_)));
+        svcscope::order::sort_by_key(&mut l.boxes, |b| !matches!(b.item, Item::Node(_)));
         l
     }
 
@@ -715,7 +715,7 @@ fn group_pods(s: &Snapshot, expanded: &BTreeSet<String>) -> Vec<Group> {
         }
     }
     for g in &mut groups {
-        g.nodes.sort();
+        svcscope::order::sort(&mut g.nodes);
     }
     groups
 }

@@ -197,9 +197,9 @@ impl Snapshot {
             .iter()
             .map(|p| pod_view(p, &mut selected_by))
             .collect();
-        pods.sort_by(|a, b| a.key.cmp(&b.key));
+        svcscope::order::sort_by(&mut pods, |a, b| a.key.cmp(&b.key));
         let mut nodes: Vec<String> = pods.iter().filter_map(|p| p.node.clone()).collect();
-        nodes.sort();
+        svcscope::order::sort(&mut nodes);
         nodes.dedup();
         Snapshot {
             services,
@@ -345,7 +345,7 @@ fn pod_view(p: &PodSummary, selected_by: &mut BTreeMap<NsName, Vec<NsName>>) -> 
     let key = NsName::new(&p.namespace, &p.name);
     let pod = &p.pod;
     let mut services = selected_by.remove(&key).unwrap_or_default();
-    services.sort();
+    svcscope::order::sort(&mut services);
     PodView {
         ips: pod.ips().iter().map(|s| s.to_string()).collect(),
         node: p.node.clone().filter(|n| !n.is_empty()),
@@ -423,7 +423,7 @@ pub fn problems(cluster: &Cluster, resolution: &Resolution, filename: &str) -> V
             }),
     );
     // Stable: problems without a place last, in the engine's order.
-    out.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+    svcscope::order::sort_by_key(&mut out, |p| p.line.unwrap_or(usize::MAX));
     out
 }
 

@@ -456,7 +456,7 @@ impl Cluster {
         let mut errors = self.engine.unknown_fields();
         errors.extend(self.engine.errors());
         // Stable: within an object, unknown fields stay first.
-        errors.sort_by(|a, b| {
+        crate::order::sort_by(&mut errors, |a, b| {
             (&a.kind, &a.namespace, &a.name).cmp(&(&b.kind, &b.namespace, &b.name))
         });
         errors

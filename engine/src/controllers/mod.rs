@@ -313,7 +313,7 @@ impl<'a> View<'a> {
                 .values()
                 .filter(|n| !self.nodes.contains_key(&n.metadata.name)),
         );
-        all.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        crate::order::sort_by(&mut all, |a, b| a.metadata.name.cmp(&b.metadata.name));
         all
     }
 
@@ -484,7 +484,7 @@ impl Controllers {
                 (order(&k), k)
             })
             .collect();
-        workloads.sort();
+        crate::order::sort(&mut workloads);
         let wants_pods = objects
             .workloads
             .values()
@@ -695,7 +695,7 @@ impl Controllers {
             }
         }
         // In key order, as they are deleted.
-        orphans.sort();
+        crate::order::sort(&mut orphans);
         let found = !orphans.is_empty();
         for k in orphans {
             let nn = NsName::new(&k.namespace, &k.name);
@@ -955,7 +955,7 @@ impl Controllers {
                     let mut ranked = mine;
                     // controller.ActivePods: unscheduled, pending, not ready
                     // and newer pods go first.
-                    ranked.sort_by(|(an, a), (bn, b)| {
+                    crate::order::sort_by(&mut ranked, |(an, a), (bn, b)| {
                         deletion_rank(a, an).cmp(&deletion_rank(b, bn))
                     });
                     for (name, _) in ranked.into_iter().take(have - want) {
@@ -1006,7 +1006,7 @@ impl Controllers {
                     .map(|o| (o, name.clone()))
             })
             .collect();
-        extra.sort();
+        crate::order::sort(&mut extra);
         for (_, name) in extra.into_iter().rev() {
             self.remove_now(&NsName::new(&k.namespace, &name), view, plan);
         }

@@ -137,7 +137,7 @@ pub fn fit_error(nodes: usize, reasons: &[Unfit]) -> String {
             *counts.entry(m).or_default() += 1;
         }
         let mut parts: Vec<String> = counts.iter().map(|(m, n)| format!("{n} {m}")).collect();
-        parts.sort();
+        crate::order::sort(&mut parts);
         parts.join(", ")
     };
     let filters = histogram(reasons.iter().map(Unfit::message).collect());

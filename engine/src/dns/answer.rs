@@ -383,7 +383,7 @@ impl ZoneIndex {
                 }
             }
         }
-        ips.sort();
+        crate::order::sort(&mut ips);
         records.extend(ips.into_iter().map(|ip| address(owner, ttl, ip)));
         Ok((records, forwarded))
     }
@@ -439,11 +439,11 @@ impl ZoneIndex {
                 out.additional.push(address(&target, ttl, ip));
             }
         }
-        out.answer.sort_by_key(|r| match &r.data {
+        crate::order::sort_by_key(&mut out.answer, |r| match &r.data {
             RData::Srv { target, port, .. } => (target.to_ascii_lowercase(), *port),
             _ => (String::new(), 0),
         });
-        out.additional.sort_by(|a, b| {
+        crate::order::sort_by(&mut out.additional, |a, b| {
             (a.name.to_ascii_lowercase(), &a.data).cmp(&(b.name.to_ascii_lowercase(), &b.data))
         });
         Ok(out)

@@ -126,7 +126,7 @@ impl ZoneIndex {
     ) -> ZoneIndex {
         let opts = normalize(opts);
         let mut listed: Vec<_> = services.into_iter().collect();
-        listed.sort_by(|a, b| a.0.cmp(b.0));
+        crate::order::sort_by(&mut listed, |a, b| a.0.cmp(b.0));
         listed.dedup_by(|a, b| a.0 == b.0);
         let services: Vec<SvcEntry> = listed
             .iter()
@@ -180,7 +180,7 @@ impl ZoneIndex {
             }
         }
         for names in by_endpoint_ip.values_mut() {
-            names.sort();
+            crate::order::sort(names);
             names.dedup();
         }
 

@@ -57,7 +57,7 @@ impl ZoneIndex {
                 }
             }
         }
-        names.sort();
+        crate::order::sort(&mut names);
         names.dedup();
 
         let mut records: Vec<Record> = Vec::new();

@@ -831,7 +831,7 @@ pub fn render_ipsets(sets: &[IpSet], out: &mut String) {
         out.push_str(&s.create_line());
         out.push('\n');
         let mut entries = s.entries.clone();
-        entries.sort_by_key(ToString::to_string);
+        crate::order::sort_by_key(&mut entries, ToString::to_string);
         entries.dedup();
         for e in &entries {
             let _ = writeln!(out, "add {} {e}", s.name);
@@ -848,7 +848,9 @@ pub fn render_virtual_servers(servers: &[VirtualServer], out: &mut String) {
          -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n",
     );
     let mut v: Vec<&VirtualServer> = servers.iter().collect();
-    v.sort_by(|a, b| (&a.protocol, a.address, a.port).cmp(&(&b.protocol, b.address, b.port)));
+    crate::order::sort_by(&mut v, |a, b| {
+        (&a.protocol, a.address, a.port).cmp(&(&b.protocol, b.address, b.port))
+    });
     for vs in v {
         out.push_str(&vs.text());
         out.push('\n');

@@ -165,7 +165,7 @@ pub fn proto_static(protocol: &str) -> Option<&'static str> {
 /// Service ports in the order the proxiers write them: by name, then
 /// protocol.
 pub fn sort_ports(ports: &mut [&ServicePortInfo]) {
-    ports.sort_by(|a, b| {
+    crate::order::sort_by(ports, |a, b| {
         a.name
             .cmp(&b.name)
             .then_with(|| a.protocol.cmp(&b.protocol))
@@ -702,7 +702,7 @@ pub fn rules_document(rs: &Ruleset, node: &str) -> crate::cluster::documents::Pr
         .iter()
         .map(|s| {
             let mut entries: Vec<String> = s.entries.iter().map(ToString::to_string).collect();
-            entries.sort();
+            crate::order::sort(&mut entries);
             entries.dedup();
             d::Ipset {
                 name: s.name.to_string(),

@@ -420,7 +420,7 @@ type Bases = Vec<(Mode, Arc<Ruleset>)>;
 impl RouteIndex {
     pub fn new(state: &State, family: Family, cluster_cidr: Option<Cidr>) -> Self {
         let mut ports = super::stored_service_ports(state, family);
-        ports.sort_by(|a, b| {
+        crate::order::sort_by(&mut ports, |a, b| {
             a.name
                 .cmp(&b.name)
                 .then_with(|| a.protocol.cmp(&b.protocol))

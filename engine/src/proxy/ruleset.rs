@@ -285,7 +285,9 @@ impl Table {
                 "KUBE-SERVICES" => 1,
                 _ => 2,
             };
-            v.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.name.cmp(&b.name)));
+            crate::order::sort_by(&mut v, |a, b| {
+                rank(a).cmp(&rank(b)).then_with(|| a.name.cmp(&b.name))
+            });
         }
         v
     }
