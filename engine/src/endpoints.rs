@@ -179,7 +179,7 @@ pub fn build_endpoints(svc: &Service, pods: &[&Pod]) -> Endpoints {
     }
     // `LessEndpointAddress`: byte-wise IP, then the pod's UID (pods read
     // from manifests often have none; their namespace/name stands in).
-    members.sort_by(|a, b| {
+    crate::order::sort_by(&mut members, |a, b| {
         a.0.ip
             .cmp(&b.0.ip)
             .then_with(|| address_identity(a.2).cmp(&address_identity(b.2)))
@@ -219,7 +219,7 @@ pub fn build_endpoints(svc: &Service, pods: &[&Pod]) -> Endpoints {
     let mut subsets: Vec<EndpointSubset> = groups
         .into_iter()
         .map(|(offered_by, mut ports)| {
-            ports.sort();
+            crate::order::sort(&mut ports);
             let mut subset = EndpointSubset {
                 ports,
                 ..Default::default()
@@ -303,7 +303,7 @@ fn repack(
     let mut subsets: Vec<EndpointSubset> = groups
         .into_iter()
         .map(|(members, mut ports)| {
-            ports.sort();
+            crate::order::sort(&mut ports);
             let mut ready = Vec::new();
             let mut not_ready = Vec::new();
             // Members are ordered by (IP string, identity) already.
@@ -329,7 +329,7 @@ fn repack(
 /// Upstream orders ports and subsets by a hash; sorted is as good for
 /// comparison, and deterministic.
 fn sort_subsets(subsets: &mut [EndpointSubset]) {
-    subsets.sort_by(|a, b| {
+    crate::order::sort_by(subsets, |a, b| {
         a.ports
             .cmp(&b.ports)
             .then_with(|| a.addresses.cmp(&b.addresses))
@@ -492,9 +492,9 @@ pub fn build_slices(
             slices.push(new_slice(svc, family, Vec::new(), Vec::new(), 0));
             continue;
         }
-        ordered.sort_by(|a, b| a.0.cmp(&b.0));
+        crate::order::sort_by(&mut ordered, |a, b| a.0.cmp(&b.0));
         for (ports, mut eps) in ordered {
-            eps.sort_by(|a, b| {
+            crate::order::sort_by(&mut eps, |a, b| {
                 a.addresses
                     .cmp(&b.addresses)
                     .then_with(|| a.target_ref.cmp(&b.target_ref))

