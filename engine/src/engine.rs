@@ -949,7 +949,7 @@ impl Engine {
                 }
             }
         }
-        affected.sort_unstable();
+        crate::order::sort(&mut affected);
         affected.dedup();
         for sk in &affected {
             self.refresh(sk, changes);

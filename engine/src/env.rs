@@ -1073,7 +1073,7 @@ pub fn pod_environment(
         .filter(|_| pod_key.namespace != master.namespace)
         .map(|st| (&master, &*st.service));
     let mut own = state.services_in(&pod_key.namespace);
-    own.sort_by_cached_key(|(k, _)| {
+    crate::order::sort_by_cached_key(&mut own, |(k, _)| {
         state.creation_order(&ObjectKey::new("Service", &k.namespace, &k.name))
     });
     let pod_object = ObjectKey::new("Pod", &pod_key.namespace, &pod_key.name);

@@ -26,6 +26,17 @@ pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
     sort_by(v, |a, b| key(a).cmp(&key(b)));
 }
 
+/// `v.sort_by_cached_key(key)`: stable, each key worked out once.
+pub fn sort_by_cached_key<T, K: Ord>(v: &mut [T], key: impl FnMut(&T) -> K) {
+    if v.len() < 2 {
+        return;
+    }
+    let keys: Vec<K> = v.iter().map(key).collect();
+    let mut perm: Vec<usize> = (0..v.len()).collect();
+    sort_indexes(&mut perm, &mut |a, b| keys[a].cmp(&keys[b]));
+    permute(v, perm);
+}
+
 /// `v.sort()`: stable.
 pub fn sort<T: Ord>(v: &mut [T]) {
     sort_by(v, T::cmp);
@@ -69,6 +80,9 @@ mod tests {
             want.sort_by_key(|t| t.0);
             let mut got = tagged.clone();
             sort_by_key(&mut got, |t| t.0);
+            prop_assert_eq!(&got, &want);
+            let mut got = tagged.clone();
+            sort_by_cached_key(&mut got, |t| t.0);
             prop_assert_eq!(&got, &want);
             // Descending, through a comparator.
             let mut got = tagged;

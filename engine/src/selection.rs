@@ -569,7 +569,7 @@ pub fn near_misses<'a>(
                 close.push((slip, v, set));
             }
         }
-        close.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        crate::order::sort_by(&mut close, |a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         let offered = close
             .into_iter()
             .flat_map(|(_, _, set)| set.iter())

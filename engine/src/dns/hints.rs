@@ -102,7 +102,7 @@ impl ZoneIndex {
             .filter(|ns| self.service(name, ns).is_some())
             .map(String::as_str)
             .collect();
-        out.sort_unstable();
+        crate::order::sort(&mut out);
         out
     }
 
@@ -294,7 +294,7 @@ impl ZoneIndex {
                     return named;
                 }
                 let mut all: Vec<&str> = self.namespaces.iter().map(String::as_str).collect();
-                all.sort_unstable();
+                crate::order::sort(&mut all);
                 similar::best(ns, all)
                     .into_iter()
                     .map(|(near, _)| Finding {

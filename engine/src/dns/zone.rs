@@ -72,7 +72,9 @@ impl ZoneIndex {
                 );
             }
         }
-        records.sort_by_cached_key(|r| (canonical_key(&r.name), r.rtype(), r.data.clone()));
+        crate::order::sort_by_cached_key(&mut records, |r| {
+            (canonical_key(&r.name), r.rtype(), r.data.clone())
+        });
         records.dedup();
 
         let mut out = self.answer(zone, RType::SOA).answer;

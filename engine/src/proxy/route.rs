@@ -1204,7 +1204,7 @@ impl RouteIndex {
                 .map(|l| l.iter().map(|(i, _)| *i).collect())
                 .unwrap_or_default(),
         };
-        reach.sort_unstable();
+        crate::order::sort(&mut reach);
         reach.dedup();
         let base = self.base(req.mode, cfg);
         let rs = self.trace_ruleset(&base, cfg, &reach);
