@@ -249,7 +249,8 @@ impl Engine {
         }
         changes.extend(last);
         if !staged.is_empty() {
-            let keys: BTreeSet<NsName> = staged.keys().cloned().collect();
+            let mut keys = BTreeSet::new();
+            keys.extend(staged.keys().cloned());
             for (nn, (s, origin)) in staged {
                 self.set_service(&nn, *s, origin);
             }
@@ -258,11 +259,12 @@ impl Engine {
         // An ExternalName may name a Service stored after it; pods that use
         // service variables are checked once every Service is in.
         self.refresh_external_names(&mut changes);
-        let users: BTreeSet<NsName> = self
-            .env_users
-            .iter()
-            .flat_map(|(ns, pods)| pods.iter().map(move |p| NsName::new(ns, p)))
-            .collect();
+        let mut users = BTreeSet::new();
+        users.extend(
+            self.env_users
+                .iter()
+                .flat_map(|(ns, pods)| pods.iter().map(move |p| NsName::new(ns, p))),
+        );
         for p in users {
             self.refresh_pod_diagnostics(&p, &mut changes);
         }
@@ -388,7 +390,7 @@ impl Engine {
             Object::Service(svc) => {
                 let nn = NsName::of(&svc.metadata);
                 self.set_service(&nn, *svc, origin);
-                self.reallocate(&BTreeSet::from([nn]), &mut changes);
+                self.reallocate(&crate::order::set_of(nn), &mut changes);
             }
             Object::Pod(pod) => {
                 let nn = NsName::of(&pod.metadata);
@@ -508,7 +510,7 @@ impl Engine {
     fn ensure_kubernetes(&mut self) {
         if self.add_implicit_kubernetes() {
             let k = crate::master::name();
-            self.reallocate(&BTreeSet::from([k]), &mut Changes::default());
+            self.reallocate(&crate::order::set_of(k), &mut Changes::default());
         }
     }
 
@@ -954,7 +956,8 @@ impl Engine {
         for sk in &affected {
             self.refresh(sk, changes);
         }
-        let namespaces: BTreeSet<&str> = touched.iter().map(|p| p.metadata.ns()).collect();
+        let mut namespaces = BTreeSet::new();
+        namespaces.extend(touched.iter().map(|p| p.metadata.ns()));
         let unmatched: Vec<NsName> = self
             .unmatched
             .iter()

@@ -917,7 +917,8 @@ pub fn container_environment(
         .filter_map(|n| lookup(n, &dropped))
         .collect();
     dropped.extend(overridden);
-    let touched: BTreeSet<usize> = dropped.iter().map(|&(g, _)| g).collect();
+    let mut touched = BTreeSet::new();
+    touched.extend(dropped.iter().map(|&(g, _)| g));
     for g in touched {
         let mut i = 0;
         services[g].variables.retain(|_| {

@@ -395,11 +395,13 @@ pub fn service_diagnostics(
     let port_diags = port_diagnostics(svc, &me, &pods);
     // Pods a named targetPort is missing on: when that is the only reason
     // they have no endpoint, the port diagnostic has said it already.
-    let port_misses: BTreeSet<String> = port_diags
-        .iter()
-        .filter(|d| d.code == "target-port-name-not-found")
-        .flat_map(|d| d.objects.iter().skip(1).map(|o| o.name.clone()))
-        .collect();
+    let mut port_misses = BTreeSet::new();
+    port_misses.extend(
+        port_diags
+            .iter()
+            .filter(|d| d.code == "target-port-name-not-found")
+            .flat_map(|d| d.objects.iter().skip(1).map(|o| o.name.clone())),
+    );
     out.extend(port_diags);
     out.extend(misses_workload(f, &me, cluster));
     out.extend(readiness(f, &me, &pods, &port_misses));

@@ -7,6 +7,7 @@
 //! moves indexes where those moved whole addresses.
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 
 /// `v.sort_by(cmp)`: stable, the same order.
 pub fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
@@ -40,6 +41,15 @@ pub fn sort_by_cached_key<T, K: Ord>(v: &mut [T], key: impl FnMut(&T) -> K) {
 /// `v.sort()`: stable.
 pub fn sort<T: Ord>(v: &mut [T]) {
     sort_by(v, T::cmp);
+}
+
+/// A set of one. `BTreeSet::from([item])`, like every collect into a
+/// B-tree, sorts its items first, with a sort of their own type; the
+/// engine builds its sets by insertion (`extend`) instead.
+pub fn set_of<T: Ord>(item: T) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    set.insert(item);
+    set
 }
 
 /// The one sort: indexes, compared through `cmp`.

@@ -503,7 +503,8 @@ impl Controllers {
             .filter(|k| POD_OWNERS.contains(&k.kind.as_str()))
             .collect();
         // ReplicaSets the Deployments made in this very reconcile.
-        let mut listed: BTreeSet<ObjectKey> = owners.iter().cloned().collect();
+        let mut listed = BTreeSet::new();
+        listed.extend(owners.iter().cloned());
         for (kind, nn) in view.workloads.keys() {
             let k = key_of(kind, &nn.namespace, &nn.name);
             if listed.insert(k.clone()) {
@@ -585,10 +586,12 @@ impl Controllers {
     /// Ranges for nodes without a `podCIDR`: the next free /24 (and /64
     /// in a dual-stack cluster) of the cluster CIDR, in node name order.
     fn assign_cidrs(&mut self, given: Vec<(String, Vec<Cidr>)>) -> Vec<(String, Vec<Cidr>)> {
-        let taken: BTreeSet<String> = given
-            .iter()
-            .flat_map(|(_, c)| c.iter().map(|c| c.to_string()))
-            .collect();
+        let mut taken = BTreeSet::new();
+        taken.extend(
+            given
+                .iter()
+                .flat_map(|(_, c)| c.iter().map(|c| c.to_string())),
+        );
         let mut next = 1u32;
         let mut out = Vec::new();
         for (name, cidrs) in given {
@@ -1139,7 +1142,7 @@ impl Controllers {
             }
             None => {
                 self.owned
-                    .insert(owner.clone(), BTreeSet::from([name.to_string()]));
+                    .insert(owner.clone(), crate::order::set_of(name.to_string()));
             }
         }
         if self.made.insert(key_of("Pod", ns, name)) {
@@ -1523,12 +1526,14 @@ impl Controllers {
 
     /// DaemonSets, and owners with pending pods.
     fn owners_to_retry(&self, objects: &Objects, view: &View) -> Vec<ObjectKey> {
-        let mut out: BTreeSet<ObjectKey> = objects
-            .workloads
-            .keys()
-            .filter(|(k, _)| k == "DaemonSet")
-            .map(|(k, nn)| key_of(k, &nn.namespace, &nn.name))
-            .collect();
+        let mut out = BTreeSet::new();
+        out.extend(
+            objects
+                .workloads
+                .keys()
+                .filter(|(k, _)| k == "DaemonSet")
+                .map(|(k, nn)| key_of(k, &nn.namespace, &nn.name)),
+        );
         for (owner, names) in &self.owned {
             if names.iter().any(|n| {
                 view.pod(&NsName::new(&owner.namespace, n))

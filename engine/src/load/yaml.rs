@@ -709,7 +709,8 @@ fn apply_merges(m: MapFrame) -> Vec<(Node, Node)> {
     };
     let tail = entries.split_off(at.min(entries.len()));
     let text = |k: &Node| key_text(k).ok().map(Cow::into_owned);
-    let after: BTreeSet<String> = tail.iter().filter_map(|(k, _)| text(k)).collect();
+    let mut after = BTreeSet::new();
+    after.extend(tail.iter().filter_map(|(k, _)| text(k)));
     let mut merged = Vec::new();
     let mut merged_keys = BTreeSet::new();
     for source in merge_sources {
