@@ -45,7 +45,8 @@ pub fn sort<T: Ord>(v: &mut [T]) {
 
 /// A set of one. `BTreeSet::from([item])`, like every collect into a
 /// B-tree, sorts its items first, with a sort of their own type; the
-/// engine builds its sets by insertion (`extend`) instead.
+/// engine and the playground build their B-trees by insertion (`extend`)
+/// instead.
 pub fn set_of<T: Ord>(item: T) -> BTreeSet<T> {
     let mut set = BTreeSet::new();
     set.insert(item);

@@ -86,11 +86,12 @@ impl Highlight {
                     return plain;
                 };
                 let svc = &s.services[si];
-                let pods: BTreeSet<usize> = svc
-                    .selected
-                    .iter()
-                    .filter_map(|n| pod_index(&key.namespace, n))
-                    .collect();
+                let mut pods: BTreeSet<usize> = BTreeSet::new();
+                pods.extend(
+                    svc.selected
+                        .iter()
+                        .filter_map(|n| pod_index(&key.namespace, n)),
+                );
                 let mut why_not = BTreeMap::new();
                 if let Some(d) = service_detail.filter(|d| &d.service == key) {
                     for (requirement, reason, names) in &d.not_selected {

@@ -204,12 +204,8 @@ impl Layout {
                     m.entry(&sl.service).or_insert_with(Vec::new).push(i);
                     m
                 });
-        let pod_index: BTreeMap<&NsName, usize> = s
-            .pods
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (&p.key, i))
-            .collect();
+        let mut pod_index: BTreeMap<&NsName, usize> = BTreeMap::new();
+        pod_index.extend(s.pods.iter().enumerate().map(|(i, p)| (&p.key, i)));
 
         // Groups, and the band each belongs to.
         let groups = if l.grouped {
@@ -218,12 +214,8 @@ impl Layout {
             Vec::new()
         };
         let mut groups_of_band: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        let service_index: BTreeMap<&NsName, usize> = s
-            .services
-            .iter()
-            .enumerate()
-            .map(|(i, sv)| (&sv.key, i))
-            .collect();
+        let mut service_index: BTreeMap<&NsName, usize> = BTreeMap::new();
+        service_index.extend(s.services.iter().enumerate().map(|(i, sv)| (&sv.key, i)));
         for (gi, g) in groups.iter().enumerate() {
             let band = s.pods[g.pods[0]]
                 .services
@@ -394,11 +386,13 @@ impl Layout {
 
         // Slices to what their endpoints stand for.
         let service_of_slice = |sl: &SliceView| service_index.get(&sl.service).copied();
-        let group_of_pod: BTreeMap<usize, usize> = groups
-            .iter()
-            .enumerate()
-            .flat_map(|(gi, g)| g.pods.iter().map(move |&p| (p, gi)))
-            .collect();
+        let mut group_of_pod: BTreeMap<usize, usize> = BTreeMap::new();
+        group_of_pod.extend(
+            groups
+                .iter()
+                .enumerate()
+                .flat_map(|(gi, g)| g.pods.iter().map(move |&p| (p, gi))),
+        );
         for (sli, sl) in s.slices.iter().enumerate() {
             let (Some(&sb), Some(si)) = (slice_boxes.get(&sli), service_of_slice(sl)) else {
                 continue;

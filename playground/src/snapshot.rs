@@ -167,11 +167,8 @@ impl Snapshot {
             .filter(|s| !s.implicit)
             .map(service_view)
             .collect();
-        let selections: BTreeMap<&NsName, _> = resolution
-            .selections
-            .iter()
-            .map(|s| (&s.service, s))
-            .collect();
+        let mut selections: BTreeMap<&NsName, _> = BTreeMap::new();
+        selections.extend(resolution.selections.iter().map(|s| (&s.service, s)));
         let mut selected_by: BTreeMap<NsName, Vec<NsName>> = BTreeMap::new();
         for s in &mut services {
             if let Some(sel) = selections.get(&s.key) {

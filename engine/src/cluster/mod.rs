@@ -242,11 +242,12 @@ impl Cluster {
             .collect();
         // Each object's unknown fields: those of the text that stands for
         // it (a later copy in the file replaces an earlier one).
-        let mut unknown: BTreeMap<ObjectKey, (Origin, Vec<UnknownField>)> = keys
-            .iter()
-            .zip(&loaded.objects)
-            .map(|(k, (_, origin))| (k.clone(), (origin.clone(), Vec::new())))
-            .collect();
+        let mut unknown: BTreeMap<ObjectKey, (Origin, Vec<UnknownField>)> = BTreeMap::new();
+        unknown.extend(
+            keys.iter()
+                .zip(&loaded.objects)
+                .map(|(k, (_, origin))| (k.clone(), (origin.clone(), Vec::new()))),
+        );
         for u in loaded.unknown_fields {
             let e = &u.error;
             let key = ObjectKey::new(&e.kind, &e.namespace, &e.name);
