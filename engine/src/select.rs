@@ -834,13 +834,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
     fn req(key: &str, operator: Operator, values: &[&str]) -> Requirement {
         Requirement {
             key: key.to_owned(),
@@ -1132,8 +1125,8 @@ mod tests {
     #[test]
     fn matching_semantics() {
         let empty = Labels::new();
-        let x_y = labels(&[("x", "y")]);
-        let x_empty = labels(&[("x", "")]);
+        let x_y = Labels::of(&[("x", "y")]);
+        let x_empty = Labels::of(&[("x", "")]);
         let m = |s: &str, l: &Labels| parse_ok(s).matches(l);
         assert!(m("x!=z", &empty) && m("x notin (z)", &empty));
         assert!(!m("x=y", &empty) && !m("x in (y)", &empty) && !m("x==y", &empty));
@@ -1142,7 +1135,7 @@ mod tests {
         assert!(m("x", &x_empty) && !m("!x", &x_empty) && m("!x", &empty));
         assert!(m("x in ()", &x_empty) && m("x=", &x_empty) && !m("x in ()", &empty));
         assert!(m("x notin ()", &empty) && !m("x notin ()", &x_empty));
-        let n = |v: &str| labels(&[("n", v)]);
+        let n = |v: &str| Labels::of(&[("n", v)]);
         assert!(m("n>1", &n("2")) && !m("n>1", &n("1")) && m("n<1", &n("-5")));
         assert!(m("n>1", &n("+3")), "ParseInt accepts a leading '+'");
         assert!(!m("n>1", &n("v2")) && !m("n<1", &n("")) && !m("n>1", &empty));
@@ -1151,7 +1144,7 @@ mod tests {
 
     #[test]
     fn hand_built_gt_with_bad_values_never_matches() {
-        let l = labels(&[("n", "5")]);
+        let l = Labels::of(&[("n", "5")]);
         assert!(!req("n", Operator::GreaterThan, &["x"]).matches(&l));
         assert!(!req("n", Operator::GreaterThan, &["1", "2"]).matches(&l));
         assert!(!req("n", Operator::LessThan, &[]).matches(&l));
@@ -1198,17 +1191,17 @@ mod tests {
     #[test]
     fn first_failure_names_the_culprit() {
         let sel = parse_ok("tier=db,app=web,!canary");
-        let l = labels(&[("app", "web"), ("tier", "frontend")]);
+        let l = Labels::of(&[("app", "web"), ("tier", "frontend")]);
         assert_eq!(
             sel.first_failure(&l),
             Some(&req("tier", Operator::Equals, &["db"]))
         );
-        let l = labels(&[("app", "api"), ("tier", "frontend"), ("canary", "")]);
+        let l = Labels::of(&[("app", "api"), ("tier", "frontend"), ("canary", "")]);
         assert_eq!(
             sel.first_failure(&l),
             Some(&req("app", Operator::Equals, &["web"]))
         );
-        let l = labels(&[("app", "web"), ("tier", "db")]);
+        let l = Labels::of(&[("app", "web"), ("tier", "db")]);
         assert_eq!(sel.first_failure(&l), None);
         assert!(sel.matches(&l));
         assert_eq!(Selector::nothing().first_failure(&l), None);
@@ -1217,7 +1210,7 @@ mod tests {
 
     #[test]
     fn everything_nothing_and_accessors() {
-        let l = labels(&[("a", "b")]);
+        let l = Labels::of(&[("a", "b")]);
         assert!(
             Selector::everything().matches(&l) && Selector::everything().matches(&Labels::new())
         );
@@ -1230,14 +1223,14 @@ mod tests {
 
     #[test]
     fn from_map_is_equality_and_unvalidated() {
-        let sel = Selector::from_map(&labels(&[("tier", "fe"), ("app", "web")]));
+        let sel = Selector::from_map(&Labels::of(&[("tier", "fe"), ("app", "web")]));
         assert_eq!(sel.to_string(), "app=web,tier=fe");
-        assert!(sel.matches(&labels(&[("app", "web"), ("tier", "fe"), ("x", "y")])));
-        assert!(!sel.matches(&labels(&[("app", "web")])));
+        assert!(sel.matches(&Labels::of(&[("app", "web"), ("tier", "fe"), ("x", "y")])));
+        assert!(!sel.matches(&Labels::of(&[("app", "web")])));
         assert_eq!(Selector::from_map(&Labels::new()), Selector::everything());
         // Pre-validated: no validation happens here.
-        let odd = Selector::from_map(&labels(&[("bad key!", "v v")]));
-        assert!(odd.matches(&labels(&[("bad key!", "v v")])));
+        let odd = Selector::from_map(&Labels::of(&[("bad key!", "v v")]));
+        assert!(odd.matches(&Labels::of(&[("bad key!", "v v")])));
     }
 
     fn ls_from_json(v: serde_json::Value) -> LabelSelector {
@@ -1269,8 +1262,8 @@ mod tests {
         }));
         let sel = Selector::from_label_selector(Some(&ls)).expect("valid");
         assert_eq!(sel.to_string(), "!aaa,baz in (norf,qux),foo=bar,foo");
-        assert!(sel.matches(&labels(&[("foo", "bar"), ("baz", "norf")])));
-        assert!(!sel.matches(&labels(&[("foo", "bar"), ("baz", "other")])));
+        assert!(sel.matches(&Labels::of(&[("foo", "bar"), ("baz", "norf")])));
+        assert!(!sel.matches(&Labels::of(&[("foo", "bar"), ("baz", "other")])));
     }
 
     #[test]

@@ -652,10 +652,7 @@ mod tests {
     fn pod(name: &str, labels: &[(&str, &str)]) -> (NsName, Pod) {
         let mut p = Pod::default();
         p.metadata.name = name.into();
-        p.metadata.labels = labels
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        p.metadata.labels = Labels::of(labels);
         (NsName::new("shop", name), p)
     }
 
@@ -757,13 +754,6 @@ mod tests {
         }
     }
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
     #[test]
     fn fits_say_how_labels_stand_to_a_requirement() {
         let near = |k: &str, v: &str, slip| Fit::Near {
@@ -821,7 +811,7 @@ mod tests {
         for (sel, have, want) in cases {
             let s = Selector::parse(sel).unwrap();
             assert_eq!(
-                fit(&s.requirements()[0], &labels(have)),
+                fit(&s.requirements()[0], &Labels::of(have)),
                 *want,
                 "{sel} vs {have:?}"
             );
@@ -918,7 +908,7 @@ mod tests {
                 ..Default::default()
             };
             w.metadata.name = name.into();
-            w.template.metadata.labels = labels(ls);
+            w.template.metadata.labels = Labels::of(ls);
             w
         };
         let ws = [
@@ -942,12 +932,12 @@ mod tests {
     #[test]
     fn concerns_only_labels_near_a_requirement() {
         let sel = Selector::parse("app=payments,tier!=db").unwrap();
-        assert!(concerns(&sel, &labels(&[("app", "paymnets")])));
-        assert!(concerns(&sel, &labels(&[("apps", "payments")])));
-        assert!(!concerns(&sel, &labels(&[("app", "checkout")])));
+        assert!(concerns(&sel, &Labels::of(&[("app", "paymnets")])));
+        assert!(concerns(&sel, &Labels::of(&[("apps", "payments")])));
+        assert!(!concerns(&sel, &Labels::of(&[("app", "checkout")])));
         // Negative requirements never make a candidate.
-        assert!(!concerns(&sel, &labels(&[("tier", "web")])));
-        assert!(!concerns(&sel, &labels(&[])));
+        assert!(!concerns(&sel, &Labels::of(&[("tier", "web")])));
+        assert!(!concerns(&sel, &Labels::of(&[])));
     }
 
     #[test]

@@ -611,9 +611,7 @@ mod tests {
         assert_eq!(pod_template_hash(&nginx()), "bf744486c");
         let mut web = PodTemplateSpec {
             metadata: ObjectMeta {
-                labels: [("app", "web"), ("tier", "t1")]
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .into(),
+                labels: StringMap::of(&[("app", "web"), ("tier", "t1")]),
                 annotations: [("a".to_string(), "b".to_string())].into(),
                 ..Default::default()
             },

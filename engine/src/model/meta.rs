@@ -56,6 +56,17 @@ impl FromIterator<(String, String)> for StringMap {
     }
 }
 
+impl StringMap {
+    /// A map of borrowed pairs, for tests.
+    #[cfg(test)]
+    pub(crate) fn of(pairs: &[(&str, &str)]) -> Self {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+}
+
 impl<const N: usize> From<[(String, String); N]> for StringMap {
     fn from(pairs: [(String, String); N]) -> Self {
         BTreeMap::from(pairs).into()
@@ -260,22 +271,15 @@ pub struct Namespace {
 mod tests {
     use super::StringMap;
 
-    fn map(pairs: &[(&str, &str)]) -> StringMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
     #[test]
     fn a_copy_is_shared_until_one_side_writes() {
-        let template = map(&[("app", "web")]);
+        let template = StringMap::of(&[("app", "web")]);
         let mut pod = template.clone();
         assert!(std::ptr::eq(&*template, &*pod), "a copy shares the map");
         pod.insert("pod-template-hash".into(), "5d4b9c7f8".into());
         assert_eq!(
             template,
-            map(&[("app", "web")]),
+            StringMap::of(&[("app", "web")]),
             "the original is untouched"
         );
         assert_eq!(pod.len(), 2);
@@ -284,17 +288,17 @@ mod tests {
 
     #[test]
     fn empty_maps_are_equal_however_made_and_hold_nothing() {
-        let mut emptied = map(&[("a", "b")]);
+        let mut emptied = StringMap::of(&[("a", "b")]);
         emptied.remove("a");
         assert_eq!(emptied, StringMap::new());
-        assert_eq!(StringMap::default(), map(&[]));
-        assert!(StringMap::default().0.is_none() && map(&[]).0.is_none());
+        assert_eq!(StringMap::default(), StringMap::of(&[]));
+        assert!(StringMap::default().0.is_none() && StringMap::of(&[]).0.is_none());
         assert!(emptied.is_empty());
     }
 
     #[test]
     fn it_reads_and_writes_as_a_plain_json_object() {
-        let m = map(&[("b", "2"), ("a", "1")]);
+        let m = StringMap::of(&[("b", "2"), ("a", "1")]);
         let text = serde_json::to_string(&m).unwrap();
         assert_eq!(text, r#"{"a":"1","b":"2"}"#);
         assert_eq!(serde_json::from_str::<StringMap>(&text).unwrap(), m);
