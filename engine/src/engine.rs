@@ -1200,15 +1200,13 @@ impl Engine {
         // matches a template, as no diagnostic reads them then.
         let ns = nn.namespace.as_str();
         let near = match &st.selector {
-            Some(sel) if !explain::selects_a_template(sel, &self.cluster, ns) => {
-                selection::near_misses(
-                    sel,
-                    ns,
-                    self.pod_index.get(ns).filter(|_| unmatched),
-                    self.cluster.workloads_in(ns),
-                    explain::NEAR_MISSES,
-                )
-            }
+            Some(sel) if !self.cluster.selects_a_template(sel, ns) => selection::near_misses(
+                sel,
+                ns,
+                self.pod_index.get(ns).filter(|_| unmatched),
+                self.cluster.workloads_in(ns),
+                explain::NEAR_MISSES,
+            ),
             _ => Vec::new(),
         };
         let facts = ServiceFacts {

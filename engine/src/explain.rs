@@ -169,7 +169,7 @@ pub struct ServiceFacts<'a> {
     /// The pods and pod templates the selector comes close to, closest
     /// first: [`crate::selection::near_misses`] (templates only when it
     /// matches pods; none when it matches a template, see
-    /// [`selects_a_template`]).
+    /// [`Objects::selects_a_template`]).
     pub near_misses: &'a [NearMiss],
     /// Every object's fields that its kind does not have: a diagnostic
     /// that follows from a missing field names the misspelled one.
@@ -718,14 +718,6 @@ fn no_match(f: &ServiceFacts, me: &ObjectRef, cluster: &Objects, outcome: &str) 
     }
 }
 
-/// Whether a workload template of namespace `ns` matches `selector`. A
-/// Service's diagnostics then name that workload ([`no_match`]) or say
-/// nothing of templates ([`misses_workload`]), never its near misses: the
-/// engine ranks those only when this is false.
-pub fn selects_a_template(selector: &Selector, cluster: &Objects, ns: &str) -> bool {
-    cluster.selects_a_template(selector, ns)
-}
-
 /// A selector that matches pods, but no workload's template, while a
 /// template is a slip away: the workload's pods are probably the ones
 /// meant.
@@ -738,7 +730,7 @@ fn misses_workload(f: &ServiceFacts, me: &ObjectRef, cluster: &Objects) -> Vec<D
     let Some(selector) = f.service.spec.selector.as_ref().map(Selector::from_map) else {
         return Vec::new();
     };
-    if selects_a_template(&selector, cluster, &f.key.namespace) {
+    if cluster.selects_a_template(&selector, &f.key.namespace) {
         return Vec::new();
     }
     let reqs = selector.requirements();

@@ -289,7 +289,10 @@ impl Objects {
 
     /// Whether some workload's pod template in `namespace` matches
     /// `selector`. Only the templates carrying the label of one of its
-    /// equality requirements are tried, when it has one.
+    /// equality requirements are tried, when it has one. A Service's
+    /// diagnostics then name that workload (`explain::no_match`) or say
+    /// nothing of templates (`explain::misses_workload`), never its near
+    /// misses: the engine ranks those only when this is false.
     pub fn selects_a_template(&self, selector: &Selector, namespace: &str) -> bool {
         let equality =
             selector
